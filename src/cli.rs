@@ -1,0 +1,221 @@
+//! The command line: clap definitions and the non-interactive subcommands.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::content::{note, Library, Reference, Title, TopicSource};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mlwb",
+    version,
+    about = "A terminal study workbench for machine learning",
+    long_about = "A terminal study workbench for machine learning.\n\nWith no subcommand, opens the interactive reader (TUI)."
+)]
+pub struct Cli {
+    /// Read topics from this directory (or single YAML file) instead of the
+    /// bundled knowledge map.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub topics: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the topic tree.
+    Topics {
+        /// Print a JSON array (id, parent, title, refs, words, ...).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one topic's note as plain text, formulas rendered as Unicode.
+    Show {
+        /// The topic id (see `mlwb topics`).
+        id: String,
+        /// Wrap lines at this many columns.
+        #[arg(long, default_value_t = 80)]
+        width: usize,
+    },
+    /// Validate all content; print each problem as file:line:col: message.
+    /// Exit status 1 if any error was found.
+    Check,
+    /// Render the first TUI frame off-screen and exit (used to time start-up).
+    #[command(hide = true)]
+    FirstFrame,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let source = match &cli.topics {
+        Some(p) => TopicSource::Path(p),
+        None => TopicSource::Bundled,
+    };
+    match cli.command {
+        None => match crate::tui::run(Library::load(source)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mlwb: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::FirstFrame) => {
+            let lib = Library::load(source);
+            crate::tui::first_frame_headless(lib, 120, 40);
+            ExitCode::SUCCESS
+        }
+        Some(cmd) => {
+            let lib = Library::load(source);
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let code = run_command(&lib, cmd, &mut out, &mut std::io::stderr());
+            let _ = out.flush();
+            code
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TopicJson<'a> {
+    id: &'a str,
+    parent: Option<&'a str>,
+    title: &'a Title,
+    refs: &'a [Reference],
+    words: usize,
+    depth: usize,
+    children: Vec<&'a str>,
+    formulas: usize,
+    file: &'a str,
+    line: usize,
+}
+
+/// Run a non-interactive subcommand, writing to `out` and `err`.
+pub fn run_command(
+    lib: &Library,
+    cmd: Command,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let result = (|| -> std::io::Result<ExitCode> {
+        match cmd {
+            Command::Check => {
+                for p in &lib.problems {
+                    writeln!(out, "{p}")?;
+                }
+                let errors = lib.errors().count();
+                let warnings = lib.problems.len() - errors;
+                writeln!(
+                    err,
+                    "{} topics, {} error(s), {} warning(s)",
+                    lib.topics.len(),
+                    errors,
+                    warnings
+                )?;
+                Ok(if errors > 0 || lib.topics.is_empty() {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                })
+            }
+            Command::Topics { json } => {
+                report_skipped(lib, err)?;
+                if json {
+                    let items: Vec<TopicJson> = lib
+                        .walk()
+                        .into_iter()
+                        .map(|(i, depth)| {
+                            let t = &lib.topics[i];
+                            TopicJson {
+                                id: &t.id,
+                                parent: t.parent_index.map(|p| lib.topics[p].id.as_str()),
+                                title: &t.title,
+                                refs: &t.refs,
+                                words: t.words(),
+                                depth,
+                                children: t
+                                    .children
+                                    .iter()
+                                    .map(|&c| lib.topics[c].id.as_str())
+                                    .collect(),
+                                formulas: t.formulas.len(),
+                                file: &t.source.file,
+                                line: t.source.line,
+                            }
+                        })
+                        .collect();
+                    let s = serde_json::to_string_pretty(&items).map_err(std::io::Error::other)?;
+                    writeln!(out, "{s}")?;
+                } else {
+                    for (i, depth) in lib.walk() {
+                        let t = &lib.topics[i];
+                        writeln!(
+                            out,
+                            "{}{}  {} · {}  ({} words, {} refs)",
+                            "  ".repeat(depth),
+                            t.id,
+                            t.title.zh,
+                            t.title.en,
+                            t.words(),
+                            t.refs.len()
+                        )?;
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Show { id, width } => {
+                report_skipped(lib, err)?;
+                match lib.get(&id) {
+                    Some(t) => {
+                        write!(out, "{}", note::plain(lib, t, width.max(20)))?;
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    None => {
+                        let near: Vec<&str> = lib
+                            .topics
+                            .iter()
+                            .filter(|t| t.id.contains(&id) || id.contains(&t.id))
+                            .map(|t| t.id.as_str())
+                            .take(5)
+                            .collect();
+                        write!(err, "mlwb: no topic with id `{id}`")?;
+                        if near.is_empty() {
+                            writeln!(err, " (list them with `mlwb topics`)")?;
+                        } else {
+                            writeln!(err, "; did you mean: {}?", near.join(", "))?;
+                        }
+                        Ok(ExitCode::from(2))
+                    }
+                }
+            }
+            Command::FirstFrame => Ok(ExitCode::SUCCESS),
+        }
+    })();
+    match result {
+        Ok(code) => code,
+        // A closed pipe (e.g. `mlwb topics | head`) is not worth a panic.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "mlwb: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Non-check commands still say when content was skipped, on stderr.
+fn report_skipped(lib: &Library, err: &mut dyn Write) -> std::io::Result<()> {
+    let errors: Vec<_> = lib.errors().collect();
+    if !errors.is_empty() {
+        writeln!(
+            err,
+            "mlwb: {} problem(s) in the topics (run `mlwb check`); first: {}",
+            errors.len(),
+            errors[0]
+        )?;
+    }
+    Ok(())
+}

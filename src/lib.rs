@@ -1,0 +1,14 @@
+//! mlwb: a terminal study workbench for machine learning.
+//!
+//! The core (`content`, `mathtext`, `text`) knows nothing of the terminal;
+//! `tui` and `cli` are two thin faces on it.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod cli;
+pub mod content;
+pub mod mathtext;
+pub mod text;
+pub mod tui;

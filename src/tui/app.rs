@@ -1,0 +1,430 @@
+//! The reader's state and its `update`: the Elm architecture's model and
+//! messages. No I/O here; `view` draws from this state.
+
+use crate::content::{note, Library};
+use crate::text::{self, Line};
+
+use super::layout::{areas, Areas};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a search query.
+    Search,
+    Help,
+    Problems,
+}
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Up,
+    Down,
+    /// Collapse, or go to the parent.
+    Left,
+    /// Expand, or go to the first child.
+    Right,
+    /// Toggle a branch open/closed; on a leaf, move focus to the note.
+    Enter,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    FocusNext,
+    FocusPrev,
+    StartSearch,
+    SearchChar(char),
+    SearchBackspace,
+    SearchSubmit,
+    NextHit,
+    PrevHit,
+    ToggleHelp,
+    ToggleProblems,
+    /// Esc: close an overlay or cancel a search.
+    Close,
+    Quit,
+    /// Mouse wheel at a screen position; `down` scrolls forward.
+    Wheel {
+        col: u16,
+        row: u16,
+        down: bool,
+    },
+    /// Left click at a screen position.
+    Click {
+        col: u16,
+        row: u16,
+    },
+    Resize(u16, u16),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub query: String,
+    pub hits: Vec<usize>,
+    /// Index into `hits` of the hit shown.
+    pub current: usize,
+}
+
+pub struct App {
+    pub lib: Library,
+    expanded: Vec<bool>,
+    /// Visible rows of the tree: (topic index, depth). Derived from `expanded`.
+    pub rows: Vec<(usize, usize)>,
+    /// Selected row.
+    pub selected: usize,
+    /// First tree row shown.
+    pub tree_offset: usize,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub note_scroll: usize,
+    pub problems_scroll: usize,
+    pub help_scroll: usize,
+    pub search: Search,
+    pub size: (u16, u16),
+    pub quit: bool,
+    pub color: bool,
+}
+
+impl App {
+    pub fn new(lib: Library, width: u16, height: u16) -> App {
+        let n = lib.topics.len();
+        let mut app = App {
+            lib,
+            // Top-level sections start open so the map is visible at once.
+            expanded: vec![false; n],
+            rows: Vec::new(),
+            selected: 0,
+            tree_offset: 0,
+            focus: Focus::Tree,
+            mode: Mode::Normal,
+            note_scroll: 0,
+            problems_scroll: 0,
+            help_scroll: 0,
+            search: Search::default(),
+            size: (width, height),
+            quit: false,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        for &r in &app.lib.roots {
+            app.expanded[r] = true;
+        }
+        app.rebuild_rows();
+        app
+    }
+
+    fn rebuild_rows(&mut self) {
+        let keep = self.selected_topic();
+        self.rows.clear();
+        let mut stack: Vec<(usize, usize)> = self.lib.roots.iter().rev().map(|&r| (r, 0)).collect();
+        while let Some((i, d)) = stack.pop() {
+            self.rows.push((i, d));
+            if self.expanded[i] {
+                for &c in self.lib.topics[i].children.iter().rev() {
+                    stack.push((c, d + 1));
+                }
+            }
+        }
+        if let Some(t) = keep {
+            if let Some(pos) = self.rows.iter().position(|&(i, _)| i == t) {
+                self.selected = pos;
+            }
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn selected_topic(&self) -> Option<usize> {
+        self.rows.get(self.selected).map(|&(i, _)| i)
+    }
+
+    pub fn is_expanded(&self, i: usize) -> bool {
+        self.expanded.get(i).copied().unwrap_or(false)
+    }
+
+    pub fn areas(&self) -> Areas {
+        areas(self.size.0, self.size.1)
+    }
+
+    /// The selected note laid out for the current note width.
+    pub fn note_lines(&self) -> Vec<Line> {
+        let Some(i) = self.selected_topic() else {
+            return Vec::new();
+        };
+        let width = usize::from(self.areas().note_inner.width);
+        note::layout(&note::blocks(&self.lib, &self.lib.topics[i]), width)
+    }
+
+    fn note_page(&self) -> usize {
+        usize::from(self.areas().note_inner.height).max(1)
+    }
+
+    fn clamp_note_scroll(&mut self) {
+        let max = self.note_lines().len().saturating_sub(self.note_page());
+        self.note_scroll = self.note_scroll.min(max);
+    }
+
+    fn select_row(&mut self, row: usize) {
+        let row = row.min(self.rows.len().saturating_sub(1));
+        if row != self.selected {
+            self.selected = row;
+            self.note_scroll = 0;
+        }
+        self.ensure_visible();
+    }
+
+    fn ensure_visible(&mut self) {
+        let h = usize::from(self.areas().tree_inner.height).max(1);
+        if self.selected < self.tree_offset {
+            self.tree_offset = self.selected;
+        } else if self.selected >= self.tree_offset + h {
+            self.tree_offset = self.selected + 1 - h;
+        }
+        let max_offset = self.rows.len().saturating_sub(h);
+        self.tree_offset = self.tree_offset.min(max_offset);
+    }
+
+    /// Open every ancestor of topic `i` and select it.
+    pub fn reveal(&mut self, i: usize) {
+        for a in self.lib.path_to(i) {
+            if a != i {
+                self.expanded[a] = true;
+            }
+        }
+        self.rebuild_rows();
+        if let Some(pos) = self.rows.iter().position(|&(t, _)| t == i) {
+            self.select_row(pos);
+        }
+    }
+
+    fn scroll_note(&mut self, delta: isize) {
+        self.note_scroll = self.note_scroll.saturating_add_signed(delta);
+        self.clamp_note_scroll();
+    }
+
+    fn jump_to_hit(&mut self) {
+        let Some(&i) = self.search.hits.get(self.search.current) else {
+            return;
+        };
+        self.reveal(i);
+        // Scroll the note to the first line that contains the query.
+        let q = self.search.query.trim().to_lowercase();
+        let lines = self.note_lines();
+        self.note_scroll = lines
+            .iter()
+            .position(|l| text::line_text(l).to_lowercase().contains(&q))
+            .map(|p| p.saturating_sub(2))
+            .unwrap_or(0);
+        self.clamp_note_scroll();
+    }
+
+    /// Apply one message. Pure state change: no I/O.
+    pub fn update(&mut self, msg: Msg) {
+        match self.mode {
+            Mode::Help => {
+                match msg {
+                    Msg::Close | Msg::Quit | Msg::ToggleHelp => self.mode = Mode::Normal,
+                    Msg::Down | Msg::Wheel { down: true, .. } => self.help_scroll += 1,
+                    Msg::Up | Msg::Wheel { down: false, .. } => {
+                        self.help_scroll = self.help_scroll.saturating_sub(1)
+                    }
+                    Msg::PageDown | Msg::Bottom => self.help_scroll = usize::MAX,
+                    Msg::PageUp | Msg::Top => self.help_scroll = 0,
+                    Msg::Resize(w, h) => self.size = (w, h),
+                    _ => {}
+                }
+                // `view` clamps the offset to the lines that exist.
+                return;
+            }
+            Mode::Problems => {
+                match msg {
+                    Msg::Close | Msg::Quit | Msg::ToggleProblems => self.mode = Mode::Normal,
+                    Msg::Down | Msg::Wheel { down: true, .. } => {
+                        self.problems_scroll = (self.problems_scroll + 1)
+                            .min(self.lib.problems.len().saturating_sub(1))
+                    }
+                    Msg::Up | Msg::Wheel { down: false, .. } => {
+                        self.problems_scroll = self.problems_scroll.saturating_sub(1)
+                    }
+                    Msg::Resize(w, h) => self.size = (w, h),
+                    _ => {}
+                }
+                return;
+            }
+            Mode::Search => {
+                match msg {
+                    Msg::SearchChar(c) => {
+                        self.search.query.push(c);
+                        self.search.hits = self.lib.search(&self.search.query);
+                        self.search.current = 0;
+                    }
+                    Msg::SearchBackspace => {
+                        self.search.query.pop();
+                        self.search.hits = self.lib.search(&self.search.query);
+                        self.search.current = 0;
+                    }
+                    Msg::SearchSubmit => {
+                        self.mode = Mode::Normal;
+                        self.jump_to_hit();
+                    }
+                    Msg::Close => {
+                        self.mode = Mode::Normal;
+                        self.search = Search::default();
+                    }
+                    Msg::Resize(w, h) => self.size = (w, h),
+                    _ => {}
+                }
+                return;
+            }
+            Mode::Normal => {}
+        }
+        let page = self.note_page() as isize;
+        match msg {
+            Msg::Quit => self.quit = true,
+            Msg::Close => {
+                // Esc in normal mode: clear a finished search, else go back to the tree.
+                if !self.search.query.is_empty() {
+                    self.search = Search::default();
+                } else {
+                    self.focus = Focus::Tree;
+                }
+            }
+            Msg::ToggleHelp => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+            }
+            Msg::ToggleProblems => {
+                self.mode = Mode::Problems;
+                self.problems_scroll = 0;
+            }
+            Msg::StartSearch => {
+                self.mode = Mode::Search;
+                self.search = Search::default();
+            }
+            Msg::NextHit | Msg::PrevHit => {
+                let n = self.search.hits.len();
+                if n > 0 {
+                    self.search.current = if msg == Msg::NextHit {
+                        (self.search.current + 1) % n
+                    } else {
+                        (self.search.current + n - 1) % n
+                    };
+                    self.jump_to_hit();
+                }
+            }
+            Msg::FocusNext | Msg::FocusPrev => {
+                self.focus = match self.focus {
+                    Focus::Tree => Focus::Note,
+                    Focus::Note => Focus::Tree,
+                }
+            }
+            Msg::Up => match self.focus {
+                Focus::Tree => self.select_row(self.selected.saturating_sub(1)),
+                Focus::Note => self.scroll_note(-1),
+            },
+            Msg::Down => match self.focus {
+                Focus::Tree => self.select_row(self.selected + 1),
+                Focus::Note => self.scroll_note(1),
+            },
+            Msg::PageUp => match self.focus {
+                Focus::Tree => {
+                    let h = usize::from(self.areas().tree_inner.height).max(1);
+                    self.select_row(self.selected.saturating_sub(h))
+                }
+                Focus::Note => self.scroll_note(-page),
+            },
+            Msg::PageDown => match self.focus {
+                Focus::Tree => {
+                    let h = usize::from(self.areas().tree_inner.height).max(1);
+                    self.select_row(self.selected + h)
+                }
+                Focus::Note => self.scroll_note(page),
+            },
+            Msg::Top => match self.focus {
+                Focus::Tree => self.select_row(0),
+                Focus::Note => self.note_scroll = 0,
+            },
+            Msg::Bottom => match self.focus {
+                Focus::Tree => self.select_row(usize::MAX),
+                Focus::Note => {
+                    self.note_scroll = usize::MAX;
+                    self.clamp_note_scroll();
+                }
+            },
+            Msg::Left => {
+                if self.focus == Focus::Note {
+                    self.focus = Focus::Tree;
+                } else if let Some(i) = self.selected_topic() {
+                    if self.expanded[i] && !self.lib.topics[i].children.is_empty() {
+                        self.expanded[i] = false;
+                        self.rebuild_rows();
+                        self.ensure_visible();
+                    } else if let Some(p) = self.lib.topics[i].parent_index {
+                        self.reveal(p);
+                    }
+                }
+            }
+            Msg::Right => {
+                if let Some(i) = self.selected_topic() {
+                    let t = &self.lib.topics[i];
+                    if t.children.is_empty() {
+                        self.focus = Focus::Note;
+                    } else if !self.expanded[i] {
+                        self.expanded[i] = true;
+                        self.rebuild_rows();
+                    } else {
+                        self.select_row(self.selected + 1);
+                    }
+                }
+            }
+            Msg::Enter => {
+                if let Some(i) = self.selected_topic() {
+                    if self.lib.topics[i].children.is_empty() || self.focus == Focus::Note {
+                        self.focus = Focus::Note;
+                    } else {
+                        self.expanded[i] = !self.expanded[i];
+                        self.rebuild_rows();
+                        self.ensure_visible();
+                    }
+                }
+            }
+            Msg::Wheel { col, row, down } => {
+                let a = self.areas();
+                let step = if down { 3 } else { -3 };
+                if a.note.contains((col, row).into()) {
+                    self.scroll_note(step);
+                } else if a.tree.contains((col, row).into()) {
+                    let h = usize::from(a.tree_inner.height).max(1);
+                    let max = self.rows.len().saturating_sub(h);
+                    self.tree_offset = self.tree_offset.saturating_add_signed(step).min(max);
+                }
+            }
+            Msg::Click { col, row } => {
+                let a = self.areas();
+                if a.tree_inner.contains((col, row).into()) {
+                    self.focus = Focus::Tree;
+                    let r = self.tree_offset + usize::from(row - a.tree_inner.y);
+                    if r < self.rows.len() {
+                        if r == self.selected {
+                            self.update(Msg::Enter);
+                        } else {
+                            self.select_row(r);
+                        }
+                    }
+                } else if a.note.contains((col, row).into()) {
+                    self.focus = Focus::Note;
+                }
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.ensure_visible();
+                self.clamp_note_scroll();
+            }
+            Msg::SearchChar(_) | Msg::SearchBackspace | Msg::SearchSubmit => {}
+        }
+    }
+}

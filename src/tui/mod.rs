@@ -1,0 +1,68 @@
+//! The interactive reader. Elm architecture: `App` is the model, `Msg` the
+//! messages, `App::update` the update and `view::draw` the view.
+
+pub mod app;
+pub mod keys;
+pub mod layout;
+pub mod view;
+
+use std::io::{stdout, IsTerminal};
+
+use anyhow::{bail, Context};
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+pub use app::{App, Focus, Mode, Msg};
+
+use crate::content::Library;
+
+/// Run the reader until the user quits. The terminal is restored on quit,
+/// on error and on panic.
+pub fn run(lib: Library) -> anyhow::Result<()> {
+    if !stdout().is_terminal() {
+        bail!("the reader needs a terminal; for scripts use `mlwb topics`, `mlwb show ID` or `mlwb check`");
+    }
+    // try_init installs a panic hook that restores the terminal; ours runs
+    // first and also turns mouse reporting off.
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e).context("cannot set up the terminal");
+        }
+    };
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        prev(info);
+    }));
+    let _ = execute!(stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, lib);
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, lib: Library) -> anyhow::Result<()> {
+    let size = terminal.size().context("cannot read the terminal size")?;
+    let mut app = App::new(lib, size.width, size.height);
+    while !app.quit {
+        terminal
+            .draw(|f| view::draw(f, &app))
+            .context("cannot draw")?;
+        let ev = event::read().context("cannot read input")?;
+        if let Some(msg) = keys::map_event(&ev, app.mode) {
+            app.update(msg);
+        }
+    }
+    Ok(())
+}
+
+/// Render the first frame into an off-screen buffer (start-up timing).
+pub fn first_frame_headless(lib: Library, width: u16, height: u16) {
+    let app = App::new(lib, width, height);
+    let Ok(mut t) = Terminal::new(TestBackend::new(width, height));
+    let _ = t.draw(|f| view::draw(f, &app));
+}

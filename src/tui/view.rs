@@ -1,0 +1,377 @@
+//! Drawing: a pure function of [`App`]. No I/O, no state changes.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line as TLine, Span as TSpan};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::Frame;
+
+use super::app::{App, Focus, Mode};
+use super::keys::KEYS;
+use crate::text::{self, Kind, Line};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    app.render(area, frame.buffer_mut());
+}
+
+/// Colours, or none at all under `NO_COLOR` (modifiers still mark things).
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    fn kind(&self, k: Kind) -> Style {
+        match k {
+            Kind::Text => Style::new(),
+            Kind::Math => self.fg(Color::Yellow),
+            Kind::Heading => self.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Kind::Title => self.fg(Color::LightGreen).add_modifier(Modifier::BOLD),
+            Kind::Dim => self.fg(Color::DarkGray),
+            Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
+            Kind::Link => self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
+            Kind::Marker => self.fg(Color::Cyan),
+            Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
+        }
+    }
+
+    fn border(&self, focused: bool) -> Style {
+        if focused {
+            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            self.fg(Color::DarkGray)
+        }
+    }
+}
+
+fn to_tline(line: &Line, theme: &Theme) -> TLine<'static> {
+    TLine::from(
+        line.iter()
+            .map(|s| TSpan::styled(s.text.clone(), theme.kind(s.kind)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let theme = Theme { color: self.color };
+        let a = super::layout::areas(area.width, area.height);
+        if a.too_small {
+            let msg = text::truncate("terminal too small", usize::from(area.width));
+            buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
+            return;
+        }
+        self.render_tree(a.tree, a.tree_inner, buf, &theme);
+        self.render_note(a.note, a.note_inner, buf, &theme);
+        self.render_status(a.status, buf, &theme);
+        match self.mode {
+            Mode::Help => render_help(area, buf, &theme, self.help_scroll),
+            Mode::Problems => self.render_problems(area, buf, &theme),
+            Mode::Normal | Mode::Search => {}
+        }
+    }
+}
+
+impl App {
+    fn render_tree(&self, outer: Rect, inner: Rect, buf: &mut Buffer, theme: &Theme) {
+        let focused = self.focus == Focus::Tree;
+        Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.border(focused))
+            .title(" Topics ")
+            .render(outer, buf);
+        let w = usize::from(inner.width);
+        let hits: &[usize] = if self.search.query.is_empty() {
+            &[]
+        } else {
+            &self.search.hits
+        };
+        for (row, &(i, depth)) in self
+            .rows
+            .iter()
+            .enumerate()
+            .skip(self.tree_offset)
+            .take(usize::from(inner.height))
+        {
+            let t = &self.lib.topics[i];
+            let marker = if t.children.is_empty() {
+                "  "
+            } else if self.is_expanded(i) {
+                "▾ "
+            } else {
+                "▸ "
+            };
+            let indent = "  ".repeat(depth);
+            let head = format!("{indent}{marker}");
+            let zh = t.title.zh.as_str();
+            let label = format!("{head}{zh} {}", t.title.en);
+            let label = text::truncate(&label, w);
+            let mut style = Style::new();
+            if hits.contains(&i) {
+                style = style.patch(theme.fg(Color::Yellow));
+            }
+            if row == self.selected {
+                style = if focused {
+                    style.add_modifier(Modifier::REVERSED | Modifier::BOLD)
+                } else {
+                    style.add_modifier(Modifier::REVERSED)
+                };
+            }
+            let y = inner.y + (row - self.tree_offset) as u16;
+            // Title in two tones: Chinese bright, English dim (unless selected).
+            let zh_end = text::width(&head) + text::width(zh);
+            let mut spans = Vec::new();
+            let mut used = 0;
+            for c in label.chars() {
+                let cw = text::width(c.encode_utf8(&mut [0u8; 4]));
+                let st = if used >= zh_end && row != self.selected && !hits.contains(&i) {
+                    theme.kind(Kind::Dim)
+                } else {
+                    style
+                };
+                spans.push(TSpan::styled(c.to_string(), st));
+                used += cw;
+            }
+            let line = TLine::from(spans);
+            buf.set_line(inner.x, y, &line, inner.width);
+            if row == self.selected {
+                // Fill the rest of the row so the selection bar is whole.
+                let lw = text::width(&label) as u16;
+                if lw < inner.width {
+                    buf.set_style(Rect::new(inner.x + lw, y, inner.width - lw, 1), style);
+                }
+            }
+        }
+    }
+
+    fn render_note(&self, outer: Rect, inner: Rect, buf: &mut Buffer, theme: &Theme) {
+        let focused = self.focus == Focus::Note;
+        let lines = self.note_lines();
+        let total = lines.len();
+        let shown_end = (self.note_scroll + usize::from(inner.height)).min(total);
+        let pos = if total == 0 {
+            String::new()
+        } else {
+            format!(" {}-{}/{} ", self.note_scroll + 1, shown_end, total)
+        };
+        let title = match self.selected_topic() {
+            Some(i) => format!(" {} ", self.lib.topics[i].id),
+            None => " Note ".to_string(),
+        };
+        Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.border(focused))
+            .title(text::truncate(
+                &title,
+                usize::from(outer.width.saturating_sub(2)),
+            ))
+            .title_bottom(TLine::from(pos).right_aligned())
+            .render(outer, buf);
+        if total == 0 {
+            let msg = if self.lib.topics.is_empty() {
+                "No topics loaded. Press p to see why."
+            } else {
+                ""
+            };
+            Paragraph::new(msg).render(inner, buf);
+            return;
+        }
+        let query = self.search.query.trim().to_lowercase();
+        for (n, line) in lines
+            .iter()
+            .skip(self.note_scroll)
+            .take(usize::from(inner.height))
+            .enumerate()
+        {
+            let y = inner.y + n as u16;
+            buf.set_line(inner.x, y, &to_tline(line, theme), inner.width);
+            if !query.is_empty() {
+                highlight(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &text::line_text(line),
+                    &query,
+                    theme,
+                );
+            }
+        }
+    }
+
+    fn render_status(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let w = usize::from(area.width);
+        let errors = self.lib.errors().count();
+        let right = if errors > 0 {
+            format!(" {errors} problem(s): p ")
+        } else {
+            String::new()
+        };
+        let left = match self.mode {
+            Mode::Search => {
+                let n = self.search.hits.len();
+                format!(
+                    "/{}█  {} hit{}  Enter jump · Esc cancel",
+                    self.search.query,
+                    n,
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            Mode::Help => "↑↓ scroll · Esc/q/? close help".to_string(),
+            Mode::Problems => "↑↓ scroll · Esc/q close".to_string(),
+            Mode::Normal => {
+                let hits = if self.search.hits.is_empty() || self.search.query.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "[{}/{} \"{}\"] n/N next · ",
+                        self.search.current + 1,
+                        self.search.hits.len(),
+                        self.search.query
+                    )
+                };
+                format!(
+                    "{hits}↑↓/jk move · ←→/hl fold · Enter open · Tab pane · / search · ? help · q quit"
+                )
+            }
+        };
+        let rw = text::width(&right);
+        let left = text::truncate(&left, w.saturating_sub(rw));
+        let style = theme.fg(Color::Gray).add_modifier(Modifier::DIM);
+        buf.set_stringn(area.x, area.y, &left, w, style);
+        if rw > 0 && rw <= w {
+            buf.set_stringn(
+                area.x + (w - rw) as u16,
+                area.y,
+                &right,
+                rw,
+                theme.fg(Color::Red).add_modifier(Modifier::BOLD),
+            );
+        }
+    }
+
+    fn render_problems(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let popup = centered(area, 90, 80);
+        Clear.render(popup, buf);
+        let title = format!(" {} problem(s) in the topics ", self.lib.problems.len());
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.fg(Color::Red))
+            .title(text::truncate(
+                &title,
+                usize::from(popup.width.saturating_sub(2)),
+            ));
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        let mut lines = Vec::new();
+        for p in self.lib.problems.iter().skip(self.problems_scroll) {
+            let spans = vec![text::Span::new(Kind::Text, p.to_string())];
+            lines.extend(text::wrap(
+                &spans,
+                usize::from(inner.width),
+                &[],
+                &[text::Span::new(Kind::Text, "  ")],
+            ));
+            if lines.len() >= usize::from(inner.height) {
+                break;
+            }
+        }
+        if self.lib.problems.is_empty() {
+            lines.push(vec![text::Span::new(
+                Kind::Text,
+                "No problems: every topic loaded.",
+            )]);
+        }
+        for (n, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
+            buf.set_line(
+                inner.x,
+                inner.y + n as u16,
+                &to_tline(line, theme),
+                inner.width,
+            );
+        }
+    }
+}
+
+/// Reverse-video every occurrence of `query` on one drawn line.
+fn highlight(buf: &mut Buffer, x: u16, y: u16, width: u16, line: &str, query: &str, theme: &Theme) {
+    let lower = line.to_lowercase();
+    // Lower-casing can change byte lengths for some scripts; only highlight
+    // when it did not, so columns stay right.
+    if lower.len() != line.len() {
+        return;
+    }
+    let mut start = 0;
+    while let Some(off) = lower[start..].find(query) {
+        let b = start + off;
+        let col = text::width(&line[..b]) as u16;
+        let w = text::width(&line[b..b + query.len()]) as u16;
+        if col < width {
+            let w = w.min(width - col);
+            buf.set_style(Rect::new(x + col, y, w, 1), theme.kind(Kind::Highlight));
+        }
+        start = b + query.len().max(1);
+        if start >= lower.len() {
+            break;
+        }
+    }
+}
+
+fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
+    let w = (u32::from(area.width) * u32::from(pct_w) / 100) as u16;
+    let h = (u32::from(area.height) * u32::from(pct_h) / 100) as u16;
+    let w = w.max(area.width.min(20));
+    let h = h.max(area.height.min(5));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_help(area: Rect, buf: &mut Buffer, theme: &Theme, scroll: usize) {
+    let main = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let popup = centered(main, 90, 100);
+    Clear.render(popup, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.fg(Color::Cyan))
+        .title(" Keys ");
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let key_w = KEYS.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0) + 2;
+    let mut lines: Vec<Line> = Vec::new();
+    for (keys, what) in KEYS {
+        let pad = " ".repeat(key_w.saturating_sub(text::width(keys)));
+        let first = vec![text::Span::new(Kind::Marker, format!("{keys}{pad}"))];
+        let rest = vec![text::Span::new(Kind::Text, " ".repeat(key_w))];
+        let body = vec![text::Span::new(Kind::Text, *what)];
+        lines.extend(text::wrap(&body, usize::from(inner.width), &first, &rest));
+    }
+    let height = usize::from(inner.height);
+    let scroll = scroll.min(lines.len().saturating_sub(height));
+    for (n, line) in lines.iter().skip(scroll).take(height).enumerate() {
+        buf.set_line(
+            inner.x,
+            inner.y + n as u16,
+            &to_tline(line, theme),
+            inner.width,
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! The reader, driven headless: messages in, TestBackend screens out.
+
+use std::path::Path;
+
+use mlwb::content::{Library, TopicSource};
+use mlwb::tui::keys::{map_key, KEYS};
+use mlwb::tui::{view, App, Focus, Mode, Msg};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn bundled(w: u16, h: u16) -> App {
+    let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
+    app.color = false;
+    app
+}
+
+fn fixture_app(dir: &str, w: u16, h: u16) -> App {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let mut app = App::new(Library::load(TopicSource::Path(&path)), w, h);
+    app.color = false;
+    app
+}
+
+/// Draw the app at its size and return the screen as text, one row a line.
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            out.push_str(sym);
+            skip = mlwb::text::width(sym).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn selected_id(app: &App) -> &str {
+    let i = app.selected_topic().expect("a selection");
+    &app.lib.topics[i].id
+}
+
+fn send(app: &mut App, msgs: &[Msg]) {
+    for m in msgs {
+        app.update(m.clone());
+    }
+}
+
+#[test]
+fn opens_on_the_map_with_sections_expanded() {
+    let app = bundled(100, 30);
+    assert_eq!(selected_id(&app), "basics");
+    let s = screen(&app);
+    assert!(s.contains("Topics"), "{s}");
+    assert!(s.contains("▾ 基础 Basics"), "{s}");
+    assert!(s.contains("信息论 Information theory"), "{s}");
+    assert!(s.contains("? help"), "status line hints:\n{s}");
+}
+
+#[test]
+fn keyboard_navigation_moves_folds_and_opens() {
+    let mut app = bundled(100, 30);
+    send(&mut app, &[Msg::Down]);
+    assert_eq!(selected_id(&app), "basics-resources");
+    send(&mut app, &[Msg::Down]);
+    assert_eq!(selected_id(&app), "information-theory");
+    // Left on a leaf goes to the parent; Left again folds it.
+    send(&mut app, &[Msg::Left]);
+    assert_eq!(selected_id(&app), "basics");
+    let open_rows = app.rows.len();
+    send(&mut app, &[Msg::Left]);
+    assert_eq!(app.rows.len(), open_rows - 2, "basics folded");
+    assert!(screen(&app).contains("▸ 基础"));
+    // Right unfolds, Right again enters the first child.
+    send(&mut app, &[Msg::Right, Msg::Right]);
+    assert_eq!(selected_id(&app), "basics-resources");
+    // G / g jump to the ends.
+    send(&mut app, &[Msg::Bottom]);
+    assert_eq!(app.selected, app.rows.len() - 1);
+    assert!(
+        screen(&app).contains("学习路线"),
+        "the last row is scrolled into view"
+    );
+    send(&mut app, &[Msg::Top]);
+    assert_eq!(selected_id(&app), "basics");
+    // Enter on a folded branch opens it; on a leaf it focuses the note.
+    send(&mut app, &[Msg::Down, Msg::Enter]);
+    assert_eq!(app.focus, Focus::Note);
+    // In the note, j scrolls; Tab goes back to the tree.
+    send(&mut app, &[Msg::Down, Msg::Down]);
+    assert_eq!(app.note_scroll, 2);
+    send(&mut app, &[Msg::FocusNext]);
+    assert_eq!(app.focus, Focus::Tree);
+    send(&mut app, &[Msg::FocusPrev]);
+    assert_eq!(app.focus, Focus::Note);
+    send(&mut app, &[Msg::Bottom]);
+    let s = screen(&app);
+    assert!(
+        s.contains("[4]"),
+        "the end of the note lists the references:\n{s}"
+    );
+    send(&mut app, &[Msg::Quit]);
+    assert!(app.quit);
+}
+
+#[test]
+fn vim_keys_map_to_the_same_messages_as_arrows() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let k = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let pairs = [
+        (KeyCode::Char('j'), KeyCode::Down),
+        (KeyCode::Char('k'), KeyCode::Up),
+        (KeyCode::Char('h'), KeyCode::Left),
+        (KeyCode::Char('l'), KeyCode::Right),
+        (KeyCode::Char('g'), KeyCode::Home),
+        (KeyCode::Char('G'), KeyCode::End),
+    ];
+    for (vim, arrow) in pairs {
+        assert_eq!(
+            map_key(&k(vim), Mode::Normal),
+            map_key(&k(arrow), Mode::Normal)
+        );
+        assert!(map_key(&k(vim), Mode::Normal).is_some());
+    }
+    // While typing a search, letters are text, not commands.
+    assert_eq!(
+        map_key(&k(KeyCode::Char('q')), Mode::Search),
+        Some(Msg::SearchChar('q'))
+    );
+    assert_eq!(
+        map_key(&k(KeyCode::Char('q')), Mode::Normal),
+        Some(Msg::Quit)
+    );
+    assert_eq!(
+        map_key(&k(KeyCode::Char('?')), Mode::Normal),
+        Some(Msg::ToggleHelp)
+    );
+    assert_eq!(
+        map_key(&k(KeyCode::Char('/')), Mode::Normal),
+        Some(Msg::StartSearch)
+    );
+    assert_eq!(
+        map_key(&k(KeyCode::BackTab), Mode::Normal),
+        Some(Msg::FocusPrev)
+    );
+}
+
+fn search(app: &mut App, q: &str) {
+    app.update(Msg::StartSearch);
+    for c in q.chars() {
+        app.update(Msg::SearchChar(c));
+    }
+}
+
+#[test]
+fn search_finds_titles_in_both_languages_and_bodies() {
+    let mut app = bundled(100, 30);
+    search(&mut app, "viterbi");
+    assert_eq!(app.mode, Mode::Search);
+    assert!(screen(&app).contains("/viterbi█"));
+    send(&mut app, &[Msg::SearchSubmit]);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(selected_id(&app), "viterbi", "title hits come first");
+    let hits = app.search.hits.len();
+    assert!(hits > 1, "viterbi is mentioned in other notes too");
+    send(&mut app, &[Msg::NextHit]);
+    assert_ne!(selected_id(&app), "viterbi");
+    send(&mut app, &[Msg::PrevHit]);
+    assert_eq!(selected_id(&app), "viterbi");
+
+    // Chinese title; the hit's ancestors are unfolded.
+    let mut app = bundled(100, 30);
+    send(&mut app, &[Msg::Left]); // fold 基础
+    search(&mut app, "信息论");
+    send(&mut app, &[Msg::SearchSubmit]);
+    assert_eq!(selected_id(&app), "information-theory");
+
+    // A word found only in a body scrolls the note to it.
+    let mut app = bundled(100, 30);
+    search(&mut app, "Hammersley");
+    send(&mut app, &[Msg::SearchSubmit]);
+    let i = app.selected_topic().expect("selection");
+    assert!(app.lib.topics[i].body.contains("Hammersley"));
+    assert!(app.note_scroll > 0, "scrolled to the match");
+    assert!(screen(&app).contains("Hammersley"));
+
+    // Esc while typing cancels and leaves the selection alone.
+    let mut app = bundled(100, 30);
+    search(&mut app, "svm");
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(selected_id(&app), "basics");
+    // No hits: nothing moves.
+    search(&mut app, "zzzzqqq");
+    send(&mut app, &[Msg::SearchSubmit]);
+    assert_eq!(selected_id(&app), "basics");
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = bundled(120, 40);
+    send(&mut app, &[Msg::ToggleHelp]);
+    assert_eq!(app.mode, Mode::Help);
+    let s = screen(&app);
+    assert!(s.contains("Keys"));
+    for (keys, _) in KEYS {
+        assert!(s.contains(keys), "help lacks {keys}:\n{s}");
+    }
+    // Under the overlay, arrows scroll the help, not the tree.
+    send(&mut app, &[Msg::Down]);
+    assert_eq!(selected_id(&app), "basics");
+    // On a short terminal the end of the list is reachable by scrolling.
+    app.update(Msg::Resize(60, 14));
+    send(&mut app, &[Msg::Bottom]);
+    let s = screen(&app);
+    assert!(s.contains("mouse wheel"), "{s}");
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn any_size_renders_without_panic() {
+    let mut app = bundled(80, 24);
+    send(&mut app, &[Msg::Down, Msg::Down, Msg::Enter]);
+    for w in 0..=50u16 {
+        for h in 0..=14u16 {
+            app.update(Msg::Resize(w, h));
+            let _ = screen(&app);
+            app.update(Msg::ToggleHelp);
+            let _ = screen(&app);
+            app.update(Msg::Close);
+        }
+    }
+    app.update(Msg::Resize(1, 1));
+    assert_eq!(screen(&app), "…\n");
+    app.update(Msg::Resize(10, 3));
+    assert!(screen(&app).starts_with("terminal"));
+}
+
+#[test]
+fn chinese_heavy_notes_wrap_at_narrow_widths() {
+    // The learning route restates the map's Chinese advice; 问答 is all CJK titles.
+    let mut app = bundled(30, 12);
+    search(&mut app, "learning-route");
+    send(&mut app, &[Msg::SearchSubmit]);
+    assert_eq!(selected_id(&app), "learning-route");
+    for w in 24..=60u16 {
+        app.update(Msg::Resize(w, 12));
+        for _ in 0..3 {
+            app.update(Msg::PageDown);
+        }
+        let s = screen(&app);
+        for line in s.lines() {
+            assert!(
+                mlwb::text::width(line) <= usize::from(w),
+                "row wider than {w}: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
+    let mut app = bundled(100, 30);
+    send(&mut app, &[Msg::Down, Msg::Down]);
+    let a = app.areas();
+    app.update(Msg::Wheel {
+        col: a.note.x + 5,
+        row: a.note.y + 5,
+        down: true,
+    });
+    assert_eq!(app.note_scroll, 3);
+    app.update(Msg::Wheel {
+        col: a.note.x + 5,
+        row: a.note.y + 5,
+        down: false,
+    });
+    assert_eq!(app.note_scroll, 0);
+    // A click on a tree row selects that topic.
+    app.update(Msg::Click {
+        col: a.tree_inner.x + 2,
+        row: a.tree_inner.y,
+    });
+    assert_eq!(selected_id(&app), "basics");
+}
+
+#[test]
+fn bad_topic_files_leave_the_rest_readable_and_say_what_was_skipped() {
+    let mut app = fixture_app("bad", 100, 30);
+    assert!(
+        !app.lib.topics.is_empty(),
+        "valid topics from bad files are kept"
+    );
+    let s = screen(&app);
+    assert!(s.contains("problem(s): p"), "{s}");
+    send(&mut app, &[Msg::ToggleProblems]);
+    assert_eq!(app.mode, Mode::Problems);
+    let s = screen(&app);
+    assert!(s.contains("problem(s) in the topics"), "{s}");
+    assert!(
+        s.contains("bad_id.yaml:3:9: topic `Info_Theory`: id must be"),
+        "{s}"
+    );
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn snapshot_of_a_users_own_notes() {
+    let mut app = fixture_app("good", 90, 24);
+    send(&mut app, &[Msg::Down]);
+    insta::assert_snapshot!("own_notes_entropy", screen(&app));
+    send(&mut app, &[Msg::ToggleHelp]);
+    insta::assert_snapshot!("help_overlay", screen(&app));
+}
