@@ -57,9 +57,21 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Split styled text into atoms: words, single spaces, single CJK characters.
+/// A math span is one atom, so a short formula is never split across lines.
 fn atoms(spans: &[Span]) -> Vec<(Kind, String, bool)> {
     let mut out: Vec<(Kind, String, bool)> = Vec::new();
     for span in spans {
+        if span.kind == Kind::Math && !span.text.trim().is_empty() {
+            let t = span.text.as_str();
+            if t.starts_with(char::is_whitespace) {
+                out.push((Kind::Text, " ".to_string(), true));
+            }
+            out.push((span.kind, t.trim().to_string(), false));
+            if t.ends_with(char::is_whitespace) {
+                out.push((Kind::Text, " ".to_string(), true));
+            }
+            continue;
+        }
         let mut word = String::new();
         for c in span.text.chars() {
             if c.is_whitespace() {
@@ -111,7 +123,20 @@ pub fn wrap(spans: &[Span], width_cols: usize, first: &[Span], rest: &[Span]) ->
     let (mut line, mut used) = start_line(first);
     let mut content_on_line = false;
     let mut pending_space: Option<Kind> = None;
-    for (kind, text, is_space) in atoms(spans) {
+    let mut queue: std::collections::VecDeque<_> = atoms(spans).into();
+    while let Some((kind, text, is_space)) = queue.pop_front() {
+        if kind == Kind::Math && !is_space && text.contains(' ') {
+            // A formula too long for the rest of this line moves to the next;
+            // one too long for any line is broken at its spaces instead.
+            let avail = width_cols.saturating_sub(prefix_width(rest));
+            if width(&text) > avail {
+                let pieces = atoms(&[Span::new(Kind::Text, text)]);
+                for (_, t, sp) in pieces.into_iter().rev() {
+                    queue.push_front((Kind::Math, t, sp));
+                }
+                continue;
+            }
+        }
         if is_space {
             if content_on_line {
                 pending_space = Some(kind);
@@ -231,6 +256,29 @@ mod tests {
         assert_eq!(p[0], "• information");
         assert!(p.iter().all(|s| width(s) <= 14), "{p:?}");
         assert!(p[1].starts_with("  "));
+    }
+
+    #[test]
+    fn inline_math_stays_on_one_line_when_it_fits() {
+        let spans = vec![
+            Span::new(Kind::Text, "so that "),
+            Span::new(Kind::Math, "H(Y | X) ≤ H(Y)"),
+            Span::new(Kind::Text, " holds."),
+        ];
+        let l = wrap(&spans, 20, &[], &[]);
+        assert_eq!(plain(&l), vec!["so that", "H(Y | X) ≤ H(Y)", "holds."]);
+        // Too long for any line: broken at its spaces, still within width.
+        let l = wrap(&spans, 10, &[], &[]);
+        assert!(
+            l.iter().all(|x| width(&line_text(x)) <= 10),
+            "{:?}",
+            plain(&l)
+        );
+        assert!(
+            plain(&l).contains(&"H(Y | X) ≤".to_string()),
+            "{:?}",
+            plain(&l)
+        );
     }
 
     #[test]
