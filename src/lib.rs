@@ -7,8 +7,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod algos;
 pub mod cli;
 pub mod content;
 pub mod mathtext;
+pub mod metrics;
 pub mod text;
 pub mod tui;

@@ -1,0 +1,118 @@
+//! Types shared by every algorithm: errors, progress reporting with
+//! cancellation, the fitted-model traits, and seeded randomness.
+
+use ndarray::{Array2, ArrayView2};
+
+/// Why a fit did not produce a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AlgoError {
+    /// The user (or the UI) cancelled the run.
+    #[error("cancelled")]
+    Cancelled,
+    /// A hyper-parameter is out of its valid range (checked before fitting).
+    #[error("invalid parameter `{name}`: {message}")]
+    InvalidParam { name: String, message: String },
+    /// The data cannot be used by this algorithm (e.g. one class only).
+    #[error("{0}")]
+    BadData(String),
+    /// The algorithm itself failed (e.g. a linear algebra error).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl AlgoError {
+    pub fn param(name: &str, message: impl Into<String>) -> AlgoError {
+        AlgoError::InvalidParam {
+            name: name.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One training step, reported while fitting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// 1-based iteration (or tree, or epoch) just finished.
+    pub iter: usize,
+    /// Planned number of iterations (an upper bound when the fit may stop early).
+    pub total: usize,
+    /// What `value` is: "loss", "log-likelihood", "inertia", "oob accuracy", ...
+    pub metric: &'static str,
+    pub value: f64,
+}
+
+/// Progress sink handed to a fit. `report` returns `Err(Cancelled)` once the
+/// run has been cancelled; algorithms propagate it with `?`, so a cancel
+/// stops them at the next step.
+pub struct Progress<'a> {
+    sink: Option<&'a mut dyn FnMut(Step) -> bool>,
+}
+
+impl<'a> Progress<'a> {
+    /// A sink that receives each step; it returns false to cancel.
+    pub fn new(sink: &'a mut dyn FnMut(Step) -> bool) -> Progress<'a> {
+        Progress { sink: Some(sink) }
+    }
+
+    /// No reporting, never cancelled (tests, benchmarks).
+    pub fn none() -> Progress<'static> {
+        Progress { sink: None }
+    }
+
+    pub fn report(
+        &mut self,
+        iter: usize,
+        total: usize,
+        metric: &'static str,
+        value: f64,
+    ) -> Result<(), AlgoError> {
+        match &mut self.sink {
+            None => Ok(()),
+            Some(f) => {
+                if f(Step {
+                    iter,
+                    total,
+                    metric,
+                    value,
+                }) {
+                    Ok(())
+                } else {
+                    Err(AlgoError::Cancelled)
+                }
+            }
+        }
+    }
+}
+
+/// A fitted classifier. Classes are `0..n_classes`, indices into the
+/// dataset's class names.
+pub trait Classifier: Send + Sync {
+    /// Number of input features the model was trained on.
+    fn n_features(&self) -> usize;
+    fn n_classes(&self) -> usize;
+    /// Predicted class per row.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<usize>;
+    /// Class scores per row (n_rows x n_classes), higher = more likely:
+    /// probabilities where the model has them, decision values otherwise.
+    /// Used for ROC / precision-recall curves. `None` if the model has none.
+    fn scores(&self, _x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+        None
+    }
+}
+
+/// A fitted clustering: a label per training row plus what is needed to
+/// assign new rows.
+pub trait Clusterer: Send + Sync {
+    fn n_clusters(&self) -> usize;
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<usize>;
+    /// Sum of squared distances of rows to their closest centre.
+    fn inertia(&self, x: ArrayView2<'_, f64>) -> f64;
+}
+
+/// The random number generator used everywhere: fast, seedable, portable.
+pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;
+
+pub fn rng(seed: u64) -> Rng {
+    use rand::SeedableRng;
+    Rng::seed_from_u64(seed)
+}
