@@ -10,6 +10,7 @@
 pub mod algos;
 pub mod cli;
 pub mod content;
+pub mod data;
 pub mod mathtext;
 pub mod metrics;
 pub mod text;

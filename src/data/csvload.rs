@@ -1,0 +1,529 @@
+//! CSV with a header -> [`Table`]. Every refusal names the file, the line,
+//! the column and what was expected.
+
+use std::collections::BTreeMap;
+
+use ndarray::Array2;
+
+use super::{sort_classes, DataError, Table};
+
+/// What to do with missing feature values (empty, `NA`, `N/A`, `?`, `null`, `NaN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// Stop with an error that counts them per column (the default).
+    #[default]
+    Refuse,
+    /// Drop every row with a missing feature value.
+    Drop,
+    /// Replace by the column mean of the present values.
+    Mean,
+}
+
+impl std::str::FromStr for Missing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Missing, String> {
+        match s {
+            "refuse" => Ok(Missing::Refuse),
+            "drop" => Ok(Missing::Drop),
+            "mean" => Ok(Missing::Mean),
+            other => Err(format!("`{other}`: expected refuse, drop or mean")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CsvOptions {
+    /// Target column name; default: the last column.
+    pub target: Option<String>,
+    /// Feature columns to use; default: every column but the target.
+    pub features: Option<Vec<String>>,
+    pub missing: Missing,
+}
+
+pub(crate) fn is_missing(cell: &str) -> bool {
+    matches!(
+        cell.trim(),
+        "" | "NA" | "N/A" | "na" | "n/a" | "?" | "null" | "NULL" | "None" | "NaN" | "nan"
+    )
+}
+
+/// Read a CSV file from disk.
+pub fn load_csv_path(path: &std::path::Path, opts: &CsvOptions) -> Result<Table, DataError> {
+    let display = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| DataError::file(&display, format!("cannot read: {e}")))?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("data")
+        .to_string();
+    load_csv_bytes(&name, &display, &bytes, opts)
+}
+
+/// Parsed cells of a CSV: header and rows, each row with its line number.
+pub(crate) struct RawCsv {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+pub(crate) fn read_raw(file: &str, bytes: &[u8]) -> Result<RawCsv, DataError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::file(
+            file,
+            "empty file: expected a header row and data rows",
+        ));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let located = |e: csv::Error| {
+        let line = e.position().map(|p| p.line() as usize);
+        let message = match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        DataError {
+            file: file.to_string(),
+            line,
+            column: None,
+            message,
+        }
+    };
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(located)?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        return Err(DataError::file(
+            file,
+            "the first line must be a header naming the columns",
+        ));
+    }
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(located)?;
+        let line = rec.position().map_or(rows.len() + 2, |p| p.line() as usize);
+        if rec.len() == 1 && rec.get(0).is_some_and(|c| c.trim().is_empty()) {
+            continue; // a blank line
+        }
+        if rec.len() != header.len() {
+            return Err(DataError {
+                file: file.to_string(),
+                line: Some(line),
+                column: None,
+                message: format!(
+                    "ragged row: {} fields, but the header has {} columns",
+                    rec.len(),
+                    header.len()
+                ),
+            });
+        }
+        rows.push((line, rec.iter().map(str::to_string).collect()));
+    }
+    if rows.is_empty() {
+        return Err(DataError {
+            file: file.to_string(),
+            line: Some(1),
+            column: None,
+            message: "no data rows after the header".to_string(),
+        });
+    }
+    Ok(RawCsv { header, rows })
+}
+
+/// Find a column by name; the error lists the columns there are.
+pub(crate) fn column_index(
+    file: &str,
+    header: &[String],
+    name: &str,
+    what: &str,
+) -> Result<usize, DataError> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| DataError {
+            file: file.to_string(),
+            line: Some(1),
+            column: None,
+            message: format!(
+                "no {what} column `{name}`; the columns are: {}",
+                header.join(", ")
+            ),
+        })
+}
+
+/// Class labels of the target column, as indices into sorted class names.
+pub(crate) fn labels(
+    file: &str,
+    raw: &RawCsv,
+    ti: usize,
+    keep: &[bool],
+) -> Result<(Vec<usize>, Vec<String>), DataError> {
+    let tname = &raw.header[ti];
+    let mut names: Vec<String> = Vec::new();
+    for ((line, row), &k) in raw.rows.iter().zip(keep) {
+        if !k {
+            continue;
+        }
+        let v = row[ti].trim();
+        if is_missing(v) {
+            return Err(DataError {
+                file: file.to_string(),
+                line: Some(*line),
+                column: Some((ti + 1, tname.clone())),
+                message: "missing class label in the target column".to_string(),
+            });
+        }
+        if !names.iter().any(|n| n == v) {
+            names.push(v.to_string());
+        }
+    }
+    if names.len() < 2 {
+        return Err(DataError {
+            file: file.to_string(),
+            line: None,
+            column: Some((ti + 1, tname.clone())),
+            message: format!(
+                "only one class ({}) in the target column: a classifier needs at least two",
+                names
+                    .first()
+                    .map_or("none".to_string(), |n| format!("`{n}`"))
+            ),
+        });
+    }
+    sort_classes(&mut names);
+    let index: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let y = raw
+        .rows
+        .iter()
+        .zip(keep)
+        .filter(|(_, &k)| k)
+        .map(|((_, row), _)| index.get(row[ti].trim()).copied().unwrap_or(0))
+        .collect();
+    Ok((y, names))
+}
+
+/// Parse CSV bytes into a table. `file` is how the file is named in errors.
+pub fn load_csv_bytes(
+    name: &str,
+    file: &str,
+    bytes: &[u8],
+    opts: &CsvOptions,
+) -> Result<Table, DataError> {
+    let raw = read_raw(file, bytes)?;
+    let ncols = raw.header.len();
+    if ncols < 2 {
+        return Err(DataError::file(
+            file,
+            format!(
+                "only one column (`{}`): expected feature columns and a target column",
+                raw.header[0]
+            ),
+        ));
+    }
+    let ti = match &opts.target {
+        Some(t) => column_index(file, &raw.header, t, "target")?,
+        None => ncols - 1,
+    };
+    let feats: Vec<usize> = match &opts.features {
+        Some(names) => {
+            let mut v = Vec::new();
+            for n in names {
+                let i = column_index(file, &raw.header, n, "feature")?;
+                if i == ti {
+                    return Err(DataError::file(
+                        file,
+                        format!("`{n}` is the target column; it cannot also be a feature"),
+                    ));
+                }
+                v.push(i);
+            }
+            v
+        }
+        None => (0..ncols).filter(|&i| i != ti).collect(),
+    };
+    if feats.is_empty() {
+        return Err(DataError::file(file, "no feature columns selected"));
+    }
+
+    // Parse every feature cell; collect problems per column.
+    let n = raw.rows.len();
+    let mut values = vec![f64::NAN; n * feats.len()];
+    let mut missing: Vec<(usize, Option<usize>)> = vec![(0, None); feats.len()];
+    let mut non_numeric: Vec<Option<(usize, String)>> = vec![None; feats.len()];
+    for (r, (line, row)) in raw.rows.iter().enumerate() {
+        for (j, &c) in feats.iter().enumerate() {
+            let cell = row[c].trim();
+            if is_missing(cell) {
+                missing[j].0 += 1;
+                missing[j].1.get_or_insert(*line);
+                continue;
+            }
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => values[r * feats.len() + j] = v,
+                Ok(_) => {
+                    return Err(DataError {
+                        file: file.to_string(),
+                        line: Some(*line),
+                        column: Some((c + 1, raw.header[c].clone())),
+                        message: format!("`{cell}` is not a finite number (inf is not allowed)"),
+                    })
+                }
+                Err(_) => {
+                    if non_numeric[j].is_none() {
+                        non_numeric[j] = Some((*line, cell.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let bad: Vec<String> = feats
+        .iter()
+        .zip(&non_numeric)
+        .filter_map(|(&c, nn)| {
+            nn.as_ref()
+                .map(|(line, v)| format!("`{}` (line {line}: \"{v}\")", raw.header[c]))
+        })
+        .collect();
+    if !bad.is_empty() {
+        let numeric: Vec<&str> = feats
+            .iter()
+            .zip(&non_numeric)
+            .filter(|(_, nn)| nn.is_none())
+            .map(|(&c, _)| raw.header[c].as_str())
+            .collect();
+        let hint = if numeric.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; choose numeric columns with --features {}",
+                numeric.join(",")
+            )
+        };
+        let first = feats
+            .iter()
+            .zip(&non_numeric)
+            .find_map(|(&c, nn)| nn.as_ref().map(|(l, _)| (c, *l)));
+        return Err(DataError {
+            file: file.to_string(),
+            line: first.map(|(_, l)| l),
+            column: first.map(|(c, _)| (c + 1, raw.header[c].clone())),
+            message: format!(
+                "non-numeric values in feature column(s) {}{hint}",
+                bad.join(", ")
+            ),
+        });
+    }
+
+    let total_missing: usize = missing.iter().map(|m| m.0).sum();
+    let mut keep = vec![true; n];
+    let mut notes = Vec::new();
+    if total_missing > 0 {
+        match opts.missing {
+            Missing::Refuse => {
+                let per: Vec<String> = feats
+                    .iter()
+                    .zip(&missing)
+                    .filter(|(_, m)| m.0 > 0)
+                    .map(|(&c, m)| {
+                        format!(
+                            "`{}` {} (first at line {})",
+                            raw.header[c],
+                            m.0,
+                            m.1.unwrap_or(0)
+                        )
+                    })
+                    .collect();
+                let first = feats
+                    .iter()
+                    .zip(&missing)
+                    .filter_map(|(&c, m)| m.1.map(|l| (l, c)))
+                    .min();
+                return Err(DataError {
+                    file: file.to_string(),
+                    line: first.map(|(l, _)| l),
+                    column: first.map(|(_, c)| (c + 1, raw.header[c].clone())),
+                    message: format!(
+                        "{total_missing} missing value(s): {}; use --missing drop or --missing mean to go on",
+                        per.join(", ")
+                    ),
+                });
+            }
+            Missing::Drop => {
+                for (r, k) in keep.iter_mut().enumerate() {
+                    *k = values[r * feats.len()..(r + 1) * feats.len()]
+                        .iter()
+                        .all(|v| !v.is_nan());
+                }
+                let dropped = keep.iter().filter(|k| !**k).count();
+                notes.push(format!("dropped {dropped} row(s) with missing values"));
+                if dropped == n {
+                    return Err(DataError::file(
+                        file,
+                        "every row has a missing value; nothing left after --missing drop",
+                    ));
+                }
+            }
+            Missing::Mean => {
+                for j in 0..feats.len() {
+                    let present: Vec<f64> = (0..n)
+                        .map(|r| values[r * feats.len() + j])
+                        .filter(|v| !v.is_nan())
+                        .collect();
+                    if present.is_empty() {
+                        return Err(DataError {
+                            file: file.to_string(),
+                            line: None,
+                            column: Some((feats[j] + 1, raw.header[feats[j]].clone())),
+                            message: "every value is missing, so there is no mean to fill in"
+                                .to_string(),
+                        });
+                    }
+                    let mean = present.iter().sum::<f64>() / present.len() as f64;
+                    for r in 0..n {
+                        let v = &mut values[r * feats.len() + j];
+                        if v.is_nan() {
+                            *v = mean;
+                        }
+                    }
+                }
+                notes.push(format!(
+                    "filled {total_missing} missing value(s) with column means"
+                ));
+            }
+        }
+    }
+
+    let (y, classes) = labels(file, &raw, ti, &keep)?;
+    let kept: Vec<usize> = (0..n).filter(|&r| keep[r]).collect();
+    let mut x = Array2::zeros((kept.len(), feats.len()));
+    for (i, &r) in kept.iter().enumerate() {
+        for j in 0..feats.len() {
+            x[(i, j)] = values[r * feats.len() + j];
+        }
+    }
+    Ok(Table {
+        name: name.to_string(),
+        feature_names: feats.iter().map(|&c| raw.header[c].clone()).collect(),
+        x,
+        y,
+        classes,
+        source_lines: kept.iter().map(|&r| raw.rows[r].0).collect(),
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, opts: &CsvOptions) -> Result<Table, DataError> {
+        load_csv_bytes("t", "t.csv", text.as_bytes(), opts)
+    }
+
+    #[test]
+    fn reads_a_simple_table() {
+        let t = load("a,b,label\n1,2,x\n3,4,y\n5,6,x\n", &CsvOptions::default()).expect("ok");
+        assert_eq!(t.feature_names, vec!["a", "b"]);
+        assert_eq!(t.x.row(1).to_vec(), vec![3.0, 4.0]);
+        assert_eq!(t.y, vec![0, 1, 0]);
+        assert_eq!(t.classes, vec!["x", "y"]);
+        assert_eq!(t.source_lines, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn numeric_classes_sort_numerically() {
+        let t = load("a,c\n1,10\n2,2\n3,1\n", &CsvOptions::default()).expect("ok");
+        assert_eq!(t.classes, vec!["1", "2", "10"]);
+    }
+
+    #[test]
+    fn target_and_features_by_name() {
+        let o = CsvOptions {
+            target: Some("a".into()),
+            features: Some(vec!["c".into()]),
+            ..Default::default()
+        };
+        let t = load("a,b,c\nx,foo,1\ny,bar,2\n", &o).expect("ok");
+        assert_eq!(t.feature_names, vec!["c"]);
+        assert_eq!(t.classes, vec!["x", "y"]);
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = load("a,b\n1,x\n2\n", &CsvOptions::default()).expect_err("ragged");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:3: ragged row: 1 fields, but the header has 2 columns"
+        );
+        let e = load("a,b,t\n1,2,x\n1,zz,y\n", &CsvOptions::default()).expect_err("non-numeric");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:3:2: column `b`: non-numeric values in feature column(s) `b` (line 3: \"zz\"); choose numeric columns with --features a"
+        );
+        let e = load("a,t\n1,x\ninf,y\n", &CsvOptions::default()).expect_err("inf");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:3:1: column `a`: `inf` is not a finite number (inf is not allowed)"
+        );
+        let e = load("", &CsvOptions::default()).expect_err("empty");
+        assert!(e.to_string().contains("empty file"));
+        let e = load("a,t\n", &CsvOptions::default()).expect_err("header only");
+        assert!(e.to_string().contains("no data rows"));
+        let e = load("a,t\n1,x\n2,x\n", &CsvOptions::default()).expect_err("one class");
+        assert_eq!(
+            e.to_string(),
+            "t.csv: column `t`: only one class (`x`) in the target column: a classifier needs at least two"
+        );
+        let o = CsvOptions {
+            target: Some("label".into()),
+            ..Default::default()
+        };
+        let e = load("a,t\n1,x\n2,y\n", &o).expect_err("no target");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:1: no target column `label`; the columns are: a, t"
+        );
+    }
+
+    #[test]
+    fn missing_values_refused_dropped_or_filled() {
+        let text = "a,b,t\n1,,x\n2,5,y\nNA,7,x\n4,NaN,y\n5,6,x\n";
+        let e = load(text, &CsvOptions::default()).expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:2:2: column `b`: 3 missing value(s): `a` 1 (first at line 4), `b` 2 (first at line 2); use --missing drop or --missing mean to go on"
+        );
+        let drop = CsvOptions {
+            missing: Missing::Drop,
+            ..Default::default()
+        };
+        let t = load(text, &drop).expect("dropped");
+        assert_eq!(t.n_rows(), 2);
+        assert_eq!(t.source_lines, vec![3, 6]);
+        let mean = CsvOptions {
+            missing: Missing::Mean,
+            ..Default::default()
+        };
+        let t = load(text, &mean).expect("filled");
+        assert_eq!(t.x[(2, 0)], (1.0 + 2.0 + 4.0 + 5.0) / 4.0);
+        assert_eq!(t.x[(0, 1)], 6.0);
+    }
+
+    #[test]
+    fn missing_label_is_an_error() {
+        let e = load("a,t\n1,x\n2,\n3,y\n", &CsvOptions::default()).expect_err("label");
+        assert_eq!(
+            e.to_string(),
+            "t.csv:3:2: column `t`: missing class label in the target column"
+        );
+    }
+}
