@@ -1,1 +1,124 @@
-//! Work in progress.
+//! Evaluation metrics, terminal-free.
+//!
+//! Everything here follows scikit-learn 1.7 (the reference the tests compare
+//! against, with the Python snippets that produced each number beside the
+//! assertions):
+//!
+//! - [`classification`]: the confusion matrix (true labels on rows, predicted
+//!   on columns, as `sklearn.metrics.confusion_matrix`), the per-class
+//!   precision / recall / F1 report (as `classification_report` with
+//!   `zero_division=0`) and plain-text explanations of each figure.
+//! - [`curves`]: ROC (`roc_curve(drop_intermediate=False)` + `roc_auc_score`)
+//!   and precision-recall (`precision_recall_curve` +
+//!   `average_precision_score`) for binary problems.
+//! - [`clustering`]: adjusted Rand index and k-means inertia.
+//! - [`info`]: entropy, Gini impurity and information gain, for the notes
+//!   and the quiz.
+//! - [`split`]: a stratified train/test split and stratified k-fold
+//!   cross-validation, seeded with [`crate::algos::rng`].
+//!
+//! Why our own and not linfa's: linfa 0.8.1's `ConfusionMatrix` is indexed
+//! `[predicted, truth]` although its documentation says rows are targets,
+//! reorders the classes for binary problems, stores `f32` and keeps the
+//! matrix private; its ROC has no thresholds nor scikit-learn's tie handling,
+//! and it has no precision-recall curve, no ARI and no stratified splits.
+//! The test `confusion_matches_linfa_transposed` pins the orientation
+//! difference.
+//!
+//! No function returns NaN. Where scikit-learn would return NaN or divide by
+//! zero, the value returned is documented on the function (in short:
+//! an undefined ratio is 0, as with `zero_division=0`; an undefined ROC AUC
+//! is 0.5 with a [`Curve::note`] saying why).
+//!
+//! Inconsistent inputs (lengths that differ, a label outside `0..n_classes`,
+//! a NaN score, a split that cannot be made) give a [`MetricsError`]; nothing
+//! here panics.
+
+pub mod classification;
+pub mod clustering;
+pub mod curves;
+pub mod info;
+pub mod split;
+
+pub use self::classification::{
+    accuracy, report, Avg, ClassMetrics, ClassificationReport, ConfusionMatrix,
+};
+pub use self::clustering::{adjusted_rand_index, inertia};
+pub use self::curves::{pr_curve, roc_curve, Curve};
+pub use self::info::{
+    entropy, entropy_bits, entropy_of_counts, gini, information_gain, information_gain_bits,
+};
+pub use self::split::{stratified_kfold, stratified_split, TrainTest};
+
+/// Why a metric or a split could not be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MetricsError {
+    /// Two inputs that must pair up element by element have different lengths.
+    #[error("{what}: lengths differ ({left} vs {right})")]
+    LengthMismatch {
+        what: &'static str,
+        left: usize,
+        right: usize,
+    },
+    /// A class index is not in `0..n_classes`.
+    #[error("label {label} at sample {index} is out of range: there are {n_classes} classes")]
+    LabelOutOfRange {
+        index: usize,
+        label: usize,
+        n_classes: usize,
+    },
+    /// The input has no samples where at least one is needed.
+    #[error("no samples: {0}")]
+    Empty(&'static str),
+    /// A score is NaN or infinite (scikit-learn rejects these too).
+    #[error("score at sample {index} is not finite ({value})")]
+    NonFiniteScore { index: usize, value: f64 },
+    /// Array shapes that do not fit together (inertia).
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// `test_size` is not strictly between 0 and 1.
+    #[error("test_size must be strictly between 0 and 1, got {0}")]
+    TestSize(f64),
+    /// Fewer than two folds asked for.
+    #[error("k must be at least 2, got {0}")]
+    TooFewFolds(usize),
+    /// A class is too small for the split asked for.
+    #[error("class {class} has only {members} member(s); at least {needed} are needed {why}")]
+    TooFewMembers {
+        class: usize,
+        members: usize,
+        needed: usize,
+        why: &'static str,
+    },
+    /// One side of a train/test split would not hold every class.
+    #[error(
+        "the {part} set would have {size} sample(s), fewer than the {n_classes} classes present; \
+         change test_size"
+    )]
+    SplitTooSmall {
+        part: &'static str,
+        size: usize,
+        n_classes: usize,
+    },
+}
+
+/// Checks that every label is `< n_classes`.
+fn check_labels(y: &[usize], n_classes: usize) -> Result<(), MetricsError> {
+    match y.iter().enumerate().find(|(_, &l)| l >= n_classes) {
+        Some((index, &label)) => Err(MetricsError::LabelOutOfRange {
+            index,
+            label,
+            n_classes,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `num / den`, or 0 when `den` is 0 (scikit-learn's `zero_division=0`).
+fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
