@@ -5,7 +5,10 @@ pub mod core;
 pub mod forest;
 pub mod gmm;
 pub mod kmeans;
+pub mod linfa_compare;
+pub mod linfa_models;
 pub mod logistic;
+pub mod registry;
 pub mod svm;
 pub mod tree;
 
