@@ -45,9 +45,61 @@ pub enum Command {
     /// Validate all content; print each problem as file:line:col: message.
     /// Exit status 1 if any error was found.
     Check,
+    /// List the bundled datasets (name, task, size, source, licence).
+    Datasets {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the algorithms with their parameters, defaults and valid ranges.
+    Algos {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run an algorithm on a dataset and print its metrics.
+    Run(RunArgs),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Algorithm name (see `mlwb algos`).
+    #[arg(long)]
+    pub algo: String,
+    /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file.
+    #[arg(long)]
+    pub dataset: String,
+    /// Target column of a CSV (default: the last column).
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+    /// Feature columns to use, comma-separated (default: all but the target).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub features: Option<Vec<String>>,
+    /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
+    #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
+    pub missing: crate::data::Missing,
+    /// A hyper-parameter, k=v; repeat for several (see `mlwb algos`).
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Scale features first (fitted on the training rows only).
+    #[arg(long, value_name = "standard|minmax|maxabs|normalize")]
+    pub scale: Option<crate::algos::linfa_models::Scale>,
+    /// Text corpora: TF-IDF weights or raw counts.
+    #[arg(long, default_value = "tfidf", value_name = "tfidf|counts")]
+    pub text: crate::experiment::TextFeatures,
+    /// Random seed (split, initialisation, bootstrap).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Share of rows held out for testing (stratified).
+    #[arg(long, default_value_t = 0.25)]
+    pub test_size: f64,
+    /// Also run stratified k-fold cross-validation with K folds.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn main() -> ExitCode {
@@ -192,6 +244,15 @@ pub fn run_command(
                     }
                 }
             }
+            Command::Datasets { json } => {
+                crate::cli_run::datasets(json, out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Algos { json } => {
+                crate::cli_run::algos(json, out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Run(args) => crate::cli_run::run(&args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();

@@ -9,8 +9,10 @@
 
 pub mod algos;
 pub mod cli;
+pub mod cli_run;
 pub mod content;
 pub mod data;
+pub mod experiment;
 pub mod mathtext;
 pub mod metrics;
 pub mod text;

@@ -107,7 +107,7 @@ fn text_column(header: &[String], target: usize) -> Option<usize> {
         .iter()
         .position(|h| h.eq_ignore_ascii_case("text"))
         .filter(|&i| i != target)
-        .or_else(|| (header.len() == 2).then_some(1 - target))
+        .or_else(|| (header.len() == 2 && target < 2).then(|| 1 - target))
 }
 
 /// Is this CSV a corpus: two columns (text and label), or a `text` column?

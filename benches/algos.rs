@@ -1,0 +1,120 @@
+//! Fit and predict time per algorithm: on digits (1,347 training rows x 64)
+//! and on a synthetic 20,000 x 20 three-class set. Run with
+//! `cargo bench --bench algos`. `benches/compare_sklearn.py` times
+//! scikit-learn against the `mlwb` binary on one shared CSV and prints ratios.
+
+use std::sync::OnceLock;
+
+use mlwb::algos::registry::{self, Fitted};
+use mlwb::algos::Progress;
+use mlwb::data::{self, CsvOptions, Dataset};
+use ndarray::Array2;
+use rand::Rng as _;
+
+fn main() {
+    divan::main();
+}
+
+struct Data {
+    x: Array2<f64>,
+    y: Vec<usize>,
+    n_classes: usize,
+}
+
+/// Three overlapping Gaussian classes in 20 dimensions, 10 of them informative.
+fn synthetic() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| {
+        let mut rng = mlwb::algos::rng(0);
+        let (n, d, k) = (20_000, 20, 3);
+        let centres: Vec<Vec<f64>> = (0..k)
+            .map(|_| {
+                (0..d)
+                    .map(|j| {
+                        if j < 10 {
+                            rng.gen_range(-1.5..1.5)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut x = Array2::zeros((n, d));
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = i % k;
+            y.push(c);
+            for j in 0..d {
+                // Box-Muller normal noise.
+                let (u1, u2): (f64, f64) = (rng.gen_range(1e-12..1.0), rng.gen_range(0.0..1.0));
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                x[(i, j)] = centres[c][j] + z;
+            }
+        }
+        Data { x, y, n_classes: k }
+    })
+}
+
+fn digits() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| match data::load("digits", &CsvOptions::default()) {
+        Ok(Dataset::Table(t)) => {
+            let n = t.n_rows() * 3 / 4;
+            Data {
+                x: t.x.slice(ndarray::s![..n, ..]).to_owned(),
+                y: t.y[..n].to_vec(),
+                n_classes: t.n_classes(),
+            }
+        }
+        _ => panic!("digits is bundled"),
+    })
+}
+
+fn fit(algo: &str, d: &Data) -> Fitted {
+    let spec = registry::find(algo).expect("algorithm");
+    let params = spec.params(&[]).expect("defaults");
+    registry::fit(
+        spec,
+        &params,
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        0,
+        &mut Progress::none(),
+    )
+    .expect("fit")
+}
+
+const FAST: &[&str] = &[
+    "gaussian-nb",
+    "decision-tree",
+    "logistic-regression",
+    "kmeans",
+    "gmm",
+];
+const SLOW: &[&str] = &["random-forest", "svm"];
+
+#[divan::bench(args = FAST, sample_count = 10)]
+fn fit_synthetic_20k(algo: &str) -> Fitted {
+    fit(algo, synthetic())
+}
+
+#[divan::bench(args = SLOW, sample_count = 3, sample_size = 1)]
+fn fit_synthetic_20k_slow(algo: &str) -> Fitted {
+    fit(algo, synthetic())
+}
+
+#[divan::bench(args = ["gaussian-nb", "multinomial-nb", "decision-tree", "random-forest", "logistic-regression", "svm", "kmeans", "gmm"], sample_count = 10)]
+fn fit_digits(algo: &str) -> Fitted {
+    fit(algo, digits())
+}
+
+#[divan::bench(args = ["gaussian-nb", "decision-tree", "random-forest", "logistic-regression", "svm"], sample_count = 10)]
+fn predict_synthetic_20k(bencher: divan::Bencher, algo: &str) {
+    let d = synthetic();
+    let Fitted::Classifier(m) = fit(algo, d) else {
+        panic!("classifier")
+    };
+    bencher.bench_local(|| m.predict(d.x.view()));
+}

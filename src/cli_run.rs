@@ -1,0 +1,223 @@
+//! The experiment subcommands: `datasets`, `algos`, `run`.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use crate::algos::registry::{ParamKind, ALGOS};
+use crate::cli::RunArgs;
+use crate::data::{manifest, CsvOptions};
+use crate::experiment::{self, Config, Event, Report};
+
+pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if json {
+        let s = serde_json::to_string_pretty(manifest()).map_err(std::io::Error::other)?;
+        return writeln!(out, "{s}");
+    }
+    for d in manifest() {
+        writeln!(
+            out,
+            "{:<17} {:<10} {:>5} rows x {:<5} {:<19} {}",
+            d.name, d.kind, d.rows, d.features, d.task, d.licence
+        )?;
+        writeln!(out, "{:17} {}", "", d.description)?;
+    }
+    Ok(())
+}
+
+pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if json {
+        let s = serde_json::to_string_pretty(ALGOS).map_err(std::io::Error::other)?;
+        return writeln!(out, "{s}");
+    }
+    for a in ALGOS {
+        let imp = match a.implementation {
+            crate::algos::registry::Implementation::Own => "own",
+            crate::algos::registry::Implementation::Linfa => "linfa",
+        };
+        writeln!(
+            out,
+            "{:<20} {} [{imp}] topics: {}",
+            a.name,
+            a.title,
+            a.topics.join(", ")
+        )?;
+        for p in a.params {
+            let range = match p.kind {
+                ParamKind::Int { min, max } => format!("int {min}..={max}"),
+                ParamKind::Float {
+                    min,
+                    max,
+                    min_exclusive,
+                } => {
+                    format!(
+                        "number {}{min}..={max}",
+                        if min_exclusive { ">" } else { "" }
+                    )
+                }
+                ParamKind::Choice { options } => options.join("|"),
+            };
+            writeln!(
+                out,
+                "    {:<18} = {:<6} {:<24} {}",
+                p.name, p.default, range, p.help
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn config(args: &RunArgs) -> Result<Config, String> {
+    let mut params = Vec::new();
+    for p in &args.params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--param `{p}`: expected NAME=VALUE"))?;
+        params.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    Ok(Config {
+        algo: args.algo.clone(),
+        dataset: args.dataset.clone(),
+        csv: CsvOptions {
+            target: args.target.clone(),
+            features: args.features.clone(),
+            missing: args.missing,
+        },
+        params,
+        scale: args.scale,
+        seed: args.seed,
+        test_size: args.test_size,
+        cv: args.cv,
+        text: args.text,
+        split: None,
+    })
+}
+
+pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<ExitCode> {
+    let config = match config(args) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(err, "mlwb: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let cancel = AtomicBool::new(false);
+    let mut ignore = |_: Event| {};
+    match experiment::run(&config, &mut ignore, &cancel) {
+        Ok(report) => {
+            if args.json {
+                let s = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+                writeln!(out, "{s}")?;
+            } else {
+                print_report(&report, out)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            writeln!(err, "mlwb: {e}")?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    writeln!(out, "{} on {} ({})", r.algo, r.dataset, params.join(" "))?;
+    writeln!(
+        out,
+        "rows {}  features {}  train {}  test {}  seed {}{}",
+        r.n_rows,
+        r.n_features,
+        r.n_train,
+        r.n_test,
+        r.seed,
+        r.scale.map(|s| format!("  scale {s}")).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "fit {:.4} s  predict {:.4} s",
+        r.fit_seconds, r.predict_seconds
+    )?;
+    for n in &r.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    if let Some(m) = &r.metrics {
+        writeln!(
+            out,
+            "\naccuracy {:.4}   macro F1 {:.4}   weighted F1 {:.4}",
+            m.accuracy, m.macro_avg.f1, m.weighted_avg.f1
+        )?;
+        writeln!(
+            out,
+            "\n{:<20} {:>9} {:>9} {:>9} {:>8}",
+            "class", "precision", "recall", "f1", "support"
+        )?;
+        for c in &m.per_class {
+            writeln!(
+                out,
+                "{:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+                c.label, c.precision, c.recall, c.f1, c.support
+            )?;
+        }
+        let cm = &m.confusion;
+        writeln!(
+            out,
+            "\nconfusion matrix (rows = truth, columns = predicted)"
+        )?;
+        let w = cm
+            .labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 14);
+        write!(out, "{:w$} ", "")?;
+        for l in &cm.labels {
+            write!(out, " {:>w$}", crate::text::truncate(l, w))?;
+        }
+        writeln!(out)?;
+        for (l, row) in cm.labels.iter().zip(&cm.counts) {
+            write!(out, "{:>w$} ", crate::text::truncate(l, w))?;
+            for c in row {
+                write!(out, " {c:>w$}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    if let Some(roc) = &r.roc {
+        writeln!(out, "\nROC AUC {:.4}", roc.auc)?;
+    }
+    if let Some(pr) = &r.pr {
+        writeln!(out, "average precision {:.4}", pr.auc)?;
+    }
+    if let Some(cv) = &r.cv {
+        let folds: Vec<String> = cv.accuracy.iter().map(|a| format!("{a:.3}")).collect();
+        writeln!(
+            out,
+            "\n{}-fold CV accuracy {:.4} ± {:.4}  [{}]",
+            cv.folds,
+            cv.mean,
+            cv.std,
+            folds.join(" ")
+        )?;
+    }
+    if let Some(c) = &r.clustering {
+        writeln!(
+            out,
+            "\nclusters {}  inertia {:.4}  adjusted Rand index {:.4}",
+            c.n_clusters, c.inertia, c.ari
+        )?;
+    }
+    if let Some(v) = &r.explained_variance_ratio {
+        let s: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+        writeln!(out, "\nexplained variance ratio: {}", s.join(" "))?;
+    }
+    if let (Some(first), Some(last)) = (r.history.first(), r.history.last()) {
+        writeln!(
+            out,
+            "\n{}: {:.6} (iteration {}) -> {:.6} (iteration {})",
+            last.metric, first.value, first.iter, last.value, last.iter
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,684 @@
+//! Running an experiment: load data, split, scale, fit with live progress,
+//! evaluate. Runs on a background thread and streams [`Event`]s through a
+//! channel; a shared flag cancels it at the next training step. The CLI runs
+//! the same code synchronously.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayView2, Axis};
+use serde::Serialize;
+
+use crate::algos::linfa_models::{pca, FittedScaler, Scale};
+use crate::algos::registry::{self, AlgoSpec, Fitted, Params, Task};
+use crate::algos::{AlgoError, Classifier, Progress, Step};
+use crate::data::text::Vectorizer;
+use crate::data::{self, CsvOptions, Dataset};
+use crate::metrics::{self, ClassificationReport, Curve};
+
+/// How text corpora become features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextFeatures {
+    #[default]
+    Tfidf,
+    Counts,
+}
+
+impl std::str::FromStr for TextFeatures {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TextFeatures, String> {
+        match s {
+            "tfidf" => Ok(TextFeatures::Tfidf),
+            "counts" => Ok(TextFeatures::Counts),
+            o => Err(format!("`{o}`: expected tfidf or counts")),
+        }
+    }
+}
+
+/// Everything that defines a run. Same config, same numbers.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub algo: String,
+    /// A bundled dataset name or a path to a CSV.
+    pub dataset: String,
+    pub csv: CsvOptions,
+    /// `k=v` settings, checked against the algorithm's parameter specs.
+    pub params: Vec<(String, String)>,
+    pub scale: Option<Scale>,
+    pub seed: u64,
+    pub test_size: f64,
+    pub cv: Option<usize>,
+    pub text: TextFeatures,
+    /// Use these (train, test) row indices instead of a seeded split; used
+    /// to evaluate on exactly the split a reference implementation used.
+    pub split: Option<(Vec<usize>, Vec<usize>)>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            algo: "gaussian-nb".into(),
+            dataset: "iris".into(),
+            csv: CsvOptions::default(),
+            params: Vec::new(),
+            scale: None,
+            seed: 0,
+            test_size: 0.25,
+            cv: None,
+            text: TextFeatures::Tfidf,
+            split: None,
+        }
+    }
+}
+
+/// What a running experiment tells its listener.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        algo: String,
+        dataset: String,
+        n_train: usize,
+        n_test: usize,
+    },
+    Progress(Step),
+    Finished(Box<Report>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPoint {
+    pub iter: usize,
+    pub metric: &'static str,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CvReport {
+    pub folds: usize,
+    pub accuracy: Vec<f64>,
+    pub mean: f64,
+    pub std: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusteringReport {
+    pub n_clusters: usize,
+    pub inertia: f64,
+    /// Adjusted Rand index of the clusters against the dataset's labels.
+    pub ari: f64,
+    pub labels: Vec<usize>,
+}
+
+/// Points to draw: 2-D coordinates (the data itself when it has two
+/// features, else its first two principal components) and, for 2-D data,
+/// the predicted class over a grid (decision regions).
+#[derive(Debug, Clone, Default)]
+pub struct Picture {
+    pub axes: [String; 2],
+    pub points: Vec<[f64; 2]>,
+    /// Class (truth) of each point.
+    pub classes: Vec<usize>,
+    /// Rows that are test rows.
+    pub is_test: Vec<bool>,
+    /// (x range, y range, columns, rows, predicted class per cell row-major)
+    pub grid: Option<Grid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    pub cols: usize,
+    pub rows: usize,
+    pub cells: Vec<usize>,
+}
+
+/// The outcome of a run; `mlwb run --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub algo: String,
+    pub dataset: String,
+    pub task: Task,
+    pub params: Params,
+    pub seed: u64,
+    pub test_size: f64,
+    pub scale: Option<&'static str>,
+    pub n_rows: usize,
+    pub n_features: usize,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub classes: Vec<String>,
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<ClassificationReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion_matrix: Option<metrics::ConfusionMatrix>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roc: Option<Curve>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pr: Option<Curve>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv: Option<CvReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clustering: Option<ClusteringReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inertia: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ari: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explained_variance_ratio: Option<Vec<f64>>,
+    pub history: Vec<HistoryPoint>,
+    pub notes: Vec<String>,
+    /// Dataset rows of the test set, in order, with truth and prediction:
+    /// what a confusion-matrix cell is made of.
+    #[serde(skip)]
+    pub test_rows: Vec<usize>,
+    #[serde(skip)]
+    pub test_truth: Vec<usize>,
+    #[serde(skip)]
+    pub test_pred: Vec<usize>,
+    /// The source line of every dataset row (for "row 57 of iris.csv").
+    #[serde(skip)]
+    pub source_lines: Vec<usize>,
+    #[serde(skip)]
+    pub picture: Option<Picture>,
+}
+
+/// A running experiment.
+pub struct Running {
+    pub events: Receiver<Event>,
+    cancel: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Ask the run to stop at its next step. It then reports `Failed("cancelled")`.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.cancel();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Start `config` on a background thread.
+pub fn spawn(config: Config) -> Running {
+    let (tx, rx) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let handle = std::thread::Builder::new()
+        .name("mlwb-experiment".into())
+        .spawn(move || {
+            // A closed channel (the UI went away) cancels the run.
+            let mut emit = |e: Event| {
+                if tx.send(e).is_err() {
+                    flag.store(true, Ordering::SeqCst);
+                }
+            };
+            let last = match run(&config, &mut emit, &flag) {
+                Ok(report) => Event::Finished(Box::new(report)),
+                Err(e) => Event::Failed(e),
+            };
+            emit(last);
+        })
+        .ok();
+    Running {
+        events: rx,
+        cancel,
+        handle,
+    }
+}
+
+fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
+    x.select(Axis(0), rows)
+}
+
+fn pick(y: &[usize], rows: &[usize]) -> Vec<usize> {
+    rows.iter().map(|&r| y[r]).collect()
+}
+
+/// Features for training and test rows: vectorised text or scaled numbers.
+fn features(
+    ds: &Dataset,
+    train: &[usize],
+    test: &[usize],
+    scale: Option<Scale>,
+    text: TextFeatures,
+) -> Result<(Array2<f64>, Array2<f64>), String> {
+    let (xtr, xte) = match ds {
+        Dataset::Table(t) => (
+            select_rows(t.x.view(), train),
+            select_rows(t.x.view(), test),
+        ),
+        Dataset::Text(c) => {
+            let tr: Vec<&str> = train.iter().map(|&r| c.texts[r].as_str()).collect();
+            let te: Vec<&str> = test.iter().map(|&r| c.texts[r].as_str()).collect();
+            let v = Vectorizer::fit(&tr, text == TextFeatures::Tfidf);
+            (v.transform(&tr), v.transform(&te))
+        }
+    };
+    match scale {
+        None => Ok((xtr, xte)),
+        Some(s) => {
+            let f = FittedScaler::fit(s, xtr.view()).map_err(|e| e.to_string())?;
+            Ok((f.transform(xtr.view()), f.transform(xte.view())))
+        }
+    }
+}
+
+fn progress_sink<'a>(
+    emit: &'a mut dyn FnMut(Event),
+    cancel: &'a AtomicBool,
+    history: &'a mut Vec<HistoryPoint>,
+) -> impl FnMut(Step) -> bool + 'a {
+    move |s: Step| {
+        history.push(HistoryPoint {
+            iter: s.iter,
+            metric: s.metric,
+            value: s.value,
+        });
+        emit(Event::Progress(s));
+        !cancel.load(Ordering::SeqCst)
+    }
+}
+
+fn fit_classifier(
+    spec: &AlgoSpec,
+    params: &Params,
+    x: ArrayView2<'_, f64>,
+    y: &[usize],
+    n_classes: usize,
+    seed: u64,
+    progress: &mut Progress<'_>,
+) -> Result<Box<dyn Classifier>, AlgoError> {
+    match registry::fit(spec, params, x, y, n_classes, seed, progress)? {
+        Fitted::Classifier(m) => Ok(m),
+        Fitted::Clusterer(_) => Err(AlgoError::Failed(format!(
+            "{} is not a classifier",
+            spec.name
+        ))),
+    }
+}
+
+/// Run `config` to the end, reporting through `emit`. Errors are messages
+/// for people ("cancelled" when cancelled).
+pub fn run(
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, String> {
+    let spec = registry::find(&config.algo).ok_or_else(|| {
+        let names: Vec<&str> = registry::ALGOS.iter().map(|a| a.name).collect();
+        format!(
+            "no algorithm `{}`; the algorithms are: {}",
+            config.algo,
+            names.join(", ")
+        )
+    })?;
+    let params = spec.params(&config.params).map_err(|e| e.to_string())?;
+    if !(config.test_size > 0.0 && config.test_size < 1.0) {
+        return Err(format!(
+            "--test-size must be between 0 and 1 (exclusive), got {}",
+            config.test_size
+        ));
+    }
+    let ds = data::load(&config.dataset, &config.csv).map_err(|e| e.to_string())?;
+    let classes = ds.classes().to_vec();
+    let n_classes = classes.len();
+    let y = ds.y().to_vec();
+    let mut notes = Vec::new();
+    let source_lines = match &ds {
+        Dataset::Table(t) => {
+            notes.extend(t.notes.iter().cloned());
+            t.source_lines.clone()
+        }
+        Dataset::Text(_) => (0..y.len()).map(|i| i + 2).collect(),
+    };
+    let mut report = Report {
+        algo: spec.name.to_string(),
+        dataset: ds.name().to_string(),
+        task: spec.task,
+        params: params.clone(),
+        seed: config.seed,
+        test_size: config.test_size,
+        scale: config.scale.map(Scale::name),
+        n_rows: y.len(),
+        n_features: 0,
+        n_train: 0,
+        n_test: 0,
+        classes: classes.clone(),
+        fit_seconds: 0.0,
+        predict_seconds: 0.0,
+        metrics: None,
+        confusion_matrix: None,
+        roc: None,
+        pr: None,
+        cv: None,
+        clustering: None,
+        inertia: None,
+        ari: None,
+        explained_variance_ratio: None,
+        history: Vec::new(),
+        notes,
+        test_rows: Vec::new(),
+        test_truth: Vec::new(),
+        test_pred: Vec::new(),
+        source_lines,
+        picture: None,
+    };
+
+    if spec.task != Task::Classification {
+        return run_unsupervised(spec, &params, config, &ds, report, emit, cancel);
+    }
+
+    let (train, test) = match &config.split {
+        Some((tr, te)) => {
+            if let Some(&bad) = tr.iter().chain(te).find(|&&r| r >= y.len()) {
+                return Err(format!(
+                    "split row {bad} is out of range: the dataset has {} rows",
+                    y.len()
+                ));
+            }
+            (tr.clone(), te.clone())
+        }
+        None => metrics::stratified_split(&y, n_classes, config.test_size, config.seed)
+            .map_err(|e| e.to_string())?,
+    };
+    emit(Event::Started {
+        algo: spec.name.to_string(),
+        dataset: ds.name().to_string(),
+        n_train: train.len(),
+        n_test: test.len(),
+    });
+    let (xtr, xte) = features(&ds, &train, &test, config.scale, config.text)?;
+    let ytr = pick(&y, &train);
+    let yte = pick(&y, &test);
+    report.n_features = xtr.ncols();
+    report.n_train = train.len();
+    report.n_test = test.len();
+
+    let mut history = Vec::new();
+    let t0 = Instant::now();
+    let model = {
+        let mut sink = progress_sink(emit, cancel, &mut history);
+        let mut progress = Progress::new(&mut sink);
+        fit_classifier(
+            spec,
+            &params,
+            xtr.view(),
+            &ytr,
+            n_classes,
+            config.seed,
+            &mut progress,
+        )
+    }
+    .map_err(|e| e.to_string())?;
+    report.fit_seconds = t0.elapsed().as_secs_f64();
+    report.history = history;
+
+    let t1 = Instant::now();
+    let pred = model.predict(xte.view());
+    report.predict_seconds = t1.elapsed().as_secs_f64();
+    let cls = metrics::report(&yte, &pred, &classes).map_err(|e| e.to_string())?;
+    report.confusion_matrix = Some(cls.confusion.clone());
+    report.metrics = Some(cls);
+    if n_classes == 2 {
+        if let Some(scores) = model.scores(xte.view()) {
+            let truth: Vec<bool> = yte.iter().map(|&c| c == 1).collect();
+            let s: Vec<f64> = scores.column(1).to_vec();
+            // Non-finite scores would be a model bug; then there is no curve.
+            report.roc = metrics::roc_curve(&truth, &s).ok();
+            report.pr = metrics::pr_curve(&truth, &s).ok();
+        }
+    }
+    report.test_rows = test.clone();
+    report.test_truth = yte;
+    report.test_pred = pred;
+
+    if let Some(k) = config.cv {
+        let folds =
+            metrics::stratified_kfold(&y, n_classes, k, config.seed).map_err(|e| e.to_string())?;
+        let mut acc = Vec::with_capacity(k);
+        for (i, (tr, te)) in folds.iter().enumerate() {
+            if cancel.load(Ordering::SeqCst) {
+                return Err("cancelled".into());
+            }
+            let (a, b) = features(&ds, tr, te, config.scale, config.text)?;
+            let mut none = Progress::none();
+            let m = fit_classifier(
+                spec,
+                &params,
+                a.view(),
+                &pick(&y, tr),
+                n_classes,
+                config.seed,
+                &mut none,
+            )
+            .map_err(|e| e.to_string())?;
+            let p = m.predict(b.view());
+            let truth = pick(&y, te);
+            let correct = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
+            acc.push(correct as f64 / truth.len().max(1) as f64);
+            emit(Event::Progress(Step {
+                iter: i + 1,
+                total: k,
+                metric: "cv fold accuracy",
+                value: acc[i],
+            }));
+        }
+        let mean = acc.iter().sum::<f64>() / k as f64;
+        let var = acc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / k as f64;
+        report.cv = Some(CvReport {
+            folds: k,
+            accuracy: acc,
+            mean,
+            std: var.sqrt(),
+        });
+    }
+
+    report.picture = picture(&ds, &train, &test, config, model.as_ref());
+    Ok(report)
+}
+
+fn scaled_all(ds: &Dataset, config: &Config) -> Result<Array2<f64>, String> {
+    let all: Vec<usize> = (0..ds.n_rows()).collect();
+    Ok(features(ds, &all, &[], config.scale, config.text)?.0)
+}
+
+fn run_unsupervised(
+    spec: &AlgoSpec,
+    params: &Params,
+    config: &Config,
+    ds: &Dataset,
+    mut report: Report,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, String> {
+    let x = scaled_all(ds, config)?;
+    let y = ds.y();
+    report.n_features = x.ncols();
+    report.n_train = x.nrows();
+    emit(Event::Started {
+        algo: spec.name.to_string(),
+        dataset: ds.name().to_string(),
+        n_train: x.nrows(),
+        n_test: 0,
+    });
+    if spec.task == Task::Reduction {
+        let k = match params.get("components") {
+            Some(registry::Value::Int(k)) => usize::try_from(k).unwrap_or(2),
+            _ => 2,
+        };
+        let t0 = Instant::now();
+        let r = pca(x.view(), k).map_err(|e| e.to_string())?;
+        report.fit_seconds = t0.elapsed().as_secs_f64();
+        report.explained_variance_ratio = Some(r.explained_variance_ratio);
+        if r.projection.ncols() >= 2 {
+            report.picture = Some(Picture {
+                axes: ["PC1".into(), "PC2".into()],
+                points: r
+                    .projection
+                    .rows()
+                    .into_iter()
+                    .map(|p| [p[0], p[1]])
+                    .collect(),
+                classes: y.to_vec(),
+                is_test: vec![false; y.len()],
+                grid: None,
+            });
+        }
+        return Ok(report);
+    }
+    let mut history = Vec::new();
+    let t0 = Instant::now();
+    let fitted = {
+        let mut sink = progress_sink(emit, cancel, &mut history);
+        let mut progress = Progress::new(&mut sink);
+        registry::fit(
+            spec,
+            params,
+            x.view(),
+            y,
+            report.classes.len(),
+            config.seed,
+            &mut progress,
+        )
+    }
+    .map_err(|e| e.to_string())?;
+    report.fit_seconds = t0.elapsed().as_secs_f64();
+    report.history = history;
+    let Fitted::Clusterer(model) = fitted else {
+        return Err(format!("{} is not a clustering algorithm", spec.name));
+    };
+    let t1 = Instant::now();
+    let labels = model.predict(x.view());
+    report.predict_seconds = t1.elapsed().as_secs_f64();
+    let inertia = model.inertia(x.view());
+    let ari = metrics::adjusted_rand_index(y, &labels).map_err(|e| e.to_string())?;
+    report.inertia = Some(inertia);
+    report.ari = Some(ari);
+    report.clustering = Some(ClusteringReport {
+        n_clusters: model.n_clusters(),
+        inertia,
+        ari,
+        labels: labels.clone(),
+    });
+    let (points, axes) = plane(&x);
+    report.picture = Some(Picture {
+        axes,
+        points,
+        classes: labels,
+        is_test: vec![false; y.len()],
+        grid: None,
+    });
+    Ok(report)
+}
+
+/// 2-D coordinates of every row: the data when it has two features, else
+/// its first two principal components.
+fn plane(x: &Array2<f64>) -> (Vec<[f64; 2]>, [String; 2]) {
+    if x.ncols() == 2 {
+        return (
+            x.rows().into_iter().map(|r| [r[0], r[1]]).collect(),
+            ["x1".into(), "x2".into()],
+        );
+    }
+    match pca(x.view(), 2) {
+        Ok(r) => (
+            r.projection
+                .rows()
+                .into_iter()
+                .map(|p| [p[0], p[1]])
+                .collect(),
+            ["PC1".into(), "PC2".into()],
+        ),
+        Err(_) => (Vec::new(), [String::new(), String::new()]),
+    }
+}
+
+const GRID_COLS: usize = 120;
+const GRID_ROWS: usize = 60;
+
+fn picture(
+    ds: &Dataset,
+    train: &[usize],
+    test: &[usize],
+    config: &Config,
+    model: &dyn Classifier,
+) -> Option<Picture> {
+    let Dataset::Table(t) = ds else { return None };
+    let mut is_test = vec![false; t.n_rows()];
+    for &r in test {
+        is_test[r] = true;
+    }
+    let scaled = scaled_all(ds, config).ok()?;
+    let (points, axes) = plane(&scaled);
+    let grid = if t.n_features() == 2 {
+        // Decision regions: predict over a grid in the original units, put
+        // through the same scaler the model was trained behind.
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for r in t.x.rows() {
+            x0 = x0.min(r[0]);
+            x1 = x1.max(r[0]);
+            y0 = y0.min(r[1]);
+            y1 = y1.max(r[1]);
+        }
+        let (px, py) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
+        let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+        let mut g = Array2::zeros((GRID_COLS * GRID_ROWS, 2));
+        for row in 0..GRID_ROWS {
+            for col in 0..GRID_COLS {
+                let i = row * GRID_COLS + col;
+                g[(i, 0)] = x0 + (x1 - x0) * (col as f64 + 0.5) / GRID_COLS as f64;
+                g[(i, 1)] = y1 - (y1 - y0) * (row as f64 + 0.5) / GRID_ROWS as f64;
+            }
+        }
+        let g = match config.scale {
+            Some(s) => {
+                let tr = select_rows(t.x.view(), train);
+                FittedScaler::fit(s, tr.view()).ok()?.transform(g.view())
+            }
+            None => g,
+        };
+        Some(Grid {
+            x: (x0, x1),
+            y: (y0, y1),
+            cols: GRID_COLS,
+            rows: GRID_ROWS,
+            cells: model.predict(g.view()),
+        })
+    } else {
+        None
+    };
+    let points = if t.n_features() == 2 {
+        t.x.rows().into_iter().map(|r| [r[0], r[1]]).collect()
+    } else {
+        points
+    };
+    Some(Picture {
+        axes: if t.n_features() == 2 {
+            [t.feature_names[0].clone(), t.feature_names[1].clone()]
+        } else {
+            axes
+        },
+        points,
+        classes: t.y.clone(),
+        is_test,
+        grid,
+    })
+}

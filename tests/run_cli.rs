@@ -1,0 +1,336 @@
+//! `mlwb datasets`, `mlwb algos` and `mlwb run`, driven through the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mlwb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(args)
+        .output()
+        .expect("run mlwb")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn csv(name: &str) -> String {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/csv")
+        .join(name);
+    p.to_str().expect("utf-8 path").to_string()
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["run", "--json"];
+    all.extend_from_slice(args);
+    let o = mlwb(&all);
+    assert!(o.status.success(), "mlwb {}: {}", all.join(" "), stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("run --json prints JSON")
+}
+
+#[test]
+fn datasets_and_algos_list_everything() {
+    let d: serde_json::Value =
+        serde_json::from_slice(&mlwb(&["datasets", "--json"]).stdout).expect("json");
+    let names: Vec<&str> = d
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x["name"].as_str().expect("name"))
+        .collect();
+    for want in [
+        "iris",
+        "wine",
+        "breast_cancer",
+        "digits",
+        "moons",
+        "circles",
+        "blobs",
+        "casino",
+        "sentiment_amazon",
+    ] {
+        assert!(names.contains(&want), "{want} missing");
+    }
+    for x in d.as_array().expect("array") {
+        assert!(x["licence"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(x["source"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+    let a: serde_json::Value =
+        serde_json::from_slice(&mlwb(&["algos", "--json"]).stdout).expect("json");
+    let algos = a.as_array().expect("array");
+    assert!(algos.len() >= 10);
+    let svm = algos.iter().find(|x| x["name"] == "svm").expect("svm");
+    let kernel = svm["params"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .find(|p| p["name"] == "kernel")
+        .expect("kernel");
+    assert_eq!(kernel["default"], "rbf");
+    assert_eq!(
+        kernel["options"],
+        serde_json::json!(["rbf", "linear", "poly"])
+    );
+    let text = stdout(&mlwb(&["algos"]));
+    assert!(text.contains("svm") && text.contains("kernel"));
+}
+
+#[test]
+fn run_json_has_the_documented_fields_and_is_reproducible() {
+    let a = run_json(&[
+        "--algo",
+        "decision-tree",
+        "--dataset",
+        "iris",
+        "--seed",
+        "7",
+    ]);
+    for key in [
+        "algo",
+        "dataset",
+        "params",
+        "seed",
+        "fit_seconds",
+        "predict_seconds",
+        "metrics",
+        "confusion_matrix",
+    ] {
+        assert!(!a[key].is_null(), "missing {key}");
+    }
+    assert!(a["metrics"]["accuracy"].as_f64().is_some());
+    assert!(a["metrics"]["macro_avg"]["f1"].as_f64().is_some());
+    let per = a["metrics"]["per_class"].as_array().expect("per class");
+    assert_eq!(per.len(), 3);
+    for c in per {
+        for k in ["label", "precision", "recall", "f1", "support"] {
+            assert!(!c[k].is_null(), "per_class.{k}");
+        }
+    }
+    let cm = &a["confusion_matrix"];
+    assert_eq!(
+        cm["labels"],
+        serde_json::json!(["setosa", "versicolor", "virginica"])
+    );
+    // Rows are the truth: each row sums to that class's test support.
+    for (row, c) in cm["counts"].as_array().expect("counts").iter().zip(per) {
+        let sum: u64 = row
+            .as_array()
+            .expect("row")
+            .iter()
+            .map(|v| v.as_u64().expect("count"))
+            .sum();
+        assert_eq!(sum, c["support"].as_u64().expect("support"));
+    }
+    let b = run_json(&[
+        "--algo",
+        "decision-tree",
+        "--dataset",
+        "iris",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(a["metrics"], b["metrics"], "same seed, same numbers");
+    assert_eq!(a["confusion_matrix"], b["confusion_matrix"]);
+}
+
+#[test]
+fn binary_tasks_get_roc_and_pr_curves() {
+    let r = run_json(&[
+        "--algo",
+        "logistic-regression",
+        "--dataset",
+        "breast_cancer",
+        "--scale",
+        "standard",
+    ]);
+    let auc = r["roc"]["auc"].as_f64().expect("roc auc");
+    assert!(auc > 0.95 && auc <= 1.0, "{auc}");
+    assert!(r["pr"]["auc"].as_f64().expect("average precision") > 0.9);
+}
+
+#[test]
+fn clustering_reports_inertia_and_ari() {
+    let r = run_json(&["--algo", "kmeans", "--dataset", "blobs", "--param", "k=3"]);
+    assert!(r["inertia"].as_f64().expect("inertia") > 0.0);
+    let ari = r["ari"].as_f64().expect("ari");
+    assert!((-1.0..=1.0).contains(&ari));
+    let g = run_json(&["--algo", "gmm", "--dataset", "blobs"]);
+    let hist: Vec<f64> = g["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["value"].as_f64().expect("v"))
+        .collect();
+    assert!(hist.len() >= 2);
+    for w in hist.windows(2) {
+        assert!(
+            w[1] >= w[0] - 1e-9 * w[0].abs().max(1.0),
+            "EM log-likelihood decreased: {w:?}"
+        );
+    }
+}
+
+#[test]
+fn text_corpus_runs_with_tfidf_and_counts() {
+    let r = run_json(&["--algo", "multinomial-nb", "--dataset", "sentiment_amazon"]);
+    assert!(r["metrics"]["accuracy"].as_f64().expect("acc") > 0.75);
+    let c = run_json(&[
+        "--algo",
+        "multinomial-nb",
+        "--dataset",
+        "sentiment_amazon",
+        "--text",
+        "counts",
+    ]);
+    assert!(c["metrics"]["accuracy"].as_f64().expect("acc") > 0.75);
+}
+
+#[test]
+fn cross_validation_reports_every_fold() {
+    let r = run_json(&["--algo", "gaussian-nb", "--dataset", "wine", "--cv", "5"]);
+    assert_eq!(r["cv"]["accuracy"].as_array().expect("folds").len(), 5);
+    assert!(r["cv"]["mean"].as_f64().expect("mean") > 0.9);
+}
+
+#[test]
+fn a_users_csv_works_with_target_and_features() {
+    let good = csv("good.csv");
+    let o = mlwb(&["run", "--algo", "gaussian-nb", "--dataset", &good]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("non-numeric values in feature column(s) `colour`")
+            && stderr(&o).contains("--features height,weight"),
+        "{}",
+        stderr(&o)
+    );
+    let r = run_json(&[
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        &good,
+        "--features",
+        "height,weight",
+    ]);
+    assert_eq!(r["classes"], serde_json::json!(["ant", "bee", "cat"]));
+    assert!(r["metrics"]["accuracy"].as_f64().expect("acc") > 0.8);
+    let r = run_json(&[
+        "--algo",
+        "decision-tree",
+        "--dataset",
+        &good,
+        "--target",
+        "colour",
+        "--features",
+        "height,weight",
+    ]);
+    assert_eq!(r["classes"], serde_json::json!(["blue", "red"]));
+}
+
+#[test]
+fn bad_csvs_get_located_errors() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("missing.csv", &[], ":3:2: column `b`: 2 missing value(s): `a` 1 (first at line 5), `b` 1 (first at line 3); use --missing drop or --missing mean to go on"),
+        ("nonnumeric.csv", &[], ":3:2: column `b`: non-numeric values in feature column(s) `b` (line 3: \"high\")"),
+        ("ragged.csv", &[], ":3: ragged row: 2 fields, but the header has 3 columns"),
+        ("empty.csv", &[], ": empty file: expected a header row and data rows"),
+        ("single_class.csv", &[], ": column `label`: only one class (`x`) in the target column"),
+        ("inf.csv", &[], ":3:2: column `b`: `inf` is not a finite number"),
+        ("nan.csv", &[], ":3:1: column `a`: 1 missing value(s)"),
+        ("header_only.csv", &[], ":1: no data rows after the header"),
+        ("good.csv", &["--target", "kind"], ":1: no target column `kind`; the columns are: height, weight, colour, species"),
+    ];
+    for (file, extra, want) in cases {
+        let path = csv(file);
+        let mut args = vec!["run", "--algo", "gaussian-nb", "--dataset", path.as_str()];
+        args.extend_from_slice(extra);
+        let o = mlwb(&args);
+        assert_eq!(o.status.code(), Some(1), "{file}");
+        let expected = format!("mlwb: {path}{want}");
+        assert!(
+            stderr(&o).starts_with(&expected),
+            "{file}:\n  want {expected}\n  got  {}",
+            stderr(&o)
+        );
+    }
+    // --missing lets the user go on.
+    let m = csv("missing.csv");
+    let r = run_json(&[
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        &m,
+        "--missing",
+        "mean",
+        "--test-size",
+        "0.5",
+    ]);
+    assert_eq!(r["n_rows"], 7);
+    let r = run_json(&[
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        &m,
+        "--missing",
+        "drop",
+        "--test-size",
+        "0.5",
+    ]);
+    assert_eq!(r["n_rows"], 5);
+}
+
+#[test]
+fn bad_parameters_and_names_are_refused_clearly() {
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "svm",
+        "--dataset",
+        "iris",
+        "--param",
+        "c=-1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid parameter `c`: must be greater than 0"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mlwb(&["run", "--algo", "nope", "--dataset", "iris"]);
+    assert!(
+        stderr(&o).contains("no algorithm `nope`; the algorithms are:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mlwb(&["run", "--algo", "svm", "--dataset", "nowhere"]);
+    assert!(
+        stderr(&o).contains("not a bundled dataset (bundled: iris"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mlwb(&["run", "--algo", "svm", "--dataset", "iris", "--param", "c"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("expected NAME=VALUE"));
+    let o = mlwb(&["run", "--algo", "svm", "--dataset", "casino"]);
+    assert!(stderr(&o).contains("sequence data"), "{}", stderr(&o));
+    let o = mlwb(&["run", "--algo", "multinomial-nb", "--dataset", "moons"]);
+    assert!(
+        stderr(&o).contains("non-negative features"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn text_output_is_readable() {
+    let o = mlwb(&["run", "--algo", "svm", "--dataset", "moons"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("svm on moons"));
+    assert!(s.contains("confusion matrix (rows = truth, columns = predicted)"));
+    assert!(s.contains("ROC AUC"));
+}
