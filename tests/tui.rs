@@ -136,7 +136,7 @@ fn vim_keys_map_to_the_same_messages_as_arrows() {
     // While typing a search, letters are text, not commands.
     assert_eq!(
         map_key(&k(KeyCode::Char('q')), Mode::Search),
-        Some(Msg::SearchChar('q'))
+        Some(Msg::InputChar('q'))
     );
     assert_eq!(
         map_key(&k(KeyCode::Char('q')), Mode::Normal),
@@ -159,7 +159,7 @@ fn vim_keys_map_to_the_same_messages_as_arrows() {
 fn search(app: &mut App, q: &str) {
     app.update(Msg::StartSearch);
     for c in q.chars() {
-        app.update(Msg::SearchChar(c));
+        app.update(Msg::InputChar(c));
     }
 }
 
@@ -169,7 +169,7 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     search(&mut app, "viterbi");
     assert_eq!(app.mode, Mode::Search);
     assert!(screen(&app).contains("/viterbi█"));
-    send(&mut app, &[Msg::SearchSubmit]);
+    send(&mut app, &[Msg::InputSubmit]);
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(selected_id(&app), "viterbi", "title hits come first");
     let hits = app.search.hits.len();
@@ -183,13 +183,13 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     let mut app = bundled(100, 30);
     send(&mut app, &[Msg::Left]); // fold 基础
     search(&mut app, "信息论");
-    send(&mut app, &[Msg::SearchSubmit]);
+    send(&mut app, &[Msg::InputSubmit]);
     assert_eq!(selected_id(&app), "information-theory");
 
     // A word found only in a body scrolls the note to it.
     let mut app = bundled(100, 30);
     search(&mut app, "Hammersley");
-    send(&mut app, &[Msg::SearchSubmit]);
+    send(&mut app, &[Msg::InputSubmit]);
     let i = app.selected_topic().expect("selection");
     assert!(app.lib.topics[i].body.contains("Hammersley"));
     assert!(app.note_scroll > 0, "scrolled to the match");
@@ -203,7 +203,7 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     assert_eq!(selected_id(&app), "basics");
     // No hits: nothing moves.
     search(&mut app, "zzzzqqq");
-    send(&mut app, &[Msg::SearchSubmit]);
+    send(&mut app, &[Msg::InputSubmit]);
     assert_eq!(selected_id(&app), "basics");
 }
 
@@ -253,7 +253,7 @@ fn chinese_heavy_notes_wrap_at_narrow_widths() {
     // The learning route restates the map's Chinese advice; 问答 is all CJK titles.
     let mut app = bundled(30, 12);
     search(&mut app, "learning-route");
-    send(&mut app, &[Msg::SearchSubmit]);
+    send(&mut app, &[Msg::InputSubmit]);
     assert_eq!(selected_id(&app), "learning-route");
     for w in 24..=60u16 {
         app.update(Msg::Resize(w, 12));
@@ -323,4 +323,186 @@ fn snapshot_of_a_users_own_notes() {
     insta::assert_snapshot!("own_notes_entropy", screen(&app));
     send(&mut app, &[Msg::ToggleHelp]);
     insta::assert_snapshot!("help_overlay", screen(&app));
+}
+
+// ---- the experiment pane ----
+
+fn open_topic(app: &mut App, id: &str) {
+    let i = app.lib.index_of(id).expect("topic");
+    app.reveal(i);
+}
+
+/// Let the background run finish (ticks drain its channel).
+fn wait_for_run(app: &mut App) {
+    for _ in 0..600 {
+        app.update(Msg::Tick);
+        if !app.exp.as_ref().is_some_and(|e| e.is_running()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the run did not finish in 12 s");
+}
+
+#[test]
+fn experiment_runs_in_the_background_and_shows_results() {
+    let mut app = bundled(140, 44);
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let exp = app.exp.as_ref().expect("experiment pane");
+    assert_eq!(exp.config.algo, "svm");
+    assert_eq!(exp.config.dataset, "moons", "the topic's first preset");
+    assert_eq!(app.focus, Focus::Note);
+    assert!(screen(&app).contains("press r to run"));
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let report = exp.report.as_ref().expect("report");
+    assert!(report.metrics.as_ref().expect("metrics").accuracy > 0.85);
+    let s = screen(&app);
+    for want in [
+        "Confusion matrix",
+        "accuracy",
+        "Decision regions",
+        "ROC AUC",
+        "svm on moons",
+    ] {
+        assert!(s.contains(want), "missing {want}:\n{s}");
+    }
+    // Select an off-diagonal cell: the rows behind it and the formulas.
+    send(&mut app, &[Msg::ToggleMatrix, Msg::Right]);
+    assert_eq!(app.exp.as_ref().expect("pane").cell, (0, 1));
+    let s = screen(&app);
+    assert!(s.contains("truth 0 → predicted 1"), "{s}");
+    assert!(s.contains("precision = TP/(TP+FP) = "), "{s}");
+    assert!(s.contains("recall = TP/(TP+FN) = "), "{s}");
+    let exp = app.exp.as_ref().expect("pane");
+    let report = exp.report.as_ref().expect("report");
+    let cm = report.confusion_matrix.as_ref().expect("cm");
+    assert_eq!(
+        exp.cell_rows().len(),
+        cm.counts[0][1],
+        "the listed rows are the cell's count"
+    );
+    // v shows the ROC curve, then precision-recall.
+    send(&mut app, &[Msg::CycleCurve]);
+    assert!(screen(&app).contains("ROC · AUC"));
+    send(&mut app, &[Msg::CycleCurve]);
+    assert!(screen(&app).contains("Precision-recall · AP"));
+}
+
+#[test]
+fn experiment_setup_is_edited_with_keys_and_typing() {
+    let mut app = bundled(140, 44);
+    open_topic(&mut app, "logistic-regression");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let exp = app.exp.as_ref().expect("pane");
+    assert_eq!(
+        (exp.config.algo.as_str(), exp.config.dataset.as_str()),
+        ("logistic-regression", "breast_cancer")
+    );
+    // Field 0 is the preset (the topic lists several): ↑ picks the next one.
+    send(&mut app, &[Msg::Up]);
+    let exp = app.exp.as_ref().expect("pane");
+    assert_eq!(
+        (exp.config.algo.as_str(), exp.config.dataset.as_str()),
+        ("logistic-gd", "iris")
+    );
+    assert!(
+        exp.config.scale.is_some(),
+        "the preset's scaling comes along"
+    );
+    // Move to the first parameter and type a value.
+    let fields = app.exp.as_ref().expect("pane").fields();
+    let param = fields
+        .iter()
+        .position(|f| matches!(f, mlwb::tui::experiment::Field::Param(_)))
+        .expect("a parameter field");
+    for _ in 0..param {
+        send(&mut app, &[Msg::Right]);
+    }
+    send(&mut app, &[Msg::Enter]);
+    assert_eq!(app.mode, Mode::Edit);
+    // Clear the old value and type a bad one: refused before any work, app keeps going.
+    for _ in 0..10 {
+        send(&mut app, &[Msg::InputBackspace]);
+    }
+    for c in "-5".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    send(&mut app, &[Msg::InputSubmit, Msg::Run]);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(!exp.is_running());
+    assert!(
+        exp.error
+            .as_deref()
+            .is_some_and(|e| e.contains("invalid parameter")),
+        "{:?}",
+        exp.error
+    );
+    assert!(screen(&app).contains("error: invalid parameter"));
+}
+
+#[test]
+fn a_run_can_be_cancelled_with_esc() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "random-forest");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    {
+        let exp = app.exp.as_mut().expect("pane");
+        exp.config.dataset = "digits".into();
+        exp.config.params = vec![("n_trees".into(), "5000".into())];
+    }
+    send(&mut app, &[Msg::Run]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    send(&mut app, &[Msg::Tick, Msg::Close]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("the pane stays open");
+    assert_eq!(exp.error.as_deref(), Some("cancelled"));
+    assert!(exp.report.is_none());
+}
+
+#[test]
+fn a_bad_dataset_path_is_reported_in_the_pane() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "naive-bayes");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/ragged.csv");
+    app.exp.as_mut().expect("pane").config.dataset = bad.to_str().expect("path").into();
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let err = app
+        .exp
+        .as_ref()
+        .expect("pane")
+        .error
+        .clone()
+        .expect("error");
+    assert!(err.contains("ragged.csv:3: ragged row"), "{err}");
+    assert!(screen(&app).contains("ragged row"));
+}
+
+#[test]
+fn topics_without_experiments_say_so() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "learning-route");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    assert!(app.exp.is_none());
+    assert!(screen(&app).contains("no experiments for"));
+}
+
+#[test]
+fn experiment_pane_renders_at_any_size() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "em");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+    wait_for_run(&mut app);
+    assert!(app.exp.as_ref().expect("pane").report.is_some());
+    for w in (0..=130u16).step_by(7) {
+        for h in 0..=40u16 {
+            app.update(Msg::Resize(w, h));
+            let _ = screen(&app);
+        }
+    }
 }

@@ -83,6 +83,7 @@ impl Ctx<'_> {
             let loc = self.at("interview:");
             self.push(loc, Severity::Warning, "interview angle is empty".into());
         }
+        self.check_experiments();
         self.check_math("body", &t.body);
         self.check_math("interview", &t.interview);
         for f in &t.formulas {
@@ -114,6 +115,51 @@ impl Ctx<'_> {
             if !seen.insert((&r.title, &r.url)) {
                 let loc = self.at(&r.url);
                 self.push(loc, Severity::Warning, "reference listed twice".into());
+            }
+        }
+    }
+
+    fn check_experiments(&mut self) {
+        for e in &self.topic.experiments {
+            let loc = self.at(&format!("algo: {}", e.algo));
+            let Some(spec) = crate::algos::registry::find(&e.algo) else {
+                self.push(
+                    loc,
+                    Severity::Error,
+                    format!("experiment: no algorithm `{}` (see `mlwb algos`)", e.algo),
+                );
+                continue;
+            };
+            let runnable = crate::data::manifest()
+                .iter()
+                .any(|d| d.name == e.dataset && (d.kind == "tabular" || d.kind == "text"));
+            if !runnable {
+                let loc = self.at(&format!("dataset: {}", e.dataset));
+                self.push(
+                    loc,
+                    Severity::Error,
+                    format!(
+                        "experiment: no bundled dataset `{}` to run (see `mlwb datasets`)",
+                        e.dataset
+                    ),
+                );
+            }
+            let given: Vec<(String, String)> = e
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect();
+            if let Err(err) = spec.params(&given) {
+                self.push(
+                    loc,
+                    Severity::Error,
+                    format!("experiment `{}`: {err}", e.algo),
+                );
+            }
+            if let Some(s) = &e.scale {
+                if s.parse::<crate::algos::linfa_models::Scale>().is_err() {
+                    self.push(loc, Severity::Error, format!("experiment: scale `{s}`: expected standard, minmax, maxabs or normalize"));
+                }
             }
         }
     }

@@ -128,6 +128,7 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
                 formulas: r.formulas,
                 interview: r.interview,
                 refs: r.refs,
+                experiments: r.experiments,
                 source: Source {
                     file: name.to_string(),
                     line,

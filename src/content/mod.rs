@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
-pub use schema::{Formula, Reference, Title};
+pub use schema::{ExperimentRef, Formula, Reference, Scalar, Title};
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are
 /// content-quality rules (such as the minimum note length) that a user's own
@@ -68,6 +68,7 @@ pub struct Topic {
     pub formulas: Vec<Formula>,
     pub interview: String,
     pub refs: Vec<Reference>,
+    pub experiments: Vec<ExperimentRef>,
     pub source: Source,
     /// Indices of children in [`Library::topics`], in file order.
     pub children: Vec<usize>,

@@ -27,6 +27,8 @@ pub struct RawTopic {
     pub interview: String,
     #[serde(default)]
     pub refs: Vec<Reference>,
+    #[serde(default)]
+    pub experiments: Vec<ExperimentRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -48,4 +50,41 @@ pub struct Formula {
 pub struct Reference {
     pub title: String,
     pub url: String,
+}
+
+/// An experiment a topic offers: an algorithm on a bundled dataset, with
+/// optional parameters and scaling. Checked against the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentRef {
+    pub algo: String,
+    pub dataset: String,
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, Scalar>,
+    #[serde(default)]
+    pub scale: Option<String>,
+}
+
+/// A YAML scalar (string, number or bool) kept as text: `c: 1` and `c: "1"`
+/// mean the same parameter value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        match serde_yaml::Value::deserialize(d)? {
+            serde_yaml::Value::String(s) => Ok(Scalar(s)),
+            serde_yaml::Value::Number(n) => Ok(Scalar(n.to_string())),
+            serde_yaml::Value::Bool(b) => Ok(Scalar(b.to_string())),
+            _ => Err(serde::de::Error::custom("expected a string or a number")),
+        }
+    }
+}
+
+impl std::ops::Deref for Scalar {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
 }

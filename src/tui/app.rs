@@ -4,7 +4,10 @@
 use crate::content::{note, Library};
 use crate::text::{self, Line};
 
+use super::experiment::{ExpFocus, ExperimentPane};
 use super::layout::{areas, Areas};
+use crate::algos::registry;
+use crate::content::ExperimentRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -19,6 +22,8 @@ pub enum Mode {
     Search,
     Help,
     Problems,
+    /// Typing a value in the experiment pane.
+    Edit,
 }
 
 /// Everything that can happen to the app.
@@ -39,13 +44,23 @@ pub enum Msg {
     FocusNext,
     FocusPrev,
     StartSearch,
-    SearchChar(char),
-    SearchBackspace,
-    SearchSubmit,
+    InputChar(char),
+    InputBackspace,
+    InputSubmit,
     NextHit,
     PrevHit,
     ToggleHelp,
     ToggleProblems,
+    /// Open or close the experiment pane of the selected topic.
+    ToggleExperiment,
+    /// Run (or re-run) the experiment.
+    Run,
+    /// Move between the experiment setup and the confusion matrix.
+    ToggleMatrix,
+    /// Curve panel: training curve, ROC, precision-recall.
+    CycleCurve,
+    /// Time passes: collect what a background run has reported.
+    Tick,
     /// Esc: close an overlay or cancel a search.
     Close,
     Quit,
@@ -89,6 +104,40 @@ pub struct App {
     pub size: (u16, u16),
     pub quit: bool,
     pub color: bool,
+    /// The experiment pane, shown in place of the note while `Some`.
+    pub exp: Option<ExperimentPane>,
+    /// A one-off message for the status line, cleared by the next key.
+    pub flash: Option<String>,
+}
+
+/// Experiments a topic offers: those its YAML lists, else one per
+/// registered algorithm that names the topic, on a dataset that fits.
+pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<ExperimentRef> {
+    let t = &lib.topics[topic];
+    if !t.experiments.is_empty() {
+        return t.experiments.clone();
+    }
+    let datasets = crate::data::manifest();
+    registry::ALGOS
+        .iter()
+        .filter(|a| a.topics.contains(&t.id.as_str()))
+        .map(|a| {
+            let preferred = match a.task {
+                registry::Task::Clustering => "blobs",
+                _ => "iris",
+            };
+            let dataset = datasets
+                .iter()
+                .find(|d| d.topics.contains(&t.id) && (d.kind == "tabular" || d.kind == "text"))
+                .map_or(preferred.to_string(), |d| d.name.clone());
+            ExperimentRef {
+                algo: a.name.to_string(),
+                dataset,
+                params: Default::default(),
+                scale: None,
+            }
+        })
+        .collect()
 }
 
 impl App {
@@ -109,6 +158,8 @@ impl App {
             search: Search::default(),
             size: (width, height),
             quit: false,
+            exp: None,
+            flash: None,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         for &r in &app.lib.roots {
@@ -224,6 +275,16 @@ impl App {
 
     /// Apply one message. Pure state change: no I/O.
     pub fn update(&mut self, msg: Msg) {
+        if msg == Msg::Tick {
+            if let Some(exp) = &mut self.exp {
+                exp.poll();
+            }
+            if self.mode != Mode::Edit {
+                return;
+            }
+        } else if !matches!(msg, Msg::Resize(..)) {
+            self.flash = None;
+        }
         match self.mode {
             Mode::Help => {
                 match msg {
@@ -255,19 +316,47 @@ impl App {
                 }
                 return;
             }
+            Mode::Edit => {
+                if let Some(exp) = &mut self.exp {
+                    match msg {
+                        Msg::InputChar(c) => exp.editing.get_or_insert_with(String::new).push(c),
+                        Msg::InputBackspace => {
+                            if let Some(t) = &mut exp.editing {
+                                t.pop();
+                            }
+                        }
+                        Msg::InputSubmit => {
+                            exp.commit_edit();
+                            self.mode = Mode::Normal;
+                        }
+                        Msg::Close => {
+                            exp.editing = None;
+                            self.mode = Mode::Normal;
+                        }
+                        Msg::Tick => {
+                            exp.poll();
+                        }
+                        Msg::Resize(w, h) => self.size = (w, h),
+                        _ => {}
+                    }
+                } else {
+                    self.mode = Mode::Normal;
+                }
+                return;
+            }
             Mode::Search => {
                 match msg {
-                    Msg::SearchChar(c) => {
+                    Msg::InputChar(c) => {
                         self.search.query.push(c);
                         self.search.hits = self.lib.search(&self.search.query);
                         self.search.current = 0;
                     }
-                    Msg::SearchBackspace => {
+                    Msg::InputBackspace => {
                         self.search.query.pop();
                         self.search.hits = self.lib.search(&self.search.query);
                         self.search.current = 0;
                     }
-                    Msg::SearchSubmit => {
+                    Msg::InputSubmit => {
                         self.mode = Mode::Normal;
                         self.jump_to_hit();
                     }
@@ -282,9 +371,18 @@ impl App {
             }
             Mode::Normal => {}
         }
+        if self.focus == Focus::Note && self.exp.is_some() && self.exp_key(&msg) {
+            return;
+        }
         let page = self.note_page() as isize;
         match msg {
             Msg::Quit => self.quit = true,
+            Msg::ToggleExperiment => self.toggle_experiment(),
+            Msg::Run => match &mut self.exp {
+                Some(exp) => exp.run(),
+                None => self.flash = Some("press e to open an experiment first".into()),
+            },
+            Msg::ToggleMatrix | Msg::CycleCurve | Msg::Tick => {}
             Msg::Close => {
                 // Esc in normal mode: clear a finished search, else go back to the tree.
                 if !self.search.query.is_empty() {
@@ -424,7 +522,95 @@ impl App {
                 self.ensure_visible();
                 self.clamp_note_scroll();
             }
-            Msg::SearchChar(_) | Msg::SearchBackspace | Msg::SearchSubmit => {}
+            Msg::InputChar(_) | Msg::InputBackspace | Msg::InputSubmit => {}
         }
+    }
+
+    /// Open the experiment pane for the selected topic, or close it.
+    fn toggle_experiment(&mut self) {
+        if self.exp.is_some() {
+            if let Some(exp) = &mut self.exp {
+                exp.cancel();
+            }
+            self.exp = None;
+            return;
+        }
+        let Some(i) = self.selected_topic() else {
+            return;
+        };
+        let presets = experiments_for(&self.lib, i);
+        if presets.is_empty() {
+            self.flash = Some(format!(
+                "no experiments for {}: try an algorithm topic (logistic回归, SVM, EM, 决策树, ...)",
+                self.lib.topics[i].title.zh
+            ));
+            return;
+        }
+        self.exp = Some(ExperimentPane::new(i, presets));
+        self.focus = Focus::Note;
+    }
+
+    /// Keys while the experiment pane has the focus. Returns true if used.
+    fn exp_key(&mut self, msg: &Msg) -> bool {
+        let Some(exp) = &mut self.exp else {
+            return false;
+        };
+        let matrix = exp.focus == ExpFocus::Matrix;
+        match msg {
+            Msg::Up => {
+                if matrix {
+                    exp.move_cell(-1, 0)
+                } else {
+                    exp.step_value(true)
+                }
+            }
+            Msg::Down => {
+                if matrix {
+                    exp.move_cell(1, 0)
+                } else {
+                    exp.step_value(false)
+                }
+            }
+            Msg::Left => {
+                if matrix {
+                    exp.move_cell(0, -1)
+                } else {
+                    exp.next_field(-1)
+                }
+            }
+            Msg::Right => {
+                if matrix {
+                    exp.move_cell(0, 1)
+                } else {
+                    exp.next_field(1)
+                }
+            }
+            Msg::Enter => {
+                if !matrix {
+                    exp.begin_edit();
+                    self.mode = Mode::Edit;
+                }
+            }
+            Msg::ToggleMatrix => {
+                exp.focus = if matrix {
+                    ExpFocus::Setup
+                } else {
+                    ExpFocus::Matrix
+                };
+            }
+            Msg::Run => exp.run(),
+            Msg::CycleCurve => exp.cycle_curve(),
+            Msg::Close => {
+                if exp.is_running() {
+                    exp.cancel();
+                } else if matrix {
+                    exp.focus = ExpFocus::Setup;
+                } else {
+                    self.exp = None;
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 }

@@ -80,12 +80,12 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Msg::Quit);
     }
-    if mode == Mode::Search {
+    if mode == Mode::Search || mode == Mode::Edit {
         return match k.code {
             KeyCode::Esc => Some(Msg::Close),
-            KeyCode::Enter => Some(Msg::SearchSubmit),
-            KeyCode::Backspace => Some(Msg::SearchBackspace),
-            KeyCode::Char(c) if !ctrl => Some(Msg::SearchChar(c)),
+            KeyCode::Enter => Some(Msg::InputSubmit),
+            KeyCode::Backspace => Some(Msg::InputBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Msg::InputChar(c)),
             _ => None,
         };
     }
@@ -108,6 +108,10 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
         KeyCode::Char('N') => Msg::PrevHit,
         KeyCode::Char('?') => Msg::ToggleHelp,
         KeyCode::Char('p') => Msg::ToggleProblems,
+        KeyCode::Char('e') => Msg::ToggleExperiment,
+        KeyCode::Char('r') => Msg::Run,
+        KeyCode::Char('c') => Msg::ToggleMatrix,
+        KeyCode::Char('v') => Msg::CycleCurve,
         KeyCode::Esc => Msg::Close,
         KeyCode::Char('q') => {
             if mode == Mode::Normal {

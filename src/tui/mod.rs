@@ -2,6 +2,8 @@
 //! messages, `App::update` the update and `view::draw` the view.
 
 pub mod app;
+pub mod exp_view;
+pub mod experiment;
 pub mod keys;
 pub mod layout;
 pub mod view;
@@ -52,10 +54,19 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, lib: Library) -> anyhow::
         terminal
             .draw(|f| view::draw(f, &app))
             .context("cannot draw")?;
-        let ev = event::read().context("cannot read input")?;
-        if let Some(msg) = keys::map_event(&ev, app.mode) {
-            app.update(msg);
+        // Wake up regularly so a background run's progress is drawn live.
+        let timeout = if app.exp.as_ref().is_some_and(|e| e.is_running()) {
+            50
+        } else {
+            250
+        };
+        if event::poll(std::time::Duration::from_millis(timeout)).context("cannot read input")? {
+            let ev = event::read().context("cannot read input")?;
+            if let Some(msg) = keys::map_event(&ev, app.mode) {
+                app.update(msg);
+            }
         }
+        app.update(Msg::Tick);
     }
     Ok(())
 }

@@ -74,12 +74,17 @@ impl Widget for &App {
             return;
         }
         self.render_tree(a.tree, a.tree_inner, buf, &theme);
-        self.render_note(a.note, a.note_inner, buf, &theme);
+        match &self.exp {
+            Some(exp) => {
+                super::exp_view::render(exp, a.note, buf, self.focus == Focus::Note, self.color)
+            }
+            None => self.render_note(a.note, a.note_inner, buf, &theme),
+        }
         self.render_status(a.status, buf, &theme);
         match self.mode {
             Mode::Help => render_help(area, buf, &theme, self.help_scroll),
             Mode::Problems => self.render_problems(area, buf, &theme),
-            Mode::Normal | Mode::Search => {}
+            Mode::Normal | Mode::Search | Mode::Edit => {}
         }
     }
 }
@@ -231,6 +236,7 @@ impl App {
             }
             Mode::Help => "↑↓ scroll · Esc/q/? close help".to_string(),
             Mode::Problems => "↑↓ scroll · Esc/q close".to_string(),
+            Mode::Edit => "type a value · Enter set · Esc cancel".to_string(),
             Mode::Normal => {
                 let hits = if self.search.hits.is_empty() || self.search.query.is_empty() {
                     String::new()
@@ -242,9 +248,19 @@ impl App {
                         self.search.query
                     )
                 };
-                format!(
-                    "{hits}↑↓/jk move · ←→/hl fold · Enter open · Tab pane · / search · ? help · q quit"
-                )
+                if let Some(f) = &self.flash {
+                    f.clone()
+                } else if self.exp.is_some() {
+                    format!("{hits}Tab pane · r run · Esc cancel/back · c matrix · e close experiment · ? help · q quit")
+                } else {
+                    let has_exp = self
+                        .selected_topic()
+                        .is_some_and(|i| !super::app::experiments_for(&self.lib, i).is_empty());
+                    format!(
+                        "{hits}↑↓/jk move · ←→/hl fold · Enter open · Tab pane · / search{} · ? help · q quit",
+                        if has_exp { " · e experiment" } else { "" }
+                    )
+                }
             }
         };
         let rw = text::width(&right);

@@ -1,0 +1,458 @@
+//! The experiment pane: pick dataset, algorithm and parameters, run in the
+//! background, watch the loss curve and read the results (metrics, the
+//! confusion matrix as a heat map with the rows behind a cell, decision
+//! regions or a PCA projection).
+
+use std::time::Instant;
+
+use crate::algos::linfa_models::Scale;
+use crate::algos::registry::{self, ParamKind, Task};
+use crate::algos::Step;
+use crate::content::ExperimentRef;
+use crate::data::{manifest, Missing};
+use crate::experiment::{self, Config, Event, Report, Running};
+
+/// A field of the setup line the user can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Preset,
+    Dataset,
+    Algo,
+    Scale,
+    Param(usize),
+    Seed,
+    /// Missing values in a user's CSV: refuse, drop or mean.
+    Missing,
+    /// k-fold cross-validation (0 = off).
+    Cv,
+}
+
+/// What the curve panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurveView {
+    Training,
+    Roc,
+    Pr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpFocus {
+    Setup,
+    Matrix,
+}
+
+pub struct ExperimentPane {
+    /// Topic the pane was opened from.
+    pub topic: usize,
+    pub presets: Vec<ExperimentRef>,
+    pub preset: usize,
+    pub datasets: Vec<String>,
+    pub config: Config,
+    pub field: usize,
+    pub focus: ExpFocus,
+    /// Text being typed for the selected field (Enter to edit).
+    pub editing: Option<String>,
+    pub running: Option<Running>,
+    pub started: Option<Instant>,
+    pub progress: Option<Step>,
+    /// (iteration, value) of the run in progress or the last one.
+    pub curve: Vec<(f64, f64)>,
+    pub curve_metric: &'static str,
+    pub report: Option<Box<Report>>,
+    pub error: Option<String>,
+    /// Selected confusion-matrix cell (truth row, predicted column).
+    pub cell: (usize, usize),
+    pub curve_view: CurveView,
+}
+
+fn runnable_datasets() -> Vec<String> {
+    manifest()
+        .iter()
+        .filter(|d| d.kind == "tabular" || d.kind == "text")
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+impl ExperimentPane {
+    pub fn new(topic: usize, presets: Vec<ExperimentRef>) -> ExperimentPane {
+        let mut pane = ExperimentPane {
+            topic,
+            presets,
+            preset: 0,
+            datasets: runnable_datasets(),
+            config: Config::default(),
+            field: 0,
+            focus: ExpFocus::Setup,
+            editing: None,
+            running: None,
+            started: None,
+            progress: None,
+            curve: Vec::new(),
+            curve_metric: "",
+            report: None,
+            error: None,
+            cell: (0, 0),
+            curve_view: CurveView::Training,
+        };
+        pane.apply_preset();
+        pane
+    }
+
+    fn apply_preset(&mut self) {
+        if let Some(p) = self.presets.get(self.preset) {
+            self.config = Config {
+                algo: p.algo.clone(),
+                dataset: p.dataset.clone(),
+                params: p
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.0.clone()))
+                    .collect(),
+                scale: p.scale.as_deref().and_then(|s| s.parse().ok()),
+                ..Config::default()
+            };
+        }
+    }
+
+    pub fn spec(&self) -> Option<&'static registry::AlgoSpec> {
+        registry::find(&self.config.algo)
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = Vec::new();
+        if self.presets.len() > 1 {
+            f.push(Field::Preset);
+        }
+        f.extend([Field::Dataset, Field::Algo, Field::Scale]);
+        if let Some(spec) = self.spec() {
+            f.extend((0..spec.params.len()).map(Field::Param));
+        }
+        f.extend([Field::Seed, Field::Cv, Field::Missing]);
+        f
+    }
+
+    pub fn selected_field(&self) -> Field {
+        let f = self.fields();
+        f.get(self.field.min(f.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(Field::Dataset)
+    }
+
+    /// The current value of a parameter as text (given or default).
+    pub fn param_value(&self, name: &str) -> String {
+        if let Some((_, v)) = self.config.params.iter().find(|(k, _)| k == name) {
+            return v.clone();
+        }
+        self.spec()
+            .and_then(|s| s.params.iter().find(|p| p.name == name))
+            .map(|p| p.default.to_string())
+            .unwrap_or_default()
+    }
+
+    fn set_param(&mut self, name: &str, value: String) {
+        if let Some(slot) = self.config.params.iter_mut().find(|(k, _)| k == name) {
+            slot.1 = value;
+        } else {
+            self.config.params.push((name.to_string(), value));
+        }
+    }
+
+    pub fn label(&self, f: Field) -> (String, String) {
+        match f {
+            Field::Preset => (
+                "preset".into(),
+                format!("{}/{}", self.preset + 1, self.presets.len()),
+            ),
+            Field::Dataset => ("dataset".into(), self.config.dataset.clone()),
+            Field::Algo => ("algo".into(), self.config.algo.clone()),
+            Field::Scale => (
+                "scale".into(),
+                self.config.scale.map_or("none", Scale::name).to_string(),
+            ),
+            Field::Param(i) => {
+                let name = self
+                    .spec()
+                    .and_then(|s| s.params.get(i))
+                    .map_or("", |p| p.name);
+                (name.to_string(), self.param_value(name))
+            }
+            Field::Seed => ("seed".into(), self.config.seed.to_string()),
+            Field::Cv => (
+                "cv".into(),
+                self.config.cv.map_or("off".into(), |k| k.to_string()),
+            ),
+            Field::Missing => (
+                "missing".into(),
+                match self.config.csv.missing {
+                    Missing::Refuse => "refuse",
+                    Missing::Drop => "drop",
+                    Missing::Mean => "mean",
+                }
+                .into(),
+            ),
+        }
+    }
+
+    pub fn next_field(&mut self, delta: isize) {
+        let n = self.fields().len() as isize;
+        if n > 0 {
+            self.field = (self.field as isize + delta).rem_euclid(n) as usize;
+        }
+    }
+
+    /// Step the selected field's value up or down: the next choice, or a
+    /// number up/down (×2 or ÷2 for positive reals, ±1 for whole numbers).
+    pub fn step_value(&mut self, up: bool) {
+        let cycle = |list: &[String], cur: &str| -> String {
+            let i = list.iter().position(|x| x == cur).unwrap_or(0);
+            let n = list.len().max(1);
+            let j = if up { (i + 1) % n } else { (i + n - 1) % n };
+            list.get(j).cloned().unwrap_or_default()
+        };
+        match self.selected_field() {
+            Field::Preset => {
+                let n = self.presets.len().max(1);
+                self.preset = if up {
+                    (self.preset + 1) % n
+                } else {
+                    (self.preset + n - 1) % n
+                };
+                self.apply_preset();
+            }
+            Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
+            Field::Algo => {
+                let names: Vec<String> =
+                    registry::ALGOS.iter().map(|a| a.name.to_string()).collect();
+                self.config.algo = cycle(&names, &self.config.algo);
+                self.config.params.clear();
+                self.field = self.field.min(self.fields().len().saturating_sub(1));
+            }
+            Field::Scale => {
+                let mut names = vec!["none".to_string()];
+                names.extend(Scale::NAMES.iter().map(|s| s.to_string()));
+                let cur = self.config.scale.map_or("none", Scale::name).to_string();
+                self.config.scale = cycle(&names, &cur).parse().ok();
+            }
+            Field::Seed => {
+                self.config.seed = if up {
+                    self.config.seed.saturating_add(1)
+                } else {
+                    self.config.seed.saturating_sub(1)
+                }
+            }
+            Field::Cv => {
+                let k = self.config.cv.unwrap_or(0);
+                let k = if up {
+                    (k.max(1) + 1).min(20)
+                } else {
+                    k.saturating_sub(1)
+                };
+                self.config.cv = (k >= 2).then_some(k);
+            }
+            Field::Missing => {
+                let list: Vec<String> = ["refuse", "drop", "mean"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                let (_, cur) = self.label(Field::Missing);
+                self.config.csv.missing = cycle(&list, &cur).parse().unwrap_or_default();
+            }
+            Field::Param(i) => {
+                let Some(p) = self.spec().and_then(|s| s.params.get(i)).copied() else {
+                    return;
+                };
+                let cur = self.param_value(p.name);
+                let next = match p.kind {
+                    ParamKind::Choice { options } => {
+                        let list: Vec<String> = options.iter().map(|s| s.to_string()).collect();
+                        cycle(&list, &cur)
+                    }
+                    ParamKind::Int { min, max } => {
+                        let v: i64 = cur.parse().unwrap_or(min);
+                        let v = if up {
+                            v.saturating_add(1)
+                        } else {
+                            v.saturating_sub(1)
+                        };
+                        v.clamp(min, max).to_string()
+                    }
+                    ParamKind::Float { min, max, .. } => {
+                        let v: f64 = cur.parse().unwrap_or(1.0);
+                        let v = if v > 0.0 {
+                            if up {
+                                v * 2.0
+                            } else {
+                                v / 2.0
+                            }
+                        } else if up {
+                            0.1
+                        } else {
+                            v
+                        };
+                        let v = v.clamp(min, max);
+                        format!("{}", (v * 1e6).round() / 1e6)
+                    }
+                };
+                self.set_param(p.name, next);
+            }
+        }
+    }
+
+    /// Start typing a value for the selected field.
+    pub fn begin_edit(&mut self) {
+        let (_, v) = self.label(self.selected_field());
+        self.editing = Some(v);
+    }
+
+    /// Apply a typed value. Bad values are kept and reported when run.
+    pub fn commit_edit(&mut self) {
+        let Some(text) = self.editing.take() else {
+            return;
+        };
+        let text = text.trim().to_string();
+        match self.selected_field() {
+            Field::Dataset => self.config.dataset = text,
+            Field::Algo => {
+                self.config.algo = text;
+                self.config.params.clear();
+            }
+            Field::Scale => self.config.scale = text.parse().ok(),
+            Field::Seed => {
+                if let Ok(s) = text.parse() {
+                    self.config.seed = s;
+                } else {
+                    self.error = Some(format!("seed: `{text}` is not a whole number"));
+                }
+            }
+            Field::Param(i) => {
+                if let Some(name) = self.spec().and_then(|s| s.params.get(i)).map(|p| p.name) {
+                    self.set_param(name, text);
+                }
+            }
+            Field::Cv => match text.parse::<usize>() {
+                Ok(k) if k == 0 || (2..=50).contains(&k) => self.config.cv = (k >= 2).then_some(k),
+                _ => self.error = Some(format!("cv: `{text}`: expected 0 (off) or 2..50 folds")),
+            },
+            Field::Missing => match text.parse() {
+                Ok(m) => self.config.csv.missing = m,
+                Err(e) => self.error = Some(format!("missing: {e}")),
+            },
+            Field::Preset => {}
+        }
+    }
+
+    pub fn cycle_curve(&mut self) {
+        self.curve_view = match self.curve_view {
+            CurveView::Training => CurveView::Roc,
+            CurveView::Roc => CurveView::Pr,
+            CurveView::Pr => CurveView::Training,
+        };
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Start a run with the current setup (cancelling one in progress).
+    pub fn run(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.cancel();
+        }
+        // Check parameters now, so a typo is reported before any work.
+        if let Some(spec) = self.spec() {
+            if let Err(e) = spec.params(&self.config.params) {
+                self.error = Some(e.to_string());
+                return;
+            }
+        }
+        self.error = None;
+        self.progress = None;
+        self.curve.clear();
+        self.curve_metric = "";
+        self.started = Some(Instant::now());
+        self.running = Some(experiment::spawn(self.config.clone()));
+    }
+
+    pub fn cancel(&mut self) {
+        if let Some(r) = &self.running {
+            r.cancel();
+        }
+    }
+
+    /// Take what the background run has sent. Returns true if anything changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(running) = &self.running else {
+            return false;
+        };
+        let mut changed = false;
+        let mut done = false;
+        while let Ok(ev) = running.events.try_recv() {
+            changed = true;
+            match ev {
+                Event::Started { .. } => {}
+                Event::Progress(step) => {
+                    if self.curve_metric != step.metric {
+                        self.curve.clear();
+                        self.curve_metric = step.metric;
+                    }
+                    self.curve.push((step.iter as f64, step.value));
+                    self.progress = Some(step);
+                }
+                Event::Finished(report) => {
+                    let n = report.classes.len();
+                    self.cell = (
+                        self.cell.0.min(n.saturating_sub(1)),
+                        self.cell.1.min(n.saturating_sub(1)),
+                    );
+                    self.report = Some(report);
+                    done = true;
+                }
+                Event::Failed(e) => {
+                    self.error = Some(e);
+                    done = true;
+                }
+            }
+        }
+        if done || running.is_finished() && !changed {
+            if !done {
+                self.error
+                    .get_or_insert_with(|| "the run stopped without a result".into());
+            }
+            self.running = None;
+            changed = true;
+        }
+        changed
+    }
+
+    pub fn move_cell(&mut self, drow: isize, dcol: isize) {
+        let n = self
+            .report
+            .as_ref()
+            .and_then(|r| r.confusion_matrix.as_ref())
+            .map_or(0, |c| c.labels.len());
+        if n == 0 {
+            return;
+        }
+        let n = n as isize;
+        self.cell.0 = (self.cell.0 as isize + drow).clamp(0, n - 1) as usize;
+        self.cell.1 = (self.cell.1 as isize + dcol).clamp(0, n - 1) as usize;
+    }
+
+    /// Source lines of the test rows behind the selected cell.
+    pub fn cell_rows(&self) -> Vec<usize> {
+        let Some(r) = &self.report else {
+            return Vec::new();
+        };
+        let (t, p) = self.cell;
+        r.test_rows
+            .iter()
+            .zip(r.test_truth.iter().zip(&r.test_pred))
+            .filter(|(_, (a, b))| **a == t && **b == p)
+            .map(|(&row, _)| r.source_lines.get(row).copied().unwrap_or(row + 2))
+            .collect()
+    }
+
+    pub fn task(&self) -> Option<Task> {
+        self.spec().map(|s| s.task)
+    }
+}
