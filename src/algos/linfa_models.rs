@@ -304,11 +304,6 @@ pub fn pca(x: ArrayView2<'_, f64>, components: usize) -> Result<PcaResult, AlgoE
     if n < 2 {
         return Err(AlgoError::BadData("PCA needs at least two rows".into()));
     }
-    if d > 2000 {
-        return Err(AlgoError::BadData(format!(
-            "PCA here works on the {d}x{d} covariance matrix; more than 2000 features is too many"
-        )));
-    }
     if x.iter().any(|v| !v.is_finite()) {
         return Err(AlgoError::BadData("PCA needs finite values".into()));
     }
@@ -316,15 +311,23 @@ pub fn pca(x: ArrayView2<'_, f64>, components: usize) -> Result<PcaResult, AlgoE
         .mean_axis(Axis(0))
         .ok_or_else(|| AlgoError::BadData("no rows".into()))?;
     let xc = &x - &mean;
-    let cov = xc.t().dot(&xc) / (n as f64 - 1.0);
-    let (values, vectors) = jacobi_eigen(cov);
-    let mut order: Vec<usize> = (0..d).collect();
-    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
-    let total: f64 = values.iter().map(|v| v.max(0.0)).sum();
+    // Total variance is the trace of the covariance: the column variances.
+    let total: f64 = xc.iter().map(|v| v * v).sum::<f64>() / (n as f64 - 1.0);
+    let (values, vectors) = if d <= EXACT_PCA_MAX_FEATURES {
+        let cov = xc.t().dot(&xc) / (n as f64 - 1.0);
+        let (values, vectors) = jacobi_eigen(cov);
+        let mut order: Vec<usize> = (0..d).collect();
+        order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+        let vals: Vec<f64> = order.iter().take(components).map(|&i| values[i]).collect();
+        let vecs = Array2::from_shape_fn((d, components), |(r, k)| vectors[(r, order[k])]);
+        (vals, vecs)
+    } else {
+        top_eigen(&xc, components)
+    };
     let mut basis = Array2::zeros((d, components));
     let mut ratio = Vec::with_capacity(components);
-    for (k, &i) in order.iter().take(components).enumerate() {
-        let mut v = vectors.column(i).to_owned();
+    for (k, value) in values.iter().enumerate().take(components) {
+        let mut v = vectors.column(k).to_owned();
         // Sign convention: the largest entry of each component is positive.
         let big = v
             .iter()
@@ -335,7 +338,7 @@ pub fn pca(x: ArrayView2<'_, f64>, components: usize) -> Result<PcaResult, AlgoE
         }
         basis.column_mut(k).assign(&v);
         ratio.push(if total > 0.0 {
-            values[i].max(0.0) / total
+            values[k].max(0.0) / total
         } else {
             0.0
         });
@@ -344,6 +347,62 @@ pub fn pca(x: ArrayView2<'_, f64>, components: usize) -> Result<PcaResult, AlgoE
         projection: xc.dot(&basis),
         explained_variance_ratio: ratio,
     })
+}
+
+/// Up to this many features PCA diagonalises the covariance matrix exactly
+/// (Jacobi); above it (e.g. TF-IDF text) the leading components come from
+/// orthogonal iteration on X, which never forms the d x d matrix.
+const EXACT_PCA_MAX_FEATURES: usize = 200;
+
+/// The `k` leading eigenpairs of the covariance of centred `xc` by
+/// orthogonal (block power) iteration: V <- orth(Xc^T (Xc V)), from a fixed
+/// start so results are reproducible.
+fn top_eigen(xc: &Array2<f64>, k: usize) -> (Vec<f64>, Array2<f64>) {
+    let (n, d) = xc.dim();
+    let mut v = Array2::from_shape_fn((d, k), |(i, j)| {
+        (((i * 7 + j * 13) % 17) as f64 - 8.0) / 8.0 + if i == j { 1.0 } else { 0.0 }
+    });
+    orthonormalise(&mut v);
+    let mut values = vec![0.0; k];
+    for _ in 0..300 {
+        let mut w = xc.t().dot(&xc.dot(&v)) / (n as f64 - 1.0);
+        let new_values: Vec<f64> = (0..k).map(|j| v.column(j).dot(&w.column(j))).collect();
+        orthonormalise(&mut w);
+        let change: f64 = new_values
+            .iter()
+            .zip(&values)
+            .map(|(a, b)| (a - b).abs())
+            .sum();
+        let scale: f64 = new_values
+            .iter()
+            .map(|a| a.abs())
+            .sum::<f64>()
+            .max(f64::MIN_POSITIVE);
+        v = w;
+        values = new_values;
+        if change <= 1e-12 * scale {
+            break;
+        }
+    }
+    (values, v)
+}
+
+/// Gram-Schmidt on the columns (twice, for stability).
+fn orthonormalise(v: &mut Array2<f64>) {
+    for _ in 0..2 {
+        for j in 0..v.ncols() {
+            for i in 0..j {
+                let proj = v.column(i).dot(&v.column(j));
+                let ci = v.column(i).to_owned();
+                let mut cj = v.column_mut(j);
+                cj.scaled_add(-proj, &ci);
+            }
+            let norm = v.column(j).dot(&v.column(j)).sqrt();
+            if norm > 0.0 {
+                v.column_mut(j).mapv_inplace(|e| e / norm);
+            }
+        }
+    }
 }
 
 /// Eigenvalues and eigenvectors (columns) of a symmetric matrix by cyclic
@@ -515,6 +574,31 @@ mod tests {
         let c1 = r.projection.column(1);
         assert!(c0.sum().abs() < 1e-9);
         assert!(c0.dot(&c1).abs() < 1e-6);
+    }
+
+    #[test]
+    fn orthogonal_iteration_agrees_with_jacobi() {
+        let x = Array2::from_shape_fn((60, 12), |(i, j)| {
+            (((i * 31 + j * 17) % 23) as f64).sin() * (j as f64 + 1.0)
+        });
+        let mean = x.mean_axis(Axis(0)).expect("mean");
+        let xc = &x - &mean;
+        let (big, _) = top_eigen(&xc, 2);
+        let cov = xc.t().dot(&xc) / 59.0;
+        let (mut all, _) = jacobi_eigen(cov);
+        all.sort_by(|a, b| b.total_cmp(a));
+        assert!(
+            (big[0] - all[0]).abs() < 1e-6 * all[0],
+            "{} vs {}",
+            big[0],
+            all[0]
+        );
+        assert!(
+            (big[1] - all[1]).abs() < 1e-6 * all[0],
+            "{} vs {}",
+            big[1],
+            all[1]
+        );
     }
 
     #[test]

@@ -552,6 +552,10 @@ pub fn fit(
                 x, &kp, seed, progress,
             )?)))
         }
+        "gmm" if p.choice("covariance") == "full" && x.ncols() > 100 => Err(AlgoError::BadData(format!(
+            "a full covariance in {} dimensions is a {0} x {0} matrix per component: too slow to be useful here; use --param covariance=diag",
+            x.ncols()
+        ))),
         "gmm" => {
             let gp = gmm::GmmParams {
                 k: p.usize("k"),
