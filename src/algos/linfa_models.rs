@@ -338,7 +338,7 @@ pub fn pca(x: ArrayView2<'_, f64>, components: usize) -> Result<PcaResult, AlgoE
         }
         basis.column_mut(k).assign(&v);
         ratio.push(if total > 0.0 {
-            values[k].max(0.0) / total
+            value.max(0.0) / total
         } else {
             0.0
         });
