@@ -202,8 +202,14 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
 
 fn summary(r: &Report) -> String {
     let mut s = format!(
-        "{} on {}: {} train / {} test rows, {} features, fit {:.3} s, predict {:.3} s",
-        r.algo, r.dataset, r.n_train, r.n_test, r.n_features, r.fit_seconds, r.predict_seconds
+        "{} on {}: {} train / {} test rows, {} features, fit {}, predict {}",
+        r.algo,
+        r.dataset,
+        r.n_train,
+        r.n_test,
+        r.n_features,
+        seconds(r.fit_seconds),
+        seconds(r.predict_seconds)
     );
     if let Some(m) = &r.metrics {
         s.push_str(&format!(", accuracy {:.3}", m.accuracy));
@@ -212,6 +218,15 @@ fn summary(r: &Report) -> String {
         s.push_str(&format!(", ARI {a:.3}"));
     }
     s
+}
+
+/// A duration for people: milliseconds below a second.
+fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
