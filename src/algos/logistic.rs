@@ -25,19 +25,12 @@
 //!   would be the binary model with `2C`, a different optimum.)
 //! * **Three or more classes**: the full, symmetric softmax with one weight row per
 //!   class, all rows penalised (scikit-learn's multinomial loss).
-//! * **Optimiser**: limited-memory BFGS with the two-loop recursion (Nocedal &
-//!   Wright, *Numerical Optimization*, 2nd ed., Alg. 7.4 and 7.5; Liu & Nocedal 1989)
-//!   and the Moré–Thuente line search (Moré & Thuente 1994, ACM TOMS 20(3); a port of
-//!   MINPACK-2 `dcsrch`/`dcstep` as used by L-BFGS-B, with its constants
-//!   `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`), which on success returns a step
-//!   satisfying the strong Wolfe conditions; when it can only warn (rounding,
-//!   interval too small) its last point is accepted if it lowers the objective, as
-//!   L-BFGS-B does. At most 50 function evaluations per line search
-//!   (scikit-learn's `maxls = 50`); the first step of a fresh memory is
-//!   `1 / ||d||`, later ones 1, as in L-BFGS-B. Pairs with `s.y <= eps * y.y` are
-//!   skipped. A failed line search empties the memory and retries from steepest
-//!   descent; a failure from steepest descent ends the fit. Start point: all zeros
-//!   (like scikit-learn). On the synthetic and iris data it takes the same number of
+//! * **Optimiser**: the shared L-BFGS of [`crate::algos::lbfgs`] (two-loop
+//!   recursion, Moré–Thuente line search ported from MINPACK-2 `dcsrch`/`dcstep`)
+//!   with scipy's L-BFGS-B constants ([`lbfgs::Options::default`]: line search
+//!   `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`, at most 50 evaluations, i.e.
+//!   scikit-learn's `maxls = 50`) and `memory` pairs. Start point: all zeros (like
+//!   scikit-learn). On the synthetic and iris data it takes the same number of
 //!   iterations as scikit-learn and ends on the same objective to ~1e-15.
 //! * **Stopping** (the first that holds):
 //!   1. `max_i |grad F/n| <= tol` — scipy's `pgtol` test (projected gradient =
@@ -46,6 +39,9 @@
 //!      64 eps`, scikit-learn's `ftol` (only triggers when progress has stalled);
 //!   3. `max_iter` iterations (not function evaluations), as scipy counts them;
 //!   4. a line search that fails even from steepest descent (numerical limit).
+//!
+//!   (The `gtol` and `ftol` tests of [`lbfgs::minimize`]; its `epsilon` and
+//!   `delta` tests are off.)
 //!
 //!   The default `tol = 1e-6` is stricter than scikit-learn's `1e-4`; hitting
 //!   `max_iter` is not an error (scikit-learn only warns).
@@ -92,13 +88,14 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView2};
 
 use super::core::{AlgoError, Classifier, Progress};
+use super::lbfgs::{self, axpy};
+
+/// Largest accepted L-BFGS memory (pairs kept); more only costs memory.
+pub use super::lbfgs::MAX_MEMORY;
 
 // ---------------------------------------------------------------------------
 // Parameters
 // ---------------------------------------------------------------------------
-
-/// Largest accepted L-BFGS memory (pairs kept); more only costs memory.
-pub const MAX_MEMORY: usize = 1000;
 
 /// Parameters of [`fit_lbfgs`]. Defaults: `c = 1`, `max_iter = 1000`,
 /// `tol = 1e-6`, `memory = 10`, `fit_intercept = true`.
@@ -608,20 +605,6 @@ fn eval_chunk(
     general_mat_mul(1.0, &ch.z.t(), &xc, 0.0, &mut ch.gw);
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(u, v)| u * v).sum()
-}
-
-fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
-    }
-}
-
-fn max_abs(a: &[f64]) -> f64 {
-    a.iter().fold(0.0, |m, v| m.max(v.abs()))
-}
-
 /// Builds the shared softmax model from a flat parameter vector.
 fn model_from_theta(
     theta: &[f64],
@@ -643,523 +626,6 @@ fn model_from_theta(
         }
     }
     LogisticModel { weights, intercept }
-}
-
-// ---------------------------------------------------------------------------
-// Moré–Thuente line search (MINPACK-2 dcsrch / dcstep)
-// ---------------------------------------------------------------------------
-
-/// L-BFGS-B's line-search constants.
-const LS_FTOL: f64 = 1e-3;
-const LS_GTOL: f64 = 0.9;
-const LS_XTOL: f64 = 0.1;
-const LS_STPMAX: f64 = 1e10;
-/// scikit-learn passes `maxls = 50`.
-const LS_MAX_EVALS: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum LsTask {
-    /// Evaluate f and f' at the new `stp`.
-    Fg,
-    /// Sufficient decrease and curvature conditions hold.
-    Conv,
-    /// No progress possible (rounding, xtol, bounds); `stp` is the last point.
-    Warn,
-}
-
-/// State of `dcsrch` after its START call.
-struct Dcsrch {
-    gtol: f64,
-    xtol: f64,
-    stpmin: f64,
-    stpmax: f64,
-    brackt: bool,
-    stage: u8,
-    finit: f64,
-    ginit: f64,
-    gtest: f64,
-    width: f64,
-    width1: f64,
-    stx: f64,
-    fx: f64,
-    gx: f64,
-    sty: f64,
-    fy: f64,
-    gy: f64,
-    stmin: f64,
-    stmax: f64,
-}
-
-impl Dcsrch {
-    /// The START call: `f`, `g` are the value and derivative at step 0
-    /// (`g < 0`), `stp` the first trial step.
-    fn start(stp: f64, f: f64, g: f64) -> Dcsrch {
-        let (stpmin, stpmax) = (0.0, LS_STPMAX);
-        let width = stpmax - stpmin;
-        Dcsrch {
-            gtol: LS_GTOL,
-            xtol: LS_XTOL,
-            stpmin,
-            stpmax,
-            brackt: false,
-            stage: 1,
-            finit: f,
-            ginit: g,
-            gtest: LS_FTOL * g,
-            width,
-            width1: width / 0.5,
-            stx: 0.0,
-            fx: f,
-            gx: g,
-            sty: 0.0,
-            fy: f,
-            gy: g,
-            stmin: 0.0,
-            stmax: stp + 4.0 * stp,
-        }
-    }
-
-    /// One dcsrch call with f and f' at `stp`; updates `stp` to the next trial.
-    fn iterate(&mut self, stp: &mut f64, f: f64, g: f64) -> LsTask {
-        const P5: f64 = 0.5;
-        const P66: f64 = 0.66;
-        const XTRAPL: f64 = 1.1;
-        const XTRAPU: f64 = 4.0;
-        let ftest = self.finit + *stp * self.gtest;
-        if self.stage == 1 && f <= ftest && g >= 0.0 {
-            self.stage = 2;
-        }
-        let mut warn = false;
-        if self.brackt && (*stp <= self.stmin || *stp >= self.stmax) {
-            warn = true; // rounding errors prevent progress
-        }
-        if self.brackt && self.stmax - self.stmin <= self.xtol * self.stmax {
-            warn = true; // xtol test satisfied
-        }
-        if *stp == self.stpmax && f <= ftest && g <= self.gtest {
-            warn = true; // stp = stpmax
-        }
-        if *stp == self.stpmin && (f > ftest || g >= self.gtest) {
-            warn = true; // stp = stpmin
-        }
-        if f <= ftest && g.abs() <= self.gtol * (-self.ginit) {
-            return LsTask::Conv;
-        }
-        if warn {
-            return LsTask::Warn;
-        }
-        if self.stage == 1 && f <= self.fx && f > ftest {
-            // Use the modified function psi(stp) = f(stp) - f(0) - ftol stp f'(0).
-            let mut st = StepState {
-                stx: self.stx,
-                fx: self.fx - self.stx * self.gtest,
-                dx: self.gx - self.gtest,
-                sty: self.sty,
-                fy: self.fy - self.sty * self.gtest,
-                dy: self.gy - self.gtest,
-                brackt: self.brackt,
-            };
-            *stp = dcstep(
-                &mut st,
-                *stp,
-                f - *stp * self.gtest,
-                g - self.gtest,
-                self.stmin,
-                self.stmax,
-            );
-            self.stx = st.stx;
-            self.sty = st.sty;
-            self.brackt = st.brackt;
-            self.fx = st.fx + self.stx * self.gtest;
-            self.fy = st.fy + self.sty * self.gtest;
-            self.gx = st.dx + self.gtest;
-            self.gy = st.dy + self.gtest;
-        } else {
-            let mut st = StepState {
-                stx: self.stx,
-                fx: self.fx,
-                dx: self.gx,
-                sty: self.sty,
-                fy: self.fy,
-                dy: self.gy,
-                brackt: self.brackt,
-            };
-            *stp = dcstep(&mut st, *stp, f, g, self.stmin, self.stmax);
-            self.stx = st.stx;
-            self.fx = st.fx;
-            self.gx = st.dx;
-            self.sty = st.sty;
-            self.fy = st.fy;
-            self.gy = st.dy;
-            self.brackt = st.brackt;
-        }
-        if self.brackt {
-            if (self.sty - self.stx).abs() >= P66 * self.width1 {
-                *stp = self.stx + P5 * (self.sty - self.stx);
-            }
-            self.width1 = self.width;
-            self.width = (self.sty - self.stx).abs();
-            self.stmin = self.stx.min(self.sty);
-            self.stmax = self.stx.max(self.sty);
-        } else {
-            self.stmin = *stp + XTRAPL * (*stp - self.stx);
-            self.stmax = *stp + XTRAPU * (*stp - self.stx);
-        }
-        *stp = stp.clamp(self.stpmin, self.stpmax);
-        if self.brackt
-            && (*stp <= self.stmin
-                || *stp >= self.stmax
-                || self.stmax - self.stmin <= self.xtol * self.stmax)
-        {
-            *stp = self.stx;
-        }
-        LsTask::Fg
-    }
-}
-
-/// The interval endpoints dcstep updates.
-struct StepState {
-    stx: f64,
-    fx: f64,
-    dx: f64,
-    sty: f64,
-    fy: f64,
-    dy: f64,
-    brackt: bool,
-}
-
-fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
-
-/// MINPACK-2 dcstep: safeguarded cubic/quadratic step; updates the interval and
-/// returns the new trial step.
-fn dcstep(st: &mut StepState, stp: f64, fp: f64, dp: f64, stpmin: f64, stpmax: f64) -> f64 {
-    let (stx, fx, dx, sty, fy, dy) = (st.stx, st.fx, st.dx, st.sty, st.fy, st.dy);
-    let sgnd = sign(dp) * sign(dx);
-    let stpf;
-    if fp > fx {
-        // Case 1: higher function value; the minimum is bracketed.
-        let theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp;
-        let s = theta.abs().max(dx.abs()).max(dp.abs());
-        let mut gamma = s * ((theta / s).powi(2) - (dx / s) * (dp / s)).sqrt();
-        if stp < stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dx) + theta;
-        let q = ((gamma - dx) + gamma) + dp;
-        let r = p / q;
-        let stpc = stx + r * (stp - stx);
-        let stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx);
-        stpf = if (stpc - stx).abs() <= (stpq - stx).abs() {
-            stpc
-        } else {
-            stpc + (stpq - stpc) / 2.0
-        };
-        st.brackt = true;
-    } else if sgnd < 0.0 {
-        // Case 2: lower value, derivatives of opposite sign; bracketed.
-        let theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp;
-        let s = theta.abs().max(dx.abs()).max(dp.abs());
-        let mut gamma = s * ((theta / s).powi(2) - (dx / s) * (dp / s)).sqrt();
-        if stp > stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = ((gamma - dp) + gamma) + dx;
-        let r = p / q;
-        let stpc = stp + r * (stx - stp);
-        let stpq = stp + (dp / (dp - dx)) * (stx - stp);
-        stpf = if (stpc - stp).abs() > (stpq - stp).abs() {
-            stpc
-        } else {
-            stpq
-        };
-        st.brackt = true;
-    } else if dp.abs() < dx.abs() {
-        // Case 3: lower value, same-sign derivatives, |derivative| decreases.
-        let theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp;
-        let s = theta.abs().max(dx.abs()).max(dp.abs());
-        let mut gamma = s * ((theta / s).powi(2) - (dx / s) * (dp / s)).max(0.0).sqrt();
-        if stp > stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = (gamma + (dx - dp)) + gamma;
-        let r = p / q;
-        let stpc = if r < 0.0 && gamma != 0.0 {
-            stp + r * (stx - stp)
-        } else if stp > stx {
-            stpmax
-        } else {
-            stpmin
-        };
-        let stpq = stp + (dp / (dp - dx)) * (stx - stp);
-        if st.brackt {
-            let mut f = if (stpc - stp).abs() < (stpq - stp).abs() {
-                stpc
-            } else {
-                stpq
-            };
-            if stp > stx {
-                f = f.min(stp + P66_STEP * (sty - stp));
-            } else {
-                f = f.max(stp + P66_STEP * (sty - stp));
-            }
-            stpf = f;
-        } else {
-            let f = if (stpc - stp).abs() > (stpq - stp).abs() {
-                stpc
-            } else {
-                stpq
-            };
-            stpf = f.clamp(stpmin, stpmax);
-        }
-    } else {
-        // Case 4: lower value, same-sign derivatives, |derivative| does not decrease.
-        stpf = if st.brackt {
-            let theta = 3.0 * (fp - fy) / (sty - stp) + dy + dp;
-            let s = theta.abs().max(dy.abs()).max(dp.abs());
-            let mut gamma = s * ((theta / s).powi(2) - (dy / s) * (dp / s)).sqrt();
-            if stp > sty {
-                gamma = -gamma;
-            }
-            let p = (gamma - dp) + theta;
-            let q = ((gamma - dp) + gamma) + dy;
-            let r = p / q;
-            stp + r * (sty - stp)
-        } else if stp > stx {
-            stpmax
-        } else {
-            stpmin
-        };
-    }
-    // Update the interval that contains a minimiser.
-    if fp > fx {
-        st.sty = stp;
-        st.fy = fp;
-        st.dy = dp;
-    } else {
-        if sgnd < 0.0 {
-            st.sty = stx;
-            st.fy = fx;
-            st.dy = dx;
-        }
-        st.stx = stp;
-        st.fx = fp;
-        st.dx = dp;
-    }
-    stpf
-}
-
-const P66_STEP: f64 = 0.66;
-
-/// Searches along `dir` from `x` (value `f0`, slope `gd0 < 0`). On success
-/// `x_new`, `g_new` hold the accepted point and its gradient and the value is
-/// returned; `None` if no acceptable step was found.
-#[allow(clippy::too_many_arguments)]
-fn line_search(
-    eng: &mut Engine<'_>,
-    x: &[f64],
-    f0: f64,
-    dir: &[f64],
-    gd0: f64,
-    stp0: f64,
-    x_new: &mut [f64],
-    g_new: &mut [f64],
-) -> Result<Option<f64>, AlgoError> {
-    let mut ls = Dcsrch::start(stp0, f0, gd0);
-    let mut stp = stp0;
-    for _ in 0..LS_MAX_EVALS {
-        for ((xn, xi), di) in x_new.iter_mut().zip(x).zip(dir) {
-            *xn = xi + stp * di;
-        }
-        let f = eng.eval(x_new, g_new)?;
-        let dg = dot(g_new, dir);
-        if !(f.is_finite() && dg.is_finite()) {
-            // Overflow far out: step back towards the best point so far.
-            stp = ls.stx + 0.1 * (stp - ls.stx);
-            continue;
-        }
-        match ls.iterate(&mut stp, f, dg) {
-            LsTask::Conv => return Ok(Some(f)),
-            LsTask::Warn => return Ok(if f < f0 { Some(f) } else { None }),
-            LsTask::Fg => {
-                if !(stp.is_finite() && stp > 0.0) {
-                    return Ok(None);
-                }
-            }
-        }
-    }
-    Ok(None)
-}
-
-// ---------------------------------------------------------------------------
-// L-BFGS
-// ---------------------------------------------------------------------------
-
-/// The last `m` correction pairs, oldest first; buffers are reused.
-struct History {
-    m: usize,
-    s: std::collections::VecDeque<Vec<f64>>,
-    y: std::collections::VecDeque<Vec<f64>>,
-    rho: std::collections::VecDeque<f64>,
-    alpha: Vec<f64>,
-    spare: Vec<(Vec<f64>, Vec<f64>)>,
-}
-
-impl History {
-    fn new(m: usize) -> History {
-        History {
-            m,
-            s: Default::default(),
-            y: Default::default(),
-            rho: Default::default(),
-            alpha: vec![0.0; m],
-            spare: Vec::new(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.s.is_empty()
-    }
-
-    fn clear(&mut self) {
-        while let (Some(s), Some(y)) = (self.s.pop_front(), self.y.pop_front()) {
-            self.spare.push((s, y));
-        }
-        self.s.clear();
-        self.y.clear();
-        self.rho.clear();
-    }
-
-    /// Stores `s = x1 - x0`, `y = g1 - g0` unless the curvature `s.y` is not
-    /// safely positive (L-BFGS-B's rule: skip if `s.y <= eps * y.y`).
-    fn push(&mut self, x0: &[f64], x1: &[f64], g0: &[f64], g1: &[f64]) {
-        let d = x0.len();
-        let (mut s, mut y) = if self.s.len() == self.m {
-            match (self.s.pop_front(), self.y.pop_front()) {
-                (Some(s), Some(y)) => {
-                    self.rho.pop_front();
-                    (s, y)
-                }
-                _ => (vec![0.0; d], vec![0.0; d]),
-            }
-        } else {
-            self.spare
-                .pop()
-                .unwrap_or_else(|| (vec![0.0; d], vec![0.0; d]))
-        };
-        for i in 0..d {
-            s[i] = x1[i] - x0[i];
-            y[i] = g1[i] - g0[i];
-        }
-        let sy = dot(&s, &y);
-        let yy = dot(&y, &y);
-        if sy > f64::EPSILON * yy && sy > 0.0 {
-            self.s.push_back(s);
-            self.y.push_back(y);
-            self.rho.push_back(1.0 / sy);
-        } else {
-            self.spare.push((s, y));
-        }
-    }
-
-    /// Two-loop recursion: `dir = -H g`, with `H0 = (s.y / y.y) I`.
-    fn direction(&mut self, g: &[f64], dir: &mut [f64]) {
-        dir.copy_from_slice(g);
-        let len = self.s.len();
-        for i in (0..len).rev() {
-            let a = self.rho[i] * dot(&self.s[i], dir);
-            self.alpha[i] = a;
-            axpy(-a, &self.y[i], dir);
-        }
-        if let (Some(s), Some(y)) = (self.s.back(), self.y.back()) {
-            let gamma = dot(s, y) / dot(y, y);
-            for v in dir.iter_mut() {
-                *v *= gamma;
-            }
-        }
-        for i in 0..len {
-            let beta = self.rho[i] * dot(&self.y[i], dir);
-            axpy(self.alpha[i] - beta, &self.s[i], dir);
-        }
-        for v in dir.iter_mut() {
-            *v = -*v;
-        }
-    }
-}
-
-/// scikit-learn's `ftol = 64 * machine epsilon`.
-const FTOL: f64 = 64.0 * f64::EPSILON;
-
-fn minimize_lbfgs(
-    eng: &mut Engine<'_>,
-    params: &LbfgsParams,
-    progress: &mut Progress<'_>,
-) -> Result<Vec<f64>, AlgoError> {
-    let d = eng.dim();
-    let mut x = vec![0.0; d];
-    let mut g = vec![0.0; d];
-    let mut x_new = vec![0.0; d];
-    let mut g_new = vec![0.0; d];
-    let mut dir = vec![0.0; d];
-    let mut f = eng.eval(&x, &mut g)?;
-    if !f.is_finite() {
-        return Err(AlgoError::Failed(
-            "the objective is not finite at the starting point".into(),
-        ));
-    }
-    let mut mem = History::new(params.memory);
-    let mut iter = 0;
-    while iter < params.max_iter {
-        if max_abs(&g) <= params.tol {
-            break;
-        }
-        mem.direction(&g, &mut dir);
-        let mut gd = dot(&g, &dir);
-        if !(gd < 0.0 && gd.is_finite()) {
-            // Not a descent direction (should not happen with s.y > 0): restart.
-            mem.clear();
-            for (di, gi) in dir.iter_mut().zip(&g) {
-                *di = -gi;
-            }
-            gd = -dot(&g, &g);
-            if !(gd < 0.0 && gd.is_finite()) {
-                break;
-            }
-        }
-        let stp0 = if mem.is_empty() {
-            (1.0 / dot(&dir, &dir).sqrt()).min(LS_STPMAX)
-        } else {
-            1.0
-        };
-        let f_new = match line_search(eng, &x, f, &dir, gd, stp0, &mut x_new, &mut g_new)? {
-            Some(f_new) => f_new,
-            None if mem.is_empty() => break,
-            None => {
-                mem.clear();
-                continue;
-            }
-        };
-        mem.push(&x, &x_new, &g, &g_new);
-        std::mem::swap(&mut x, &mut x_new);
-        std::mem::swap(&mut g, &mut g_new);
-        let f_old = f;
-        f = f_new;
-        iter += 1;
-        progress.report(iter, params.max_iter, "loss", f)?;
-        if f_old - f <= FTOL * f_old.abs().max(f.abs()).max(1.0) {
-            break;
-        }
-    }
-    Ok(x)
 }
 
 /// Fits scikit-learn's L2-penalised logistic regression with L-BFGS (see the
@@ -1200,7 +666,20 @@ fn lbfgs_with_chunking(
             Engine::with_chunking(xs.view(), y, k, binary, fi, alpha, rows, threads)
         }
     };
-    let theta = minimize_lbfgs(&mut eng, params, progress)?;
+    let opts = lbfgs::Options {
+        memory: params.memory,
+        max_iter: params.max_iter,
+        gtol: params.tol,
+        ..lbfgs::Options::default()
+    };
+    let max_iter = params.max_iter;
+    let theta = lbfgs::minimize(
+        vec![0.0; eng.dim()],
+        &opts,
+        |theta, grad| eng.eval(theta, grad),
+        |it| progress.report(it.iter, max_iter, "loss", it.f),
+    )?
+    .x;
     Ok(model_from_theta(
         &theta,
         k,

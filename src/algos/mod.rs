@@ -5,6 +5,7 @@ pub mod core;
 pub mod forest;
 pub mod gmm;
 pub mod kmeans;
+pub mod lbfgs;
 pub mod linfa_compare;
 pub mod linfa_models;
 pub mod logistic;
