@@ -38,6 +38,7 @@ pub mod classification;
 pub mod clustering;
 pub mod curves;
 pub mod info;
+pub mod seqeval;
 pub mod split;
 
 pub use self::classification::{

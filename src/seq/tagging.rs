@@ -1,0 +1,492 @@
+//! Sequence labelling experiments: an HMM or a CRF trained on a CoNLL
+//! corpus (bundled or the user's own), evaluated with entity-level scores;
+//! and the occasionally dishonest casino (an HMM over dice rolls).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::conll::{self, Corpus};
+use super::crf::{self, CrfModel, CrfParams};
+use super::hmm::{fit_supervised, Hmm};
+use crate::algos::registry::{Params, Value};
+use crate::algos::{Progress, Step};
+use crate::data::{bundled_file, manifest};
+use crate::experiment::{Event, HistoryPoint};
+use crate::metrics::seqeval::{self, EntityReport, Mode};
+use crate::metrics::ConfusionMatrix;
+
+/// A supervised HMM tagger: states are tags, symbols are lower-cased words;
+/// words seen once in training are mapped to `<unk>` so the model learns
+/// what an unknown word looks like.
+pub struct HmmTagger {
+    pub hmm: Hmm,
+    pub tags: Vec<String>,
+    vocab: HashMap<String, usize>,
+}
+
+impl HmmTagger {
+    fn symbol(&self, w: &str) -> usize {
+        let w = w.to_lowercase();
+        self.vocab.get(&w).copied().unwrap_or(self.vocab.len())
+    }
+
+    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
+        let obs: Vec<usize> = tokens.iter().map(|t| self.symbol(t)).collect();
+        match self.hmm.viterbi(&obs) {
+            Ok((path, _)) => path.into_iter().map(|s| self.tags[s].clone()).collect(),
+            Err(_) => vec!["O".to_string(); tokens.len()],
+        }
+    }
+}
+
+pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for s in &train.sentences {
+        for t in &s.tokens {
+            *counts.entry(t.to_lowercase()).or_insert(0) += 1;
+        }
+    }
+    let mut words: Vec<&String> = counts
+        .iter()
+        .filter(|(_, &c)| c > 1)
+        .map(|(w, _)| w)
+        .collect();
+    words.sort();
+    let vocab: HashMap<String, usize> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((*w).clone(), i))
+        .collect();
+    let tags = train.tag_set();
+    let tag_index: HashMap<&str, usize> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let unk = vocab.len();
+    let obs: Vec<Vec<usize>> = train
+        .sentences
+        .iter()
+        .map(|s| {
+            s.tokens
+                .iter()
+                .map(|t| vocab.get(&t.to_lowercase()).copied().unwrap_or(unk))
+                .collect()
+        })
+        .collect();
+    let states: Vec<Vec<usize>> = train
+        .sentences
+        .iter()
+        .map(|s| {
+            s.tags
+                .iter()
+                .map(|t| tag_index.get(t.as_str()).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    let hmm = fit_supervised(&obs, &states, tags.len(), vocab.len() + 1, smoothing)
+        .map_err(|e| e.to_string())?;
+    Ok(HmmTagger { hmm, tags, vocab })
+}
+
+/// One test sentence as shown in the TUI.
+#[derive(Debug, Clone)]
+pub struct TaggedSentence {
+    pub tokens: Vec<String>,
+    pub truth: Vec<String>,
+    pub pred: Vec<String>,
+}
+
+/// The outcome of a tagging run; `mlwb run --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaggingReport {
+    pub algo: String,
+    pub dataset: String,
+    pub params: Params,
+    pub seed: u64,
+    pub n_train_sentences: usize,
+    pub n_test_sentences: usize,
+    pub n_train_tokens: usize,
+    pub n_test_tokens: usize,
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+    pub token_accuracy: f64,
+    pub entities: EntityReport,
+    pub tag_confusion: ConfusionMatrix,
+    pub history: Vec<HistoryPoint>,
+    /// Tags in the test file never seen in training: (line, tag).
+    pub unknown_test_tags: Vec<(usize, String)>,
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub sentences: Vec<TaggedSentence>,
+}
+
+/// Train and test corpora for `dataset`: a bundled CoNLL pair, or a user's
+/// file (split by sentence, seeded).
+pub fn corpora(
+    dataset: &str,
+    test_size: f64,
+    seed: u64,
+) -> Result<(Corpus, Corpus, Vec<String>), String> {
+    if let Some(info) = manifest()
+        .iter()
+        .find(|d| d.name == dataset && d.kind == "conll")
+    {
+        let train = conll::load_bundled(&info.file).map_err(|e| e.to_string())?;
+        let test_file = info.test_file.clone().unwrap_or_default();
+        let test = conll::load_bundled(&test_file).map_err(|e| e.to_string())?;
+        return Ok((
+            train,
+            test,
+            vec![format!("train {} / test {}", info.file, test_file)],
+        ));
+    }
+    let path = std::path::Path::new(dataset);
+    if !path.exists() {
+        let names: Vec<&str> = manifest()
+            .iter()
+            .filter(|d| d.kind == "conll")
+            .map(|d| d.name.as_str())
+            .collect();
+        return Err(format!(
+            "{dataset}: no such file, and not a bundled CoNLL corpus (bundled: {})",
+            names.join(", ")
+        ));
+    }
+    let corpus = conll::load(path).map_err(|e| e.to_string())?;
+    let (train, test) = corpus.split(test_size, seed).map_err(|e| e.to_string())?;
+    Ok((
+        train,
+        test,
+        vec![format!(
+            "{dataset} split by sentence: {:.0}% test, seed {seed}",
+            test_size * 100.0
+        )],
+    ))
+}
+
+fn param_f64(p: &Params, name: &str, default: f64) -> f64 {
+    match p.get(name) {
+        Some(Value::Float(v)) => v,
+        Some(Value::Int(v)) => v as f64,
+        _ => default,
+    }
+}
+
+fn param_usize(p: &Params, name: &str, default: usize) -> usize {
+    match p.get(name) {
+        Some(Value::Int(v)) => usize::try_from(v).unwrap_or(default),
+        _ => default,
+    }
+}
+
+/// A fitted tagger of either kind.
+pub enum Tagger {
+    Hmm(HmmTagger),
+    Crf(CrfModel),
+}
+
+impl Tagger {
+    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
+        match self {
+            Tagger::Hmm(h) => h.predict(tokens),
+            Tagger::Crf(c) => c.predict(tokens),
+        }
+    }
+}
+
+/// Fit `algo` ("hmm" or "crf") on `train`, streaming progress.
+pub fn fit_tagger(
+    algo: &str,
+    params: &Params,
+    train: &Corpus,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+    history: &mut Vec<HistoryPoint>,
+) -> Result<Tagger, String> {
+    match algo {
+        "hmm" => fit_hmm_tagger(train, param_f64(params, "smoothing", 0.01)).map(Tagger::Hmm),
+        "crf" => {
+            let cp = CrfParams {
+                c2: param_f64(params, "c2", 1.0),
+                max_iter: param_usize(params, "max_iter", 100),
+                ..CrfParams::default()
+            };
+            let tokens: Vec<Vec<String>> =
+                train.sentences.iter().map(|s| s.tokens.clone()).collect();
+            let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
+            let mut sink = |s: Step| {
+                history.push(HistoryPoint {
+                    iter: s.iter,
+                    metric: s.metric,
+                    value: s.value,
+                });
+                emit(Event::Progress(s));
+                !cancel.load(Ordering::SeqCst)
+            };
+            let mut progress = Progress::new(&mut sink);
+            crf::fit(&tokens, &tags, &cp, &mut progress)
+                .map(Tagger::Crf)
+                .map_err(|e| e.to_string())
+        }
+        other => Err(format!("`{other}` is not a sequence tagger")),
+    }
+}
+
+/// What to train: the algorithm, its checked parameters, and for the
+/// report the dataset name and seed.
+pub struct TaggingSetup<'a> {
+    pub algo: &'a str,
+    pub dataset: &'a str,
+    pub params: &'a Params,
+    pub seed: u64,
+}
+
+/// Train on `train`, evaluate on `test`.
+pub fn evaluate(
+    setup: &TaggingSetup<'_>,
+    train: &Corpus,
+    test: &Corpus,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<TaggingReport, String> {
+    let TaggingSetup {
+        algo,
+        dataset,
+        params,
+        seed,
+    } = *setup;
+    emit(Event::Started {
+        algo: algo.to_string(),
+        dataset: dataset.to_string(),
+        n_train: train.n_sentences(),
+        n_test: test.n_sentences(),
+    });
+    let mut history = Vec::new();
+    let t0 = Instant::now();
+    let tagger = fit_tagger(algo, params, train, emit, cancel, &mut history)?;
+    let fit_seconds = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
+    let pred: Vec<Vec<String>> = test
+        .sentences
+        .iter()
+        .map(|s| tagger.predict(&s.tokens))
+        .collect();
+    let predict_seconds = t1.elapsed().as_secs_f64();
+    let entities =
+        seqeval::entity_report(&truth, &pred, Mode::Default).map_err(|e| e.to_string())?;
+    let tag_confusion = seqeval::tag_confusion(&truth, &pred).map_err(|e| e.to_string())?;
+    let sentences = test
+        .sentences
+        .iter()
+        .zip(truth.iter().zip(&pred))
+        .map(|(s, (t, p))| TaggedSentence {
+            tokens: s.tokens.clone(),
+            truth: t.clone(),
+            pred: p.clone(),
+        })
+        .collect();
+    Ok(TaggingReport {
+        algo: algo.to_string(),
+        dataset: dataset.to_string(),
+        params: params.clone(),
+        seed,
+        n_train_sentences: train.n_sentences(),
+        n_test_sentences: test.n_sentences(),
+        n_train_tokens: train.n_tokens(),
+        n_test_tokens: test.n_tokens(),
+        fit_seconds,
+        predict_seconds,
+        token_accuracy: entities.token_accuracy,
+        entities,
+        tag_confusion,
+        history,
+        unknown_test_tags: test.unknown_tags(&train.tag_set()),
+        notes: Vec::new(),
+        sentences,
+    })
+}
+
+/// HMM vs CRF entity F1 against the share of the training set used.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearningCurve {
+    pub fractions: Vec<f64>,
+    pub hmm_f1: Vec<f64>,
+    pub crf_f1: Vec<f64>,
+}
+
+pub fn learning_curve(
+    dataset: &str,
+    fractions: &[f64],
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<LearningCurve, String> {
+    let (train, test, _) = corpora(dataset, 0.25, 0)?;
+    let hmm_spec = crate::algos::registry::find("hmm").ok_or("no hmm")?;
+    let crf_spec = crate::algos::registry::find("crf").ok_or("no crf")?;
+    let hp = hmm_spec.params(&[]).map_err(|e| e.to_string())?;
+    let cp = crf_spec.params(&[]).map_err(|e| e.to_string())?;
+    let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
+    let mut out = LearningCurve {
+        fractions: Vec::new(),
+        hmm_f1: Vec::new(),
+        crf_f1: Vec::new(),
+    };
+    let total = fractions.len() * 2;
+    for (i, &f) in fractions.iter().enumerate() {
+        let n =
+            ((train.sentences.len() as f64 * f).round() as usize).clamp(1, train.sentences.len());
+        let part = Corpus {
+            sentences: train.sentences[..n].to_vec(),
+        };
+        let f1 = |algo: &str, params: &Params| -> Result<f64, String> {
+            let mut sink = |_: Event| {};
+            let mut hist = Vec::new();
+            let tagger = fit_tagger(algo, params, &part, &mut sink, cancel, &mut hist)?;
+            let pred: Vec<Vec<String>> = test
+                .sentences
+                .iter()
+                .map(|s| tagger.predict(&s.tokens))
+                .collect();
+            Ok(seqeval::entity_report(&truth, &pred, Mode::Default)
+                .map_err(|e| e.to_string())?
+                .micro
+                .f1)
+        };
+        let h = f1("hmm", &hp)?;
+        emit(Event::Progress(Step {
+            iter: 2 * i + 1,
+            total,
+            metric: "hmm entity F1",
+            value: h,
+        }));
+        if cancel.load(Ordering::SeqCst) {
+            return Err("cancelled".into());
+        }
+        let c = f1("crf", &cp)?;
+        emit(Event::Progress(Step {
+            iter: 2 * i + 2,
+            total,
+            metric: "crf entity F1",
+            value: c,
+        }));
+        out.fractions.push(f);
+        out.hmm_f1.push(h);
+        out.crf_f1.push(c);
+    }
+    Ok(out)
+}
+
+/// The occasionally dishonest casino: the true model, the rolls and the
+/// true hidden die, the Viterbi path and the posterior of "loaded".
+#[derive(Debug, Clone, Serialize)]
+pub struct Casino {
+    pub states: Vec<String>,
+    pub rolls: Vec<usize>,
+    pub truth: Vec<usize>,
+    pub viterbi: Vec<usize>,
+    pub log_prob: f64,
+    pub posterior_loaded: Vec<f64>,
+    /// Share of rolls whose die the Viterbi path gets right.
+    pub viterbi_accuracy: f64,
+    pub posterior_accuracy: f64,
+    pub log_likelihood: f64,
+}
+
+pub fn casino() -> Result<Casino, String> {
+    let model_text = bundled_file("casino_model.json").ok_or("casino_model.json is not bundled")?;
+    let text = String::from_utf8_lossy(model_text);
+    let (hmm, names) = super::hmm_io::parse_model(&text, "datasets/casino_model.json")
+        .map_err(|e| e.to_string())?;
+    let csv = bundled_file("casino.csv").ok_or("casino.csv is not bundled")?;
+    let csv = String::from_utf8_lossy(csv);
+    let states: Vec<String> = (0..hmm.n_states()).map(|i| names.state(i)).collect();
+    let mut rolls = Vec::new();
+    let mut truth = Vec::new();
+    for (i, line) in csv.lines().enumerate().skip(1) {
+        let mut it = line.split(',');
+        let roll: usize = it
+            .next()
+            .and_then(|r| r.trim().parse().ok())
+            .ok_or_else(|| format!("datasets/casino.csv:{}: expected a roll 1-6", i + 1))?;
+        let die = it.next().unwrap_or("").trim();
+        rolls.push(roll.saturating_sub(1));
+        truth.push(states.iter().position(|s| s == die).unwrap_or(0));
+    }
+    let (viterbi, log_prob) = hmm.viterbi(&rolls).map_err(|e| e.to_string())?;
+    let post = hmm.posteriors(&rolls).map_err(|e| e.to_string())?;
+    let loaded = states.iter().position(|s| s == "loaded").unwrap_or(1);
+    let posterior_loaded: Vec<f64> = post.column(loaded).to_vec();
+    let acc = |p: &[usize]| {
+        p.iter().zip(&truth).filter(|(a, b)| a == b).count() as f64 / truth.len().max(1) as f64
+    };
+    let post_path: Vec<usize> = posterior_loaded
+        .iter()
+        .map(|&p| usize::from(p > 0.5) * loaded + usize::from(p <= 0.5) * (1 - loaded))
+        .collect();
+    Ok(Casino {
+        log_likelihood: hmm
+            .log_likelihood(std::slice::from_ref(&rolls))
+            .map_err(|e| e.to_string())?,
+        viterbi_accuracy: acc(&viterbi),
+        posterior_accuracy: acc(&post_path),
+        states,
+        rolls,
+        truth,
+        viterbi,
+        log_prob,
+        posterior_loaded,
+    })
+}
+
+/// `mlwb run --algo hmm --dataset casino`: learn the casino HMM by counting
+/// on the first rolls (whose die is known), decode the rest.
+pub struct CasinoRun {
+    pub casino: Casino,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+    pub test_truth: Vec<usize>,
+    pub test_pred: Vec<usize>,
+}
+
+pub fn casino_run(params: &Params, test_size: f64) -> Result<CasinoRun, String> {
+    let casino = casino()?;
+    let n = casino.rolls.len();
+    let n_test = ((n as f64) * test_size).round() as usize;
+    let n_train = n.saturating_sub(n_test);
+    if n_train < 2 || n_test < 1 {
+        return Err(format!(
+            "--test-size {test_size} leaves no rolls to train or test on"
+        ));
+    }
+    let t0 = Instant::now();
+    let hmm = fit_supervised(
+        &[casino.rolls[..n_train].to_vec()],
+        &[casino.truth[..n_train].to_vec()],
+        casino.states.len(),
+        6,
+        param_f64(params, "smoothing", 0.01),
+    )
+    .map_err(|e| e.to_string())?;
+    let fit_seconds = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let (pred, _) = hmm
+        .viterbi(&casino.rolls[n_train..])
+        .map_err(|e| e.to_string())?;
+    let predict_seconds = t1.elapsed().as_secs_f64();
+    Ok(CasinoRun {
+        test_truth: casino.truth[n_train..].to_vec(),
+        test_pred: pred,
+        n_train,
+        n_test,
+        fit_seconds,
+        predict_seconds,
+        casino,
+    })
+}
