@@ -57,6 +57,9 @@ pub enum Command {
     },
     /// Run an algorithm on a dataset and print its metrics.
     Run(RunArgs),
+    /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
+    #[command(subcommand)]
+    Hmm(crate::cli_hmm::HmmCommand),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
@@ -253,6 +256,7 @@ pub fn run_command(
                 Ok(ExitCode::SUCCESS)
             }
             Command::Run(args) => crate::cli_run::run(&args, out, err),
+            Command::Hmm(cmd) => crate::cli_hmm::run(&cmd, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();

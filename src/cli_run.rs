@@ -141,6 +141,26 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
     }
+    if let Some(t) = &r.tagging {
+        let e = &t.entities;
+        writeln!(
+            out,
+            "\ntoken accuracy {:.4}   entity micro P {:.4} R {:.4} F1 {:.4}   ({} true / {} predicted entities)",
+            t.token_accuracy, e.micro.precision, e.micro.recall, e.micro.f1, e.support, e.predicted
+        )?;
+        writeln!(
+            out,
+            "\n{:<20} {:>9} {:>9} {:>9} {:>8}",
+            "entity type", "precision", "recall", "f1", "support"
+        )?;
+        for m in &e.per_type {
+            writeln!(
+                out,
+                "{:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+                m.entity_type, m.precision, m.recall, m.f1, m.support
+            )?;
+        }
+    }
     if let Some(m) = &r.metrics {
         writeln!(
             out,

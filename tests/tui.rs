@@ -506,3 +506,92 @@ fn experiment_pane_renders_at_any_size() {
         }
     }
 }
+
+// ---- sequence models ----
+
+#[test]
+fn trellis_steps_column_by_column_and_shows_the_best_path() {
+    let mut app = bundled(150, 44);
+    open_topic(&mut app, "viterbi");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+    let s = screen(&app);
+    assert!(s.contains("Trellis on the first casino rolls"), "{s}");
+    assert!(s.contains("column 1 of 12"), "{s}");
+    for _ in 0..11 {
+        send(&mut app, &[Msg::Right]);
+    }
+    let s = screen(&app);
+    assert!(s.contains("best path (highlighted):"), "{s}");
+    assert!(s.contains("log P = "), "{s}");
+    send(&mut app, &[Msg::FlipTrellis]);
+    assert!(screen(&app).contains("log P(O) = "));
+    // ← steps back; Esc closes the trellis, not the pane.
+    send(&mut app, &[Msg::Left, Msg::Close]);
+    assert!(app.exp.as_ref().expect("pane").trellis.is_none());
+}
+
+#[test]
+fn casino_run_shows_the_true_die_against_viterbi() {
+    let mut app = bundled(150, 44);
+    open_topic(&mut app, "hmm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    assert_eq!(app.exp.as_ref().expect("pane").config.dataset, "casino");
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let s = screen(&app);
+    assert!(s.contains("Casino · Viterbi right on"), "{s}");
+    assert!(s.contains("truth") && s.contains("viterbi"), "{s}");
+}
+
+#[test]
+fn crf_run_shows_entities_and_tagged_sentences() {
+    let mut app = bundled(150, 44);
+    open_topic(&mut app, "crf");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let s = screen(&app);
+    assert!(s.contains("entity micro F1"), "{s}");
+    assert!(s.contains("Test sentences"), "{s}");
+    assert!(s.contains("Training: objective"), "{s}");
+    send(&mut app, &[Msg::PageDown]);
+    assert_eq!(app.exp.as_ref().expect("pane").sentence_offset, 1);
+}
+
+#[test]
+fn learning_curve_compares_hmm_and_crf() {
+    let mut app = bundled(150, 44);
+    open_topic(&mut app, "crf");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::LearningCurve]);
+    for _ in 0..3000 {
+        app.update(Msg::Tick);
+        if app
+            .exp
+            .as_ref()
+            .and_then(|e| e.learning.as_ref())
+            .is_some_and(|j| j.result.is_some())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let job = app
+        .exp
+        .as_ref()
+        .and_then(|e| e.learning.as_ref())
+        .expect("job");
+    let curve = job.result.as_ref().expect("finished").as_ref().expect("ok");
+    assert_eq!(curve.fractions.len(), curve.hmm_f1.len());
+    for ((f, h), c) in curve.fractions.iter().zip(&curve.hmm_f1).zip(&curve.crf_f1) {
+        println!(
+            "{:>5.0}% of ner_synthetic training sentences: HMM F1 {h:.3}  CRF F1 {c:.3}",
+            f * 100.0
+        );
+    }
+    assert!(
+        curve.crf_f1.last() > curve.crf_f1.first(),
+        "more data helps the CRF"
+    );
+    assert!(screen(&app).contains("HMM vs CRF entity F1"));
+}

@@ -43,6 +43,8 @@ pub enum Task {
     Classification,
     Clustering,
     Reduction,
+    /// Sequence labelling (HMM, CRF) on CoNLL corpora or the casino rolls.
+    Tagging,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -274,6 +276,27 @@ pub static ALGOS: &[AlgoSpec] = &[
             choice("covariance", &["full", "diag"], "full", "covariance matrix of each component"),
             int("max_iter", 1, 100_000, "100", "EM iterations"),
             float("tol", 0.0, 1.0, true, "0.001", "stop when the mean log-likelihood gains less than this"),
+        ],
+    },
+    AlgoSpec {
+        name: "hmm",
+        title: "Hidden Markov model (supervised counts, Viterbi decoding)",
+        task: Task::Tagging,
+        implementation: Implementation::Own,
+        why: "linfa has no sequence models",
+        topics: &["hmm", "viterbi", "sequence-labeling", "ner", "generative-vs-discriminative"],
+        params: &[float("smoothing", 0.0, 1e6, false, "0.01", "additive smoothing of transition and emission counts")],
+    },
+    AlgoSpec {
+        name: "crf",
+        title: "Linear-chain CRF (L-BFGS, L2)",
+        task: Task::Tagging,
+        implementation: Implementation::Own,
+        why: "linfa has no sequence models",
+        topics: &["crf", "ner", "lstm-crf", "sequence-labeling", "structured-prediction", "generative-vs-discriminative"],
+        params: &[
+            float("c2", 0.0, 1e6, false, "1", "L2 penalty c2 * |w|^2 (CRFsuite's definition)"),
+            int("max_iter", 1, 100_000, "100", "L-BFGS iterations"),
         ],
     },
     AlgoSpec {

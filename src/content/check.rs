@@ -130,9 +130,10 @@ impl Ctx<'_> {
                 );
                 continue;
             };
-            let runnable = crate::data::manifest()
-                .iter()
-                .any(|d| d.name == e.dataset && (d.kind == "tabular" || d.kind == "text"));
+            let runnable = crate::data::manifest().iter().any(|d| {
+                d.name == e.dataset
+                    && matches!(d.kind.as_str(), "tabular" | "text" | "conll" | "sequence")
+            });
             if !runnable {
                 let loc = self.at(&format!("dataset: {}", e.dataset));
                 self.push(

@@ -172,6 +172,12 @@ pub struct Report {
     pub ari: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explained_variance_ratio: Option<Vec<f64>>,
+    /// Sequence labelling: token accuracy and entity-level scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tagging: Option<Box<crate::seq::tagging::TaggingReport>>,
+    /// The casino HMM: true die against the Viterbi path and the posterior.
+    #[serde(skip)]
+    pub casino: Option<crate::seq::tagging::Casino>,
     pub history: Vec<HistoryPoint>,
     pub notes: Vec<String>,
     /// Dataset rows of the test set, in order, with truth and prediction:
@@ -337,6 +343,19 @@ pub fn run(
             config.test_size
         ));
     }
+    if spec.task == Task::Tagging {
+        return run_tagging(spec, &params, config, emit, cancel);
+    }
+    let is_sequence_data = data::manifest()
+        .iter()
+        .any(|d| d.name == config.dataset && matches!(d.kind.as_str(), "conll" | "sequence"))
+        || config.dataset.ends_with(".conll");
+    if is_sequence_data {
+        return Err(format!(
+            "`{}` is sequence data: run it with a sequence model (--algo hmm or --algo crf)",
+            config.dataset
+        ));
+    }
     let ds = data::load(&config.dataset, &config.csv).map_err(|e| e.to_string())?;
     let classes = ds.classes().to_vec();
     let n_classes = classes.len();
@@ -373,6 +392,8 @@ pub fn run(
         inertia: None,
         ari: None,
         explained_variance_ratio: None,
+        tagging: None,
+        casino: None,
         history: Vec::new(),
         notes,
         test_rows: Vec::new(),
@@ -493,6 +514,100 @@ pub fn run(
 
     report.picture = picture(&ds, &train, &test, config, model.as_ref());
     Ok(report)
+}
+
+/// A tagging run: HMM or CRF on a CoNLL corpus, or the HMM on the casino.
+fn run_tagging(
+    spec: &AlgoSpec,
+    params: &Params,
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, String> {
+    use crate::seq::tagging;
+    let empty = |n_rows: usize| Report {
+        algo: spec.name.to_string(),
+        dataset: config.dataset.clone(),
+        task: Task::Tagging,
+        params: params.clone(),
+        seed: config.seed,
+        test_size: config.test_size,
+        scale: None,
+        n_rows,
+        n_features: 0,
+        n_train: 0,
+        n_test: 0,
+        classes: Vec::new(),
+        fit_seconds: 0.0,
+        predict_seconds: 0.0,
+        metrics: None,
+        confusion_matrix: None,
+        roc: None,
+        pr: None,
+        cv: None,
+        clustering: None,
+        inertia: None,
+        ari: None,
+        explained_variance_ratio: None,
+        tagging: None,
+        casino: None,
+        history: Vec::new(),
+        notes: Vec::new(),
+        test_rows: Vec::new(),
+        test_truth: Vec::new(),
+        test_pred: Vec::new(),
+        source_lines: Vec::new(),
+        picture: None,
+    };
+    if config.dataset == "casino" {
+        if spec.name != "hmm" {
+            return Err("the casino rolls are a job for the HMM: --algo hmm".into());
+        }
+        let c = tagging::casino_run(params, config.test_size)?;
+        let mut r = empty(c.casino.rolls.len());
+        r.n_train = c.n_train;
+        r.n_test = c.n_test;
+        r.fit_seconds = c.fit_seconds;
+        r.predict_seconds = c.predict_seconds;
+        r.classes = c.casino.states.clone();
+        let cls = metrics::report(&c.test_truth, &c.test_pred, &c.casino.states)
+            .map_err(|e| e.to_string())?;
+        r.confusion_matrix = Some(cls.confusion.clone());
+        r.metrics = Some(cls);
+        r.notes.push(format!(
+            "true model on all 2000 rolls: Viterbi gets {:.1}% of the dice right, posterior decoding {:.1}%",
+            c.casino.viterbi_accuracy * 100.0,
+            c.casino.posterior_accuracy * 100.0
+        ));
+        r.casino = Some(c.casino);
+        return Ok(r);
+    }
+    let (train, test, notes) = tagging::corpora(&config.dataset, config.test_size, config.seed)?;
+    let setup = tagging::TaggingSetup {
+        algo: spec.name,
+        dataset: &config.dataset,
+        params,
+        seed: config.seed,
+    };
+    let t = tagging::evaluate(&setup, &train, &test, emit, cancel)?;
+    let mut r = empty(train.n_sentences() + test.n_sentences());
+    r.n_train = t.n_train_sentences;
+    r.n_test = t.n_test_sentences;
+    r.fit_seconds = t.fit_seconds;
+    r.predict_seconds = t.predict_seconds;
+    r.history = t.history.clone();
+    r.notes = notes;
+    if !t.unknown_test_tags.is_empty() {
+        let (line, tag) = &t.unknown_test_tags[0];
+        r.notes.push(format!(
+            "{} test tag(s) never seen in training, first `{tag}` at line {line}",
+            t.unknown_test_tags.len()
+        ));
+    }
+    r.confusion_matrix = Some(t.tag_confusion.clone());
+    r.classes = t.tag_confusion.labels.clone();
+    r.tagging = Some(Box::new(t));
+    Ok(r)
 }
 
 fn scaled_all(ds: &Dataset, config: &Config) -> Result<Array2<f64>, String> {

@@ -59,6 +59,12 @@ pub enum Msg {
     ToggleMatrix,
     /// Curve panel: training curve, ROC, precision-recall.
     CycleCurve,
+    /// The Viterbi / forward trellis on the casino (step with ←/→, `f` flips).
+    ToggleTrellis,
+    /// Flip the trellis between Viterbi's δ and the forward α.
+    FlipTrellis,
+    /// Start the HMM vs CRF learning curve.
+    LearningCurve,
     /// Time passes: collect what a background run has reported.
     Tick,
     /// Esc: close an overlay or cancel a search.
@@ -382,7 +388,10 @@ impl App {
                 Some(exp) => exp.run(),
                 None => self.flash = Some("press e to open an experiment first".into()),
             },
-            Msg::ToggleMatrix | Msg::CycleCurve | Msg::Tick => {}
+            Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis | Msg::Tick => {}
+            Msg::ToggleTrellis | Msg::LearningCurve => {
+                self.flash = Some("press e on an HMM or CRF topic first".into());
+            }
             Msg::Close => {
                 // Esc in normal mode: clear a finished search, else go back to the tree.
                 if !self.search.query.is_empty() {
@@ -572,19 +581,30 @@ impl App {
                 }
             }
             Msg::Left => {
-                if matrix {
+                if exp.step_trellis(false) {
+                } else if matrix {
                     exp.move_cell(0, -1)
                 } else {
                     exp.next_field(-1)
                 }
             }
             Msg::Right => {
-                if matrix {
+                if exp.step_trellis(true) {
+                } else if matrix {
                     exp.move_cell(0, 1)
                 } else {
                     exp.next_field(1)
                 }
             }
+            Msg::ToggleTrellis => exp.toggle_trellis(),
+            Msg::FlipTrellis => {
+                if let Some(t) = &mut exp.trellis {
+                    t.show_forward = !t.show_forward;
+                }
+            }
+            Msg::LearningCurve => exp.start_learning_curve(),
+            Msg::PageDown => exp.sentence_offset += 1,
+            Msg::PageUp => exp.sentence_offset = exp.sentence_offset.saturating_sub(1),
             Msg::Enter => {
                 if !matrix {
                     exp.begin_edit();
@@ -603,6 +623,8 @@ impl App {
             Msg::Close => {
                 if exp.is_running() {
                     exp.cancel();
+                } else if exp.trellis.is_some() {
+                    exp.trellis = None;
                 } else if matrix {
                     exp.focus = ExpFocus::Setup;
                 } else {

@@ -83,6 +83,10 @@ pub fn render(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool
     if rest.height < 4 {
         return;
     }
+    if let Some(t) = &pane.trellis {
+        render_trellis(t, rest, buf, color);
+        return;
+    }
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
     let [curve, picture] =
@@ -257,7 +261,86 @@ fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool
         }
         _ => {}
     }
+    if let Some(job) = &pane.learning {
+        render_learning(job, area, buf, color);
+        return;
+    }
     render_training(pane, area, buf, color);
+}
+
+fn render_learning(
+    job: &super::experiment::LearningJob,
+    area: Rect,
+    buf: &mut Buffer,
+    color: bool,
+) {
+    let title = format!("HMM vs CRF entity F1 vs training size · {}", job.dataset);
+    match &job.result {
+        None => {
+            let b = block(&title, false, color);
+            let inner = b.inner(area);
+            b.render(area, buf);
+            Paragraph::new("training both models on 5% … 100% of the training set …")
+                .render(inner, buf);
+        }
+        Some(Err(e)) => {
+            let b = block(&title, false, color);
+            let inner = b.inner(area);
+            b.render(area, buf);
+            Paragraph::new(format!("error: {e}")).render(inner, buf);
+        }
+        Some(Ok(c)) => {
+            let hmm: Vec<(f64, f64)> = c
+                .fractions
+                .iter()
+                .zip(&c.hmm_f1)
+                .map(|(&f, &v)| (f * 100.0, v))
+                .collect();
+            let crf: Vec<(f64, f64)> = c
+                .fractions
+                .iter()
+                .zip(&c.crf_f1)
+                .map(|(&f, &v)| (f * 100.0, v))
+                .collect();
+            let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+            Chart::new(vec![
+                ChartData::default()
+                    .name(format!("HMM {:.3}", last(&c.hmm_f1)))
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(if color {
+                        Style::new().fg(Color::LightBlue)
+                    } else {
+                        Style::new()
+                    })
+                    .data(&hmm),
+                ChartData::default()
+                    .name(format!("CRF {:.3}", last(&c.crf_f1)))
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(if color {
+                        Style::new().fg(Color::LightRed)
+                    } else {
+                        Style::new()
+                    })
+                    .data(&crf),
+            ])
+            .block(block(&title, false, color))
+            .x_axis(
+                Axis::default()
+                    .title("% of training sentences")
+                    .bounds([0.0, 100.0])
+                    .labels(["0", "100"]),
+            )
+            .y_axis(
+                Axis::default()
+                    .title("entity F1")
+                    .bounds([0.0, 1.0])
+                    .labels(["0", "1"]),
+            )
+            .render(area, buf);
+        }
+    }
 }
 
 /// A curve in the unit square (ROC, precision-recall).
@@ -375,7 +458,312 @@ fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: b
         .render(area, buf);
 }
 
+/// Colour of an entity type (hashed, so a type keeps its colour).
+fn type_color(t: &str, color: bool) -> Color {
+    if !color {
+        return Color::Reset;
+    }
+    let h = t.bytes().fold(7usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    PALETTE[h % PALETTE.len()]
+}
+
+/// Tagged test sentences: entity tokens coloured by type, wrong tags
+/// marked with the true tag in brackets.
+fn render_tagged(
+    pane: &ExperimentPane,
+    t: &crate::seq::tagging::TaggingReport,
+    area: Rect,
+    buf: &mut Buffer,
+    color: bool,
+) {
+    let b = block(
+        "Test sentences · colour = predicted type · [truth] where wrong · PgUp/PgDn",
+        false,
+        color,
+    );
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let width = usize::from(inner.width);
+    let mut lines: Vec<TLine> = Vec::new();
+    for s in t.sentences.iter().skip(pane.sentence_offset) {
+        let mut spans: Vec<TSpan> = Vec::new();
+        let mut used = 0usize;
+        for ((tok, truth), pred) in s.tokens.iter().zip(&s.truth).zip(&s.pred) {
+            let ty = pred.split_once('-').map_or("", |(_, ty)| ty);
+            let mut style = Style::new();
+            if !ty.is_empty() {
+                style = style.fg(type_color(ty, color)).add_modifier(Modifier::BOLD);
+            }
+            let mut word = tok.clone();
+            if truth != pred {
+                style = style.add_modifier(Modifier::UNDERLINED);
+                word = format!("{tok}[{truth}]");
+            }
+            let w = crate::text::width(&word) + 1;
+            if used + w > width && used > 0 {
+                lines.push(TLine::from(std::mem::take(&mut spans)));
+                used = 0;
+            }
+            spans.push(TSpan::styled(word, style));
+            spans.push(TSpan::raw(" "));
+            used += w;
+        }
+        lines.push(TLine::from(spans));
+        if lines.len() >= usize::from(inner.height) {
+            break;
+        }
+    }
+    for (n, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
+        buf.set_line(inner.x, inner.y + n as u16, line, inner.width);
+    }
+}
+
+/// The casino: the true die and the Viterbi path as strips of F/L, and the
+/// posterior probability of "loaded" over time.
+fn render_casino(c: &crate::seq::tagging::Casino, area: Rect, buf: &mut Buffer, color: bool) {
+    let title = format!(
+        "Casino · Viterbi right on {:.1}% of rolls · posterior {:.1}%",
+        c.viterbi_accuracy * 100.0,
+        c.posterior_accuracy * 100.0
+    );
+    let b = block(&title, false, color);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    if inner.height < 4 || inner.width < 10 {
+        return;
+    }
+    let w = usize::from(inner.width).saturating_sub(8);
+    let n = c.rolls.len().min(w.max(1) * 4);
+    let per = (n as f64 / w.max(1) as f64).max(1.0);
+    let strip = |states: &[usize]| -> String {
+        (0..w.min(n))
+            .map(|i| {
+                let s = states[((i as f64 * per) as usize).min(states.len() - 1)];
+                c.states
+                    .get(s)
+                    .and_then(|n| n.chars().next())
+                    .unwrap_or('?')
+                    .to_ascii_uppercase()
+            })
+            .collect()
+    };
+    let loaded_style = |ch: char| {
+        if ch == 'L' && color {
+            Style::new().fg(Color::LightRed)
+        } else {
+            Style::new()
+        }
+    };
+    for (row, (label, states)) in [("truth", &c.truth), ("viterbi", &c.viterbi)]
+        .into_iter()
+        .enumerate()
+    {
+        buf.set_stringn(
+            inner.x,
+            inner.y + row as u16,
+            format!("{label:<8}"),
+            8,
+            Style::new().add_modifier(Modifier::BOLD),
+        );
+        for (i, ch) in strip(states).chars().enumerate() {
+            buf.set_stringn(
+                inner.x + 8 + i as u16,
+                inner.y + row as u16,
+                ch.to_string(),
+                1,
+                loaded_style(ch),
+            );
+        }
+    }
+    let chart_area = Rect::new(inner.x, inner.y + 2, inner.width, inner.height - 2);
+    let pts: Vec<(f64, f64)> = c
+        .posterior_loaded
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, &p)| (i as f64, p))
+        .collect();
+    let truth: Vec<(f64, f64)> = c
+        .truth
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, &s)| {
+            (
+                i as f64,
+                if c.states.get(s).is_some_and(|x| x == "loaded") {
+                    1.0
+                } else {
+                    0.0
+                },
+            )
+        })
+        .collect();
+    Chart::new(vec![
+        ChartData::default()
+            .name("truly loaded")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(if color {
+                Style::new().fg(Color::DarkGray)
+            } else {
+                Style::new()
+            })
+            .data(&truth),
+        ChartData::default()
+            .name("P(loaded | rolls)")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(if color {
+                Style::new().fg(Color::LightRed)
+            } else {
+                Style::new()
+            })
+            .data(&pts),
+    ])
+    .x_axis(
+        Axis::default()
+            .bounds([0.0, n.max(1) as f64])
+            .labels(["1".to_string(), n.to_string()]),
+    )
+    .y_axis(Axis::default().bounds([0.0, 1.0]).labels(["0", "1"]))
+    .render(chart_area, buf);
+}
+
+/// The trellis: one row per state, one column per roll, δ (log) or α
+/// (log) values revealed column by column, back-pointers as arrows, the
+/// best path highlighted once the last column is shown.
+fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buffer, color: bool) {
+    let kind = if t.show_forward {
+        "Forward: log α_t(j) = log b_j(o_t) + log Σ_i α_(t−1)(i) a_ij"
+    } else {
+        "Viterbi: δ_t(j) = log b_j(o_t) + max_i [δ_(t−1)(i) + log a_ij]  (↑↓ back-pointer)"
+    };
+    let b = block(
+        &format!(
+            "Trellis on the first casino rolls · ←/→ step · f forward/Viterbi · t close · {kind}"
+        ),
+        true,
+        color,
+    );
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let col_w = 9usize;
+    let label_w = 8usize;
+    let cols = ((usize::from(inner.width).saturating_sub(label_w)) / col_w).min(t.rolls.len());
+    if cols == 0 || inner.height < 6 {
+        return;
+    }
+    let done = t.step >= t.rolls.len();
+    let mut y = inner.y;
+    let mut header = format!("{:label_w$}", "roll");
+    for r in t.rolls.iter().take(cols) {
+        header.push_str(&format!("{:>col_w$}", r + 1));
+    }
+    buf.set_stringn(
+        inner.x,
+        y,
+        &header,
+        usize::from(inner.width),
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    y += 1;
+    let mut truth = format!("{:label_w$}", "true die");
+    for s in t.truth.iter().take(cols) {
+        truth.push_str(&format!(
+            "{:>col_w$}",
+            t.states.get(*s).map_or("?", String::as_str)
+        ));
+    }
+    buf.set_stringn(inner.x, y, &truth, usize::from(inner.width), Style::new());
+    y += 1;
+    for (j, state) in t.states.iter().enumerate() {
+        buf.set_stringn(
+            inner.x,
+            y,
+            format!("{:<label_w$}", truncate(state, label_w - 1)),
+            label_w,
+            Style::new().add_modifier(Modifier::BOLD),
+        );
+        for step in 0..cols.min(t.step) {
+            let v = if t.show_forward {
+                t.forward.log_alpha[(step, j)]
+            } else {
+                t.viterbi.delta[(step, j)]
+            };
+            let arrow = if t.show_forward || step == 0 {
+                ' '
+            } else {
+                match t.viterbi.psi[(step, j)].cmp(&j) {
+                    std::cmp::Ordering::Less => '↑',
+                    std::cmp::Ordering::Greater => '↓',
+                    std::cmp::Ordering::Equal => '→',
+                }
+            };
+            let mut style = Style::new();
+            if done && !t.show_forward && t.viterbi.path.get(step) == Some(&j) {
+                style = if color {
+                    Style::new().fg(Color::Black).bg(Color::Yellow)
+                } else {
+                    Style::new().add_modifier(Modifier::REVERSED)
+                };
+            }
+            let x = inner.x + (label_w + step * col_w) as u16;
+            buf.set_stringn(x, y, format!("{arrow}{v:>8.2}"), col_w, style);
+        }
+        y += 1;
+    }
+    y += 1;
+    let status = if done {
+        if t.show_forward {
+            format!(
+                "log P(O) = {:.4} (sum over the last column)",
+                t.forward.log_likelihood
+            )
+        } else {
+            let path: Vec<&str> = t
+                .viterbi
+                .path
+                .iter()
+                .map(|&s| t.states.get(s).map_or("?", String::as_str))
+                .collect();
+            format!(
+                "best path (highlighted): {}  log P = {:.4}",
+                path.join(" "),
+                t.viterbi.log_prob
+            )
+        }
+    } else {
+        format!(
+            "column {} of {}: press → for the next roll",
+            t.step,
+            t.rolls.len()
+        )
+    };
+    if y < inner.y + inner.height {
+        buf.set_stringn(
+            inner.x,
+            y,
+            truncate(&status, usize::from(inner.width)),
+            usize::from(inner.width),
+            Style::new(),
+        );
+    }
+}
+
 fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
+    if let Some(r) = &pane.report {
+        if let Some(c) = &r.casino {
+            render_casino(c, area, buf, color);
+            return;
+        }
+        if let Some(t) = &r.tagging {
+            render_tagged(pane, t, area, buf, color);
+            return;
+        }
+    }
     let Some(pic) = pane.report.as_ref().and_then(|r| r.picture.as_ref()) else {
         let b = block("Picture", false, color);
         let inner = b.inner(area);
@@ -479,6 +867,35 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
         return;
     };
     let mut lines: Vec<String> = Vec::new();
+    if let Some(t) = &r.tagging {
+        let e = &t.entities;
+        lines.push(format!(
+            "token accuracy {:.4}   entity micro F1 {:.4}",
+            t.token_accuracy, e.micro.f1
+        ));
+        lines.push(format!(
+            "micro P {:.4}  R {:.4}  ({} true, {} predicted entities)",
+            e.micro.precision, e.micro.recall, e.support, e.predicted
+        ));
+        lines.push(format!(
+            "{:<14} {:>6} {:>6} {:>6} {:>5}",
+            "entity type", "prec", "recall", "F1", "n"
+        ));
+        for m in &e.per_type {
+            lines.push(format!(
+                "{:<14} {:>6.3} {:>6.3} {:>6.3} {:>5}",
+                truncate(&m.entity_type, 14),
+                m.precision,
+                m.recall,
+                m.f1,
+                m.support
+            ));
+        }
+        lines.push(format!(
+            "{} train / {} test sentences",
+            t.n_train_sentences, t.n_test_sentences
+        ));
+    }
     if let Some(m) = &r.metrics {
         lines.push(format!(
             "accuracy {:.4}  macro F1 {:.4}  weighted F1 {:.4}",

@@ -63,12 +63,64 @@ pub struct ExperimentPane {
     /// Selected confusion-matrix cell (truth row, predicted column).
     pub cell: (usize, usize),
     pub curve_view: CurveView,
+    /// The Viterbi / forward trellis on the first casino rolls, stepped
+    /// through one column at a time.
+    pub trellis: Option<TrellisView>,
+    /// HMM vs CRF entity F1 over growing training sets (computed in the
+    /// background; `L`).
+    pub learning: Option<LearningJob>,
+    /// First test sentence shown in the tagging view.
+    pub sentence_offset: usize,
+}
+
+/// Step-by-step dynamic programming on a short observation sequence.
+pub struct TrellisView {
+    pub states: Vec<String>,
+    pub rolls: Vec<usize>,
+    pub truth: Vec<usize>,
+    pub viterbi: crate::seq::hmm::Trellis,
+    pub forward: crate::seq::hmm::ForwardTrellis,
+    /// Columns revealed so far (1..=T).
+    pub step: usize,
+    pub show_forward: bool,
+}
+
+/// Number of casino rolls in the trellis view.
+pub const TRELLIS_STEPS: usize = 12;
+
+impl TrellisView {
+    pub fn new() -> Result<TrellisView, String> {
+        let casino = crate::seq::tagging::casino()?;
+        let rolls: Vec<usize> = casino.rolls.iter().take(TRELLIS_STEPS).copied().collect();
+        let text = crate::data::bundled_file("casino_model.json")
+            .ok_or("casino_model.json is not bundled")?;
+        let (hmm, _) = crate::seq::hmm_io::parse_model(
+            &String::from_utf8_lossy(text),
+            "datasets/casino_model.json",
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(TrellisView {
+            viterbi: hmm.viterbi_trellis(&rolls).map_err(|e| e.to_string())?,
+            forward: hmm.forward_trellis(&rolls).map_err(|e| e.to_string())?,
+            truth: casino.truth.iter().take(TRELLIS_STEPS).copied().collect(),
+            states: casino.states,
+            rolls,
+            step: 1,
+            show_forward: false,
+        })
+    }
+}
+
+pub struct LearningJob {
+    pub result: Option<Result<crate::seq::tagging::LearningCurve, String>>,
+    rx: Option<std::sync::mpsc::Receiver<Result<crate::seq::tagging::LearningCurve, String>>>,
+    pub dataset: String,
 }
 
 fn runnable_datasets() -> Vec<String> {
     manifest()
         .iter()
-        .filter(|d| d.kind == "tabular" || d.kind == "text")
+        .filter(|d| matches!(d.kind.as_str(), "tabular" | "text" | "conll" | "sequence"))
         .map(|d| d.name.clone())
         .collect()
 }
@@ -93,6 +145,9 @@ impl ExperimentPane {
             error: None,
             cell: (0, 0),
             curve_view: CurveView::Training,
+            trellis: None,
+            learning: None,
+            sentence_offset: 0,
         };
         pane.apply_preset();
         pane
@@ -341,6 +396,86 @@ impl ExperimentPane {
         }
     }
 
+    /// Open or close the trellis view.
+    pub fn toggle_trellis(&mut self) {
+        if self.trellis.is_some() {
+            self.trellis = None;
+            return;
+        }
+        match TrellisView::new() {
+            Ok(t) => self.trellis = Some(t),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Reveal one more (or one fewer) column of the trellis.
+    pub fn step_trellis(&mut self, forward: bool) -> bool {
+        let Some(t) = &mut self.trellis else {
+            return false;
+        };
+        let n = t.rolls.len();
+        t.step = if forward {
+            (t.step + 1).min(n)
+        } else {
+            t.step.saturating_sub(1).max(1)
+        };
+        true
+    }
+
+    /// Start computing the HMM vs CRF learning curve in the background.
+    pub fn start_learning_curve(&mut self) {
+        let dataset = match manifest()
+            .iter()
+            .find(|d| d.name == self.config.dataset && d.kind == "conll")
+        {
+            Some(d) => d.name.clone(),
+            None => "ner_synthetic".to_string(),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ds = dataset.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mlwb-learning-curve".into())
+            .spawn(move || {
+                let cancel = std::sync::atomic::AtomicBool::new(false);
+                let r = crate::seq::tagging::learning_curve(
+                    &ds,
+                    &[0.05, 0.1, 0.2, 0.4, 0.7, 1.0],
+                    &mut |_| {},
+                    &cancel,
+                );
+                let _ = tx.send(r);
+            });
+        if spawned.is_err() {
+            self.error = Some("cannot start a thread for the learning curve".into());
+            return;
+        }
+        self.learning = Some(LearningJob {
+            result: None,
+            rx: Some(rx),
+            dataset,
+        });
+    }
+
+    fn poll_learning(&mut self) -> bool {
+        let Some(job) = &mut self.learning else {
+            return false;
+        };
+        let Some(rx) = &job.rx else { return false };
+        match rx.try_recv() {
+            Ok(r) => {
+                job.result = Some(r);
+                job.rx = None;
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                job.result = Some(Err("the learning-curve job stopped".into()));
+                job.rx = None;
+                true
+            }
+        }
+    }
+
     pub fn cycle_curve(&mut self) {
         self.curve_view = match self.curve_view {
             CurveView::Training => CurveView::Roc,
@@ -381,8 +516,9 @@ impl ExperimentPane {
 
     /// Take what the background run has sent. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
+        let learned = self.poll_learning();
         let Some(running) = &self.running else {
-            return false;
+            return learned;
         };
         let mut changed = false;
         let mut done = false;

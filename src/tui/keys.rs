@@ -112,6 +112,9 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
         KeyCode::Char('r') => Msg::Run,
         KeyCode::Char('c') => Msg::ToggleMatrix,
         KeyCode::Char('v') => Msg::CycleCurve,
+        KeyCode::Char('t') => Msg::ToggleTrellis,
+        KeyCode::Char('f') => Msg::FlipTrellis,
+        KeyCode::Char('L') => Msg::LearningCurve,
         KeyCode::Esc => Msg::Close,
         KeyCode::Char('q') => {
             if mode == Mode::Normal {
