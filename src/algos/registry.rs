@@ -285,7 +285,16 @@ pub static ALGOS: &[AlgoSpec] = &[
         implementation: Implementation::Own,
         why: "linfa has no sequence models",
         topics: &["hmm", "viterbi", "sequence-labeling", "ner", "generative-vs-discriminative"],
-        params: &[float("smoothing", 0.0, 1e6, false, "0.01", "additive smoothing of transition and emission counts")],
+        params: &[
+            choice(
+                "fit",
+                &["counts", "baum-welch"],
+                "counts",
+                "learn from the labelled states (counts), or unsupervised by EM (casino only)",
+            ),
+            float("smoothing", 0.0, 1e6, false, "0.01", "additive smoothing of transition and emission counts"),
+            int("iterations", 1, 10_000, "100", "Baum-Welch iterations (fit=baum-welch)"),
+        ],
     },
     AlgoSpec {
         name: "crf",

@@ -563,8 +563,17 @@ fn run_tagging(
         if spec.name != "hmm" {
             return Err("the casino rolls are a job for the HMM: --algo hmm".into());
         }
-        let c = tagging::casino_run(params, config.test_size)?;
+        let mut history = Vec::new();
+        let c = tagging::casino_run(
+            params,
+            config.test_size,
+            config.seed,
+            emit,
+            cancel,
+            &mut history,
+        )?;
         let mut r = empty(c.casino.rolls.len());
+        r.history = history;
         r.n_train = c.n_train;
         r.n_test = c.n_test;
         r.fit_seconds = c.fit_seconds;

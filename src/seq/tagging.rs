@@ -208,6 +208,9 @@ pub fn fit_tagger(
     history: &mut Vec<HistoryPoint>,
 ) -> Result<Tagger, String> {
     match algo {
+        "hmm" if matches!(params.get("fit"), Some(Value::Choice("baum-welch"))) => Err(
+            "fit=baum-welch learns hidden states without labels: use it on the casino rolls; a tagger is trained from its labels (fit=counts)".into(),
+        ),
         "hmm" => fit_hmm_tagger(train, param_f64(params, "smoothing", 0.01)).map(Tagger::Hmm),
         "crf" => {
             let cp = CrfParams {
@@ -455,7 +458,14 @@ pub struct CasinoRun {
     pub test_pred: Vec<usize>,
 }
 
-pub fn casino_run(params: &Params, test_size: f64) -> Result<CasinoRun, String> {
+pub fn casino_run(
+    params: &Params,
+    test_size: f64,
+    seed: u64,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+    history: &mut Vec<HistoryPoint>,
+) -> Result<CasinoRun, String> {
     let casino = casino()?;
     let n = casino.rolls.len();
     let n_test = ((n as f64) * test_size).round() as usize;
@@ -465,15 +475,47 @@ pub fn casino_run(params: &Params, test_size: f64) -> Result<CasinoRun, String> 
             "--test-size {test_size} leaves no rolls to train or test on"
         ));
     }
+    let train = casino.rolls[..n_train].to_vec();
     let t0 = Instant::now();
-    let hmm = fit_supervised(
-        &[casino.rolls[..n_train].to_vec()],
-        &[casino.truth[..n_train].to_vec()],
-        casino.states.len(),
-        6,
-        param_f64(params, "smoothing", 0.01),
-    )
-    .map_err(|e| e.to_string())?;
+    let baum_welch = matches!(params.get("fit"), Some(Value::Choice("baum-welch")));
+    let mut hmm = if baum_welch {
+        // Unsupervised: the dice are hidden. Start from a seeded random
+        // model and let EM find two dice; report the log-likelihood live.
+        let init = random_model(casino.states.len(), 6, seed)?;
+        let mut sink = |s: Step| {
+            history.push(HistoryPoint {
+                iter: s.iter,
+                metric: s.metric,
+                value: s.value,
+            });
+            emit(Event::Progress(s));
+            !cancel.load(Ordering::SeqCst)
+        };
+        let mut progress = Progress::new(&mut sink);
+        let n_iter = param_usize(params, "iterations", 100);
+        init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)
+            .map_err(|e| e.to_string())?
+            .0
+    } else {
+        fit_supervised(
+            std::slice::from_ref(&train),
+            &[casino.truth[..n_train].to_vec()],
+            casino.states.len(),
+            6,
+            param_f64(params, "smoothing", 0.01),
+        )
+        .map_err(|e| e.to_string())?
+    };
+    if baum_welch {
+        // EM's states have no names: call "loaded" the state whose die shows
+        // six most often (label switching).
+        let sixes: Vec<f64> = (0..hmm.n_states())
+            .map(|s| hmm.emissionprob[(s, 5)])
+            .collect();
+        if casino.states.len() == 2 && sixes[0] > sixes[1] {
+            hmm = swap_states(&hmm)?;
+        }
+    }
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let (pred, _) = hmm
@@ -489,4 +531,33 @@ pub fn casino_run(params: &Params, test_size: f64) -> Result<CasinoRun, String> 
         predict_seconds,
         casino,
     })
+}
+
+/// A random row-stochastic model (rows drawn uniformly, then normalised).
+fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, String> {
+    use rand::Rng as _;
+    let mut rng = crate::algos::rng(seed);
+    let mut row = |k: usize| -> Vec<f64> {
+        let v: Vec<f64> = (0..k).map(|_| rng.gen_range(0.2..1.0)).collect();
+        let s: f64 = v.iter().sum();
+        v.into_iter().map(|x| x / s).collect()
+    };
+    let start = ndarray::Array1::from(row(n_states));
+    let trans: Vec<f64> = (0..n_states).flat_map(|_| row(n_states)).collect();
+    let emit: Vec<f64> = (0..n_states).flat_map(|_| row(n_symbols)).collect();
+    let trans =
+        ndarray::Array2::from_shape_vec((n_states, n_states), trans).map_err(|e| e.to_string())?;
+    let emit =
+        ndarray::Array2::from_shape_vec((n_states, n_symbols), emit).map_err(|e| e.to_string())?;
+    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
+}
+
+/// The same two-state model with its states swapped.
+fn swap_states(h: &Hmm) -> Result<Hmm, String> {
+    let p = [1usize, 0];
+    let start = ndarray::Array1::from_shape_fn(2, |i| h.startprob[p[i]]);
+    let trans = ndarray::Array2::from_shape_fn((2, 2), |(i, j)| h.transmat[(p[i], p[j])]);
+    let emit =
+        ndarray::Array2::from_shape_fn((2, h.n_symbols()), |(i, k)| h.emissionprob[(p[i], k)]);
+    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
 }
