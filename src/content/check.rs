@@ -11,7 +11,50 @@ use crate::mathtext;
 /// warning: a user's own short notes are still valid.
 pub const MIN_LEAF_WORDS: usize = 150;
 
+/// Generators a numeric card may name (the quiz computes their instances).
+pub const GENERATORS: &[&str] = &[
+    "conv-output-size",
+    "conv-params",
+    "entropy",
+    "mutual-information",
+    "information-gain",
+    "gini-split",
+    "precision-recall-f1",
+    "bayes-posterior",
+    "viterbi-step",
+    "softmax",
+    "tf-idf",
+    "kmeans-update",
+    "attention-shapes",
+    "mha-params",
+];
+
 pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut Vec<Problem>) {
+    // Card ids are unique across the whole map: progress is keyed on them.
+    let mut card_ids: HashMap<&str, (&str, usize)> = HashMap::new();
+    for topic in &lib.topics {
+        let text = texts.get(topic.source.file.as_str()).copied().unwrap_or("");
+        for card in &topic.cards {
+            let (line, col) = locate(
+                text,
+                topic.source.line,
+                next_id_line(text, topic.source.line),
+                &format!("id: {}", card.id),
+            )
+            .unwrap_or((topic.source.line, 1));
+            if let Some((f, l)) = card_ids.get(card.id.as_str()) {
+                out.push(Problem {
+                    file: topic.source.file.clone(),
+                    line,
+                    col,
+                    severity: Severity::Error,
+                    message: format!("card id `{}` is used twice (first at {f}:{l})", card.id),
+                });
+            } else {
+                card_ids.insert(&card.id, (&topic.source.file, line));
+            }
+        }
+    }
     for topic in &lib.topics {
         let text = texts.get(topic.source.file.as_str()).copied().unwrap_or("");
         let end = next_id_line(text, topic.source.line);
@@ -84,6 +127,7 @@ impl Ctx<'_> {
             self.push(loc, Severity::Warning, "interview angle is empty".into());
         }
         self.check_experiments();
+        self.check_cards();
         self.check_math("body", &t.body);
         self.check_math("interview", &t.interview);
         for f in &t.formulas {
@@ -115,6 +159,105 @@ impl Ctx<'_> {
             if !seen.insert((&r.title, &r.url)) {
                 let loc = self.at(&r.url);
                 self.push(loc, Severity::Warning, "reference listed twice".into());
+            }
+        }
+    }
+
+    fn check_cards(&mut self) {
+        use super::CardKind;
+        for card in &self.topic.cards {
+            let loc = self.at(&format!("id: {}", card.id));
+            let bad = |c: &mut Self, msg: String| {
+                c.push(loc, Severity::Error, format!("card `{}`: {msg}", card.id))
+            };
+            if !is_kebab(&card.id) {
+                bad(self, "id must be kebab-case".into());
+            }
+            if card.prompt.trim().is_empty() {
+                bad(self, "prompt is empty".into());
+            }
+            let kind = match card.kind {
+                CardKind::Derivation => "derivation",
+                CardKind::Cloze => "cloze",
+                CardKind::Numeric => "numeric",
+                CardKind::Choice => "choice",
+                CardKind::Open => "open",
+            };
+            let has = |b: bool, what: &str, c: &mut Self| {
+                if !b {
+                    c.push(
+                        loc,
+                        Severity::Error,
+                        format!("card `{}`: a {kind} card needs {what}", card.id),
+                    );
+                }
+            };
+            match card.kind {
+                CardKind::Derivation => {
+                    has(card.steps.len() >= 3, "at least 3 steps", self);
+                    for (i, s) in card.steps.iter().enumerate() {
+                        if s.math.trim().is_empty() || s.why.trim().is_empty() {
+                            bad(self, format!("step {} needs both math and why", i + 1));
+                        }
+                        self.check_tex(&format!("card `{}` step {}", card.id, i + 1), &s.math);
+                        self.check_math("why", &s.why);
+                    }
+                }
+                CardKind::Cloze => {
+                    has(
+                        card.prompt.matches("___").count() == 1,
+                        "exactly one ___ blank in the prompt",
+                        self,
+                    );
+                    has(
+                        card.answer.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                        "an answer",
+                        self,
+                    );
+                }
+                CardKind::Choice => {
+                    has(
+                        (3..=6).contains(&card.options.len()),
+                        "3 to 6 options",
+                        self,
+                    );
+                    has(
+                        card.correct.is_some_and(|c| c < card.options.len()),
+                        "a correct index among the options",
+                        self,
+                    );
+                }
+                CardKind::Open => {
+                    has(
+                        card.answer.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                        "a model answer",
+                        self,
+                    );
+                }
+                CardKind::Numeric => {
+                    let ok = card
+                        .generator
+                        .as_deref()
+                        .is_some_and(|g| GENERATORS.contains(&g));
+                    if !ok {
+                        bad(
+                            self,
+                            format!(
+                                "numeric cards need a generator, one of: {}",
+                                GENERATORS.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            self.check_math("prompt", &card.prompt);
+            for t in card
+                .answer
+                .iter()
+                .chain(&card.options)
+                .chain(&card.explanation)
+            {
+                self.check_math("card text", t);
             }
         }
     }

@@ -129,6 +129,7 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
                 interview: r.interview,
                 refs: r.refs,
                 experiments: r.experiments,
+                cards: r.cards,
                 source: Source {
                     file: name.to_string(),
                     line,

@@ -2,7 +2,7 @@
 //!
 //! Terminal-free: the TUI and the CLI are two faces on this module.
 
-mod check;
+pub mod check;
 mod embedded;
 mod load;
 pub mod note;
@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
-pub use schema::{ExperimentRef, Formula, Reference, Scalar, Title};
+pub use schema::{Card, CardKind, ExperimentRef, Formula, Reference, Scalar, Step, Title};
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are
 /// content-quality rules (such as the minimum note length) that a user's own
@@ -69,6 +69,7 @@ pub struct Topic {
     pub interview: String,
     pub refs: Vec<Reference>,
     pub experiments: Vec<ExperimentRef>,
+    pub cards: Vec<Card>,
     pub source: Source,
     /// Indices of children in [`Library::topics`], in file order.
     pub children: Vec<usize>,

@@ -29,6 +29,8 @@ pub struct RawTopic {
     pub refs: Vec<Reference>,
     #[serde(default)]
     pub experiments: Vec<ExperimentRef>,
+    #[serde(default)]
+    pub cards: Vec<Card>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -87,4 +89,51 @@ impl std::ops::Deref for Scalar {
     fn deref(&self) -> &String {
         &self.0
     }
+}
+
+/// The kinds of quiz card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardKind {
+    /// Ordered steps of a derivation, each a line of math and a why.
+    Derivation,
+    /// A statement with one blank (`___`) to type.
+    Cloze,
+    /// A generated computation checked with a tolerance.
+    Numeric,
+    /// Multiple choice.
+    Choice,
+    /// An open question with a model answer; self-graded.
+    Open,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub math: String,
+    pub why: String,
+}
+
+/// A quiz card. Which fields are required depends on `kind`; `mlwb check`
+/// enforces it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    pub id: String,
+    pub kind: CardKind,
+    pub prompt: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
