@@ -57,6 +57,8 @@ pub enum Command {
     },
     /// Run an algorithm on a dataset and print its metrics.
     Run(RunArgs),
+    /// Quiz cards: list them, show one, check an answer.
+    Quiz(crate::cli_quiz::QuizArgs),
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(crate::cli_hmm::HmmCommand),
@@ -257,6 +259,7 @@ pub fn run_command(
             }
             Command::Run(args) => crate::cli_run::run(&args, out, err),
             Command::Hmm(cmd) => crate::cli_hmm::run(&cmd, out, err),
+            Command::Quiz(args) => crate::cli_quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();

@@ -595,3 +595,155 @@ fn learning_curve_compares_hmm_and_crf() {
     );
     assert!(screen(&app).contains("HMM vs CRF entity F1"));
 }
+
+// ---- quiz ----
+
+fn quiz_app(dir: &Path) -> App {
+    let mut app = bundled(120, 40);
+    app.data_dir = Some(dir.to_path_buf());
+    app
+}
+
+/// Answer the current card correctly with keys, whatever its kind.
+fn answer_correctly(app: &mut App) {
+    let q = app.quiz.as_ref().expect("quiz");
+    let (_, card) = q.current().expect("card").clone();
+    use mlwb::content::CardKind;
+    match card.kind {
+        CardKind::Derivation => {
+            for _ in 0..card.steps.len() {
+                send(app, &[Msg::Enter]);
+            }
+        }
+        CardKind::Choice => send(app, &[Msg::Digit(card.correct.expect("correct") as u8 + 1)]),
+        CardKind::Cloze | CardKind::Numeric => {
+            let text = match &q.problem {
+                Some(p) => p
+                    .answer
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => card.answer.clone().unwrap_or_default(),
+            };
+            send(app, &[Msg::Enter]);
+            assert_eq!(app.mode, Mode::QuizInput);
+            for c in text.chars() {
+                send(app, &[Msg::InputChar(c)]);
+            }
+            send(app, &[Msg::InputSubmit]);
+        }
+        CardKind::Open => send(app, &[Msg::Enter]),
+    }
+}
+
+#[test]
+fn a_quiz_runs_with_the_keyboard_alone_and_saves_every_grade() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "information-theory");
+    send(&mut app, &[Msg::StartQuiz]);
+    let n = app.quiz.as_ref().expect("quiz").queue.len();
+    assert!(n >= 3, "{n} cards");
+    assert!(screen(&app).contains("Quiz · topic information-theory · card 1/"));
+    for i in 0..n {
+        answer_correctly(&mut app);
+        let q = app.quiz.as_ref().expect("quiz");
+        assert_eq!(q.phase, mlwb::tui::quiz::Phase::Answer, "card {i}");
+        assert_ne!(q.verdict, Some(false), "card {i} was answered right");
+        assert!(screen(&app).contains("grade: 1 again"));
+        send(&mut app, &[Msg::Digit(3)]);
+    }
+    let q = app.quiz.as_ref().expect("quiz");
+    assert!(q.finished);
+    assert!(screen(&app).contains(&format!("{n} card(s) graded")));
+    // Saved to disk, one review per card.
+    let text = std::fs::read_to_string(dir.path().join("progress.json")).expect("saved");
+    let p: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(p["cards"].as_object().expect("cards").len(), n);
+    send(&mut app, &[Msg::Close]);
+    assert!(app.quiz.is_none());
+    // Graded cards are not due again straight away.
+    send(&mut app, &[Msg::StartQuiz]);
+    assert!(app.quiz.is_none());
+    assert!(screen(&app).contains("nothing due"));
+}
+
+#[test]
+fn derivation_steps_can_be_put_in_order() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "svd");
+    send(&mut app, &[Msg::StartQuiz]);
+    // Skip to the first derivation card.
+    while app
+        .quiz
+        .as_ref()
+        .and_then(|q| q.current())
+        .is_some_and(|(_, c)| c.kind != mlwb::content::CardKind::Derivation)
+    {
+        answer_correctly(&mut app);
+        send(&mut app, &[Msg::Digit(3)]);
+    }
+    send(&mut app, &[Msg::OrderMode]);
+    assert_eq!(app.mode, Mode::QuizInput);
+    let q = app.quiz.as_ref().expect("quiz");
+    let shown = q.shuffled.clone().expect("shuffled");
+    assert!(screen(&app).contains("Put these in order"));
+    // Type the positions that restore the true order.
+    let answer: Vec<String> = (0..shown.len())
+        .map(|k| (shown.iter().position(|&s| s == k).expect("pos") + 1).to_string())
+        .collect();
+    for c in answer.join(" ").chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    send(&mut app, &[Msg::InputSubmit]);
+    assert_eq!(app.quiz.as_ref().expect("quiz").verdict, Some(true));
+}
+
+#[test]
+fn from_a_card_one_key_opens_its_topic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "attention");
+    send(&mut app, &[Msg::StartQuiz]);
+    let topic = app
+        .quiz
+        .as_ref()
+        .and_then(|q| q.current())
+        .expect("card")
+        .0
+        .clone();
+    send(&mut app, &[Msg::OpenCardTopic]);
+    assert!(app.quiz.is_none());
+    assert_eq!(selected_id(&app), topic);
+    for w in (0..=120u16).step_by(9) {
+        for h in 0..=30u16 {
+            app.update(Msg::Resize(w, h));
+            let _ = screen(&app);
+        }
+    }
+}
+
+#[test]
+fn the_tree_shows_mastery_after_reviews() {
+    use chrono::Duration;
+    let mut progress = mlwb::quiz::store::Progress::default();
+    let app0 = bundled(120, 40);
+    let topic = app0.lib.get("information-theory").expect("topic");
+    let ids: Vec<String> = topic.cards.iter().map(|c| c.id.clone()).collect();
+    // Two cards reviewed well over weeks (stability >= 7 days), one due now.
+    let t0 = chrono::Utc::now() - Duration::days(60);
+    for id in &ids[..2] {
+        progress.grade(id, 4, t0).expect("g");
+        progress.grade(id, 4, t0 + Duration::days(20)).expect("g");
+    }
+    progress.grade(&ids[2], 1, t0).expect("g");
+    let mut app = bundled(160, 40);
+    app.refresh_mastery(&progress);
+    let s = screen(&app);
+    assert!(
+        s.contains(&format!("Information theory 2/{}·1 due", ids.len())),
+        "{s}"
+    );
+}

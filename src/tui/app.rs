@@ -24,6 +24,8 @@ pub enum Mode {
     Problems,
     /// Typing a value in the experiment pane.
     Edit,
+    /// Typing a quiz answer.
+    QuizInput,
 }
 
 /// Everything that can happen to the app.
@@ -65,6 +67,14 @@ pub enum Msg {
     FlipTrellis,
     /// Start the HMM vs CRF learning curve.
     LearningCurve,
+    /// Start a quiz on the selected topic and its subtopics.
+    StartQuiz,
+    /// A digit key: a choice in the quiz, or a grade (1 again .. 4 easy).
+    Digit(u8),
+    /// Quiz: order the steps of a derivation instead of revealing them.
+    OrderMode,
+    /// Quiz: open the current card's topic note.
+    OpenCardTopic,
     /// Time passes: collect what a background run has reported.
     Tick,
     /// Esc: close an overlay or cancel a search.
@@ -114,6 +124,12 @@ pub struct App {
     pub exp: Option<ExperimentPane>,
     /// A one-off message for the status line, cleared by the next key.
     pub flash: Option<String>,
+    /// The quiz, shown in place of the note while `Some`.
+    pub quiz: Option<super::quiz::QuizSession>,
+    /// Where quiz progress is kept (None: MLWB_DATA_DIR or the platform dir).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Per topic with cards: (mastered, cards, due now), from the progress file.
+    pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
 }
 
 /// Experiments a topic offers: those its YAML lists, else one per
@@ -166,6 +182,9 @@ impl App {
             quit: false,
             exp: None,
             flash: None,
+            quiz: None,
+            data_dir: None,
+            mastery: std::collections::HashMap::new(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         for &r in &app.lib.roots {
@@ -322,6 +341,29 @@ impl App {
                 }
                 return;
             }
+            Mode::QuizInput => {
+                let Some(q) = &mut self.quiz else {
+                    self.mode = Mode::Normal;
+                    return;
+                };
+                match msg {
+                    Msg::InputChar(c) => q.input.push(c),
+                    Msg::InputBackspace => {
+                        q.input.pop();
+                    }
+                    Msg::InputSubmit => {
+                        q.message = None;
+                        q.advance();
+                        if !q.wants_text() {
+                            self.mode = Mode::Normal;
+                        }
+                    }
+                    Msg::Close => self.mode = Mode::Normal,
+                    Msg::Resize(w, h) => self.size = (w, h),
+                    _ => {}
+                }
+                return;
+            }
             Mode::Edit => {
                 if let Some(exp) = &mut self.exp {
                     match msg {
@@ -377,6 +419,9 @@ impl App {
             }
             Mode::Normal => {}
         }
+        if self.quiz.is_some() && self.quiz_key(&msg) {
+            return;
+        }
         if self.focus == Focus::Note && self.exp.is_some() && self.exp_key(&msg) {
             return;
         }
@@ -389,6 +434,8 @@ impl App {
                 None => self.flash = Some("press e to open an experiment first".into()),
             },
             Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis | Msg::Tick => {}
+            Msg::StartQuiz => self.start_quiz(),
+            Msg::Digit(_) | Msg::OrderMode | Msg::OpenCardTopic => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -533,6 +580,116 @@ impl App {
             }
             Msg::InputChar(_) | Msg::InputBackspace | Msg::InputSubmit => {}
         }
+    }
+
+    /// Recompute per-topic mastery and due counts from `progress`. A card
+    /// counts as mastered once FSRS puts its stability at a week or more.
+    pub fn refresh_mastery(&mut self, progress: &crate::quiz::store::Progress) {
+        let now = chrono::Utc::now();
+        self.mastery.clear();
+        for (i, t) in self.lib.topics.iter().enumerate() {
+            if t.cards.is_empty() {
+                continue;
+            }
+            let mastered = t
+                .cards
+                .iter()
+                .filter(|c| {
+                    progress
+                        .cards
+                        .get(&c.id)
+                        .is_some_and(|p| p.fsrs.stability >= 7.0)
+                })
+                .count();
+            let due = t
+                .cards
+                .iter()
+                .filter(|c| progress.cards.get(&c.id).is_some_and(|p| p.fsrs.due <= now))
+                .count();
+            self.mastery.insert(i, (mastered, t.cards.len(), due));
+        }
+    }
+
+    /// Read the progress file (without taking the lock) to show mastery.
+    pub fn load_mastery(&mut self) {
+        let path =
+            crate::quiz::store::data_dir(self.data_dir.as_deref()).map(|d| d.join("progress.json"));
+        let progress = path
+            .ok()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice::<crate::quiz::store::Progress>(&b).ok())
+            .unwrap_or_default();
+        self.refresh_mastery(&progress);
+    }
+
+    /// Start a quiz on the selected topic's subtree.
+    fn start_quiz(&mut self) {
+        let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
+        match super::quiz::QuizSession::start(&self.lib, topic.as_deref(), self.data_dir.as_deref())
+        {
+            Ok(q) => {
+                if let Some(n) = q.notices.first() {
+                    self.flash = Some(n.clone());
+                }
+                self.quiz = Some(q);
+                self.exp = None;
+                self.focus = Focus::Note;
+            }
+            Err(e) => self.flash = Some(e),
+        }
+    }
+
+    /// Keys while a quiz is shown. Returns true if used.
+    fn quiz_key(&mut self, msg: &Msg) -> bool {
+        let Some(q) = &mut self.quiz else {
+            return false;
+        };
+        if q.finished {
+            if matches!(msg, Msg::Close | Msg::Enter | Msg::StartQuiz) {
+                self.quiz = None;
+                return true;
+            }
+            return matches!(msg, Msg::Digit(_));
+        }
+        match msg {
+            Msg::Digit(n) => {
+                let n = usize::from(*n);
+                match q.phase {
+                    super::quiz::Phase::Question => q.choose(n),
+                    super::quiz::Phase::Answer => {
+                        if (1..=4).contains(&n) {
+                            q.grade(n as u8);
+                            let progress = q.progress.clone();
+                            self.refresh_mastery(&progress);
+                        }
+                    }
+                }
+            }
+            Msg::Enter => {
+                q.message = None;
+                if q.wants_text() {
+                    self.mode = Mode::QuizInput;
+                } else {
+                    q.advance();
+                }
+            }
+            Msg::OrderMode => {
+                q.toggle_order_mode();
+                if q.wants_text() {
+                    self.mode = Mode::QuizInput;
+                }
+            }
+            Msg::OpenCardTopic => {
+                if let Some(i) = q.current().and_then(|(t, _)| self.lib.index_of(t)) {
+                    self.quiz = None;
+                    self.reveal(i);
+                    self.focus = Focus::Note;
+                }
+            }
+            Msg::Close => q.finished = true,
+            _ => return false,
+        }
+        true
     }
 
     /// Open the experiment pane for the selected topic, or close it.

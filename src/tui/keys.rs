@@ -80,7 +80,7 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Msg::Quit);
     }
-    if mode == Mode::Search || mode == Mode::Edit {
+    if mode == Mode::Search || mode == Mode::Edit || mode == Mode::QuizInput {
         return match k.code {
             KeyCode::Esc => Some(Msg::Close),
             KeyCode::Enter => Some(Msg::InputSubmit),
@@ -115,6 +115,10 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
         KeyCode::Char('t') => Msg::ToggleTrellis,
         KeyCode::Char('f') => Msg::FlipTrellis,
         KeyCode::Char('L') => Msg::LearningCurve,
+        KeyCode::Char('Q') => Msg::StartQuiz,
+        KeyCode::Char('o') => Msg::OrderMode,
+        KeyCode::Char('O') => Msg::OpenCardTopic,
+        KeyCode::Char(c @ '1'..='9') => Msg::Digit(c as u8 - b'0'),
         KeyCode::Esc => Msg::Close,
         KeyCode::Char('q') => {
             if mode == Mode::Normal {

@@ -6,6 +6,8 @@ pub mod exp_view;
 pub mod experiment;
 pub mod keys;
 pub mod layout;
+pub mod quiz;
+pub mod quiz_view;
 pub mod view;
 
 use std::io::{stdout, IsTerminal};
@@ -50,6 +52,7 @@ pub fn run(lib: Library) -> anyhow::Result<()> {
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, lib: Library) -> anyhow::Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
     let mut app = App::new(lib, size.width, size.height);
+    app.load_mastery();
     while !app.quit {
         terminal
             .draw(|f| view::draw(f, &app))

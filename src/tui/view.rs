@@ -75,6 +75,11 @@ impl Widget for &App {
         }
         self.render_tree(a.tree, a.tree_inner, buf, &theme);
         match &self.exp {
+            _ if self.quiz.is_some() => {
+                if let Some(q) = &self.quiz {
+                    super::quiz_view::render(q, a.note, buf, self.color);
+                }
+            }
             Some(exp) => {
                 super::exp_view::render(exp, a.note, buf, self.focus == Focus::Note, self.color)
             }
@@ -84,7 +89,7 @@ impl Widget for &App {
         match self.mode {
             Mode::Help => render_help(area, buf, &theme, self.help_scroll),
             Mode::Problems => self.render_problems(area, buf, &theme),
-            Mode::Normal | Mode::Search | Mode::Edit => {}
+            Mode::Normal | Mode::Search | Mode::Edit | Mode::QuizInput => {}
         }
     }
 }
@@ -121,7 +126,12 @@ impl App {
             let indent = "  ".repeat(depth);
             let head = format!("{indent}{marker}");
             let zh = t.title.zh.as_str();
-            let label = format!("{head}{zh} {}", t.title.en);
+            let badge = match self.mastery.get(&i) {
+                Some(&(m, n, due)) if due > 0 => format!(" {m}/{n}·{due} due"),
+                Some(&(m, n, _)) if m > 0 => format!(" {m}/{n}"),
+                _ => String::new(),
+            };
+            let label = format!("{head}{zh} {}{badge}", t.title.en);
             let label = text::truncate(&label, w);
             let mut style = Style::new();
             if hits.contains(&i) {
@@ -237,6 +247,7 @@ impl App {
             Mode::Help => "↑↓ scroll · Esc/q/? close help".to_string(),
             Mode::Problems => "↑↓ scroll · Esc/q close".to_string(),
             Mode::Edit => "type a value · Enter set · Esc cancel".to_string(),
+            Mode::QuizInput => "type your answer · Enter submit · Esc stop typing".to_string(),
             Mode::Normal => {
                 let hits = if self.search.hits.is_empty() || self.search.query.is_empty() {
                     String::new()
@@ -250,6 +261,8 @@ impl App {
                 };
                 if let Some(f) = &self.flash {
                     f.clone()
+                } else if self.quiz.is_some() {
+                    "Enter reveal/answer · o order steps · 1-9 choose · 1-4 grade · O open topic · Esc end".to_string()
                 } else if self.exp.is_some() {
                     format!("{hits}Tab pane · r run · Esc cancel/back · c matrix · e close experiment · ? help · q quit")
                 } else {

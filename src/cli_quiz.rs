@@ -1,0 +1,322 @@
+//! `mlwb quiz`: the cards, non-interactively (list, show, check an answer).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::content::{CardKind, Library};
+use crate::mathtext;
+use crate::quiz::{self, generators};
+
+#[derive(Debug, clap::Args)]
+pub struct QuizArgs {
+    /// List the cards: id, topic, kind, prompt.
+    #[arg(long)]
+    pub list: bool,
+    /// Only cards of this topic and its subtopics.
+    #[arg(long, value_name = "ID")]
+    pub topic: Option<String>,
+    /// Only cards of this kind: derivation, cloze, numeric, choice, open.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Show one card (a numeric card draws an instance from --seed).
+    #[arg(long, value_name = "CARD")]
+    pub show: Option<String>,
+    /// Check an answer to a cloze, choice (option number, 1-based) or numeric card.
+    #[arg(long, value_name = "CARD")]
+    pub answer: Option<String>,
+    /// The answer to check with --answer.
+    #[arg(value_name = "ANSWER")]
+    pub given: Option<String>,
+    /// Record a review of CARD with the grade given as ANSWER (again, hard, good, easy),
+    /// scheduled by FSRS and saved at once.
+    #[arg(long, value_name = "CARD")]
+    pub grade: Option<String>,
+    /// Reviews, retention, cards due today and mastery per topic.
+    #[arg(long)]
+    pub stats: bool,
+    /// Where progress is kept (default: MLWB_DATA_DIR, else the platform data directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Seed of a numeric card's instance.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn kind(s: &str) -> Result<CardKind, String> {
+    match s {
+        "derivation" => Ok(CardKind::Derivation),
+        "cloze" => Ok(CardKind::Cloze),
+        "numeric" => Ok(CardKind::Numeric),
+        "choice" => Ok(CardKind::Choice),
+        "open" => Ok(CardKind::Open),
+        o => Err(format!(
+            "--kind `{o}`: expected derivation, cloze, numeric, choice or open"
+        )),
+    }
+}
+
+fn plain(s: &str) -> String {
+    mathtext::split_inline(s)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+pub fn run(
+    lib: &Library,
+    a: &QuizArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<ExitCode> {
+    let k = match a.kind.as_deref().map(kind).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            writeln!(err, "mlwb: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let deck = match quiz::deck(lib, a.topic.as_deref(), k) {
+        Ok(d) => d,
+        Err(e) => {
+            writeln!(err, "mlwb: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let find = |id: &str| deck.iter().find(|c| c.card.id == id);
+    if let Some(id) = &a.show {
+        let Some(c) = find(id) else {
+            writeln!(
+                err,
+                "mlwb: no card `{id}` (list them with `mlwb quiz --list`)"
+            )?;
+            return Ok(ExitCode::from(2));
+        };
+        writeln!(out, "{} [{:?}] in {}", c.card.id, c.card.kind, c.topic)?;
+        writeln!(out, "{}", plain(&c.card.prompt))?;
+        match c.card.kind {
+            CardKind::Derivation => {
+                for (i, s) in c.card.steps.iter().enumerate() {
+                    writeln!(
+                        out,
+                        "{:>2}. {}\n    because {}",
+                        i + 1,
+                        mathtext::to_unicode(&s.math),
+                        plain(&s.why)
+                    )?;
+                }
+            }
+            CardKind::Choice => {
+                for (i, o) in c.card.options.iter().enumerate() {
+                    writeln!(out, "  {}) {}", i + 1, plain(o))?;
+                }
+            }
+            CardKind::Numeric => {
+                if let Some(p) = c
+                    .card
+                    .generator
+                    .as_deref()
+                    .and_then(|g| generators::generate(g, a.seed))
+                {
+                    writeln!(out, "{}", p.prompt)?;
+                }
+            }
+            CardKind::Cloze | CardKind::Open => {}
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(id) = &a.answer {
+        let Some(c) = find(id) else {
+            writeln!(err, "mlwb: no card `{id}`")?;
+            return Ok(ExitCode::from(2));
+        };
+        let given = a.given.clone().unwrap_or_default();
+        let verdict: Result<(bool, String), String> = match c.card.kind {
+            CardKind::Cloze => Ok((
+                quiz::cloze_correct(c.card, &given),
+                format!("answer: {}", c.card.answer.clone().unwrap_or_default()),
+            )),
+            CardKind::Choice => match given.trim().parse::<usize>() {
+                Ok(n) if n >= 1 && n <= c.card.options.len() => Ok((
+                    Some(n - 1) == c.card.correct,
+                    format!("answer: {}", c.card.correct.map_or(0, |i| i + 1)),
+                )),
+                _ => Err(format!("give an option number 1..{}", c.card.options.len())),
+            },
+            CardKind::Numeric => match c
+                .card
+                .generator
+                .as_deref()
+                .and_then(|g| generators::generate(g, a.seed))
+            {
+                Some(p) => generators::check(&p, &given).map(|ok| (ok, p.solution.clone())),
+                None => Err("this card has no generator".into()),
+            },
+            CardKind::Derivation | CardKind::Open => {
+                Err("derivation and open cards are self-graded in the quiz; use --show".into())
+            }
+        };
+        return match verdict {
+            Ok((ok, why)) => {
+                writeln!(out, "{} — {why}", if ok { "correct" } else { "wrong" })?;
+                Ok(if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
+            }
+            Err(e) => {
+                writeln!(err, "mlwb: {e}")?;
+                Ok(ExitCode::from(2))
+            }
+        };
+    }
+    if a.grade.is_some() || a.stats {
+        return progress_command(&deck, a, out, err);
+    }
+    if a.json {
+        let s = serde_json::to_string_pretty(&deck).map_err(std::io::Error::other)?;
+        writeln!(out, "{s}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.list {
+        for c in &deck {
+            writeln!(
+                out,
+                "{:<36} {:<28} {:<10} {}",
+                c.card.id,
+                c.topic,
+                format!("{:?}", c.card.kind).to_lowercase(),
+                crate::text::truncate(&plain(&c.card.prompt), 70)
+            )?;
+        }
+        writeln!(err, "{} card(s)", deck.len())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        err,
+        "mlwb: the interactive quiz (spaced repetition) is not built yet; use `mlwb quiz --list`, `--show CARD` or `--answer CARD ANSWER`"
+    )?;
+    Ok(ExitCode::from(2))
+}
+
+fn progress_command(
+    deck: &[quiz::DeckCard<'_>],
+    a: &QuizArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<ExitCode> {
+    use crate::quiz::store::{data_dir, parse_grade, Store};
+    let opened = data_dir(a.data_dir.as_deref()).and_then(|d| Store::open(&d));
+    let (store, mut progress) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            writeln!(err, "mlwb: {e}")?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for n in &store.notices {
+        writeln!(err, "mlwb: {n}")?;
+    }
+    let now = chrono::Utc::now();
+    if let Some(id) = &a.grade {
+        if !deck.iter().any(|c| &c.card.id == id) {
+            writeln!(
+                err,
+                "mlwb: no card `{id}` (list them with `mlwb quiz --list`)"
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+        let grade = match parse_grade(a.given.as_deref().unwrap_or("")) {
+            Ok(g) => g,
+            Err(e) => {
+                writeln!(err, "mlwb: {e}")?;
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let due = match progress.grade(id, grade, now) {
+            Ok(c) => c.fsrs.due,
+            Err(e) => {
+                writeln!(err, "mlwb: {e}")?;
+                return Ok(ExitCode::from(2));
+            }
+        };
+        if let Err(e) = store.save(&progress) {
+            writeln!(err, "mlwb: {e}")?;
+            return Ok(ExitCode::from(1));
+        }
+        writeln!(
+            out,
+            "{id}: next review {}",
+            due.format("%Y-%m-%d %H:%M UTC")
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Stats.
+    let reviews: usize = progress.cards.values().map(|c| c.reviews.len()).sum();
+    let passed: usize = progress
+        .cards
+        .values()
+        .flat_map(|c| &c.reviews)
+        .filter(|r| r.grade >= 3)
+        .count();
+    let due_today = deck
+        .iter()
+        .filter(|c| progress.is_due(&c.card.id, now + chrono::Duration::hours(24)))
+        .count();
+    let mut per_topic: Vec<serde_json::Value> = Vec::new();
+    let mut topics: Vec<&str> = deck.iter().map(|c| c.topic).collect();
+    topics.dedup();
+    for t in topics {
+        let ids: Vec<&str> = deck
+            .iter()
+            .filter(|c| c.topic == t)
+            .map(|c| c.card.id.as_str())
+            .collect();
+        let learned = ids
+            .iter()
+            .filter(|id| {
+                progress
+                    .cards
+                    .get(**id)
+                    .is_some_and(|c| c.fsrs.stability >= 7.0)
+            })
+            .count();
+        per_topic.push(
+            serde_json::json!({ "topic": t, "cards": ids.len(), "mastered": learned,
+            "mastery": learned as f64 / ids.len().max(1) as f64 }),
+        );
+    }
+    let retention = if reviews > 0 {
+        passed as f64 / reviews as f64
+    } else {
+        0.0
+    };
+    if a.json {
+        let o = serde_json::json!({ "reviews": reviews, "retention": retention, "due_today": due_today,
+            "cards": deck.len(), "mastery": per_topic, "file": store.path() });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&o).map_err(std::io::Error::other)?
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} cards, {reviews} reviews, retention {:.1}%, {due_today} due in the next 24 h",
+            deck.len(),
+            retention * 100.0
+        )?;
+        for t in &per_topic {
+            writeln!(
+                out,
+                "  {:<30} {}/{} mastered",
+                t["topic"].as_str().unwrap_or(""),
+                t["mastered"],
+                t["cards"]
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

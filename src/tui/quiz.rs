@@ -1,0 +1,298 @@
+//! Quiz mode: one card at a time, answered with the keyboard, graded
+//! Again/Hard/Good/Easy, scheduled by FSRS and saved at once.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use rand::seq::SliceRandom as _;
+
+use crate::content::{Card, CardKind, Library};
+use crate::quiz::generators::{self, Problem};
+use crate::quiz::store::{Progress, Store};
+use crate::quiz::{cloze_correct, deck};
+
+/// New cards introduced per session, as in most spaced-repetition tools.
+pub const NEW_PER_SESSION: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Question,
+    Answer,
+}
+
+pub struct QuizSession {
+    pub title: String,
+    pub queue: Vec<(String, Card)>,
+    pub index: usize,
+    pub phase: Phase,
+    /// Derivation: steps revealed so far.
+    pub revealed: usize,
+    /// Derivation, order-the-steps: the shuffled order shown (step indices).
+    pub shuffled: Option<Vec<usize>>,
+    /// Typed text: a cloze or numeric answer, or an order of steps.
+    pub input: String,
+    pub verdict: Option<bool>,
+    /// The drawn instance of a numeric card.
+    pub problem: Option<Problem>,
+    pub store: Option<Store>,
+    pub progress: Progress,
+    pub notices: Vec<String>,
+    pub graded: usize,
+    pub correct: usize,
+    pub started: Instant,
+    pub finished: bool,
+    pub message: Option<String>,
+}
+
+impl QuizSession {
+    /// A session over `topic`'s subtree (or everything due when `None`).
+    pub fn start(
+        lib: &Library,
+        topic: Option<&str>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<QuizSession, String> {
+        let cards = deck(lib, topic, None)?;
+        let (store, progress, notices) =
+            match crate::quiz::store::data_dir(data_dir).and_then(|d| Store::open(&d)) {
+                Ok((s, p)) => {
+                    let n = s.notices.clone();
+                    (Some(s), p, n)
+                }
+                Err(e) => (
+                    None,
+                    Progress::default(),
+                    vec![format!("progress not available: {e}")],
+                ),
+            };
+        let now = Utc::now();
+        let mut due: Vec<(String, Card)> = Vec::new();
+        let mut new: Vec<(String, Card)> = Vec::new();
+        for c in cards {
+            let item = (c.topic.to_string(), c.card.clone());
+            match progress.cards.get(&c.card.id) {
+                Some(p) if p.fsrs.due <= now => due.push(item),
+                Some(_) => {}
+                None => new.push(item),
+            }
+        }
+        due.sort_by_key(|(_, c)| progress.cards.get(&c.id).map(|p| p.fsrs.due));
+        let topic_only = topic.is_some();
+        new.truncate(if topic_only {
+            usize::MAX
+        } else {
+            NEW_PER_SESSION
+        });
+        due.extend(new);
+        if due.is_empty() {
+            return Err("nothing due: every card here is scheduled for later".into());
+        }
+        let mut s = QuizSession {
+            title: topic.map_or("everything due".into(), |t| format!("topic {t}")),
+            queue: due,
+            index: 0,
+            phase: Phase::Question,
+            revealed: 0,
+            shuffled: None,
+            input: String::new(),
+            verdict: None,
+            problem: None,
+            store,
+            progress,
+            notices,
+            graded: 0,
+            correct: 0,
+            started: Instant::now(),
+            finished: false,
+            message: None,
+        };
+        s.prepare();
+        Ok(s)
+    }
+
+    pub fn current(&self) -> Option<&(String, Card)> {
+        self.queue.get(self.index)
+    }
+
+    fn prepare(&mut self) {
+        self.phase = Phase::Question;
+        self.revealed = 0;
+        self.shuffled = None;
+        self.input.clear();
+        self.verdict = None;
+        self.problem = None;
+        let seed = (self.graded as u64) ^ (Utc::now().timestamp() as u64);
+        if let Some((_, c)) = self.current() {
+            if c.kind == CardKind::Numeric {
+                self.problem = c
+                    .generator
+                    .as_deref()
+                    .and_then(|g| generators::generate(g, seed));
+            }
+        }
+    }
+
+    /// Does the current card expect typed text right now?
+    pub fn wants_text(&self) -> bool {
+        self.phase == Phase::Question
+            && (self.shuffled.is_some()
+                || self
+                    .current()
+                    .is_some_and(|(_, c)| matches!(c.kind, CardKind::Cloze | CardKind::Numeric)))
+    }
+
+    /// Space / Enter: reveal the next step, submit typed text, or show the answer.
+    pub fn advance(&mut self) {
+        let Some((_, card)) = self.current().cloned() else {
+            return;
+        };
+        if self.phase == Phase::Answer {
+            return;
+        }
+        match card.kind {
+            CardKind::Derivation if self.shuffled.is_some() => self.check_order(&card),
+            CardKind::Derivation => {
+                self.revealed += 1;
+                if self.revealed >= card.steps.len() {
+                    self.phase = Phase::Answer;
+                }
+            }
+            CardKind::Cloze => {
+                self.verdict = Some(cloze_correct(&card, &self.input));
+                self.phase = Phase::Answer;
+            }
+            CardKind::Numeric => match &self.problem {
+                Some(p) => match generators::check(p, &self.input) {
+                    Ok(ok) => {
+                        self.verdict = Some(ok);
+                        self.phase = Phase::Answer;
+                    }
+                    Err(e) => self.message = Some(e),
+                },
+                None => self.phase = Phase::Answer,
+            },
+            CardKind::Open | CardKind::Choice => self.phase = Phase::Answer,
+        }
+    }
+
+    /// Order-the-steps: shuffle the steps; the user types their order.
+    pub fn toggle_order_mode(&mut self) {
+        let Some((_, card)) = self.current() else {
+            return;
+        };
+        if card.kind != CardKind::Derivation || self.phase != Phase::Question {
+            return;
+        }
+        if self.shuffled.is_some() {
+            self.shuffled = None;
+            return;
+        }
+        let mut order: Vec<usize> = (0..card.steps.len()).collect();
+        let mut r = crate::algos::rng(Utc::now().timestamp_subsec_nanos().into());
+        while order.len() > 1 && order.windows(2).all(|w| w[0] < w[1]) {
+            order.shuffle(&mut r);
+        }
+        self.shuffled = Some(order);
+        self.input.clear();
+    }
+
+    fn check_order(&mut self, card: &Card) {
+        let Some(shown) = &self.shuffled else { return };
+        let picks: Result<Vec<usize>, _> = self
+            .input
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(str::parse::<usize>)
+            .collect();
+        match picks {
+            Ok(p)
+                if p.len() == card.steps.len() && p.iter().all(|&i| i >= 1 && i <= shown.len()) =>
+            {
+                let order: Vec<usize> = p.iter().map(|&i| shown[i - 1]).collect();
+                let ok = order.iter().enumerate().all(|(k, &s)| k == s);
+                let wrong = order.iter().enumerate().filter(|(k, s)| k != *s).count();
+                self.verdict = Some(ok);
+                self.message = (!ok).then(|| {
+                    format!("{wrong} step(s) out of place; the right order is shown below")
+                });
+                self.revealed = card.steps.len();
+                self.phase = Phase::Answer;
+            }
+            _ => {
+                self.message = Some(format!(
+                    "type the {} shown numbers in the right order, e.g. 2 1 3",
+                    card.steps.len()
+                ))
+            }
+        }
+    }
+
+    /// A choice card answered with its number key.
+    pub fn choose(&mut self, n: usize) {
+        let Some((_, card)) = self.current() else {
+            return;
+        };
+        if card.kind != CardKind::Choice
+            || self.phase != Phase::Question
+            || n == 0
+            || n > card.options.len()
+        {
+            return;
+        }
+        self.verdict = Some(card.correct == Some(n - 1));
+        self.input = n.to_string();
+        self.phase = Phase::Answer;
+    }
+
+    /// Grade the answered card (1 again .. 4 easy): schedule, save, next.
+    pub fn grade(&mut self, grade: u8) {
+        if self.phase != Phase::Answer || self.finished {
+            return;
+        }
+        let Some((_, card)) = self.current().cloned() else {
+            return;
+        };
+        if let Err(e) = self.progress.grade(&card.id, grade, Utc::now()) {
+            self.message = Some(e);
+            return;
+        }
+        if let Some(store) = &self.store {
+            if let Err(e) = store.save(&self.progress) {
+                self.message = Some(format!("not saved: {e}"));
+            }
+        }
+        self.graded += 1;
+        if grade >= 3 {
+            self.correct += 1;
+        }
+        self.index += 1;
+        if self.index >= self.queue.len() {
+            self.finished = true;
+        } else {
+            self.prepare();
+        }
+    }
+
+    /// The summary: cards done, accuracy, time, next due.
+    pub fn summary(&self) -> Vec<String> {
+        let next = self
+            .progress
+            .cards
+            .values()
+            .map(|c| c.fsrs.due)
+            .filter(|d| *d > Utc::now())
+            .min();
+        vec![
+            format!(
+                "{} card(s) graded, {} good or easy ({:.0}%)",
+                self.graded,
+                self.correct,
+                100.0 * self.correct as f64 / self.graded.max(1) as f64
+            ),
+            format!("time {:.0} s", self.started.elapsed().as_secs_f64()),
+            match next {
+                Some(d) => format!("next review due {}", d.format("%Y-%m-%d %H:%M UTC")),
+                None => "no reviews scheduled".into(),
+            },
+        ]
+    }
+}

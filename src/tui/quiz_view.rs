@@ -1,0 +1,269 @@
+//! Drawing the quiz: the card, what has been revealed, the verdict, the grades.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::quiz::{Phase, QuizSession};
+use crate::content::note::inline;
+use crate::content::CardKind;
+use crate::mathtext;
+use crate::text::{self, Kind, Line, Span};
+
+fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str, rest: &str) {
+    lines.extend(text::wrap(
+        &spans,
+        width,
+        &[Span::new(Kind::Marker, first)],
+        &[Span::new(Kind::Text, rest)],
+    ));
+}
+
+pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
+    let border = if color {
+        Style::new().fg(Color::Magenta)
+    } else {
+        Style::new()
+    };
+    let title = if q.finished {
+        " Quiz · summary · Esc close ".to_string()
+    } else {
+        format!(
+            " Quiz · {} · card {}/{} ",
+            q.title,
+            q.index + 1,
+            q.queue.len()
+        )
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(text::truncate(
+            &title,
+            usize::from(area.width.saturating_sub(2)),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let w = usize::from(inner.width);
+    if w == 0 || inner.height == 0 {
+        return;
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    if q.finished {
+        for s in q.summary() {
+            push_para(&mut lines, vec![Span::new(Kind::Text, s)], w, "• ", "  ");
+        }
+    } else if let Some((topic, card)) = q.current() {
+        let kind = format!("{:?}", card.kind).to_lowercase();
+        lines.push(vec![Span::new(
+            Kind::Dim,
+            text::truncate(&format!("{kind} · {} · topic {topic}", card.id), w),
+        )]);
+        lines.push(Vec::new());
+        let prompt = match (&card.kind, &q.problem) {
+            (CardKind::Numeric, Some(p)) => p.prompt.clone(),
+            _ => card.prompt.clone(),
+        };
+        push_para(&mut lines, inline(&prompt), w, "", "");
+        lines.push(Vec::new());
+        match card.kind {
+            CardKind::Derivation => {
+                if let (Some(order), Phase::Question) = (&q.shuffled, q.phase) {
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(
+                            Kind::Dim,
+                            "Put these in order: type their numbers, then Enter",
+                        )],
+                        w,
+                        "",
+                        "",
+                    );
+                    for (n, &i) in order.iter().enumerate() {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(
+                                Kind::Math,
+                                mathtext::to_unicode(&card.steps[i].math),
+                            )],
+                            w,
+                            &format!("{}) ", n + 1),
+                            "   ",
+                        );
+                    }
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(Kind::Title, format!("order: {}█", q.input))],
+                        w,
+                        "",
+                        "",
+                    );
+                } else {
+                    for (i, st) in card.steps.iter().enumerate().take(q.revealed) {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(Kind::Math, mathtext::to_unicode(&st.math))],
+                            w,
+                            &format!("{}. ", i + 1),
+                            "   ",
+                        );
+                        let mut why = vec![Span::new(Kind::Dim, "because ")];
+                        why.extend(inline(&st.why));
+                        push_para(&mut lines, why, w, "   ", "   ");
+                    }
+                    if q.phase == Phase::Question {
+                        push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal (o: order the steps instead)", q.revealed + 1, card.steps.len()))], w, "", "");
+                    }
+                }
+            }
+            CardKind::Choice => {
+                for (i, o) in card.options.iter().enumerate() {
+                    let mut sp = inline(o);
+                    if q.phase == Phase::Answer && card.correct == Some(i) {
+                        sp.push(Span::new(Kind::Title, "  ✓"));
+                    }
+                    push_para(&mut lines, sp, w, &format!("{}) ", i + 1), "   ");
+                }
+            }
+            CardKind::Cloze | CardKind::Numeric => {
+                if q.phase == Phase::Question {
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(Kind::Title, format!("your answer: {}█", q.input))],
+                        w,
+                        "",
+                        "",
+                    );
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(Kind::Dim, "Enter to type, Enter again to submit")],
+                        w,
+                        "",
+                        "",
+                    );
+                } else {
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(Kind::Text, format!("you answered: {}", q.input))],
+                        w,
+                        "",
+                        "",
+                    );
+                    let right = match (&card.kind, &q.problem) {
+                        (CardKind::Numeric, Some(p)) => p.solution.clone(),
+                        _ => format!("answer: {}", card.answer.clone().unwrap_or_default()),
+                    };
+                    push_para(&mut lines, inline(&right), w, "", "");
+                }
+            }
+            CardKind::Open => {
+                if q.phase == Phase::Answer {
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(Kind::Heading, "Model answer")],
+                        w,
+                        "",
+                        "",
+                    );
+                    push_para(
+                        &mut lines,
+                        inline(card.answer.as_deref().unwrap_or("")),
+                        w,
+                        "",
+                        "",
+                    );
+                } else {
+                    push_para(
+                        &mut lines,
+                        vec![Span::new(
+                            Kind::Dim,
+                            "answer in your head or on paper, then Enter",
+                        )],
+                        w,
+                        "",
+                        "",
+                    );
+                }
+            }
+        }
+        if q.phase == Phase::Answer {
+            lines.push(Vec::new());
+            if let Some(v) = q.verdict {
+                push_para(
+                    &mut lines,
+                    vec![Span::new(
+                        Kind::Heading,
+                        if v { "✓ correct" } else { "✗ not quite" },
+                    )],
+                    w,
+                    "",
+                    "",
+                );
+            }
+            if let Some(e) = &card.explanation {
+                push_para(&mut lines, inline(e), w, "", "");
+            }
+            push_para(
+                &mut lines,
+                vec![Span::new(
+                    Kind::Label,
+                    "grade: 1 again · 2 hard · 3 good · 4 easy",
+                )],
+                w,
+                "",
+                "",
+            );
+        }
+        if let Some(m) = &q.message {
+            push_para(
+                &mut lines,
+                vec![Span::new(Kind::Highlight, m.clone())],
+                w,
+                "",
+                "",
+            );
+        }
+    }
+    let theme_style = |k: Kind| match k {
+        Kind::Math => {
+            if color {
+                Style::new().fg(Color::Yellow)
+            } else {
+                Style::new()
+            }
+        }
+        Kind::Heading | Kind::Title => Style::new().add_modifier(Modifier::BOLD),
+        Kind::Dim => {
+            if color {
+                Style::new().fg(Color::DarkGray)
+            } else {
+                Style::new()
+            }
+        }
+        Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
+        Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
+        _ => Style::new(),
+    };
+    // Keep the end (answer, grades) visible when the card is long.
+    let h = usize::from(inner.height);
+    let skip = lines.len().saturating_sub(h);
+    for (n, line) in lines.iter().skip(skip).take(h).enumerate() {
+        let mut x = inner.x;
+        for sp in line {
+            let used = text::width(&sp.text) as u16;
+            let room = inner.x + inner.width - x;
+            buf.set_stringn(
+                x,
+                inner.y + n as u16,
+                &sp.text,
+                usize::from(room),
+                theme_style(sp.kind),
+            );
+            x = x.saturating_add(used).min(inner.x + inner.width);
+            if x >= inner.x + inner.width {
+                break;
+            }
+        }
+    }
+}
