@@ -194,11 +194,20 @@ pub fn run(
         writeln!(err, "{} card(s)", deck.len())?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(
-        err,
-        "mlwb: the interactive quiz (spaced repetition) is not built yet; use `mlwb quiz --list`, `--show CARD` or `--answer CARD ANSWER`"
-    )?;
-    Ok(ExitCode::from(2))
+    // No listing flag: the interactive quiz.
+    if let Some(t) = &a.topic {
+        if lib.index_of(t).is_none() {
+            writeln!(err, "mlwb: no topic with id `{t}`")?;
+            return Ok(ExitCode::from(2));
+        }
+    }
+    match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            writeln!(err, "mlwb: {e:#}")?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn progress_command(

@@ -747,3 +747,47 @@ fn the_tree_shows_mastery_after_reviews() {
         "{s}"
     );
 }
+
+#[test]
+fn quiz_for_one_kind_and_the_daily_new_card_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    app.start_quiz_with(None, Some(mlwb::content::CardKind::Derivation));
+    let q = app.quiz.as_ref().expect("quiz");
+    assert!(q
+        .queue
+        .iter()
+        .all(|(_, c)| c.kind == mlwb::content::CardKind::Derivation));
+    assert_eq!(
+        q.queue.len(),
+        mlwb::tui::quiz::NEW_PER_DAY,
+        "new cards per day are limited"
+    );
+    assert!(screen(&app).contains("derivation cards due"));
+    // Grade three of them; the day's remaining allowance shrinks.
+    for _ in 0..3 {
+        answer_correctly(&mut app);
+        send(&mut app, &[Msg::Digit(4)]);
+    }
+    send(&mut app, &[Msg::Close, Msg::Close]);
+    app.start_quiz_with(None, None);
+    assert_eq!(
+        app.quiz.as_ref().expect("quiz").queue.len(),
+        mlwb::tui::quiz::NEW_PER_DAY - 3
+    );
+}
+
+#[test]
+fn the_quiz_command_needs_a_terminal_but_says_so() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(["quiz", "--topic", "svm"])
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs a terminal"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(["quiz", "--topic", "nope"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no topic with id `nope`"));
+}

@@ -625,8 +625,12 @@ impl App {
     /// Start a quiz on the selected topic's subtree.
     fn start_quiz(&mut self) {
         let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
-        match super::quiz::QuizSession::start(&self.lib, topic.as_deref(), self.data_dir.as_deref())
-        {
+        self.start_quiz_with(topic.as_deref(), None);
+    }
+
+    /// Start a quiz on a topic's subtree (or everything due), optionally of one kind.
+    pub fn start_quiz_with(&mut self, topic: Option<&str>, kind: Option<crate::content::CardKind>) {
+        match super::quiz::QuizSession::start(&self.lib, topic, kind, self.data_dir.as_deref()) {
             Ok(q) => {
                 if let Some(n) = q.notices.first() {
                     self.flash = Some(n.clone());

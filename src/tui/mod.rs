@@ -25,6 +25,29 @@ use crate::content::Library;
 /// Run the reader until the user quits. The terminal is restored on quit,
 /// on error and on panic.
 pub fn run(lib: Library) -> anyhow::Result<()> {
+    run_with(lib, |_| {})
+}
+
+/// Open the reader straight into a quiz (`mlwb quiz [--topic ID] [--kind K]`).
+pub fn run_quiz(
+    lib: Library,
+    topic: Option<String>,
+    kind: Option<crate::content::CardKind>,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    run_with(lib, move |app| {
+        app.data_dir = data_dir;
+        app.load_mastery();
+        if let Some(t) = &topic {
+            if let Some(i) = app.lib.index_of(t) {
+                app.reveal(i);
+            }
+        }
+        app.start_quiz_with(topic.as_deref(), kind);
+    })
+}
+
+fn run_with(lib: Library, setup: impl FnOnce(&mut App)) -> anyhow::Result<()> {
     if !stdout().is_terminal() {
         bail!("the reader needs a terminal; for scripts use `mlwb topics`, `mlwb show ID` or `mlwb check`");
     }
@@ -43,16 +66,21 @@ pub fn run(lib: Library) -> anyhow::Result<()> {
         prev(info);
     }));
     let _ = execute!(stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, lib);
+    let result = event_loop(&mut terminal, lib, setup);
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, lib: Library) -> anyhow::Result<()> {
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    lib: Library,
+    setup: impl FnOnce(&mut App),
+) -> anyhow::Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
     let mut app = App::new(lib, size.width, size.height);
     app.load_mastery();
+    setup(&mut app);
     while !app.quit {
         terminal
             .draw(|f| view::draw(f, &app))

@@ -11,8 +11,8 @@ use crate::quiz::generators::{self, Problem};
 use crate::quiz::store::{Progress, Store};
 use crate::quiz::{cloze_correct, deck};
 
-/// New cards introduced per session, as in most spaced-repetition tools.
-pub const NEW_PER_SESSION: usize = 20;
+/// New cards introduced per day in the "everything due" queue.
+pub const NEW_PER_DAY: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -49,9 +49,10 @@ impl QuizSession {
     pub fn start(
         lib: &Library,
         topic: Option<&str>,
+        kind: Option<CardKind>,
         data_dir: Option<&std::path::Path>,
     ) -> Result<QuizSession, String> {
-        let cards = deck(lib, topic, None)?;
+        let cards = deck(lib, topic, kind)?;
         let (store, progress, notices) =
             match crate::quiz::store::data_dir(data_dir).and_then(|d| Store::open(&d)) {
                 Ok((s, p)) => {
@@ -76,18 +77,31 @@ impl QuizSession {
             }
         }
         due.sort_by_key(|(_, c)| progress.cards.get(&c.id).map(|p| p.fsrs.due));
-        let topic_only = topic.is_some();
-        new.truncate(if topic_only {
-            usize::MAX
-        } else {
-            NEW_PER_SESSION
-        });
+        // A daily limit on new cards for the "everything due" queue; a topic
+        // quiz shows all of the topic's cards.
+        if topic.is_none() {
+            let today = now.date_naive();
+            let introduced = progress
+                .cards
+                .values()
+                .filter(|c| {
+                    c.reviews
+                        .first()
+                        .is_some_and(|r| r.at.date_naive() == today)
+                })
+                .count();
+            new.truncate(NEW_PER_DAY.saturating_sub(introduced));
+        }
         due.extend(new);
         if due.is_empty() {
             return Err("nothing due: every card here is scheduled for later".into());
         }
         let mut s = QuizSession {
-            title: topic.map_or("everything due".into(), |t| format!("topic {t}")),
+            title: match (topic, kind) {
+                (Some(t), _) => format!("topic {t}"),
+                (None, Some(k)) => format!("{k:?} cards due").to_lowercase(),
+                (None, None) => "everything due".into(),
+            },
             queue: due,
             index: 0,
             phase: Phase::Question,
