@@ -195,6 +195,52 @@ pub struct Report {
     pub picture: Option<Picture>,
 }
 
+impl Report {
+    /// A report with the run's settings filled in and no results yet.
+    fn start(
+        spec: &AlgoSpec,
+        params: &Params,
+        config: &Config,
+        dataset: &str,
+        n_rows: usize,
+    ) -> Report {
+        Report {
+            algo: spec.name.to_string(),
+            dataset: dataset.to_string(),
+            task: spec.task,
+            params: params.clone(),
+            seed: config.seed,
+            test_size: config.test_size,
+            scale: config.scale.map(Scale::name),
+            n_rows,
+            n_features: 0,
+            n_train: 0,
+            n_test: 0,
+            classes: Vec::new(),
+            fit_seconds: 0.0,
+            predict_seconds: 0.0,
+            metrics: None,
+            confusion_matrix: None,
+            roc: None,
+            pr: None,
+            cv: None,
+            clustering: None,
+            inertia: None,
+            ari: None,
+            explained_variance_ratio: None,
+            tagging: None,
+            casino: None,
+            history: Vec::new(),
+            notes: Vec::new(),
+            test_rows: Vec::new(),
+            test_truth: Vec::new(),
+            test_pred: Vec::new(),
+            source_lines: Vec::new(),
+            picture: None,
+        }
+    }
+}
+
 /// A running experiment.
 pub struct Running {
     pub events: Receiver<Event>,
@@ -368,40 +414,10 @@ pub fn run(
         }
         Dataset::Text(_) => (0..y.len()).map(|i| i + 2).collect(),
     };
-    let mut report = Report {
-        algo: spec.name.to_string(),
-        dataset: ds.name().to_string(),
-        task: spec.task,
-        params: params.clone(),
-        seed: config.seed,
-        test_size: config.test_size,
-        scale: config.scale.map(Scale::name),
-        n_rows: y.len(),
-        n_features: 0,
-        n_train: 0,
-        n_test: 0,
-        classes: classes.clone(),
-        fit_seconds: 0.0,
-        predict_seconds: 0.0,
-        metrics: None,
-        confusion_matrix: None,
-        roc: None,
-        pr: None,
-        cv: None,
-        clustering: None,
-        inertia: None,
-        ari: None,
-        explained_variance_ratio: None,
-        tagging: None,
-        casino: None,
-        history: Vec::new(),
-        notes,
-        test_rows: Vec::new(),
-        test_truth: Vec::new(),
-        test_pred: Vec::new(),
-        source_lines,
-        picture: None,
-    };
+    let mut report = Report::start(spec, &params, config, ds.name(), y.len());
+    report.classes = classes.clone();
+    report.notes = notes;
+    report.source_lines = source_lines;
 
     if spec.task != Task::Classification {
         return run_unsupervised(spec, &params, config, &ds, report, emit, cancel);
@@ -525,39 +541,10 @@ fn run_tagging(
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
     use crate::seq::tagging;
-    let empty = |n_rows: usize| Report {
-        algo: spec.name.to_string(),
-        dataset: config.dataset.clone(),
-        task: Task::Tagging,
-        params: params.clone(),
-        seed: config.seed,
-        test_size: config.test_size,
-        scale: None,
-        n_rows,
-        n_features: 0,
-        n_train: 0,
-        n_test: 0,
-        classes: Vec::new(),
-        fit_seconds: 0.0,
-        predict_seconds: 0.0,
-        metrics: None,
-        confusion_matrix: None,
-        roc: None,
-        pr: None,
-        cv: None,
-        clustering: None,
-        inertia: None,
-        ari: None,
-        explained_variance_ratio: None,
-        tagging: None,
-        casino: None,
-        history: Vec::new(),
-        notes: Vec::new(),
-        test_rows: Vec::new(),
-        test_truth: Vec::new(),
-        test_pred: Vec::new(),
-        source_lines: Vec::new(),
-        picture: None,
+    let empty = |n_rows: usize| {
+        let mut r = Report::start(spec, params, config, &config.dataset, n_rows);
+        r.scale = None;
+        r
     };
     if config.dataset == "casino" {
         if spec.name != "hmm" {
