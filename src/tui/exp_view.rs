@@ -15,6 +15,24 @@ use crate::algos::registry::Task;
 use crate::experiment::Report;
 use crate::text::truncate;
 
+/// A foreground colour, or plain text under NO_COLOR.
+fn fg(color: bool, c: Color) -> Style {
+    if color {
+        Style::new().fg(c)
+    } else {
+        Style::new()
+    }
+}
+
+/// A Braille line series of a chart.
+fn series(data: &[(f64, f64)], style: Style) -> ChartData<'_> {
+    ChartData::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(data)
+}
+
 /// Colours for classes, chosen to be told apart on dark and light themes.
 const PALETTE: [Color; 10] = [
     Color::LightBlue,
@@ -130,11 +148,7 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
         } else {
             Style::new()
         };
-        let name_style = if color {
-            Style::new().fg(Color::DarkGray)
-        } else {
-            Style::new()
-        };
+        let name_style = fg(color, Color::DarkGray);
         spans.push(TSpan::styled(format!("{name}="), name_style));
         spans.push(TSpan::styled(value, style));
         spans.push(TSpan::raw("  "));
@@ -171,11 +185,7 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
         Gauge::default()
             .ratio(ratio)
             .label(truncate(&label, usize::from(inner.width)))
-            .gauge_style(if color {
-                Style::new().fg(Color::Cyan)
-            } else {
-                Style::new()
-            })
+            .gauge_style(fg(color, Color::Cyan))
             .render(status_area, buf);
     } else {
         let (text, style) = if pane.is_running() {
@@ -304,26 +314,10 @@ fn render_learning(
                 .collect();
             let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
             Chart::new(vec![
-                ChartData::default()
-                    .name(format!("HMM {:.3}", last(&c.hmm_f1)))
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(if color {
-                        Style::new().fg(Color::LightBlue)
-                    } else {
-                        Style::new()
-                    })
-                    .data(&hmm),
-                ChartData::default()
-                    .name(format!("CRF {:.3}", last(&c.crf_f1)))
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(if color {
-                        Style::new().fg(Color::LightRed)
-                    } else {
-                        Style::new()
-                    })
-                    .data(&crf),
+                series(&hmm, fg(color, Color::LightBlue))
+                    .name(format!("HMM {:.3}", last(&c.hmm_f1))),
+                series(&crf, fg(color, Color::LightRed))
+                    .name(format!("CRF {:.3}", last(&c.crf_f1))),
             ])
             .block(block(&title, false, color))
             .x_axis(
@@ -354,28 +348,9 @@ fn render_xy(
     color: bool,
 ) {
     let diag = [(0.0, 0.0), (1.0, 1.0)];
-    let mut sets = vec![ChartData::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(if color {
-            Style::new().fg(Color::Yellow)
-        } else {
-            Style::new()
-        })
-        .data(points)];
+    let mut sets = vec![series(points, fg(color, Color::Yellow))];
     if xl == "FPR" {
-        sets.insert(
-            0,
-            ChartData::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(if color {
-                    Style::new().fg(Color::DarkGray)
-                } else {
-                    Style::new()
-                })
-                .data(&diag),
-        );
+        sets.insert(0, series(&diag, fg(color, Color::DarkGray)));
     }
     Chart::new(sets)
         .block(block(title, false, color))
@@ -434,15 +409,7 @@ fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: b
         y0 -= 1.0;
         y1 += 1.0;
     }
-    let data = vec![ChartData::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(if color {
-            Style::new().fg(Color::Yellow)
-        } else {
-            Style::new()
-        })
-        .data(&pane.curve)];
+    let data = vec![series(&pane.curve, fg(color, Color::Yellow))];
     Chart::new(data)
         .block(b)
         .x_axis(
@@ -602,26 +569,8 @@ fn render_casino(c: &crate::seq::tagging::Casino, area: Rect, buf: &mut Buffer, 
         })
         .collect();
     Chart::new(vec![
-        ChartData::default()
-            .name("truly loaded")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(if color {
-                Style::new().fg(Color::DarkGray)
-            } else {
-                Style::new()
-            })
-            .data(&truth),
-        ChartData::default()
-            .name("P(loaded | rolls)")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(if color {
-                Style::new().fg(Color::LightRed)
-            } else {
-                Style::new()
-            })
-            .data(&pts),
+        series(&truth, fg(color, Color::DarkGray)).name("truly loaded"),
+        series(&pts, fg(color, Color::LightRed)).name("P(loaded | rolls)"),
     ])
     .x_axis(
         Axis::default()
