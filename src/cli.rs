@@ -205,8 +205,7 @@ pub fn run_command(
                             }
                         })
                         .collect();
-                    let s = serde_json::to_string_pretty(&items).map_err(std::io::Error::other)?;
-                    writeln!(out, "{s}")?;
+                    crate::cli::print_json(out, &items)?;
                 } else {
                     for (i, depth) in lib.walk() {
                         let t = &lib.topics[i];
@@ -272,6 +271,12 @@ pub fn run_command(
             ExitCode::FAILURE
         }
     }
+}
+
+/// Write `value` as pretty JSON on its own line(s).
+pub fn print_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
+    let s = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    writeln!(out, "{s}")
 }
 
 /// Non-check commands still say when content was skipped, on stderr.

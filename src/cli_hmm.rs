@@ -117,11 +117,7 @@ pub fn run(
                     path: first,
                     log_prob: total,
                 };
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&o).map_err(std::io::Error::other)?
-                )?;
+                crate::cli::print_json(out, &o)?;
             } else {
                 for (i, d) in decoded.iter().enumerate() {
                     writeln!(
@@ -187,11 +183,7 @@ pub fn run(
             let total: f64 = per.iter().sum();
             if io.json {
                 let o = serde_json::json!({ "log_likelihood": total, "per_sequence": per });
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&o).map_err(std::io::Error::other)?
-                )?;
+                crate::cli::print_json(out, &o)?;
             } else {
                 writeln!(
                     out,
@@ -228,11 +220,7 @@ pub fn run(
                 let model: serde_json::Value =
                     serde_json::from_str(&model_json).unwrap_or(serde_json::Value::Null);
                 let o = serde_json::json!({ "history": history, "log_likelihood": final_ll, "iterations": history.len(), "model": model });
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&o).map_err(std::io::Error::other)?
-                )?;
+                crate::cli::print_json(out, &o)?;
             } else {
                 for (i, ll) in history.iter().enumerate() {
                     writeln!(err, "iteration {:>3}: log-likelihood {ll:.6}", i + 1)?;

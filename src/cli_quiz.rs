@@ -176,8 +176,7 @@ pub fn run(
         return progress_command(&deck, a, out, err);
     }
     if a.json {
-        let s = serde_json::to_string_pretty(&deck).map_err(std::io::Error::other)?;
-        writeln!(out, "{s}")?;
+        crate::cli::print_json(out, &deck)?;
         return Ok(ExitCode::SUCCESS);
     }
     if a.list {
@@ -305,11 +304,7 @@ fn progress_command(
     if a.json {
         let o = serde_json::json!({ "reviews": reviews, "retention": retention, "due_today": due_today,
             "cards": deck.len(), "mastery": per_topic, "file": store.path() });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&o).map_err(std::io::Error::other)?
-        )?;
+        crate::cli::print_json(out, &o)?;
     } else {
         writeln!(
             out,

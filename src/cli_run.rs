@@ -11,8 +11,7 @@ use crate::experiment::{self, Config, Event, Report};
 
 pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        let s = serde_json::to_string_pretty(manifest()).map_err(std::io::Error::other)?;
-        return writeln!(out, "{s}");
+        return crate::cli::print_json(out, manifest());
     }
     for d in manifest() {
         writeln!(
@@ -27,8 +26,7 @@ pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        let s = serde_json::to_string_pretty(ALGOS).map_err(std::io::Error::other)?;
-        return writeln!(out, "{s}");
+        return crate::cli::print_json(out, ALGOS);
     }
     for a in ALGOS {
         let imp = match a.implementation {
@@ -106,8 +104,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
     match experiment::run(&config, &mut ignore, &cancel) {
         Ok(report) => {
             if args.json {
-                let s = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-                writeln!(out, "{s}")?;
+                crate::cli::print_json(out, &report)?;
             } else {
                 print_report(&report, out)?;
             }
@@ -118,6 +115,23 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// A precision / recall / F1 / support table, one row per class or type.
+fn prf_table<'a>(
+    out: &mut dyn Write,
+    first: &str,
+    rows: impl Iterator<Item = (&'a str, f64, f64, f64, usize)>,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\n{first:<20} {:>9} {:>9} {:>9} {:>8}",
+        "precision", "recall", "f1", "support"
+    )?;
+    for (label, p, r, f1, n) in rows {
+        writeln!(out, "{label:<20} {p:>9.4} {r:>9.4} {f1:>9.4} {n:>8}")?;
+    }
+    Ok(())
 }
 
 fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
@@ -148,18 +162,16 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "\ntoken accuracy {:.4}   entity micro P {:.4} R {:.4} F1 {:.4}   ({} true / {} predicted entities)",
             t.token_accuracy, e.micro.precision, e.micro.recall, e.micro.f1, e.support, e.predicted
         )?;
-        writeln!(
-            out,
-            "\n{:<20} {:>9} {:>9} {:>9} {:>8}",
-            "entity type", "precision", "recall", "f1", "support"
-        )?;
-        for m in &e.per_type {
-            writeln!(
-                out,
-                "{:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
-                m.entity_type, m.precision, m.recall, m.f1, m.support
-            )?;
-        }
+        let rows = e.per_type.iter().map(|m| {
+            (
+                m.entity_type.as_str(),
+                m.precision,
+                m.recall,
+                m.f1,
+                m.support,
+            )
+        });
+        prf_table(out, "entity type", rows)?;
     }
     if let Some(m) = &r.metrics {
         writeln!(
@@ -167,18 +179,11 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "\naccuracy {:.4}   macro F1 {:.4}   weighted F1 {:.4}",
             m.accuracy, m.macro_avg.f1, m.weighted_avg.f1
         )?;
-        writeln!(
-            out,
-            "\n{:<20} {:>9} {:>9} {:>9} {:>8}",
-            "class", "precision", "recall", "f1", "support"
-        )?;
-        for c in &m.per_class {
-            writeln!(
-                out,
-                "{:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
-                c.label, c.precision, c.recall, c.f1, c.support
-            )?;
-        }
+        let rows = m
+            .per_class
+            .iter()
+            .map(|c| (c.label.as_str(), c.precision, c.recall, c.f1, c.support));
+        prf_table(out, "class", rows)?;
         let cm = &m.confusion;
         writeln!(
             out,
