@@ -24,8 +24,8 @@ pub struct QuizArgs {
     /// Check an answer to a cloze, choice (option number, 1-based) or numeric card.
     #[arg(long, value_name = "CARD")]
     pub answer: Option<String>,
-    /// The answer to check with --answer.
-    #[arg(value_name = "ANSWER")]
+    /// The answer to check with --answer (may start with `-`, as in `-inf`).
+    #[arg(value_name = "ANSWER", allow_hyphen_values = true)]
     pub given: Option<String>,
     /// Record a review of CARD with the grade given as ANSWER (again, hard, good, easy),
     /// scheduled by FSRS and saved at once.

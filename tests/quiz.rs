@@ -81,6 +81,30 @@ fn choice_and_cloze_answers_are_checked() {
     );
 }
 
+/// Answers as a learner types them: a leading minus (not a flag), the
+/// Unicode minus our renderer prints, a hyphenated singular for a plural.
+#[test]
+fn typed_variants_of_cloze_answers_are_accepted() {
+    for (card, typed, code) in [
+        ("attn-mask-cloze", "-inf", 0),
+        ("attn-mask-cloze", "\u{2212}∞", 0),
+        ("attn-mask-cloze", "−inf", 0),
+        ("attn-mask-cloze", "+inf", 1),
+        ("sp-hmm-linear-cloze", "log-probability", 0),
+        ("sp-hmm-linear-cloze", "Log Probabilities", 0),
+        ("sp-hmm-linear-cloze", "probabilities", 1),
+    ] {
+        let o = mlwb(&["quiz", "--answer", card, typed]);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{card} {typed}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
 #[test]
 fn derivations_show_every_step() {
     let all = cards();

@@ -6,14 +6,26 @@ use rand::Rng as _;
 
 use crate::algos::rng;
 
+/// Absolute floor of the accepted error: rounding to three decimals.
+pub const ABS_TOL: f64 = 5e-4;
+/// Relative part of the accepted error: three significant figures.
+pub const REL_TOL: f64 = 0.01;
+/// Generators draw again until every non-integer answer is at least this
+/// far from 0, so that 0, half and double the answer are always wrong
+/// (half of `a` is off by `a/2 > max(ABS_TOL, REL_TOL a)` once `a > 2 ABS_TOL`).
+const MIN_ANSWER: f64 = 0.01;
+
 /// One drawn instance of a numeric card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub prompt: String,
     /// The expected values, in the order the prompt asks for them.
     pub answer: Vec<f64>,
-    /// Accepted absolute error per value.
+    /// Accepted error per value: `max(tolerance, rel_tolerance * |answer|)`.
+    /// The absolute part is a floor for rounding; the relative part keeps a
+    /// small answer (a posterior of 0.008) from accepting 0 or half of it.
     pub tolerance: f64,
+    pub rel_tolerance: f64,
     /// How the answer is computed, with the numbers filled in.
     pub solution: String,
 }
@@ -32,6 +44,7 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                 prompt: format!("Input width N = {n}, kernel K = {k}, padding P = {p}, stride S = {s}. Output width?"),
                 answer: vec![out as f64],
                 tolerance: 0.0,
+                rel_tolerance: 0.0,
                 solution: format!("⌊(N + 2P − K)/S⌋ + 1 = ⌊({n} + {} − {k})/{s}⌋ + 1 = {out}", 2 * p),
             }
         }
@@ -44,6 +57,7 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                 prompt: format!("A {k}x{k} convolution from {cin} to {cout} channels, with bias. Number of parameters?"),
                 answer: vec![(w + cout) as f64],
                 tolerance: 0.0,
+                rel_tolerance: 0.0,
                 solution: format!("K·K·C_in·C_out + C_out = {k}·{k}·{cin}·{cout} + {cout} = {}", w + cout),
             }
         }
@@ -59,62 +73,86 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     shown.join(", ")
                 ),
                 answer: vec![h],
-                tolerance: 0.01,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("H = −∑ p log₂ p = {h:.4} bits"),
             }
         }
         "mutual-information" => {
-            let t: Vec<usize> = (0..4).map(|_| r.gen_range(1..=9usize)).collect();
-            let n: usize = t.iter().sum();
-            let p = |c: usize| c as f64 / n as f64;
-            let hx = crate::metrics::entropy_bits(&[p(t[0] + t[1]), p(t[2] + t[3])]);
-            let hy = crate::metrics::entropy_bits(&[p(t[0] + t[2]), p(t[1] + t[3])]);
-            let hxy = crate::metrics::entropy_bits(&t.iter().map(|&c| p(c)).collect::<Vec<_>>());
-            let i = (hx + hy - hxy).max(0.0);
+            // Independent-looking tables give I close to 0; draw again so
+            // that typing 0 is never right.
+            let (t, hx, hy, hxy, i) = loop {
+                let t: Vec<usize> = (0..4).map(|_| r.gen_range(1..=9usize)).collect();
+                let n: usize = t.iter().sum();
+                let p = |c: usize| c as f64 / n as f64;
+                let hx = crate::metrics::entropy_bits(&[p(t[0] + t[1]), p(t[2] + t[3])]);
+                let hy = crate::metrics::entropy_bits(&[p(t[0] + t[2]), p(t[1] + t[3])]);
+                let hxy =
+                    crate::metrics::entropy_bits(&t.iter().map(|&c| p(c)).collect::<Vec<_>>());
+                let i = (hx + hy - hxy).max(0.0);
+                if i >= MIN_ANSWER {
+                    break (t, hx, hy, hxy, i);
+                }
+            };
             Problem {
                 prompt: format!(
                     "Counts of (X, Y): (0,0) {}, (0,1) {}, (1,0) {}, (1,1) {}. Mutual information I(X;Y) in bits?",
                     t[0], t[1], t[2], t[3]
                 ),
                 answer: vec![i],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("I = H(X) + H(Y) − H(X,Y) = {hx:.4} + {hy:.4} − {hxy:.4} = {i:.4} bits"),
             }
         }
         "information-gain" => {
-            let (a1, b1, a2, b2) = (
-                r.gen_range(1..=9usize),
-                r.gen_range(0..=9usize),
-                r.gen_range(0..=9usize),
-                r.gen_range(1..=9usize),
-            );
-            let parent = [a1 + a2, b1 + b2];
-            let children = vec![vec![a1, b1], vec![a2, b2]];
-            let g = crate::metrics::information_gain_bits(&parent, &children);
+            let (a1, b1, a2, b2, parent, g) = loop {
+                let (a1, b1, a2, b2) = (
+                    r.gen_range(1..=9usize),
+                    r.gen_range(0..=9usize),
+                    r.gen_range(0..=9usize),
+                    r.gen_range(1..=9usize),
+                );
+                let parent = [a1 + a2, b1 + b2];
+                let children = vec![vec![a1, b1], vec![a2, b2]];
+                let g = crate::metrics::information_gain_bits(&parent, &children);
+                if g >= MIN_ANSWER {
+                    break (a1, b1, a2, b2, parent, g);
+                }
+            };
             Problem {
                 prompt: format!(
                     "A node with {} positive and {} negative rows splits into ({a1}+, {b1}−) and ({a2}+, {b2}−). Information gain in bits?",
                     parent[0], parent[1]
                 ),
                 answer: vec![g],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("g = H(D) − ∑ |Dᵥ|/|D| H(Dᵥ) = {g:.4} bits"),
             }
         }
         "gini-split" => {
-            let (a1, b1, a2, b2) = (
-                r.gen_range(1..=9usize),
-                r.gen_range(0..=9usize),
-                r.gen_range(0..=9usize),
-                r.gen_range(1..=9usize),
-            );
-            let (n1, n2) = ((a1 + b1) as f64, (a2 + b2) as f64);
-            let g = (n1 * crate::metrics::gini(&[a1, b1]) + n2 * crate::metrics::gini(&[a2, b2]))
-                / (n1 + n2);
+            // Two pure children give 0: draw again.
+            let (a1, b1, a2, b2, g) = loop {
+                let (a1, b1, a2, b2) = (
+                    r.gen_range(1..=9usize),
+                    r.gen_range(0..=9usize),
+                    r.gen_range(0..=9usize),
+                    r.gen_range(1..=9usize),
+                );
+                let (n1, n2) = ((a1 + b1) as f64, (a2 + b2) as f64);
+                let g = (n1 * crate::metrics::gini(&[a1, b1])
+                    + n2 * crate::metrics::gini(&[a2, b2]))
+                    / (n1 + n2);
+                if g >= MIN_ANSWER {
+                    break (a1, b1, a2, b2, g);
+                }
+            };
             Problem {
                 prompt: format!("A split gives children ({a1}+, {b1}−) and ({a2}+, {b2}−). Weighted Gini impurity of the split?"),
                 answer: vec![g],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("∑ |Dᵥ|/|D| (1 − ∑ p²) = {g:.4}"),
             }
         }
@@ -128,7 +166,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
             Problem {
                 prompt: format!("TP = {tp}, FP = {fp}, FN = {fnn}. Precision, recall and F1?"),
                 answer: vec![p, rc, f1],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!(
                     "P = {tp}/({tp}+{fp}) = {p:.3}; R = {tp}/({tp}+{fnn}) = {rc:.3}; F1 = 2PR/(P+R) = {f1:.3}"
                 ),
@@ -144,7 +183,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     "A disease has prevalence {prior}. The test detects it with probability {sens} and gives a false positive with probability {fpr}. P(disease | positive)?"
                 ),
                 answer: vec![post],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!(
                     "P(D|+) = P(+|D)P(D) / [P(+|D)P(D) + P(+|¬D)P(¬D)] = {sens}·{prior} / ({sens}·{prior} + {fpr}·{}) = {post:.4}",
                     1.0 - prior
@@ -152,10 +192,11 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
             }
         }
         "viterbi-step" => {
-            let d = [
-                r.gen_range(1..=9) as f64 / 10.0,
-                r.gen_range(1..=9) as f64 / 10.0,
-            ];
+            // δ_(t−1)(i) = max over paths of P(path, o_(1:t−1)), so the entries
+            // sum to at most P(o_(1:t−1)) <= 1: draw a sub-probability vector.
+            let d0 = r.gen_range(1..=8);
+            let d1 = r.gen_range(1..=9 - d0);
+            let d = [f64::from(d0) / 10.0, f64::from(d1) / 10.0];
             let k0 = r.gen_range(5..=9);
             let k1 = r.gen_range(5..=9);
             let tenth = |k: i32| f64::from(k) / 10.0;
@@ -173,7 +214,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     d[0], d[1], a[0][0], a[0][1], a[1][0], a[1][1], b[0], b[1]
                 ),
                 answer: next.clone(),
-                tolerance: 0.0005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!(
                     "δ_t(j) = maxᵢ δ_(t−1)(i) aᵢⱼ · bⱼ(o_t): δ_t(0) = {:.4}, δ_t(1) = {:.4}",
                     next[0], next[1]
@@ -192,7 +234,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     z[0], z[1], z[2]
                 ),
                 answer: p.clone(),
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("e^(zᵢ)/∑ⱼ e^(zⱼ) = ({:.3}, {:.3}, {:.3})", p[0], p[1], p[2]),
             }
         }
@@ -206,7 +249,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     "A term occurs {tf} times in a document; {df} of the {n} documents contain it. TF-IDF weight with the smoothed idf ln((1+N)/(1+df)) + 1, before normalisation?"
                 ),
                 answer: vec![tf as f64 * idf],
-                tolerance: 0.01,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("tf · idf = {tf} · (ln({}/{}) + 1) = {:.4}", n + 1, df + 1, tf as f64 * idf),
             }
         }
@@ -224,7 +268,8 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                     shown.join(", ")
                 ),
                 answer: vec![cx, cy],
-                tolerance: 0.005,
+                tolerance: ABS_TOL,
+                rel_tolerance: REL_TOL,
                 solution: format!("the mean of the assigned points: ({cx:.3}, {cy:.3})"),
             }
         }
@@ -240,6 +285,7 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                 ),
                 answer: vec![dk as f64, (b * h * n * n) as f64],
                 tolerance: 0.0,
+                rel_tolerance: 0.0,
                 solution: format!("d_k = d_model/h = {dk}; weights softmax(QKᵀ/√d_k) are n×n per head: B·h·n² = {}", b * h * n * n),
             }
         }
@@ -249,6 +295,7 @@ pub fn generate(id: &str, seed: u64) -> Option<Problem> {
                 prompt: format!("Parameters of one multi-head attention layer with d_model = {d} (W_Q, W_K, W_V, W_O with biases)?"),
                 answer: vec![(4 * d * d + 4 * d) as f64],
                 tolerance: 0.0,
+                rel_tolerance: 0.0,
                 solution: format!("4·d² + 4·d = {}", 4 * d * d + 4 * d),
             }
         }
@@ -289,10 +336,10 @@ pub fn check(problem: &Problem, input: &str) -> Result<bool, String> {
             values.len()
         ));
     }
-    Ok(values
-        .iter()
-        .zip(&problem.answer)
-        .all(|(v, a)| (v - a).abs() <= problem.tolerance.max(1e-9) + 1e-9 * a.abs()))
+    Ok(values.iter().zip(&problem.answer).all(|(v, a)| {
+        let tol = problem.tolerance.max(problem.rel_tolerance * a.abs());
+        (v - a).abs() <= tol.max(1e-9) + 1e-9 * a.abs()
+    }))
 }
 
 #[cfg(test)]
@@ -318,6 +365,55 @@ mod tests {
             }
         }
         assert!(generate("no-such", 0).is_none());
+    }
+
+    /// A wrong answer must never be graded right: for every generator and
+    /// many seeds, 0, half and double each non-zero value are rejected, and
+    /// the value rounded to three decimals is accepted.
+    #[test]
+    fn near_misses_are_rejected_and_rounding_is_accepted() {
+        for id in GENERATORS {
+            for seed in 0..1000 {
+                let p = generate(id, seed).expect("known generator");
+                for (k, &a) in p.answer.iter().enumerate() {
+                    let with = |v: f64| -> String {
+                        let mut vals: Vec<String> =
+                            p.answer.iter().map(|x| format!("{x}")).collect();
+                        vals[k] = format!("{v}");
+                        vals.join(", ")
+                    };
+                    assert_eq!(
+                        check(&p, &with((a * 1000.0).round() / 1000.0)),
+                        Ok(true),
+                        "{id} seed {seed}: {a} to 3 decimals"
+                    );
+                    if a == 0.0 {
+                        continue;
+                    }
+                    for wrong in [0.0, a / 2.0, a * 2.0] {
+                        assert_eq!(
+                            check(&p, &with(wrong)),
+                            Ok(false),
+                            "{id} seed {seed}: {wrong} accepted for {a}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// δ_(t−1) in the Viterbi card is a sub-probability vector.
+    #[test]
+    fn viterbi_previous_deltas_sum_to_at_most_one() {
+        for seed in 0..1000 {
+            let p = generate("viterbi-step", seed).expect("gen");
+            let v: Vec<f64> = p
+                .prompt
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .filter_map(|t| t.trim_end_matches('.').parse::<f64>().ok())
+                .collect();
+            assert!(v[1] + v[2] <= 1.0 + 1e-12, "seed {seed}: {}", p.prompt);
+        }
     }
 
     /// Independent computations: each answer recomputed from the numbers as
