@@ -1,6 +1,7 @@
 //! Quiz cards: the deck gathered from the topics, and the numeric card
 //! generators. (Scheduling and the progress store come next.)
 
+pub mod expr;
 pub mod generators;
 pub mod store;
 
