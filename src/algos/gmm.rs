@@ -682,7 +682,7 @@ fn argmax<'a>(v: impl Iterator<Item = &'a f64>) -> usize {
 mod tests {
     use super::*;
     use crate::algos::core::Step;
-    use crate::algos::kmeans::tests::{ari, load, load_path, standardise};
+    use crate::algos::kmeans::tests::{ari, load, standardise};
     use ndarray::array;
 
     fn params(k: usize, covariance: Covariance) -> GmmParams {
@@ -1027,37 +1027,5 @@ mod tests {
         assert_eq!(one.log_likelihood_history(), &vals[..one.n_iter()]);
         assert!(m.lower_bound() >= one.lower_bound());
         assert!(m.lower_bound() >= *vals.last().unwrap());
-    }
-
-    /// Timing on the 20,000 x 20 benchmark set (see kmeans::tests::bench_synth):
-    /// `cargo test --release --lib gmm::tests::bench_synth -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn bench_synth() {
-        let path = "/tmp/synth20k.csv";
-        if !std::path::Path::new(path).exists() {
-            eprintln!("{path} missing; skipped");
-            return;
-        }
-        let (x, _) = load_path(path);
-        for cov in [Covariance::Full, Covariance::Diag] {
-            let mut times = Vec::new();
-            let mut last = None;
-            for seed in 0..7 {
-                let t = std::time::Instant::now();
-                let m = fit(x.view(), &params(3, cov), seed, &mut Progress::none()).unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1e3);
-                last = Some(m);
-            }
-            times.sort_by(f64::total_cmp);
-            let m = last.unwrap();
-            eprintln!(
-                "ours GMM({cov:?},k=3) 20000x20: median {:.1} ms min {:.1} ms lower_bound {:.6} n_iter {}",
-                times[times.len() / 2],
-                times[0],
-                m.lower_bound(),
-                m.n_iter()
-            );
-        }
     }
 }

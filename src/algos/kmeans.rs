@@ -1050,49 +1050,4 @@ pub(crate) mod tests {
         // sklearn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
         assert!((ari(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.5714285714285715).abs() < 1e-12);
     }
-
-    /// Timing on the 20,000 x 20 benchmark set. Make it with
-    /// `make_classification(n_samples=20000, n_features=20, n_informative=10,
-    /// n_classes=3, random_state=0)` written to /tmp/synth20k.csv, then
-    /// `cargo test --release --lib kmeans::tests::bench_synth -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn bench_synth() {
-        let path = "/tmp/synth20k.csv";
-        if !std::path::Path::new(path).exists() {
-            eprintln!("{path} missing; skipped");
-            return;
-        }
-        let (x, _) = load_path(path);
-        let mut times = Vec::new();
-        let mut last = None;
-        for seed in 0..7 {
-            let t = std::time::Instant::now();
-            let mut iters = 0;
-            let mut sink = |_: Step| {
-                iters += 1;
-                true
-            };
-            let m = fit(
-                x.view(),
-                &KMeansParams::default(),
-                seed,
-                &mut Progress::new(&mut sink),
-            )
-            .unwrap();
-            eprintln!("seed {seed}: {iters} Lloyd iterations in all restarts");
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-            last = Some(m);
-        }
-        times.sort_by(f64::total_cmp);
-        let m = last.unwrap();
-        eprintln!(
-            "ours KMeans(k=3,n_init=10) 20000x20: median {:.1} ms min {:.1} ms inertia {:.4} n_iter {} threads {}",
-            times[times.len() / 2],
-            times[0],
-            m.inertia_value(),
-            m.n_iter(),
-            n_threads()
-        );
-    }
 }

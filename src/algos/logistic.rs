@@ -74,8 +74,7 @@
 //! linfa-logistic 0.8.1 stalls on the multinomial digits problem (training objective
 //! 735.5 against scikit-learn's optimum, whatever the iteration cap or tolerance),
 //! treats the majority class as positive in its binary model (weight signs depend on
-//! class counts) and was 3–8x slower than scikit-learn (see
-//! /work/shared/LINFA-FINDINGS.md). This module reaches scikit-learn's objective
+//! class counts) and was 3–8x slower than scikit-learn. This module reaches scikit-learn's objective
 //! and its sign convention (class 1 positive).
 //!
 //! # Data checks
@@ -1466,105 +1465,5 @@ mod tests {
         let (_, a) = collect_steps(|p| fit_lbfgs(xs.view(), &y, k, &loose, 0, p));
         let (_, b) = collect_steps(|p| fit_lbfgs(xs.view(), &y, k, &LbfgsParams::default(), 0, p));
         assert!(!a.is_empty() && a.len() < b.len() && b.len() < 1000);
-    }
-
-    // ---- comparisons and timings outside the unit-test budget --------------
-
-    /// Stratified split and synthetic timing, against files written by Python:
-    ///   for name in iris wine breast_cancer digits:
-    ///     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y,
-    ///                                           random_state=0)
-    ///     np.savetxt(f"/tmp/lg/{name}_train.csv", np.column_stack([Xtr, ytr]), ...)
-    ///   make_classification(n_samples=20000, n_features=20, n_informative=10,
-    ///                       n_classes=3, random_state=0) -> /tmp/synth20k.csv
-    /// Run: cargo test --release --lib logistic::tests::compare -- --ignored --nocapture
-    #[test]
-    #[ignore]
-    fn compare_with_sklearn_files() {
-        let read = read_xy;
-        for name in ["iris", "wine", "breast_cancer", "digits"] {
-            let (x, y, k) = dataset(name);
-            let (m, steps) =
-                collect_steps(|p| fit_lbfgs(x.view(), &y, k, &LbfgsParams::default(), 0, p));
-            let m = m.unwrap();
-            println!(
-                "{name} full: obj={} n_iter={} train_acc={}",
-                m.objective(x.view(), &y, 1.0),
-                steps.len(),
-                accuracy(&m, &x, &y)
-            );
-        }
-        for name in ["iris", "wine", "breast_cancer", "digits"] {
-            let (xtr, ytr) = read(&format!("/tmp/lg/{name}_train.csv"));
-            let (xte, yte) = read(&format!("/tmp/lg/{name}_test.csv"));
-            let k = ytr.iter().max().unwrap() + 1;
-            for tol in [1e-4, 1e-6] {
-                let params = LbfgsParams {
-                    tol,
-                    ..Default::default()
-                };
-                let t = std::time::Instant::now();
-                let (m, steps) = collect_steps(|p| fit_lbfgs(xtr.view(), &ytr, k, &params, 0, p));
-                let secs = t.elapsed().as_secs_f64();
-                let m = m.unwrap();
-                println!(
-                    "{name} split tol={tol:e}: obj={} n_iter={} test_acc={} time={:.1}ms",
-                    m.objective(xtr.view(), &ytr, 1.0),
-                    steps.len(),
-                    accuracy(&m, &xte, &yte),
-                    secs * 1e3
-                );
-            }
-        }
-    }
-
-    fn read_xy(path: &str) -> (Array2<f64>, Vec<usize>) {
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut x = Vec::new();
-        let mut y = Vec::new();
-        let mut p = 0;
-        for line in text
-            .lines()
-            .filter(|l| !l.starts_with('f') && !l.is_empty())
-        {
-            let v: Vec<f64> = line.split(',').map(|f| f.parse().unwrap()).collect();
-            p = v.len() - 1;
-            x.extend_from_slice(&v[..p]);
-            y.push(v[p] as usize);
-        }
-        let n = y.len();
-        (Array2::from_shape_vec((n, p), x).unwrap(), y)
-    }
-
-    /// Speed target: 20,000 x 20, 3 classes (see `compare_with_sklearn_files`).
-    /// Run: cargo test --release --lib logistic::tests::time_synth20k -- --ignored --nocapture
-    #[test]
-    #[ignore]
-    fn time_synth20k() {
-        let (x, y) = read_xy("/tmp/synth20k.csv");
-        for tol in [1e-4, 1e-6] {
-            let params = LbfgsParams {
-                tol,
-                ..Default::default()
-            };
-            let mut times = Vec::new();
-            let mut last = None;
-            for _ in 0..15 {
-                let t = std::time::Instant::now();
-                let r = collect_steps(|p| fit_lbfgs(x.view(), &y, 3, &params, 0, p));
-                times.push(t.elapsed().as_secs_f64());
-                last = Some(r);
-            }
-            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            let (m, steps) = last.unwrap();
-            let m = m.unwrap();
-            println!(
-                "synth20k tol={tol:e}: median {:.1} ms, min {:.1} ms, n_iter={}, obj={}",
-                times[7] * 1e3,
-                times[0] * 1e3,
-                steps.len(),
-                m.objective(x.view(), &y, 1.0)
-            );
-        }
     }
 }

@@ -29,8 +29,7 @@
 //! # Why not linfa-svm
 //! linfa-svm is binary only, precomputes the dense `n × n` kernel matrix
 //! (gigabytes at 16k rows), is ~40x slower than libsvm here, and its
-//! shrinking option returns wrong solutions (see
-//! `/work/shared/LINFA-FINDINGS.md`). This module keeps libsvm's memory
+//! shrinking option returns wrong solutions. This module keeps libsvm's memory
 //! bound, speed and exact solution, shrinking included.
 //!
 //! # Parallelism and determinism
@@ -2289,56 +2288,5 @@ mod tests {
         let xc = Array2::from_elem((4, 2), 3.0);
         let m = fit_p(&xc, &[0, 1, 0, 1], 2, &SvmParams::default());
         assert_eq!(m.gamma(), 1.0);
-    }
-
-    /// Timing on the 20,000 x 20 synthetic set (see the module report):
-    /// `python3 synth.py` writes /tmp/synth20k.csv, then
-    /// `cargo test --release --lib svm::tests::timing_synth -- --ignored --nocapture`.
-    /// libsvm (scikit-learn 1.7.2 verbose) on the same data: #iter 3960 / 3300 / 4332,
-    /// obj -1497.061460 / -1045.032397 / -1498.371678, n_support [1556, 1844, 1573].
-    #[test]
-    #[ignore]
-    fn timing_synth() {
-        let text = std::fs::read_to_string("/tmp/synth20k.csv").unwrap();
-        let mut vals = Vec::new();
-        let mut y = Vec::new();
-        for line in text.lines().skip(1) {
-            let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
-            vals.extend_from_slice(&f[..20]);
-            y.push(f[20] as usize);
-        }
-        let x = Array2::from_shape_vec((y.len(), 20), vals).unwrap();
-        let shrink = std::env::var("SVM_SHRINK")
-            .map(|v| v != "0")
-            .unwrap_or(true);
-        let runs: usize = std::env::var("SVM_RUNS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3);
-        let cache_mb = std::env::var("SVM_CACHE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(200.0);
-        let params = SvmParams {
-            shrinking: shrink,
-            cache_mb,
-            ..SvmParams::default()
-        };
-        for _ in 0..runs {
-            let t = std::time::Instant::now();
-            let m = fit_p(&x, &y, 3, &params);
-            let secs = t.elapsed().as_secs_f64();
-            let t = std::time::Instant::now();
-            let acc = accuracy(&m.predict(x.view()), &y);
-            let psecs = t.elapsed().as_secs_f64();
-            let info = m.pair_info();
-            let iters: Vec<usize> = info.iter().map(|p| p.iterations).collect();
-            let objs: Vec<f64> = info.iter().map(|p| p.dual_objective).collect();
-            eprintln!(
-                "fit {secs:.3} s (predict {psecs:.3} s), n_support {:?}, train acc {acc:.5}, \
-                 iters {iters:?}, obj {objs:?}, shrinking {shrink}",
-                m.n_support()
-            );
-        }
     }
 }
