@@ -25,7 +25,7 @@
 //!   would be the binary model with `2C`, a different optimum.)
 //! * **Three or more classes**: the full, symmetric softmax with one weight row per
 //!   class, all rows penalised (scikit-learn's multinomial loss).
-//! * **Optimiser**: the shared L-BFGS of [`crate::algos::lbfgs`] (two-loop
+//! * **Optimiser**: the shared L-BFGS of [`crate::algos::optim::lbfgs`] (two-loop
 //!   recursion, Moré–Thuente line search ported from MINPACK-2 `dcsrch`/`dcstep`)
 //!   with scipy's L-BFGS-B constants ([`lbfgs::Options::default`]: line search
 //!   `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`, at most 50 evaluations, i.e.
@@ -87,10 +87,10 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView2};
 
 use super::core::{AlgoError, Classifier, Progress};
-use super::lbfgs::{self, axpy};
+use super::optim::lbfgs::{self, axpy};
 
 /// Largest accepted L-BFGS memory (pairs kept); more only costs memory.
-pub use super::lbfgs::MAX_MEMORY;
+pub use super::optim::lbfgs::MAX_MEMORY;
 
 // ---------------------------------------------------------------------------
 // Parameters

@@ -57,7 +57,7 @@
 //! come from forward–backward (see "Numerics"). L1 (`c1`) is not
 //! supported (CRFsuite switches to OWL-QN for it).
 //!
-//! Minimised from `w = 0` by the shared L-BFGS ([`crate::algos::lbfgs`]) with
+//! Minimised from `w = 0` by the shared L-BFGS ([`crate::algos::optim::lbfgs`]) with
 //! CRFsuite's defaults ([`lbfgs::Options::crfsuite`]): memory 6, stop when
 //! `||g|| / max(1, ||w||) <= epsilon = 1e-5`, or when the objective fell by less
 //! than `delta = 1e-5` (relative) over the last `period = 10` iterations, or after
@@ -106,7 +106,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::algos::core::{AlgoError, Progress};
-use crate::algos::lbfgs;
+use crate::algos::optim::lbfgs;
 
 // ---------------------------------------------------------------------------
 // Parameters
