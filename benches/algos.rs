@@ -2,11 +2,14 @@
 //! and on a synthetic 20,000 x 20 three-class set. Run with
 //! `cargo bench --bench algos`. `benches/compare_sklearn.py` times
 //! scikit-learn against the `mlwb` binary on one shared CSV and prints ratios.
+//! The `*_variants` benches time the settings that change speed but not the
+//! result (SVM shrinking, forest threads) or change the work done (criterion,
+//! covariance type, L-BFGS tolerance) on digits.
 
 use std::sync::OnceLock;
 
 use mlwb::algos::registry::{self, Fitted};
-use mlwb::algos::Progress;
+use mlwb::algos::{logistic, svm, Progress};
 use mlwb::data::{self, CsvOptions, Dataset};
 use ndarray::Array2;
 use rand::Rng as _;
@@ -117,4 +120,70 @@ fn predict_synthetic_20k(bencher: divan::Bencher, algo: &str) {
         panic!("classifier")
     };
     bencher.bench_local(|| m.predict(d.x.view()));
+}
+
+/// `algo k=v ...`: registry settings other than the defaults.
+#[divan::bench(args = [
+    "decision-tree criterion=entropy",
+    "random-forest threads=1",
+    "random-forest threads=2",
+    "gmm covariance=diag",
+], sample_count = 10)]
+fn fit_digits_variants(variant: &str) -> Fitted {
+    let mut words = variant.split_whitespace();
+    let spec = registry::find(words.next().unwrap_or_default()).expect("algorithm");
+    let given: Vec<(String, String)> = words
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let params = spec.params(&given).expect("valid settings");
+    let d = digits();
+    registry::fit(
+        spec,
+        &params,
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        0,
+        &mut Progress::none(),
+    )
+    .expect("fit")
+}
+
+/// libsvm's shrinking heuristic on and off (same solution within `tol`).
+#[divan::bench(args = [true, false], sample_count = 10)]
+fn fit_digits_svm_shrinking(shrinking: bool) -> svm::SvmModel {
+    let d = digits();
+    let params = svm::SvmParams {
+        shrinking,
+        ..svm::SvmParams::default()
+    };
+    svm::fit(
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        &params,
+        0,
+        &mut Progress::none(),
+    )
+    .expect("fit")
+}
+
+/// L-BFGS stopping tolerance: scikit-learn's 1e-4 and our default 1e-6.
+#[divan::bench(args = [1e-4, 1e-6], sample_count = 10)]
+fn fit_digits_logistic_tol(tol: f64) -> logistic::LogisticModel {
+    let d = digits();
+    let params = logistic::LbfgsParams {
+        tol,
+        ..logistic::LbfgsParams::default()
+    };
+    logistic::fit_lbfgs(
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        &params,
+        0,
+        &mut Progress::none(),
+    )
+    .expect("fit")
 }

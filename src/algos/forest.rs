@@ -429,7 +429,7 @@ fn oob_score(
 mod tests {
     use super::*;
     use crate::algos::core::Step;
-    use crate::algos::tree::tests::{accuracy, load_synth, split};
+    use crate::algos::tree::tests::{accuracy, split};
     use ndarray::array;
 
     fn params(n_trees: usize, threads: usize) -> ForestParams {
@@ -700,32 +700,6 @@ mod tests {
             eprintln!("{name}: ours seed0 {:.4} mean5 {mean:.4} oob {oob:.4} | sklearn rs0 {sk0:.4} mean10 {sk_mean:.4} oob {sk_oob:.4}", accs[0]);
             assert!(mean >= sk_mean - 0.02, "{name}: {mean} vs {sk_mean}");
             assert!((oob - sk_oob).abs() < 0.03, "{name}: oob {oob} vs {sk_oob}");
-        }
-    }
-
-    /// 100 trees on the 20,000 x 20 synthetic set (see `tree::tests::timing`). Run with
-    /// `cargo test --release --lib algos::forest::tests::timing -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn timing() {
-        let Some((x, y)) = load_synth() else {
-            eprintln!("/tmp/synth.csv missing");
-            return;
-        };
-        for threads in [1, 2] {
-            let mut times = Vec::new();
-            let mut oob = 0.0;
-            for _ in 0..3 {
-                let t0 = std::time::Instant::now();
-                let f = fit_none(x.view(), &y, 3, &params(100, threads), 0);
-                times.push(t0.elapsed().as_secs_f64());
-                oob = f.oob_score().unwrap_or(0.0);
-            }
-            times.sort_by(f64::total_cmp);
-            eprintln!(
-                "forest 100 trees, {threads} thread(s): median {:.3} s (min {:.3}), oob {oob:.4}",
-                times[1], times[0]
-            );
         }
     }
 }

@@ -47,7 +47,7 @@
 //! implementations differ in details (libLBFGS stores every pair, its Moré–Thuente
 //! is the original MINPACK `cstep`), so runs follow close, not identical, paths.
 
-use super::core::AlgoError;
+use crate::algos::core::AlgoError;
 
 /// Largest accepted memory (pairs kept); more only costs memory.
 pub const MAX_MEMORY: usize = 1000;
