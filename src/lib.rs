@@ -9,9 +9,6 @@
 
 pub mod algos;
 pub mod cli;
-pub mod cli_hmm;
-pub mod cli_quiz;
-pub mod cli_run;
 pub mod content;
 pub mod data;
 pub mod experiment;
