@@ -13,4 +13,4 @@ pub mod registry;
 pub mod svm;
 pub mod tree;
 
-pub use self::core::{rng, AlgoError, Classifier, Clusterer, Progress, Rng, Step};
+pub use self::core::{rng, AlgoError, Classifier, Clusterer, HistoryPoint, Progress, Rng, Step};

@@ -2,6 +2,17 @@
 //! evaluate. Runs on a background thread and streams [`Event`]s through a
 //! channel; a shared flag cancels it at the next training step. The CLI runs
 //! the same code synchronously.
+//!
+//! - `mod.rs` (this file): [`Config`], [`run`] and [`spawn`] for tables and
+//!   text corpora, and the dispatch to tagging runs.
+//! - [`tagging`]: HMM / CRF tagging runs, the casino HMM, the learning curve.
+//! - [`report`]: what a run produces (types only); [`event`]: what it sends
+//!   while running. Neither imports the run code, so nothing here imports a
+//!   module that imports it back.
+
+pub mod event;
+pub mod report;
+pub mod tagging;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -12,12 +23,17 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::Serialize;
 
+pub use self::event::Event;
+pub use self::report::{
+    Casino, ClusteringReport, CvReport, Grid, Picture, Report, TaggedSentence, TaggingReport,
+};
+
 use crate::algos::linfa_models::{pca, FittedScaler, Scale};
 use crate::algos::registry::{self, AlgoSpec, Fitted, Params, Task};
-use crate::algos::{AlgoError, Classifier, Progress, Step};
+use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
-use crate::metrics::{self, ClassificationReport, Curve};
+use crate::metrics;
 
 /// How text corpora become features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -73,126 +89,6 @@ impl Default for Config {
             split: None,
         }
     }
-}
-
-/// What a running experiment tells its listener.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Started {
-        algo: String,
-        dataset: String,
-        n_train: usize,
-        n_test: usize,
-    },
-    Progress(Step),
-    Finished(Box<Report>),
-    Failed(String),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HistoryPoint {
-    pub iter: usize,
-    pub metric: &'static str,
-    pub value: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CvReport {
-    pub folds: usize,
-    pub accuracy: Vec<f64>,
-    pub mean: f64,
-    pub std: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ClusteringReport {
-    pub n_clusters: usize,
-    pub inertia: f64,
-    /// Adjusted Rand index of the clusters against the dataset's labels.
-    pub ari: f64,
-    pub labels: Vec<usize>,
-}
-
-/// Points to draw: 2-D coordinates (the data itself when it has two
-/// features, else its first two principal components) and, for 2-D data,
-/// the predicted class over a grid (decision regions).
-#[derive(Debug, Clone, Default)]
-pub struct Picture {
-    pub axes: [String; 2],
-    pub points: Vec<[f64; 2]>,
-    /// Class (truth) of each point.
-    pub classes: Vec<usize>,
-    /// Rows that are test rows.
-    pub is_test: Vec<bool>,
-    /// (x range, y range, columns, rows, predicted class per cell row-major)
-    pub grid: Option<Grid>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Grid {
-    pub x: (f64, f64),
-    pub y: (f64, f64),
-    pub cols: usize,
-    pub rows: usize,
-    pub cells: Vec<usize>,
-}
-
-/// The outcome of a run; `mlwb run --json` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub algo: String,
-    pub dataset: String,
-    pub task: Task,
-    pub params: Params,
-    pub seed: u64,
-    pub test_size: f64,
-    pub scale: Option<&'static str>,
-    pub n_rows: usize,
-    pub n_features: usize,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub classes: Vec<String>,
-    pub fit_seconds: f64,
-    pub predict_seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<ClassificationReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confusion_matrix: Option<metrics::ConfusionMatrix>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roc: Option<Curve>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pr: Option<Curve>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cv: Option<CvReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clustering: Option<ClusteringReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inertia: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ari: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explained_variance_ratio: Option<Vec<f64>>,
-    /// Sequence labelling: token accuracy and entity-level scores.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tagging: Option<Box<crate::seq::tagging::TaggingReport>>,
-    /// The casino HMM: true die against the Viterbi path and the posterior.
-    #[serde(skip)]
-    pub casino: Option<crate::seq::tagging::Casino>,
-    pub history: Vec<HistoryPoint>,
-    pub notes: Vec<String>,
-    /// Dataset rows of the test set, in order, with truth and prediction:
-    /// what a confusion-matrix cell is made of.
-    #[serde(skip)]
-    pub test_rows: Vec<usize>,
-    #[serde(skip)]
-    pub test_truth: Vec<usize>,
-    #[serde(skip)]
-    pub test_pred: Vec<usize>,
-    /// The source line of every dataset row (for "row 57 of iris.csv").
-    #[serde(skip)]
-    pub source_lines: Vec<usize>,
-    #[serde(skip)]
-    pub picture: Option<Picture>,
 }
 
 impl Report {
@@ -339,11 +235,7 @@ fn progress_sink<'a>(
     history: &'a mut Vec<HistoryPoint>,
 ) -> impl FnMut(Step) -> bool + 'a {
     move |s: Step| {
-        history.push(HistoryPoint {
-            iter: s.iter,
-            metric: s.metric,
-            value: s.value,
-        });
+        history.push(s.into());
         emit(Event::Progress(s));
         !cancel.load(Ordering::SeqCst)
     }
@@ -540,7 +432,6 @@ fn run_tagging(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    use crate::seq::tagging;
     let empty = |n_rows: usize| {
         let mut r = Report::start(spec, params, config, &config.dataset, n_rows);
         r.scale = None;
