@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::out::{error, fail, print_json, FAILED, USAGE};
 use crate::content::{CardKind, Library};
 use crate::mathtext;
-use crate::quiz::{self, generators};
+use crate::quiz::{self, generators, schedule};
 
 #[derive(Debug, clap::Args)]
 pub struct QuizArgs {
@@ -274,12 +274,7 @@ fn progress_command(
             .collect();
         let learned = ids
             .iter()
-            .filter(|id| {
-                progress
-                    .cards
-                    .get(**id)
-                    .is_some_and(|c| c.fsrs.stability >= 7.0)
-            })
+            .filter(|id| schedule::mastered(&progress, id))
             .count();
         per_topic.push(
             serde_json::json!({ "topic": t, "cards": ids.len(), "mastered": learned,

@@ -1,7 +1,9 @@
-//! Quiz cards: the deck gathered from the topics, and the numeric card
-//! generators. (Scheduling and the progress store come next.)
+//! Quiz cards: the deck gathered from the topics, the numeric card
+//! generators, the session queue and mastery rule (`schedule`), and the
+//! progress store with FSRS grading (`store`).
 
 pub mod generators;
+pub mod schedule;
 pub mod store;
 
 use serde::Serialize;
