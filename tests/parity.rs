@@ -187,7 +187,7 @@ fn clustering_objectives_are_as_good_as_sklearns() {
             algo: algo.into(),
             dataset: ds.into(),
             params,
-            scale: (ds != "blobs").then_some(mlwb::algos::linfa_models::Scale::Standard),
+            scale: (ds != "blobs").then_some(mlwb::data::scale::Scale::Standard),
             ..Config::default()
         };
         let report = experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect("run");

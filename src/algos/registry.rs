@@ -9,7 +9,7 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use super::core::{AlgoError, Classifier, Clusterer, Progress};
-use super::{forest, gmm, kmeans, linfa_compare, linfa_models, logistic, svm, tree};
+use super::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, svm, tree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -462,7 +462,7 @@ pub enum Fitted {
 }
 
 /// Fit `spec` with checked `params`. `y`/`n_classes` are ignored by
-/// clusterers. PCA is not fitted here (see `linfa_models::pca`).
+/// clusterers. PCA is not fitted here (see `pca::pca`).
 pub fn fit(
     spec: &AlgoSpec,
     params: &Params,
@@ -480,13 +480,13 @@ pub fn fit(
     };
     let c = |m: Box<dyn Classifier>| Ok(Fitted::Classifier(m));
     match spec.name {
-        "gaussian-nb" => c(Box::new(linfa_models::fit_gaussian_nb(
+        "gaussian-nb" => c(Box::new(naive_bayes::fit_gaussian_nb(
             x,
             y,
             n_classes,
             p.float("var_smoothing"),
         )?)),
-        "multinomial-nb" => c(Box::new(linfa_models::fit_multinomial_nb(
+        "multinomial-nb" => c(Box::new(naive_bayes::fit_multinomial_nb(
             x,
             y,
             n_classes,

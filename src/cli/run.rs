@@ -31,7 +31,7 @@ pub struct RunArgs {
     pub params: Vec<String>,
     /// Scale features first (fitted on the training rows only).
     #[arg(long, value_name = "standard|minmax|maxabs|normalize")]
-    pub scale: Option<crate::algos::linfa_models::Scale>,
+    pub scale: Option<crate::data::scale::Scale>,
     /// Text corpora: TF-IDF weights or raw counts.
     #[arg(long, default_value = "tfidf", value_name = "tfidf|counts")]
     pub text: crate::experiment::TextFeatures,

@@ -3,6 +3,7 @@
 
 mod csvload;
 mod manifest;
+pub mod scale;
 pub mod text;
 
 use std::fmt;

@@ -28,9 +28,10 @@ pub use self::report::{
     Casino, ClusteringReport, CvReport, Grid, Picture, Report, TaggedSentence, TaggingReport,
 };
 
-use crate::algos::linfa_models::{pca, FittedScaler, Scale};
+use crate::algos::pca::pca;
 use crate::algos::registry::{self, AlgoSpec, Fitted, Params, Task};
 use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
+use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
 use crate::metrics;

@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use crate::algos::linfa_models::Scale;
 use crate::algos::registry::{self, ParamKind, Task};
 use crate::algos::Step;
 use crate::content::ExperimentRef;
+use crate::data::scale::Scale;
 use crate::data::{manifest, Missing};
 use crate::experiment::{self, Config, Event, Report, Running};
 
