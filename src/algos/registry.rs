@@ -142,8 +142,8 @@ pub static ALGOS: &[AlgoSpec] = &[
         name: "gaussian-nb",
         title: "Gaussian naive Bayes",
         task: Task::Classification,
-        implementation: Implementation::Linfa,
-        why: "linfa-bayes matches scikit-learn and is faster",
+        implementation: Implementation::Own,
+        why: "linfa-bayes 0.8.1 panics (unwrap on an undefined ordering) when a feature has zero variance in every class or a variance overflows (values near 1e308)",
         topics: &["naive-bayes", "generative-vs-discriminative", "top-ten-algorithms"],
         params: &[float("var_smoothing", 0.0, 1.0, false, "1e-9", "share of the largest feature variance added to every variance")],
     },
@@ -461,17 +461,32 @@ pub enum Fitted {
     Clusterer(Box<dyn Clusterer>),
 }
 
-/// Fit `spec` with checked `params`. `y`/`n_classes` are ignored by
-/// clusterers. PCA is not fitted here (see `pca::pca`).
+/// What a fit learns from.
+#[derive(Clone, Copy)]
+pub struct FitData<'a> {
+    /// One row per sample, one column per feature.
+    pub x: ArrayView2<'a, f64>,
+    /// The feature names, for messages about a column (may be empty).
+    pub names: &'a [String],
+    /// Class of each row, `0..n_classes` (ignored by clusterers).
+    pub y: &'a [usize],
+    pub n_classes: usize,
+}
+
+/// Fit `spec` with checked `params`. PCA is not fitted here (see `pca::pca`).
 pub fn fit(
     spec: &AlgoSpec,
     params: &Params,
-    x: ArrayView2<'_, f64>,
-    y: &[usize],
-    n_classes: usize,
+    data: FitData<'_>,
     seed: u64,
     progress: &mut Progress<'_>,
 ) -> Result<Fitted, AlgoError> {
+    let FitData {
+        x,
+        names,
+        y,
+        n_classes,
+    } = data;
     let p = params;
     let depth = |p: &Params| (p.usize("max_depth") > 0).then(|| p.usize("max_depth"));
     let criterion = |p: &Params| match p.choice("criterion") {
@@ -485,6 +500,7 @@ pub fn fit(
             y,
             n_classes,
             p.float("var_smoothing"),
+            names,
         )?)),
         "multinomial-nb" => c(Box::new(naive_bayes::fit_multinomial_nb(
             x,

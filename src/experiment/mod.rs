@@ -29,7 +29,7 @@ pub use self::report::{
 };
 
 use crate::algos::pca::pca;
-use crate::algos::registry::{self, AlgoSpec, Fitted, Params, Task};
+use crate::algos::registry::{self, AlgoSpec, FitData, Fitted, Params, Task};
 use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
@@ -201,33 +201,42 @@ fn pick(y: &[usize], rows: &[usize]) -> Vec<usize> {
     rows.iter().map(|&r| y[r]).collect()
 }
 
-/// Features for training and test rows: vectorised text or scaled numbers.
+/// Features of the training and the test rows, vectorised text or scaled
+/// numbers, with the name of each feature (column, or word).
+struct Features {
+    train: Array2<f64>,
+    test: Array2<f64>,
+    names: Vec<String>,
+}
+
 fn features(
     ds: &Dataset,
     train: &[usize],
     test: &[usize],
     scale: Option<Scale>,
     text: TextFeatures,
-) -> Result<(Array2<f64>, Array2<f64>), String> {
-    let (xtr, xte) = match ds {
+) -> Result<Features, String> {
+    let (xtr, xte, names) = match ds {
         Dataset::Table(t) => (
             select_rows(t.x.view(), train),
             select_rows(t.x.view(), test),
+            t.feature_names.clone(),
         ),
         Dataset::Text(c) => {
             let tr: Vec<&str> = train.iter().map(|&r| c.texts[r].as_str()).collect();
             let te: Vec<&str> = test.iter().map(|&r| c.texts[r].as_str()).collect();
             let v = Vectorizer::fit(&tr, text == TextFeatures::Tfidf);
-            (v.transform(&tr), v.transform(&te))
+            (v.transform(&tr), v.transform(&te), v.vocabulary)
         }
     };
-    match scale {
-        None => Ok((xtr, xte)),
+    let (train, test) = match scale {
+        None => (xtr, xte),
         Some(s) => {
             let f = FittedScaler::fit(s, xtr.view()).map_err(|e| e.to_string())?;
-            Ok((f.transform(xtr.view()), f.transform(xte.view())))
+            (f.transform(xtr.view()), f.transform(xte.view()))
         }
-    }
+    };
+    Ok(Features { train, test, names })
 }
 
 fn progress_sink<'a>(
@@ -245,13 +254,11 @@ fn progress_sink<'a>(
 fn fit_classifier(
     spec: &AlgoSpec,
     params: &Params,
-    x: ArrayView2<'_, f64>,
-    y: &[usize],
-    n_classes: usize,
+    data: FitData<'_>,
     seed: u64,
     progress: &mut Progress<'_>,
 ) -> Result<Box<dyn Classifier>, AlgoError> {
-    match registry::fit(spec, params, x, y, n_classes, seed, progress)? {
+    match registry::fit(spec, params, data, seed, progress)? {
         Fitted::Classifier(m) => Ok(m),
         Fitted::Clusterer(_) => Err(AlgoError::Failed(format!(
             "{} is not a classifier",
@@ -335,7 +342,11 @@ pub fn run(
         n_train: train.len(),
         n_test: test.len(),
     });
-    let (xtr, xte) = features(&ds, &train, &test, config.scale, config.text)?;
+    let Features {
+        train: xtr,
+        test: xte,
+        names,
+    } = features(&ds, &train, &test, config.scale, config.text)?;
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();
@@ -347,15 +358,13 @@ pub fn run(
     let model = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        fit_classifier(
-            spec,
-            &params,
-            xtr.view(),
-            &ytr,
+        let data = FitData {
+            x: xtr.view(),
+            names: &names,
+            y: &ytr,
             n_classes,
-            config.seed,
-            &mut progress,
-        )
+        };
+        fit_classifier(spec, &params, data, config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
@@ -388,19 +397,16 @@ pub fn run(
             if cancel.load(Ordering::SeqCst) {
                 return Err("cancelled".into());
             }
-            let (a, b) = features(&ds, tr, te, config.scale, config.text)?;
-            let mut none = Progress::none();
-            let m = fit_classifier(
-                spec,
-                &params,
-                a.view(),
-                &pick(&y, tr),
+            let f = features(&ds, tr, te, config.scale, config.text)?;
+            let data = FitData {
+                x: f.train.view(),
+                names: &f.names,
+                y: &pick(&y, tr),
                 n_classes,
-                config.seed,
-                &mut none,
-            )
-            .map_err(|e| e.to_string())?;
-            let p = m.predict(b.view());
+            };
+            let m = fit_classifier(spec, &params, data, config.seed, &mut Progress::none())
+                .map_err(|e| e.to_string())?;
+            let p = m.predict(f.test.view());
             let truth = pick(&y, te);
             let correct = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
             acc.push(correct as f64 / truth.len().max(1) as f64);
@@ -498,9 +504,9 @@ fn run_tagging(
     Ok(r)
 }
 
-fn scaled_all(ds: &Dataset, config: &Config) -> Result<Array2<f64>, String> {
+fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, String> {
     let all: Vec<usize> = (0..ds.n_rows()).collect();
-    Ok(features(ds, &all, &[], config.scale, config.text)?.0)
+    features(ds, &all, &[], config.scale, config.text)
 }
 
 fn run_unsupervised(
@@ -512,7 +518,9 @@ fn run_unsupervised(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    let x = scaled_all(ds, config)?;
+    let Features {
+        train: x, names, ..
+    } = scaled_all(ds, config)?;
     let y = ds.y();
     report.n_features = x.ncols();
     report.n_train = x.nrows();
@@ -552,15 +560,13 @@ fn run_unsupervised(
     let fitted = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        registry::fit(
-            spec,
-            params,
-            x.view(),
+        let data = FitData {
+            x: x.view(),
+            names: &names,
             y,
-            report.classes.len(),
-            config.seed,
-            &mut progress,
-        )
+            n_classes: report.classes.len(),
+        };
+        registry::fit(spec, params, data, config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
@@ -629,7 +635,7 @@ fn picture(
     for &r in test {
         is_test[r] = true;
     }
-    let scaled = scaled_all(ds, config).ok()?;
+    let scaled = scaled_all(ds, config).ok()?.train;
     let (points, axes) = plane(&scaled);
     let grid = if t.n_features() == 2 {
         // Decision regions: predict over a grid in the original units, put
