@@ -393,3 +393,43 @@ fn gaussian_nb_fits_zero_variance_and_refuses_an_overflowing_column() {
     ]);
     assert_eq!(r["n_features"], 1);
 }
+
+/// The linfa-backed steps do not check their input: an overflowing scaler
+/// or kernel would feed NaN or zeros on without a word. They refuse, with
+/// the column named, and exit 1 (never a panic).
+#[test]
+fn scalers_and_linfa_models_refuse_overflow_with_the_column_named() {
+    let huge = csv("huge_values.csv");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--algo", "gaussian-nb", "--scale", "standard"],
+            "feature 0 (`a`): standard scaling overflows on it (values as large as 1e308)",
+        ),
+        (
+            &["--algo", "decision-tree-linfa", "--scale", "minmax"],
+            "feature 0 (`a`): minmax scaling overflows on it",
+        ),
+        (
+            &["--algo", "logistic-regression", "--scale", "normalize"],
+            "feature 0 (`a`): values as large as 1e308 make a row's length overflow",
+        ),
+        (
+            &["--algo", "svm-linfa"],
+            "feature 0 (`a`) has values as large as 1e308, so linfa-svm's rbf kernel overflows",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["run", "--dataset", huge.as_str()];
+        args.extend_from_slice(extra);
+        let o = mlwb(&args);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with(&format!("mlwb: {want}")),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+    // A tree has no kernel and no arithmetic on the values: it runs.
+    let r = run_json(&["--algo", "decision-tree-linfa", "--dataset", &huge]);
+    assert_eq!(r["n_rows"], 8);
+}

@@ -520,6 +520,7 @@ pub fn fit(
         }
         "decision-tree-linfa" => c(Box::new(linfa_compare::fit_tree(
             x,
+            names,
             y,
             n_classes,
             p.choice("criterion") == "entropy",
@@ -533,7 +534,7 @@ pub fn fit(
                 degree: u32::try_from(p.int("degree")).unwrap_or(3),
                 coef0: p.float("coef0"),
             };
-            c(Box::new(linfa_compare::fit_svm(x, y, n_classes, &lp)?))
+            c(Box::new(linfa_compare::fit_svm(x, names, y, n_classes, &lp)?))
         }
         "random-forest" => {
             let fp = forest::ForestParams {

@@ -232,7 +232,7 @@ fn features(
     let (train, test) = match scale {
         None => (xtr, xte),
         Some(s) => {
-            let f = FittedScaler::fit(s, xtr.view()).map_err(|e| e.to_string())?;
+            let f = FittedScaler::fit(s, xtr.view(), &names).map_err(|e| e.to_string())?;
             (f.transform(xtr.view()), f.transform(xte.view()))
         }
     };
@@ -660,7 +660,9 @@ fn picture(
         let g = match config.scale {
             Some(s) => {
                 let tr = select_rows(t.x.view(), train);
-                FittedScaler::fit(s, tr.view()).ok()?.transform(g.view())
+                FittedScaler::fit(s, tr.view(), &t.feature_names)
+                    .ok()?
+                    .transform(g.view())
             }
             None => g,
         };
