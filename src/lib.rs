@@ -15,6 +15,7 @@ pub mod experiment;
 pub mod mathtext;
 pub mod metrics;
 pub mod quiz;
+pub mod rng;
 pub mod seq;
 pub mod text;
 pub mod tui;

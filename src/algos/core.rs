@@ -1,6 +1,7 @@
 //! Types shared by every algorithm: errors, progress reporting with
 //! cancellation (and the history a report keeps of it), the fitted-model
-//! traits, and seeded randomness. A leaf: it imports nothing of the crate.
+//! traits, and seeded randomness (re-exported from [`crate::rng`]). A leaf:
+//! it imports nothing else of the crate.
 
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
@@ -130,10 +131,6 @@ pub trait Clusterer: Send + Sync {
     fn inertia(&self, x: ArrayView2<'_, f64>) -> f64;
 }
 
-/// The random number generator used everywhere: fast, seedable, portable.
-pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;
-
-pub fn rng(seed: u64) -> Rng {
-    use rand::SeedableRng;
-    Rng::seed_from_u64(seed)
-}
+/// The seeded generator, re-exported where the algorithms have always
+/// found it (it lives in [`crate::rng`], below `data` and `algos`).
+pub use crate::rng::{rng, Rng};

@@ -333,7 +333,7 @@ pub fn run(
             }
             (tr.clone(), te.clone())
         }
-        None => metrics::stratified_split(&y, n_classes, config.test_size, config.seed)
+        None => data::split::stratified_split(&y, n_classes, config.test_size, config.seed)
             .map_err(|e| e.to_string())?,
     };
     emit(Event::Started {
@@ -390,8 +390,8 @@ pub fn run(
     report.test_pred = pred;
 
     if let Some(k) = config.cv {
-        let folds =
-            metrics::stratified_kfold(&y, n_classes, k, config.seed).map_err(|e| e.to_string())?;
+        let folds = data::split::stratified_kfold(&y, n_classes, k, config.seed)
+            .map_err(|e| e.to_string())?;
         let mut acc = Vec::with_capacity(k);
         for (i, (tr, te)) in folds.iter().enumerate() {
             if cancel.load(Ordering::SeqCst) {
