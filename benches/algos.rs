@@ -77,16 +77,13 @@ fn digits() -> &'static Data {
 fn fit(algo: &str, d: &Data) -> Fitted {
     let spec = registry::find(algo).expect("algorithm");
     let params = spec.params(&[]).expect("defaults");
-    registry::fit(
-        spec,
-        &params,
-        d.x.view(),
-        &d.y,
-        d.n_classes,
-        0,
-        &mut Progress::none(),
-    )
-    .expect("fit")
+    let data = registry::FitData {
+        x: d.x.view(),
+        names: &[],
+        y: &d.y,
+        n_classes: d.n_classes,
+    };
+    registry::fit(spec, &params, data, 0, &mut Progress::none()).expect("fit")
 }
 
 const FAST: &[&str] = &[

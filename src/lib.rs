@@ -9,15 +9,13 @@
 
 pub mod algos;
 pub mod cli;
-pub mod cli_hmm;
-pub mod cli_quiz;
-pub mod cli_run;
 pub mod content;
 pub mod data;
 pub mod experiment;
 pub mod mathtext;
 pub mod metrics;
 pub mod quiz;
+pub mod rng;
 pub mod seq;
 pub mod text;
 pub mod tui;

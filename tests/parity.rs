@@ -187,7 +187,7 @@ fn clustering_objectives_are_as_good_as_sklearns() {
             algo: algo.into(),
             dataset: ds.into(),
             params,
-            scale: (ds != "blobs").then_some(mlwb::algos::linfa_models::Scale::Standard),
+            scale: (ds != "blobs").then_some(mlwb::data::scale::Scale::Standard),
             ..Config::default()
         };
         let report = experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect("run");
@@ -237,4 +237,26 @@ fn pca_explained_variance_matches_sklearn() {
             assert!((o - t).abs() < 1e-8, "{}: {o} vs {t}", c["id"]);
         }
     }
+}
+
+/// Gaussian naive Bayes is scikit-learn's model exactly, so on the reference
+/// split it predicts the same class for every iris test row.
+/// `GaussianNB().fit(X[train], y[train]).predict(X[test])` (scikit-learn
+/// 1.7.2, the split of sklearn_reference.json).
+#[test]
+fn gaussian_nb_predicts_every_iris_test_row_as_sklearn() {
+    let r = reference();
+    let split = &r["datasets"]["iris"];
+    let config = Config {
+        algo: "gaussian-nb".into(),
+        dataset: "iris".into(),
+        split: Some((indices(&split["train"]), indices(&split["test"]))),
+        ..Config::default()
+    };
+    let report = experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect("run");
+    let sklearn: Vec<usize> = "00000000000001111111111111222222122222"
+        .bytes()
+        .map(|b| usize::from(b - b'0'))
+        .collect();
+    assert_eq!(report.test_pred, sklearn);
 }

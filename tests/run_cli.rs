@@ -334,3 +334,102 @@ fn text_output_is_readable() {
     assert!(s.contains("confusion matrix (rows = truth, columns = predicted)"));
     assert!(s.contains("ROC AUC"));
 }
+
+/// linfa-bayes 0.8.1's Gaussian NB panicked on both files (an `unwrap` on an
+/// undefined ordering of NaN log-likelihoods); ours fits the first and
+/// refuses the second with the column named.
+#[test]
+fn gaussian_nb_fits_zero_variance_and_refuses_an_overflowing_column() {
+    let zero = csv("zero_variance.csv");
+    for extra in [&[][..], &["--cv", "4"], &["--scale", "standard"]] {
+        let mut args = vec!["--algo", "gaussian-nb", "--dataset", zero.as_str()];
+        args.extend_from_slice(extra);
+        let r = run_json(&args);
+        assert_eq!(r["n_rows"], 8);
+        // The features say nothing: the (equal) priors decide, ties go to
+        // the first class, and the probabilities stay finite.
+        assert_eq!(r["metrics"]["accuracy"], 0.5, "{extra:?}");
+        assert_eq!(r["roc"]["auc"], 0.5, "{extra:?}");
+    }
+    let o = mlwb(&["run", "--algo", "gaussian-nb", "--dataset", &zero]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("accuracy 0.5000"));
+
+    let huge = csv("huge_values.csv");
+    for json in [false, true] {
+        let mut args = vec!["run", "--algo", "gaussian-nb", "--dataset", huge.as_str()];
+        if json {
+            args.push("--json");
+        }
+        let o = mlwb(&args);
+        assert_eq!(o.status.code(), Some(1), "a failure, not a panic (101)");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(
+                "mlwb: feature 0 (`a`): its variance overflows (values as large as 1e308)"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+    // What the message suggests works.
+    let r = run_json(&[
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        &huge,
+        "--scale",
+        "maxabs",
+    ]);
+    assert_eq!(r["metrics"]["accuracy"], 1.0);
+    let r = run_json(&[
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        &huge,
+        "--features",
+        "b",
+    ]);
+    assert_eq!(r["n_features"], 1);
+}
+
+/// The linfa-backed steps do not check their input: an overflowing scaler
+/// or kernel would feed NaN or zeros on without a word. They refuse, with
+/// the column named, and exit 1 (never a panic).
+#[test]
+fn scalers_and_linfa_models_refuse_overflow_with_the_column_named() {
+    let huge = csv("huge_values.csv");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--algo", "gaussian-nb", "--scale", "standard"],
+            "feature 0 (`a`): standard scaling overflows on it (values as large as 1e308)",
+        ),
+        (
+            &["--algo", "decision-tree-linfa", "--scale", "minmax"],
+            "feature 0 (`a`): minmax scaling overflows on it",
+        ),
+        (
+            &["--algo", "logistic-regression", "--scale", "normalize"],
+            "feature 0 (`a`): values as large as 1e308 make a row's length overflow",
+        ),
+        (
+            &["--algo", "svm-linfa"],
+            "feature 0 (`a`) has values as large as 1e308, so linfa-svm's rbf kernel overflows",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["run", "--dataset", huge.as_str()];
+        args.extend_from_slice(extra);
+        let o = mlwb(&args);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with(&format!("mlwb: {want}")),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+    // A tree has no kernel and no arithmetic on the values: it runs.
+    let r = run_json(&["--algo", "decision-tree-linfa", "--dataset", &huge]);
+    assert_eq!(r["n_rows"], 8);
+}

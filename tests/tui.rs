@@ -760,7 +760,7 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
         .all(|(_, c)| c.kind == mlwb::content::CardKind::Derivation));
     assert_eq!(
         q.queue.len(),
-        mlwb::tui::quiz::NEW_PER_DAY,
+        mlwb::quiz::schedule::NEW_PER_DAY,
         "new cards per day are limited"
     );
     assert!(screen(&app).contains("derivation cards due"));
@@ -773,7 +773,7 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
     app.start_quiz_with(None, None);
     assert_eq!(
         app.quiz.as_ref().expect("quiz").queue.len(),
-        mlwb::tui::quiz::NEW_PER_DAY - 3
+        mlwb::quiz::schedule::NEW_PER_DAY - 3
     );
 }
 
@@ -790,4 +790,31 @@ fn the_quiz_command_needs_a_terminal_but_says_so() {
         .output()
         .expect("run");
     assert!(String::from_utf8_lossy(&o.stderr).contains("no topic with id `nope`"));
+}
+
+#[test]
+fn mastery_is_read_through_the_store_and_a_damaged_file_is_left_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app0 = bundled(120, 40);
+    let i = app0.lib.index_of("information-theory").expect("topic");
+    let card = app0.lib.topics[i].cards[0].id.clone();
+    // A good backup with one card due now, and a damaged progress file: the
+    // tree shows the backup's counts, says so, and leaves the file where it
+    // is (the quiz, which writes, is the one that moves it aside).
+    let mut progress = mlwb::quiz::store::Progress::default();
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(60);
+    progress.grade(&card, 1, long_ago).expect("grade");
+    let json = serde_json::to_vec(&progress).expect("json");
+    std::fs::write(dir.path().join("progress.json.bak"), json).expect("backup");
+    let bad = b"{\"format\": 1, \"cards\": {tru";
+    std::fs::write(dir.path().join("progress.json"), bad).expect("corrupt");
+    let mut app = quiz_app(dir.path());
+    app.load_mastery();
+    let flash = app.flash.clone().unwrap_or_default();
+    assert!(flash.contains("left as it is"), "{flash}");
+    assert_eq!(app.mastery.get(&i).map(|m| m.2), Some(1), "one card due");
+    assert_eq!(
+        std::fs::read(dir.path().join("progress.json")).expect("still there"),
+        bad
+    );
 }

@@ -1,7 +1,10 @@
 //! Types shared by every algorithm: errors, progress reporting with
-//! cancellation, the fitted-model traits, and seeded randomness.
+//! cancellation (and the history a report keeps of it), the fitted-model
+//! traits, and seeded randomness (re-exported from [`crate::rng`]). A leaf:
+//! it imports nothing else of the crate.
 
 use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
 
 /// Why a fit did not produce a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,6 +42,25 @@ pub struct Step {
     /// What `value` is: "loss", "log-likelihood", "inertia", "oob accuracy", ...
     pub metric: &'static str,
     pub value: f64,
+}
+
+/// One recorded step of a fit, as a report keeps it (`history` in
+/// `mlwb run --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPoint {
+    pub iter: usize,
+    pub metric: &'static str,
+    pub value: f64,
+}
+
+impl From<Step> for HistoryPoint {
+    fn from(s: Step) -> HistoryPoint {
+        HistoryPoint {
+            iter: s.iter,
+            metric: s.metric,
+            value: s.value,
+        }
+    }
 }
 
 /// Progress sink handed to a fit. `report` returns `Err(Cancelled)` once the
@@ -109,10 +131,6 @@ pub trait Clusterer: Send + Sync {
     fn inertia(&self, x: ArrayView2<'_, f64>) -> f64;
 }
 
-/// The random number generator used everywhere: fast, seedable, portable.
-pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;
-
-pub fn rng(seed: u64) -> Rng {
-    use rand::SeedableRng;
-    Rng::seed_from_u64(seed)
-}
+/// The seeded generator, re-exported where the algorithms have always
+/// found it (it lives in [`crate::rng`], below `data` and `algos`).
+pub use crate::rng::{rng, Rng};

@@ -4,6 +4,13 @@
 //! values and is not deterministic; linfa-svm is binary only and keeps the
 //! full n x n kernel matrix in memory (and its `shrinking` option gives wrong
 //! answers, so it stays off here).
+//!
+//! Neither checks its input. linfa-trees sorts with `partial_cmp` falling
+//! back to `Greater` and linfa-svm's solver compares gradients, so a NaN
+//! does not panic in either, but it makes the splits and the kernel
+//! meaningless without a word; so do kernel values that overflow. Both fits
+//! here refuse non-finite values, and the SVM values so large that its
+//! kernel overflows, naming the feature.
 
 use linfa::prelude::*;
 use linfa::DatasetBase;
@@ -13,6 +20,25 @@ use ndarray::{Array1, ArrayView2};
 
 use super::core::{AlgoError, Classifier};
 
+/// `feature 3 (`petal_width`)`, or `feature 3` when the name is not known.
+fn feature(j: usize, names: &[String]) -> String {
+    match names.get(j) {
+        Some(n) => format!("feature {j} (`{n}`)"),
+        None => format!("feature {j}"),
+    }
+}
+
+/// Refuse NaN and infinite values before handing `x` to linfa.
+fn check_finite(x: ArrayView2<'_, f64>, names: &[String]) -> Result<(), AlgoError> {
+    match x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((r, j), v)) => Err(AlgoError::BadData(format!(
+            "{}, row {r}: {v} is not a finite number",
+            feature(j, names)
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub struct LinfaTree {
     model: DecisionTree<f64, usize>,
     n_features: usize,
@@ -21,6 +47,7 @@ pub struct LinfaTree {
 
 pub fn fit_tree(
     x: ArrayView2<'_, f64>,
+    names: &[String],
     y: &[usize],
     n_classes: usize,
     entropy: bool,
@@ -33,6 +60,7 @@ pub fn fit_tree(
             y.len()
         )));
     }
+    check_finite(x, names)?;
     let ds = DatasetBase::new(x.to_owned(), Array1::from(y.to_vec()));
     let model = DecisionTree::params()
         .split_quality(if entropy {
@@ -85,6 +113,7 @@ pub struct LinfaSvmParams<'a> {
 
 pub fn fit_svm(
     x: ArrayView2<'_, f64>,
+    names: &[String],
     y: &[usize],
     n_classes: usize,
     p: &LinfaSvmParams<'_>,
@@ -112,6 +141,25 @@ pub fn fit_svm(
             "{} rows but {} labels",
             x.nrows(),
             y.len()
+        )));
+    }
+    check_finite(x, names)?;
+    // Every kernel value must be finite: |x - x'|^2 <= 4 max |x|^2 (rbf),
+    // <x, x'> <= max |x|^2 (linear), (<x, x'> + coef0)^degree (poly).
+    let max_sq = x.rows().into_iter().map(|r| r.dot(&r)).fold(0.0, f64::max);
+    let bound = match kernel {
+        "linear" => max_sq,
+        "poly" => (max_sq + coef0.abs()).powi(i32::try_from(degree).unwrap_or(i32::MAX)),
+        _ => 4.0 * max_sq,
+    };
+    if !bound.is_finite() {
+        let (j, big) = (0..x.ncols())
+            .map(|j| (j, x.column(j).iter().fold(0.0f64, |m, v| m.max(v.abs()))))
+            .fold((0, 0.0), |best, c| if c.1 > best.1 { c } else { best });
+        return Err(AlgoError::BadData(format!(
+            "{} has values as large as {big:e}, so linfa-svm's {kernel} kernel overflows; \
+             rescale the features (e.g. --scale maxabs)",
+            feature(j, names)
         )));
     }
     // gamma 0 means scikit-learn's "scale": 1 / (n_features * var(X)).
@@ -161,5 +209,54 @@ impl Classifier for LinfaSvm {
         }
         let p: Array1<bool> = self.model.predict(&x);
         p.iter().map(|&b| usize::from(b)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn svm_params(kernel: &str) -> LinfaSvmParams<'_> {
+        LinfaSvmParams {
+            c: 1.0,
+            kernel,
+            gamma: 0.0,
+            degree: 3,
+            coef0: 0.0,
+        }
+    }
+
+    #[test]
+    fn non_finite_values_and_kernel_overflow_are_refused_before_linfa() {
+        let names = ["a".to_string(), "b".to_string()];
+        let y = [0, 1, 0, 1];
+        let nan = array![[1.0, 2.0], [2.0, 1.0], [f64::NAN, 2.5], [2.5, 1.0]];
+        let msg = |r: Result<(), AlgoError>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        let want = "feature 0 (`a`), row 2: NaN is not a finite number";
+        assert_eq!(
+            msg(fit_tree(nan.view(), &names, &y, 2, false, None).map(|_| ())),
+            want
+        );
+        let p = svm_params("rbf");
+        assert_eq!(
+            msg(fit_svm(nan.view(), &names, &y, 2, &p).map(|_| ())),
+            want
+        );
+        let huge = array![[1.0, 1e200], [2.0, -1e200], [1.5, 1e200], [2.5, -1e200]];
+        for k in ["linear", "rbf", "poly"] {
+            let p = svm_params(k);
+            let m = msg(fit_svm(huge.view(), &names, &y, 2, &p).map(|_| ()));
+            assert!(
+                m.starts_with("feature 1 (`b`) has values as large as 1e200"),
+                "{k}: {m}"
+            );
+        }
+        // Large but finite data still goes to linfa: the tree has no kernel.
+        let tree = fit_tree(huge.view(), &names, &y, 2, false, None).expect("tree");
+        assert_eq!(tree.predict(huge.view()).len(), 4);
+        let ok = array![[0.0, 0.0], [1.0, 1.0], [0.1, 0.0], [0.9, 1.0]];
+        let svm = fit_svm(ok.view(), &[], &y, 2, &svm_params("linear")).expect("svm");
+        assert_eq!(svm.predict(ok.view()), vec![0, 1, 0, 1]);
     }
 }

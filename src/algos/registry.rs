@@ -9,7 +9,7 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use super::core::{AlgoError, Classifier, Clusterer, Progress};
-use super::{forest, gmm, kmeans, linfa_compare, linfa_models, logistic, svm, tree};
+use super::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, svm, tree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -142,8 +142,8 @@ pub static ALGOS: &[AlgoSpec] = &[
         name: "gaussian-nb",
         title: "Gaussian naive Bayes",
         task: Task::Classification,
-        implementation: Implementation::Linfa,
-        why: "linfa-bayes matches scikit-learn and is faster",
+        implementation: Implementation::Own,
+        why: "linfa-bayes 0.8.1 panics (unwrap on an undefined ordering) when a feature has zero variance in every class or a variance overflows (values near 1e308)",
         topics: &["naive-bayes", "generative-vs-discriminative", "top-ten-algorithms"],
         params: &[float("var_smoothing", 0.0, 1.0, false, "1e-9", "share of the largest feature variance added to every variance")],
     },
@@ -461,17 +461,32 @@ pub enum Fitted {
     Clusterer(Box<dyn Clusterer>),
 }
 
-/// Fit `spec` with checked `params`. `y`/`n_classes` are ignored by
-/// clusterers. PCA is not fitted here (see `linfa_models::pca`).
+/// What a fit learns from.
+#[derive(Clone, Copy)]
+pub struct FitData<'a> {
+    /// One row per sample, one column per feature.
+    pub x: ArrayView2<'a, f64>,
+    /// The feature names, for messages about a column (may be empty).
+    pub names: &'a [String],
+    /// Class of each row, `0..n_classes` (ignored by clusterers).
+    pub y: &'a [usize],
+    pub n_classes: usize,
+}
+
+/// Fit `spec` with checked `params`. PCA is not fitted here (see `pca::pca`).
 pub fn fit(
     spec: &AlgoSpec,
     params: &Params,
-    x: ArrayView2<'_, f64>,
-    y: &[usize],
-    n_classes: usize,
+    data: FitData<'_>,
     seed: u64,
     progress: &mut Progress<'_>,
 ) -> Result<Fitted, AlgoError> {
+    let FitData {
+        x,
+        names,
+        y,
+        n_classes,
+    } = data;
     let p = params;
     let depth = |p: &Params| (p.usize("max_depth") > 0).then(|| p.usize("max_depth"));
     let criterion = |p: &Params| match p.choice("criterion") {
@@ -480,13 +495,14 @@ pub fn fit(
     };
     let c = |m: Box<dyn Classifier>| Ok(Fitted::Classifier(m));
     match spec.name {
-        "gaussian-nb" => c(Box::new(linfa_models::fit_gaussian_nb(
+        "gaussian-nb" => c(Box::new(naive_bayes::fit_gaussian_nb(
             x,
             y,
             n_classes,
             p.float("var_smoothing"),
+            names,
         )?)),
-        "multinomial-nb" => c(Box::new(linfa_models::fit_multinomial_nb(
+        "multinomial-nb" => c(Box::new(naive_bayes::fit_multinomial_nb(
             x,
             y,
             n_classes,
@@ -504,6 +520,7 @@ pub fn fit(
         }
         "decision-tree-linfa" => c(Box::new(linfa_compare::fit_tree(
             x,
+            names,
             y,
             n_classes,
             p.choice("criterion") == "entropy",
@@ -517,7 +534,7 @@ pub fn fit(
                 degree: u32::try_from(p.int("degree")).unwrap_or(3),
                 coef0: p.float("coef0"),
             };
-            c(Box::new(linfa_compare::fit_svm(x, y, n_classes, &lp)?))
+            c(Box::new(linfa_compare::fit_svm(x, names, y, n_classes, &lp)?))
         }
         "random-forest" => {
             let fp = forest::ForestParams {

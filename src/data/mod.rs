@@ -1,8 +1,10 @@
 //! Datasets: the bundled manifest, CSV -> ndarray with located errors, text
-//! corpora and TF-IDF, scaling. Terminal-free.
+//! corpora and TF-IDF, scaling, the stratified split and k-fold. Terminal-free.
 
 mod csvload;
 mod manifest;
+pub mod scale;
+pub mod split;
 pub mod text;
 
 use std::fmt;

@@ -2,6 +2,17 @@
 //! evaluate. Runs on a background thread and streams [`Event`]s through a
 //! channel; a shared flag cancels it at the next training step. The CLI runs
 //! the same code synchronously.
+//!
+//! - `mod.rs` (this file): [`Config`], [`run`] and [`spawn`] for tables and
+//!   text corpora, and the dispatch to tagging runs.
+//! - [`tagging`]: HMM / CRF tagging runs, the casino HMM, the learning curve.
+//! - [`report`]: what a run produces (types only); [`event`]: what it sends
+//!   while running. Neither imports the run code, so nothing here imports a
+//!   module that imports it back.
+
+pub mod event;
+pub mod report;
+pub mod tagging;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -12,12 +23,18 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::Serialize;
 
-use crate::algos::linfa_models::{pca, FittedScaler, Scale};
-use crate::algos::registry::{self, AlgoSpec, Fitted, Params, Task};
-use crate::algos::{AlgoError, Classifier, Progress, Step};
+pub use self::event::Event;
+pub use self::report::{
+    Casino, ClusteringReport, CvReport, Grid, Picture, Report, TaggedSentence, TaggingReport,
+};
+
+use crate::algos::pca::pca;
+use crate::algos::registry::{self, AlgoSpec, FitData, Fitted, Params, Task};
+use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
+use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
-use crate::metrics::{self, ClassificationReport, Curve};
+use crate::metrics;
 
 /// How text corpora become features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -73,126 +90,6 @@ impl Default for Config {
             split: None,
         }
     }
-}
-
-/// What a running experiment tells its listener.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Started {
-        algo: String,
-        dataset: String,
-        n_train: usize,
-        n_test: usize,
-    },
-    Progress(Step),
-    Finished(Box<Report>),
-    Failed(String),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HistoryPoint {
-    pub iter: usize,
-    pub metric: &'static str,
-    pub value: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CvReport {
-    pub folds: usize,
-    pub accuracy: Vec<f64>,
-    pub mean: f64,
-    pub std: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ClusteringReport {
-    pub n_clusters: usize,
-    pub inertia: f64,
-    /// Adjusted Rand index of the clusters against the dataset's labels.
-    pub ari: f64,
-    pub labels: Vec<usize>,
-}
-
-/// Points to draw: 2-D coordinates (the data itself when it has two
-/// features, else its first two principal components) and, for 2-D data,
-/// the predicted class over a grid (decision regions).
-#[derive(Debug, Clone, Default)]
-pub struct Picture {
-    pub axes: [String; 2],
-    pub points: Vec<[f64; 2]>,
-    /// Class (truth) of each point.
-    pub classes: Vec<usize>,
-    /// Rows that are test rows.
-    pub is_test: Vec<bool>,
-    /// (x range, y range, columns, rows, predicted class per cell row-major)
-    pub grid: Option<Grid>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Grid {
-    pub x: (f64, f64),
-    pub y: (f64, f64),
-    pub cols: usize,
-    pub rows: usize,
-    pub cells: Vec<usize>,
-}
-
-/// The outcome of a run; `mlwb run --json` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub algo: String,
-    pub dataset: String,
-    pub task: Task,
-    pub params: Params,
-    pub seed: u64,
-    pub test_size: f64,
-    pub scale: Option<&'static str>,
-    pub n_rows: usize,
-    pub n_features: usize,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub classes: Vec<String>,
-    pub fit_seconds: f64,
-    pub predict_seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<ClassificationReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confusion_matrix: Option<metrics::ConfusionMatrix>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roc: Option<Curve>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pr: Option<Curve>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cv: Option<CvReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clustering: Option<ClusteringReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inertia: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ari: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explained_variance_ratio: Option<Vec<f64>>,
-    /// Sequence labelling: token accuracy and entity-level scores.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tagging: Option<Box<crate::seq::tagging::TaggingReport>>,
-    /// The casino HMM: true die against the Viterbi path and the posterior.
-    #[serde(skip)]
-    pub casino: Option<crate::seq::tagging::Casino>,
-    pub history: Vec<HistoryPoint>,
-    pub notes: Vec<String>,
-    /// Dataset rows of the test set, in order, with truth and prediction:
-    /// what a confusion-matrix cell is made of.
-    #[serde(skip)]
-    pub test_rows: Vec<usize>,
-    #[serde(skip)]
-    pub test_truth: Vec<usize>,
-    #[serde(skip)]
-    pub test_pred: Vec<usize>,
-    /// The source line of every dataset row (for "row 57 of iris.csv").
-    #[serde(skip)]
-    pub source_lines: Vec<usize>,
-    #[serde(skip)]
-    pub picture: Option<Picture>,
 }
 
 impl Report {
@@ -304,33 +201,42 @@ fn pick(y: &[usize], rows: &[usize]) -> Vec<usize> {
     rows.iter().map(|&r| y[r]).collect()
 }
 
-/// Features for training and test rows: vectorised text or scaled numbers.
+/// Features of the training and the test rows, vectorised text or scaled
+/// numbers, with the name of each feature (column, or word).
+struct Features {
+    train: Array2<f64>,
+    test: Array2<f64>,
+    names: Vec<String>,
+}
+
 fn features(
     ds: &Dataset,
     train: &[usize],
     test: &[usize],
     scale: Option<Scale>,
     text: TextFeatures,
-) -> Result<(Array2<f64>, Array2<f64>), String> {
-    let (xtr, xte) = match ds {
+) -> Result<Features, String> {
+    let (xtr, xte, names) = match ds {
         Dataset::Table(t) => (
             select_rows(t.x.view(), train),
             select_rows(t.x.view(), test),
+            t.feature_names.clone(),
         ),
         Dataset::Text(c) => {
             let tr: Vec<&str> = train.iter().map(|&r| c.texts[r].as_str()).collect();
             let te: Vec<&str> = test.iter().map(|&r| c.texts[r].as_str()).collect();
             let v = Vectorizer::fit(&tr, text == TextFeatures::Tfidf);
-            (v.transform(&tr), v.transform(&te))
+            (v.transform(&tr), v.transform(&te), v.vocabulary)
         }
     };
-    match scale {
-        None => Ok((xtr, xte)),
+    let (train, test) = match scale {
+        None => (xtr, xte),
         Some(s) => {
-            let f = FittedScaler::fit(s, xtr.view()).map_err(|e| e.to_string())?;
-            Ok((f.transform(xtr.view()), f.transform(xte.view())))
+            let f = FittedScaler::fit(s, xtr.view(), &names).map_err(|e| e.to_string())?;
+            (f.transform(xtr.view()), f.transform(xte.view()))
         }
-    }
+    };
+    Ok(Features { train, test, names })
 }
 
 fn progress_sink<'a>(
@@ -339,11 +245,7 @@ fn progress_sink<'a>(
     history: &'a mut Vec<HistoryPoint>,
 ) -> impl FnMut(Step) -> bool + 'a {
     move |s: Step| {
-        history.push(HistoryPoint {
-            iter: s.iter,
-            metric: s.metric,
-            value: s.value,
-        });
+        history.push(s.into());
         emit(Event::Progress(s));
         !cancel.load(Ordering::SeqCst)
     }
@@ -352,13 +254,11 @@ fn progress_sink<'a>(
 fn fit_classifier(
     spec: &AlgoSpec,
     params: &Params,
-    x: ArrayView2<'_, f64>,
-    y: &[usize],
-    n_classes: usize,
+    data: FitData<'_>,
     seed: u64,
     progress: &mut Progress<'_>,
 ) -> Result<Box<dyn Classifier>, AlgoError> {
-    match registry::fit(spec, params, x, y, n_classes, seed, progress)? {
+    match registry::fit(spec, params, data, seed, progress)? {
         Fitted::Classifier(m) => Ok(m),
         Fitted::Clusterer(_) => Err(AlgoError::Failed(format!(
             "{} is not a classifier",
@@ -433,7 +333,7 @@ pub fn run(
             }
             (tr.clone(), te.clone())
         }
-        None => metrics::stratified_split(&y, n_classes, config.test_size, config.seed)
+        None => data::split::stratified_split(&y, n_classes, config.test_size, config.seed)
             .map_err(|e| e.to_string())?,
     };
     emit(Event::Started {
@@ -442,7 +342,11 @@ pub fn run(
         n_train: train.len(),
         n_test: test.len(),
     });
-    let (xtr, xte) = features(&ds, &train, &test, config.scale, config.text)?;
+    let Features {
+        train: xtr,
+        test: xte,
+        names,
+    } = features(&ds, &train, &test, config.scale, config.text)?;
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();
@@ -454,15 +358,13 @@ pub fn run(
     let model = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        fit_classifier(
-            spec,
-            &params,
-            xtr.view(),
-            &ytr,
+        let data = FitData {
+            x: xtr.view(),
+            names: &names,
+            y: &ytr,
             n_classes,
-            config.seed,
-            &mut progress,
-        )
+        };
+        fit_classifier(spec, &params, data, config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
@@ -488,26 +390,23 @@ pub fn run(
     report.test_pred = pred;
 
     if let Some(k) = config.cv {
-        let folds =
-            metrics::stratified_kfold(&y, n_classes, k, config.seed).map_err(|e| e.to_string())?;
+        let folds = data::split::stratified_kfold(&y, n_classes, k, config.seed)
+            .map_err(|e| e.to_string())?;
         let mut acc = Vec::with_capacity(k);
         for (i, (tr, te)) in folds.iter().enumerate() {
             if cancel.load(Ordering::SeqCst) {
                 return Err("cancelled".into());
             }
-            let (a, b) = features(&ds, tr, te, config.scale, config.text)?;
-            let mut none = Progress::none();
-            let m = fit_classifier(
-                spec,
-                &params,
-                a.view(),
-                &pick(&y, tr),
+            let f = features(&ds, tr, te, config.scale, config.text)?;
+            let data = FitData {
+                x: f.train.view(),
+                names: &f.names,
+                y: &pick(&y, tr),
                 n_classes,
-                config.seed,
-                &mut none,
-            )
-            .map_err(|e| e.to_string())?;
-            let p = m.predict(b.view());
+            };
+            let m = fit_classifier(spec, &params, data, config.seed, &mut Progress::none())
+                .map_err(|e| e.to_string())?;
+            let p = m.predict(f.test.view());
             let truth = pick(&y, te);
             let correct = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
             acc.push(correct as f64 / truth.len().max(1) as f64);
@@ -540,7 +439,6 @@ fn run_tagging(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    use crate::seq::tagging;
     let empty = |n_rows: usize| {
         let mut r = Report::start(spec, params, config, &config.dataset, n_rows);
         r.scale = None;
@@ -606,9 +504,9 @@ fn run_tagging(
     Ok(r)
 }
 
-fn scaled_all(ds: &Dataset, config: &Config) -> Result<Array2<f64>, String> {
+fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, String> {
     let all: Vec<usize> = (0..ds.n_rows()).collect();
-    Ok(features(ds, &all, &[], config.scale, config.text)?.0)
+    features(ds, &all, &[], config.scale, config.text)
 }
 
 fn run_unsupervised(
@@ -620,7 +518,9 @@ fn run_unsupervised(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    let x = scaled_all(ds, config)?;
+    let Features {
+        train: x, names, ..
+    } = scaled_all(ds, config)?;
     let y = ds.y();
     report.n_features = x.ncols();
     report.n_train = x.nrows();
@@ -660,15 +560,13 @@ fn run_unsupervised(
     let fitted = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        registry::fit(
-            spec,
-            params,
-            x.view(),
+        let data = FitData {
+            x: x.view(),
+            names: &names,
             y,
-            report.classes.len(),
-            config.seed,
-            &mut progress,
-        )
+            n_classes: report.classes.len(),
+        };
+        registry::fit(spec, params, data, config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
@@ -737,7 +635,7 @@ fn picture(
     for &r in test {
         is_test[r] = true;
     }
-    let scaled = scaled_all(ds, config).ok()?;
+    let scaled = scaled_all(ds, config).ok()?.train;
     let (points, axes) = plane(&scaled);
     let grid = if t.n_features() == 2 {
         // Decision regions: predict over a grid in the original units, put
@@ -762,7 +660,9 @@ fn picture(
         let g = match config.scale {
             Some(s) => {
                 let tr = select_rows(t.x.view(), train);
-                FittedScaler::fit(s, tr.view()).ok()?.transform(g.view())
+                FittedScaler::fit(s, tr.view(), &t.feature_names)
+                    .ok()?
+                    .transform(g.view())
             }
             None => g,
         };

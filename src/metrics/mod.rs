@@ -14,14 +14,13 @@
 //! - [`clustering`]: adjusted Rand index and k-means inertia.
 //! - [`info`]: entropy, Gini impurity and information gain, for the notes
 //!   and the quiz.
-//! - [`split`]: a stratified train/test split and stratified k-fold
-//!   cross-validation, seeded with [`crate::algos::rng`].
 //!
 //! Why our own and not linfa's: linfa 0.8.1's `ConfusionMatrix` is indexed
 //! `[predicted, truth]` although its documentation says rows are targets,
 //! reorders the classes for binary problems, stores `f32` and keeps the
 //! matrix private; its ROC has no thresholds nor scikit-learn's tie handling,
-//! and it has no precision-recall curve, no ARI and no stratified splits.
+//! and it has no precision-recall curve and no ARI. (The stratified split
+//! and k-fold, which linfa lacks too, are in `data::split`.)
 //! The test `confusion_matches_linfa_transposed` pins the orientation
 //! difference.
 //!
@@ -31,15 +30,13 @@
 //! is 0.5 with a [`Curve::note`] saying why).
 //!
 //! Inconsistent inputs (lengths that differ, a label outside `0..n_classes`,
-//! a NaN score, a split that cannot be made) give a [`MetricsError`]; nothing
-//! here panics.
+//! a NaN score) give a [`MetricsError`]; nothing here panics.
 
 pub mod classification;
 pub mod clustering;
 pub mod curves;
 pub mod info;
 pub mod seqeval;
-pub mod split;
 
 pub use self::classification::{
     accuracy, report, Avg, ClassMetrics, ClassificationReport, ConfusionMatrix,
@@ -49,9 +46,8 @@ pub use self::curves::{pr_curve, roc_curve, Curve};
 pub use self::info::{
     entropy, entropy_bits, entropy_of_counts, gini, information_gain, information_gain_bits,
 };
-pub use self::split::{stratified_kfold, stratified_split, TrainTest};
 
-/// Why a metric or a split could not be computed.
+/// Why a metric could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MetricsError {
     /// Two inputs that must pair up element by element have different lengths.
@@ -77,30 +73,6 @@ pub enum MetricsError {
     /// Array shapes that do not fit together (inertia).
     #[error("shape mismatch: {0}")]
     Shape(String),
-    /// `test_size` is not strictly between 0 and 1.
-    #[error("test_size must be strictly between 0 and 1, got {0}")]
-    TestSize(f64),
-    /// Fewer than two folds asked for.
-    #[error("k must be at least 2, got {0}")]
-    TooFewFolds(usize),
-    /// A class is too small for the split asked for.
-    #[error("class {class} has only {members} member(s); at least {needed} are needed {why}")]
-    TooFewMembers {
-        class: usize,
-        members: usize,
-        needed: usize,
-        why: &'static str,
-    },
-    /// One side of a train/test split would not hold every class.
-    #[error(
-        "the {part} set would have {size} sample(s), fewer than the {n_classes} classes present; \
-         change test_size"
-    )]
-    SplitTooSmall {
-        part: &'static str,
-        size: usize,
-        n_classes: usize,
-    },
 }
 
 /// Checks that every label is `< n_classes`.

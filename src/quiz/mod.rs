@@ -1,8 +1,10 @@
-//! Quiz cards: the deck gathered from the topics, and the numeric card
-//! generators. (Scheduling and the progress store come next.)
+//! Quiz cards: the deck gathered from the topics, the numeric card
+//! generators, the session queue and mastery rule (`schedule`), and the
+//! progress store with FSRS grading (`store`).
 
 pub mod expr;
 pub mod generators;
+pub mod schedule;
 pub mod store;
 
 use serde::Serialize;

@@ -157,6 +157,42 @@ fn parse(path: &Path) -> Result<Option<Progress>, String> {
     }
 }
 
+/// The progress in `dir`, with `open`'s rules for a file that cannot be
+/// read: it is reported, moved aside (unless `read_only`) and the backup
+/// used if it reads. A missing file is empty progress.
+fn load(dir: &Path, read_only: bool, notices: &mut Vec<String>) -> Result<Progress, String> {
+    let main = dir.join(FILE);
+    let progress = match parse(&main) {
+        Ok(Some(p)) => p,
+        Ok(None) => Progress::default(),
+        Err(e) => {
+            if read_only {
+                notices.push(format!("{e}; the file is left as it is (read-only here)"));
+            } else {
+                // Never replace it silently: move it aside and say so.
+                let aside = dir.join(format!(
+                    "{FILE}.corrupt-{}",
+                    Utc::now().format("%Y%m%dT%H%M%S")
+                ));
+                fs::rename(&main, &aside)
+                    .map_err(|er| format!("{e}; and it cannot be moved aside: {er}"))?;
+                notices.push(format!("{e}; the file was moved to {}", aside.display()));
+            }
+            match parse(&dir.join(BACKUP)) {
+                Ok(Some(p)) => {
+                    notices.push(format!(
+                        "restored the previous version from {}",
+                        dir.join(BACKUP).display()
+                    ));
+                    p
+                }
+                _ => Progress::default(),
+            }
+        }
+    };
+    Ok(progress)
+}
+
 impl Store {
     /// Open (creating the directory) and load the progress.
     pub fn open(dir: &Path) -> Result<(Store, Progress), String> {
@@ -183,38 +219,30 @@ impl Store {
                 (None, true)
             }
         };
-        let main = dir.join(FILE);
-        let progress = match parse(&main) {
-            Ok(Some(p)) => p,
-            Ok(None) => Progress::default(),
-            Err(e) => {
-                // Never replace it silently: move it aside and say so.
-                let aside = dir.join(format!(
-                    "{FILE}.corrupt-{}",
-                    Utc::now().format("%Y%m%dT%H%M%S")
-                ));
-                if !read_only {
-                    fs::rename(&main, &aside)
-                        .map_err(|er| format!("{e}; and it cannot be moved aside: {er}"))?;
-                }
-                notices.push(format!("{e}; the file was moved to {}", aside.display()));
-                match parse(&dir.join(BACKUP)) {
-                    Ok(Some(p)) => {
-                        notices.push(format!(
-                            "restored the previous version from {}",
-                            dir.join(BACKUP).display()
-                        ));
-                        p
-                    }
-                    _ => Progress::default(),
-                }
-            }
-        };
+        let progress = load(dir, read_only, &mut notices)?;
         Ok((
             Store {
                 dir: dir.to_path_buf(),
                 _lock: lock,
                 read_only,
+                notices,
+            },
+            progress,
+        ))
+    }
+
+    /// Load the progress without taking the lock or changing anything on
+    /// disk (nothing created, nothing moved aside): for showing mastery.
+    /// A file that cannot be read is reported in `notices` and the backup
+    /// used, as in [`Store::open`]; saving through this store is refused.
+    pub fn open_read_only(dir: &Path) -> Result<(Store, Progress), String> {
+        let mut notices = Vec::new();
+        let progress = load(dir, true, &mut notices)?;
+        Ok((
+            Store {
+                dir: dir.to_path_buf(),
+                _lock: None,
+                read_only: true,
                 notices,
             },
             progress,
@@ -318,6 +346,38 @@ mod tests {
         assert!(
             !third.read_only,
             "the lock goes with the process that held it"
+        );
+    }
+
+    #[test]
+    fn a_read_only_load_takes_no_lock_and_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("not-yet");
+        let (_, p) = Store::open_read_only(&missing).expect("load");
+        assert!(p.cards.is_empty());
+        assert!(!missing.exists(), "nothing created");
+        {
+            let (store, mut p) = Store::open(dir.path()).expect("open");
+            p.grade("a", 3, Utc::now()).expect("grade");
+            store.save(&p).expect("save");
+            p.grade("b", 3, Utc::now()).expect("grade");
+            store.save(&p).expect("save");
+        }
+        let (ro, p) = Store::open_read_only(dir.path()).expect("load");
+        assert_eq!(p.cards.len(), 2);
+        assert!(ro.read_only && ro.save(&p).is_err());
+        let (rw, _) = Store::open(dir.path()).expect("open");
+        assert!(!rw.read_only, "a read-only load holds no lock");
+        drop(rw);
+        let bad = b"{\"format\": 1, \"cards\": {tru";
+        fs::write(dir.path().join(FILE), bad).expect("corrupt");
+        let (ro, p) = Store::open_read_only(dir.path()).expect("load");
+        assert_eq!(p.cards.len(), 1, "the backup is shown");
+        assert!(ro.notices[0].contains("left as it is"), "{:?}", ro.notices);
+        assert_eq!(
+            fs::read(dir.path().join(FILE)).expect("still there"),
+            bad,
+            "the damaged file is not moved"
         );
     }
 

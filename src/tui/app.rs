@@ -8,6 +8,8 @@ use super::experiment::{ExpFocus, ExperimentPane};
 use super::layout::{areas, Areas};
 use crate::algos::registry;
 use crate::content::ExperimentRef;
+use crate::quiz::schedule;
+use crate::quiz::store::{data_dir, Progress, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -582,9 +584,9 @@ impl App {
         }
     }
 
-    /// Recompute per-topic mastery and due counts from `progress`. A card
-    /// counts as mastered once FSRS puts its stability at a week or more.
-    pub fn refresh_mastery(&mut self, progress: &crate::quiz::store::Progress) {
+    /// Recompute per-topic mastery and due counts from `progress` (the
+    /// mastery rule is `quiz::schedule::is_mastered`).
+    pub fn refresh_mastery(&mut self, progress: &Progress) {
         let now = chrono::Utc::now();
         self.mastery.clear();
         for (i, t) in self.lib.topics.iter().enumerate() {
@@ -594,12 +596,7 @@ impl App {
             let mastered = t
                 .cards
                 .iter()
-                .filter(|c| {
-                    progress
-                        .cards
-                        .get(&c.id)
-                        .is_some_and(|p| p.fsrs.stability >= 7.0)
-                })
+                .filter(|c| schedule::mastered(progress, &c.id))
                 .count();
             let due = t
                 .cards
@@ -610,15 +607,20 @@ impl App {
         }
     }
 
-    /// Read the progress file (without taking the lock) to show mastery.
+    /// Read the progress (read-only: no lock, nothing moved) to show
+    /// mastery. A damaged file is said in the status line, and its backup
+    /// shown, as the quiz would.
     pub fn load_mastery(&mut self) {
-        let path =
-            crate::quiz::store::data_dir(self.data_dir.as_deref()).map(|d| d.join("progress.json"));
-        let progress = path
-            .ok()
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice::<crate::quiz::store::Progress>(&b).ok())
-            .unwrap_or_default();
+        let opened = data_dir(self.data_dir.as_deref()).and_then(|d| Store::open_read_only(&d));
+        let progress = match opened {
+            Ok((store, progress)) => {
+                if let Some(n) = store.notices.first() {
+                    self.flash.get_or_insert_with(|| n.clone());
+                }
+                progress
+            }
+            Err(_) => Progress::default(),
+        };
         self.refresh_mastery(&progress);
     }
 

@@ -440,7 +440,7 @@ fn type_color(t: &str, color: bool) -> Color {
 /// marked with the true tag in brackets.
 fn render_tagged(
     pane: &ExperimentPane,
-    t: &crate::seq::tagging::TaggingReport,
+    t: &crate::experiment::TaggingReport,
     area: Rect,
     buf: &mut Buffer,
     color: bool,
@@ -489,7 +489,7 @@ fn render_tagged(
 
 /// The casino: the true die and the Viterbi path as strips of F/L, and the
 /// posterior probability of "loaded" over time.
-fn render_casino(c: &crate::seq::tagging::Casino, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, color: bool) {
     let title = format!(
         "Casino · Viterbi right on {:.1}% of rolls · posterior {:.1}%",
         c.viterbi_accuracy * 100.0,

@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use crate::algos::linfa_models::Scale;
 use crate::algos::registry::{self, ParamKind, Task};
 use crate::algos::Step;
 use crate::content::ExperimentRef;
+use crate::data::scale::Scale;
 use crate::data::{manifest, Missing};
 use crate::experiment::{self, Config, Event, Report, Running};
 
@@ -90,7 +90,7 @@ pub const TRELLIS_STEPS: usize = 12;
 
 impl TrellisView {
     pub fn new() -> Result<TrellisView, String> {
-        let casino = crate::seq::tagging::casino()?;
+        let casino = crate::experiment::tagging::casino()?;
         let rolls: Vec<usize> = casino.rolls.iter().take(TRELLIS_STEPS).copied().collect();
         let text = crate::data::bundled_file("casino_model.json")
             .ok_or("casino_model.json is not bundled")?;
@@ -112,8 +112,10 @@ impl TrellisView {
 }
 
 pub struct LearningJob {
-    pub result: Option<Result<crate::seq::tagging::LearningCurve, String>>,
-    rx: Option<std::sync::mpsc::Receiver<Result<crate::seq::tagging::LearningCurve, String>>>,
+    pub result: Option<Result<crate::experiment::tagging::LearningCurve, String>>,
+    rx: Option<
+        std::sync::mpsc::Receiver<Result<crate::experiment::tagging::LearningCurve, String>>,
+    >,
     pub dataset: String,
 }
 
@@ -437,7 +439,7 @@ impl ExperimentPane {
             .name("mlwb-learning-curve".into())
             .spawn(move || {
                 let cancel = std::sync::atomic::AtomicBool::new(false);
-                let r = crate::seq::tagging::learning_curve(
+                let r = crate::experiment::tagging::learning_curve(
                     &ds,
                     &[0.05, 0.1, 0.2, 0.4, 0.7, 1.0],
                     &mut |_| {},

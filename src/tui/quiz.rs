@@ -1,5 +1,6 @@
 //! Quiz mode: one card at a time, answered with the keyboard, graded
-//! Again/Hard/Good/Easy, scheduled by FSRS and saved at once.
+//! Again/Hard/Good/Easy, scheduled by FSRS and saved at once. The session's
+//! UI state only: which cards come and when is `quiz::schedule`.
 
 use std::time::Instant;
 
@@ -9,10 +10,7 @@ use rand::seq::SliceRandom as _;
 use crate::content::{Card, CardKind, Library};
 use crate::quiz::generators::{self, Problem};
 use crate::quiz::store::{Progress, Store};
-use crate::quiz::{cloze_correct, deck};
-
-/// New cards introduced per day in the "everything due" queue.
-pub const NEW_PER_DAY: usize = 20;
+use crate::quiz::{cloze_correct, deck, schedule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -65,34 +63,19 @@ impl QuizSession {
                     vec![format!("progress not available: {e}")],
                 ),
             };
-        let now = Utc::now();
-        let mut due: Vec<(String, Card)> = Vec::new();
-        let mut new: Vec<(String, Card)> = Vec::new();
-        for c in cards {
-            let item = (c.topic.to_string(), c.card.clone());
-            match progress.cards.get(&c.card.id) {
-                Some(p) if p.fsrs.due <= now => due.push(item),
-                Some(_) => {}
-                None => new.push(item),
-            }
-        }
-        due.sort_by_key(|(_, c)| progress.cards.get(&c.id).map(|p| p.fsrs.due));
+        let cards: Vec<(String, Card)> = cards
+            .into_iter()
+            .map(|c| (c.topic.to_string(), c.card.clone()))
+            .collect();
         // A daily limit on new cards for the "everything due" queue; a topic
         // quiz shows all of the topic's cards.
-        if topic.is_none() {
-            let today = now.date_naive();
-            let introduced = progress
-                .cards
-                .values()
-                .filter(|c| {
-                    c.reviews
-                        .first()
-                        .is_some_and(|r| r.at.date_naive() == today)
-                })
-                .count();
-            new.truncate(NEW_PER_DAY.saturating_sub(introduced));
-        }
-        due.extend(new);
+        let due = schedule::due_queue(
+            cards,
+            |(_, c)| c.id.as_str(),
+            &progress,
+            Utc::now(),
+            topic.is_none(),
+        );
         if due.is_empty() {
             return Err("nothing due: every card here is scheduled for later".into());
         }

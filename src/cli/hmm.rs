@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::out::{error, fail, print_json, FAILED};
 use crate::algos::{Progress, Step};
 use crate::seq::hmm::Hmm;
 use crate::seq::hmm_io::{self, Names};
@@ -82,15 +83,11 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<ExitCode> {
-    let fail = |err: &mut dyn Write, e: String| -> std::io::Result<ExitCode> {
-        writeln!(err, "mlwb: {e}")?;
-        Ok(ExitCode::from(1))
-    };
     match cmd {
         HmmCommand::Decode { io, trellis } => {
             let (hmm, names, seqs) = match load(&io.model, &io.obs) {
                 Ok(x) => x,
-                Err(e) => return fail(err, e),
+                Err(e) => return fail(err, e, FAILED),
             };
             let mut decoded = Vec::new();
             for seq in &seqs {
@@ -100,7 +97,7 @@ pub fn run(
                         path,
                         log_prob,
                     }),
-                    Err(e) => return fail(err, e.to_string()),
+                    Err(e) => return fail(err, e, FAILED),
                 }
             }
             let total: f64 = decoded.iter().map(|d| d.log_prob).sum();
@@ -117,7 +114,7 @@ pub fn run(
                     path: first,
                     log_prob: total,
                 };
-                crate::cli::print_json(out, &o)?;
+                print_json(out, &o)?;
             } else {
                 for (i, d) in decoded.iter().enumerate() {
                     writeln!(
@@ -133,17 +130,19 @@ pub fn run(
             if *trellis {
                 for (i, seq) in seqs.iter().enumerate() {
                     if seq.len() > TRELLIS_MAX {
-                        writeln!(
+                        error(
                             err,
-                            "mlwb: sequence {} has {} steps; --trellis prints up to {TRELLIS_MAX}",
-                            i + 1,
-                            seq.len()
+                            format!(
+                                "sequence {} has {} steps; --trellis prints up to {TRELLIS_MAX}",
+                                i + 1,
+                                seq.len()
+                            ),
                         )?;
                         continue;
                     }
                     let t = match hmm.viterbi_trellis(seq) {
                         Ok(t) => t,
-                        Err(e) => return fail(err, e.to_string()),
+                        Err(e) => return fail(err, e, FAILED),
                     };
                     writeln!(out, "\nδ_t(j) = log b_j(o_t) + max_i [δ_(t−1)(i) + log a_ij], ← back-pointer ψ_t(j); * = best path")?;
                     write!(out, "{:>10}", "t / obs")?;
@@ -171,19 +170,19 @@ pub fn run(
         HmmCommand::Score { io } => {
             let (hmm, _, seqs) = match load(&io.model, &io.obs) {
                 Ok(x) => x,
-                Err(e) => return fail(err, e),
+                Err(e) => return fail(err, e, FAILED),
             };
             let mut per = Vec::new();
             for seq in &seqs {
                 match hmm.log_likelihood(std::slice::from_ref(seq)) {
                     Ok(l) => per.push(l),
-                    Err(e) => return fail(err, e.to_string()),
+                    Err(e) => return fail(err, e, FAILED),
                 }
             }
             let total: f64 = per.iter().sum();
             if io.json {
                 let o = serde_json::json!({ "log_likelihood": total, "per_sequence": per });
-                crate::cli::print_json(out, &o)?;
+                print_json(out, &o)?;
             } else {
                 writeln!(
                     out,
@@ -203,16 +202,16 @@ pub fn run(
         } => {
             let (hmm, names, seqs) = match load(init, obs) {
                 Ok(x) => x,
-                Err(e) => return fail(err, e),
+                Err(e) => return fail(err, e, FAILED),
             };
             if *iter == 0 {
-                return fail(err, "--iter must be at least 1".into());
+                return fail(err, "--iter must be at least 1", FAILED);
             }
             let mut sink = |_: Step| true;
             let mut progress = Progress::new(&mut sink);
             let (fitted, history) = match hmm.baum_welch(&seqs, *iter, *tol, &mut progress) {
                 Ok(x) => x,
-                Err(e) => return fail(err, e.to_string()),
+                Err(e) => return fail(err, e, FAILED),
             };
             let final_ll = fitted.log_likelihood(&seqs).unwrap_or(f64::NAN);
             let model_json = hmm_io::model_to_json(&fitted, &names);
@@ -220,7 +219,7 @@ pub fn run(
                 let model: serde_json::Value =
                     serde_json::from_str(&model_json).unwrap_or(serde_json::Value::Null);
                 let o = serde_json::json!({ "history": history, "log_likelihood": final_ll, "iterations": history.len(), "model": model });
-                crate::cli::print_json(out, &o)?;
+                print_json(out, &o)?;
             } else {
                 for (i, ll) in history.iter().enumerate() {
                     writeln!(err, "iteration {:>3}: log-likelihood {ll:.6}", i + 1)?;

@@ -4,14 +4,54 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
+use super::out::{fail, print_json, FAILED, USAGE};
 use crate::algos::registry::{ParamKind, ALGOS};
-use crate::cli::RunArgs;
 use crate::data::{manifest, CsvOptions};
 use crate::experiment::{self, Config, Event, Report};
 
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Algorithm name (see `mlwb algos`).
+    #[arg(long)]
+    pub algo: String,
+    /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file.
+    #[arg(long)]
+    pub dataset: String,
+    /// Target column of a CSV (default: the last column).
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+    /// Feature columns to use, comma-separated (default: all but the target).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub features: Option<Vec<String>>,
+    /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
+    #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
+    pub missing: crate::data::Missing,
+    /// A hyper-parameter, k=v; repeat for several (see `mlwb algos`).
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Scale features first (fitted on the training rows only).
+    #[arg(long, value_name = "standard|minmax|maxabs|normalize")]
+    pub scale: Option<crate::data::scale::Scale>,
+    /// Text corpora: TF-IDF weights or raw counts.
+    #[arg(long, default_value = "tfidf", value_name = "tfidf|counts")]
+    pub text: crate::experiment::TextFeatures,
+    /// Random seed (split, initialisation, bootstrap).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Share of rows held out for testing (stratified).
+    #[arg(long, default_value_t = 0.25)]
+    pub test_size: f64,
+    /// Also run stratified k-fold cross-validation with K folds.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        return crate::cli::print_json(out, manifest());
+        return print_json(out, manifest());
     }
     for d in manifest() {
         writeln!(
@@ -26,7 +66,7 @@ pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        return crate::cli::print_json(out, ALGOS);
+        return print_json(out, ALGOS);
     }
     for a in ALGOS {
         let imp = match a.implementation {
@@ -94,26 +134,20 @@ fn config(args: &RunArgs) -> Result<Config, String> {
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<ExitCode> {
     let config = match config(args) {
         Ok(c) => c,
-        Err(e) => {
-            writeln!(err, "mlwb: {e}")?;
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return fail(err, e, USAGE),
     };
     let cancel = AtomicBool::new(false);
     let mut ignore = |_: Event| {};
     match experiment::run(&config, &mut ignore, &cancel) {
         Ok(report) => {
             if args.json {
-                crate::cli::print_json(out, &report)?;
+                print_json(out, &report)?;
             } else {
                 print_report(&report, out)?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            writeln!(err, "mlwb: {e}")?;
-            Ok(ExitCode::from(1))
-        }
+        Err(e) => fail(err, e, FAILED),
     }
 }
 

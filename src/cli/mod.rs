@@ -1,4 +1,12 @@
-//! The command line: clap definitions and the non-interactive subcommands.
+//! The command line: clap definitions and the dispatch to the
+//! non-interactive subcommands. Each subcommand lives in its own file
+//! (`run`, `hmm`, `quiz`); what they share is in `out`. Imports go one way:
+//! this file uses the subcommands, they never use it.
+
+pub mod hmm;
+pub mod out;
+pub mod quiz;
+pub mod run;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use self::out::{error, print_json};
 use crate::content::{note, Library, Reference, Title, TopicSource};
 
 #[derive(Debug, Parser)]
@@ -56,55 +65,15 @@ pub enum Command {
         json: bool,
     },
     /// Run an algorithm on a dataset and print its metrics.
-    Run(RunArgs),
+    Run(run::RunArgs),
     /// Quiz cards: list them, show one, check an answer.
-    Quiz(crate::cli_quiz::QuizArgs),
+    Quiz(quiz::QuizArgs),
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
-    Hmm(crate::cli_hmm::HmmCommand),
+    Hmm(hmm::HmmCommand),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Algorithm name (see `mlwb algos`).
-    #[arg(long)]
-    pub algo: String,
-    /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file.
-    #[arg(long)]
-    pub dataset: String,
-    /// Target column of a CSV (default: the last column).
-    #[arg(long, value_name = "COLUMN")]
-    pub target: Option<String>,
-    /// Feature columns to use, comma-separated (default: all but the target).
-    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
-    pub features: Option<Vec<String>>,
-    /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
-    #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
-    pub missing: crate::data::Missing,
-    /// A hyper-parameter, k=v; repeat for several (see `mlwb algos`).
-    #[arg(long = "param", value_name = "K=V")]
-    pub params: Vec<String>,
-    /// Scale features first (fitted on the training rows only).
-    #[arg(long, value_name = "standard|minmax|maxabs|normalize")]
-    pub scale: Option<crate::algos::linfa_models::Scale>,
-    /// Text corpora: TF-IDF weights or raw counts.
-    #[arg(long, default_value = "tfidf", value_name = "tfidf|counts")]
-    pub text: crate::experiment::TextFeatures,
-    /// Random seed (split, initialisation, bootstrap).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Share of rows held out for testing (stratified).
-    #[arg(long, default_value_t = 0.25)]
-    pub test_size: f64,
-    /// Also run stratified k-fold cross-validation with K folds.
-    #[arg(long, value_name = "K")]
-    pub cv: Option<usize>,
-    /// Print one JSON object instead of a table.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub fn main() -> ExitCode {
@@ -117,7 +86,7 @@ pub fn main() -> ExitCode {
         None => match crate::tui::run(Library::load(source)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("mlwb: {e:#}");
+                let _ = error(&mut std::io::stderr(), format!("{e:#}"));
                 ExitCode::FAILURE
             }
         },
@@ -205,7 +174,7 @@ pub fn run_command(
                             }
                         })
                         .collect();
-                    crate::cli::print_json(out, &items)?;
+                    print_json(out, &items)?;
                 } else {
                     for (i, depth) in lib.walk() {
                         let t = &lib.topics[i];
@@ -249,16 +218,16 @@ pub fn run_command(
                 }
             }
             Command::Datasets { json } => {
-                crate::cli_run::datasets(json, out)?;
+                run::datasets(json, out)?;
                 Ok(ExitCode::SUCCESS)
             }
             Command::Algos { json } => {
-                crate::cli_run::algos(json, out)?;
+                run::algos(json, out)?;
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Run(args) => crate::cli_run::run(&args, out, err),
-            Command::Hmm(cmd) => crate::cli_hmm::run(&cmd, out, err),
-            Command::Quiz(args) => crate::cli_quiz::run(lib, &args, out, err),
+            Command::Run(args) => run::run(&args, out, err),
+            Command::Hmm(cmd) => hmm::run(&cmd, out, err),
+            Command::Quiz(args) => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();
@@ -267,27 +236,23 @@ pub fn run_command(
         // A closed pipe (e.g. `mlwb topics | head`) is not worth a panic.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "mlwb: {e}");
+            let _ = error(err, e);
             ExitCode::FAILURE
         }
     }
-}
-
-/// Write `value` as pretty JSON on its own line(s).
-pub fn print_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
-    let s = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    writeln!(out, "{s}")
 }
 
 /// Non-check commands still say when content was skipped, on stderr.
 fn report_skipped(lib: &Library, err: &mut dyn Write) -> std::io::Result<()> {
     let errors: Vec<_> = lib.errors().collect();
     if !errors.is_empty() {
-        writeln!(
+        error(
             err,
-            "mlwb: {} problem(s) in the topics (run `mlwb check`); first: {}",
-            errors.len(),
-            errors[0]
+            format!(
+                "{} problem(s) in the topics (run `mlwb check`); first: {}",
+                errors.len(),
+                errors[0]
+            ),
         )?;
     }
     Ok(())

@@ -8,15 +8,16 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::conll::{self, Corpus};
-use super::crf::{self, CrfModel, CrfParams};
-use super::hmm::{fit_supervised, Hmm};
+use super::event::Event;
+use super::report::{Casino, TaggedSentence, TaggingReport};
 use crate::algos::registry::{Params, Value};
-use crate::algos::{Progress, Step};
+use crate::algos::{HistoryPoint, Progress, Step};
 use crate::data::{bundled_file, manifest};
-use crate::experiment::{Event, HistoryPoint};
-use crate::metrics::seqeval::{self, EntityReport, Mode};
-use crate::metrics::ConfusionMatrix;
+use crate::metrics::seqeval::{self, Mode};
+use crate::seq::conll::{self, Corpus};
+use crate::seq::crf::{self, CrfModel, CrfParams};
+use crate::seq::hmm::{fit_supervised, Hmm};
+use crate::seq::hmm_io;
 
 /// A supervised HMM tagger: states are tags, symbols are lower-cased words;
 /// words seen once in training are mapped to `<unk>` so the model learns
@@ -90,38 +91,6 @@ pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, Strin
     let hmm = fit_supervised(&obs, &states, tags.len(), vocab.len() + 1, smoothing)
         .map_err(|e| e.to_string())?;
     Ok(HmmTagger { hmm, tags, vocab })
-}
-
-/// One test sentence as shown in the TUI.
-#[derive(Debug, Clone)]
-pub struct TaggedSentence {
-    pub tokens: Vec<String>,
-    pub truth: Vec<String>,
-    pub pred: Vec<String>,
-}
-
-/// The outcome of a tagging run; `mlwb run --json` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaggingReport {
-    pub algo: String,
-    pub dataset: String,
-    pub params: Params,
-    pub seed: u64,
-    pub n_train_sentences: usize,
-    pub n_test_sentences: usize,
-    pub n_train_tokens: usize,
-    pub n_test_tokens: usize,
-    pub fit_seconds: f64,
-    pub predict_seconds: f64,
-    pub token_accuracy: f64,
-    pub entities: EntityReport,
-    pub tag_confusion: ConfusionMatrix,
-    pub history: Vec<HistoryPoint>,
-    /// Tags in the test file never seen in training: (line, tag).
-    pub unknown_test_tags: Vec<(usize, String)>,
-    pub notes: Vec<String>,
-    #[serde(skip)]
-    pub sentences: Vec<TaggedSentence>,
 }
 
 /// Train and test corpora for `dataset`: a bundled CoNLL pair, or a user's
@@ -222,11 +191,7 @@ pub fn fit_tagger(
                 train.sentences.iter().map(|s| s.tokens.clone()).collect();
             let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
             let mut sink = |s: Step| {
-                history.push(HistoryPoint {
-                    iter: s.iter,
-                    metric: s.metric,
-                    value: s.value,
-                });
+                history.push(s.into());
                 emit(Event::Progress(s));
                 !cancel.load(Ordering::SeqCst)
             };
@@ -384,27 +349,11 @@ pub fn learning_curve(
     Ok(out)
 }
 
-/// The occasionally dishonest casino: the true model, the rolls and the
-/// true hidden die, the Viterbi path and the posterior of "loaded".
-#[derive(Debug, Clone, Serialize)]
-pub struct Casino {
-    pub states: Vec<String>,
-    pub rolls: Vec<usize>,
-    pub truth: Vec<usize>,
-    pub viterbi: Vec<usize>,
-    pub log_prob: f64,
-    pub posterior_loaded: Vec<f64>,
-    /// Share of rolls whose die the Viterbi path gets right.
-    pub viterbi_accuracy: f64,
-    pub posterior_accuracy: f64,
-    pub log_likelihood: f64,
-}
-
 pub fn casino() -> Result<Casino, String> {
     let model_text = bundled_file("casino_model.json").ok_or("casino_model.json is not bundled")?;
     let text = String::from_utf8_lossy(model_text);
-    let (hmm, names) = super::hmm_io::parse_model(&text, "datasets/casino_model.json")
-        .map_err(|e| e.to_string())?;
+    let (hmm, names) =
+        hmm_io::parse_model(&text, "datasets/casino_model.json").map_err(|e| e.to_string())?;
     let csv = bundled_file("casino.csv").ok_or("casino.csv is not bundled")?;
     let csv = String::from_utf8_lossy(csv);
     let states: Vec<String> = (0..hmm.n_states()).map(|i| names.state(i)).collect();
@@ -483,11 +432,7 @@ pub fn casino_run(
         // model and let EM find two dice; report the log-likelihood live.
         let init = random_model(casino.states.len(), 6, seed)?;
         let mut sink = |s: Step| {
-            history.push(HistoryPoint {
-                iter: s.iter,
-                metric: s.metric,
-                value: s.value,
-            });
+            history.push(s.into());
             emit(Event::Progress(s));
             !cancel.load(Ordering::SeqCst)
         };

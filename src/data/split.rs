@@ -1,10 +1,11 @@
 //! Stratified train/test split and stratified k-fold cross-validation.
 //!
 //! Both keep each class's share of the data the same in every part, and are
-//! deterministic for a seed (randomness from [`crate::algos::rng`]).
+//! deterministic for a seed (randomness from [`crate::rng`]).
 //! Classes are `0..n_classes`; a class with no sample is simply absent.
 //! Returned index lists are sorted ascending (scikit-learn's shuffle split
 //! returns them in random order; the k-fold's are sorted there too).
+//! A split that cannot be made is a [`SplitError`]; nothing here panics.
 //!
 //! # How many of each class go where
 //!
@@ -29,8 +30,58 @@
 
 use rand::seq::SliceRandom;
 
-use super::{check_labels, MetricsError};
-use crate::algos::{rng, Rng};
+use crate::rng::{rng, Rng};
+
+/// Why a split could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SplitError {
+    /// `test_size` is not strictly between 0 and 1.
+    #[error("test_size must be strictly between 0 and 1, got {0}")]
+    TestSize(f64),
+    /// Nothing to split.
+    #[error("no samples: {0}")]
+    Empty(&'static str),
+    /// A class index is not in `0..n_classes`.
+    #[error("label {label} at sample {index} is out of range: there are {n_classes} classes")]
+    LabelOutOfRange {
+        index: usize,
+        label: usize,
+        n_classes: usize,
+    },
+    /// Fewer than two folds asked for.
+    #[error("k must be at least 2, got {0}")]
+    TooFewFolds(usize),
+    /// A class is too small for the split asked for.
+    #[error("class {class} has only {members} member(s); at least {needed} are needed {why}")]
+    TooFewMembers {
+        class: usize,
+        members: usize,
+        needed: usize,
+        why: &'static str,
+    },
+    /// One side of a train/test split would not hold every class.
+    #[error(
+        "the {part} set would have {size} sample(s), fewer than the {n_classes} classes present; \
+         change test_size"
+    )]
+    SplitTooSmall {
+        part: &'static str,
+        size: usize,
+        n_classes: usize,
+    },
+}
+
+/// Checks that every label is `< n_classes`.
+fn check_labels(y: &[usize], n_classes: usize) -> Result<(), SplitError> {
+    match y.iter().enumerate().find(|(_, &l)| l >= n_classes) {
+        Some((index, &label)) => Err(SplitError::LabelOutOfRange {
+            index,
+            label,
+            n_classes,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// `(train indices, test indices)`, each sorted ascending.
 pub type TrainTest = (Vec<usize>, Vec<usize>);
@@ -98,17 +149,17 @@ pub fn stratified_split(
     n_classes: usize,
     test_size: f64,
     seed: u64,
-) -> Result<TrainTest, MetricsError> {
+) -> Result<TrainTest, SplitError> {
     if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(MetricsError::TestSize(test_size));
+        return Err(SplitError::TestSize(test_size));
     }
     if y.is_empty() {
-        return Err(MetricsError::Empty("nothing to split"));
+        return Err(SplitError::Empty("nothing to split"));
     }
     check_labels(y, n_classes)?;
     let counts = class_counts(y, n_classes);
     if let Some((class, &members)) = counts.iter().enumerate().find(|(_, &c)| c == 1) {
-        return Err(MetricsError::TooFewMembers {
+        return Err(SplitError::TooFewMembers {
             class,
             members,
             needed: 2,
@@ -120,14 +171,14 @@ pub fn stratified_split(
     let n_test = ((test_size * n as f64).ceil() as usize).min(n);
     let n_train = n - n_test;
     if n_train < present {
-        return Err(MetricsError::SplitTooSmall {
+        return Err(SplitError::SplitTooSmall {
             part: "train",
             size: n_train,
             n_classes: present,
         });
     }
     if n_test < present {
-        return Err(MetricsError::SplitTooSmall {
+        return Err(SplitError::SplitTooSmall {
             part: "test",
             size: n_test,
             n_classes: present,
@@ -176,17 +227,17 @@ pub fn stratified_kfold(
     n_classes: usize,
     k: usize,
     seed: u64,
-) -> Result<Vec<TrainTest>, MetricsError> {
+) -> Result<Vec<TrainTest>, SplitError> {
     if k < 2 {
-        return Err(MetricsError::TooFewFolds(k));
+        return Err(SplitError::TooFewFolds(k));
     }
     if y.is_empty() {
-        return Err(MetricsError::Empty("nothing to split into folds"));
+        return Err(SplitError::Empty("nothing to split into folds"));
     }
     check_labels(y, n_classes)?;
     let counts = class_counts(y, n_classes);
     if let Some((class, &members)) = counts.iter().enumerate().find(|(_, &c)| c > 0 && c < k) {
-        return Err(MetricsError::TooFewMembers {
+        return Err(SplitError::TooFewMembers {
             class,
             members,
             needed: k,
@@ -315,25 +366,25 @@ mod tests {
         for ts in [0.0, 1.0, -0.1, 1.5, f64::NAN] {
             assert!(matches!(
                 stratified_split(&y, 3, ts, 0),
-                Err(MetricsError::TestSize(_))
+                Err(SplitError::TestSize(_))
             ));
         }
         assert!(matches!(
             stratified_split(&[], 3, 0.3, 0),
-            Err(MetricsError::Empty(_))
+            Err(SplitError::Empty(_))
         ));
         assert!(matches!(
             stratified_split(&y, 2, 0.3, 0),
-            Err(MetricsError::LabelOutOfRange { .. })
+            Err(SplitError::LabelOutOfRange { .. })
         ));
         assert!(matches!(
             stratified_split(&[0, 0, 1, 2, 2], 3, 0.5, 0),
-            Err(MetricsError::TooFewMembers { class: 1, .. })
+            Err(SplitError::TooFewMembers { class: 1, .. })
         ));
         // 25 samples, test_size 0.05 -> 2 test samples for 3 classes
         assert_eq!(
             stratified_split(&y, 3, 0.05, 0),
-            Err(MetricsError::SplitTooSmall {
+            Err(SplitError::SplitTooSmall {
                 part: "test",
                 size: 2,
                 n_classes: 3
@@ -341,7 +392,7 @@ mod tests {
         );
         assert!(matches!(
             stratified_split(&y, 3, 0.95, 0),
-            Err(MetricsError::SplitTooSmall { part: "train", .. })
+            Err(SplitError::SplitTooSmall { part: "train", .. })
         ));
         let msg = stratified_split(&y, 3, 1.0, 0).unwrap_err().to_string();
         assert_eq!(msg, "test_size must be strictly between 0 and 1, got 1");
@@ -395,21 +446,21 @@ mod tests {
     fn kfold_errors() {
         assert_eq!(
             stratified_kfold(&Y2, 3, 1, 0),
-            Err(MetricsError::TooFewFolds(1))
+            Err(SplitError::TooFewFolds(1))
         );
         assert!(matches!(
             stratified_kfold(&[], 3, 2, 0),
-            Err(MetricsError::Empty(_))
+            Err(SplitError::Empty(_))
         ));
         assert!(matches!(
             stratified_kfold(&Y2, 2, 2, 0),
-            Err(MetricsError::LabelOutOfRange { .. })
+            Err(SplitError::LabelOutOfRange { .. })
         ));
         // class 0 has 6 members
         let err = stratified_kfold(&Y2, 3, 7, 0).unwrap_err();
         assert_eq!(
             err,
-            MetricsError::TooFewMembers {
+            SplitError::TooFewMembers {
                 class: 0,
                 members: 6,
                 needed: 7,

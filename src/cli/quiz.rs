@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use super::out::{error, fail, print_json, FAILED, USAGE};
 use crate::content::{CardKind, Library};
 use crate::mathtext;
-use crate::quiz::{self, generators};
+use crate::quiz::{self, generators, schedule};
 
 #[derive(Debug, clap::Args)]
 pub struct QuizArgs {
@@ -73,25 +74,23 @@ pub fn run(
     let k = match a.kind.as_deref().map(kind).transpose() {
         Ok(k) => k,
         Err(e) => {
-            writeln!(err, "mlwb: {e}")?;
-            return Ok(ExitCode::from(2));
+            return fail(err, e, USAGE);
         }
     };
     let deck = match quiz::deck(lib, a.topic.as_deref(), k) {
         Ok(d) => d,
         Err(e) => {
-            writeln!(err, "mlwb: {e}")?;
-            return Ok(ExitCode::from(2));
+            return fail(err, e, USAGE);
         }
     };
     let find = |id: &str| deck.iter().find(|c| c.card.id == id);
     if let Some(id) = &a.show {
         let Some(c) = find(id) else {
-            writeln!(
+            return fail(
                 err,
-                "mlwb: no card `{id}` (list them with `mlwb quiz --list`)"
-            )?;
-            return Ok(ExitCode::from(2));
+                format!("no card `{id}` (list them with `mlwb quiz --list`)"),
+                USAGE,
+            );
         };
         writeln!(out, "{} [{:?}] in {}", c.card.id, c.card.kind, c.topic)?;
         writeln!(out, "{}", plain(&c.card.prompt))?;
@@ -128,8 +127,7 @@ pub fn run(
     }
     if let Some(id) = &a.answer {
         let Some(c) = find(id) else {
-            writeln!(err, "mlwb: no card `{id}`")?;
-            return Ok(ExitCode::from(2));
+            return fail(err, format!("no card `{id}`"), USAGE);
         };
         let given = a.given.clone().unwrap_or_default();
         let verdict: Result<(bool, String), String> = match c.card.kind {
@@ -163,20 +161,17 @@ pub fn run(
                 Ok(if ok {
                     ExitCode::SUCCESS
                 } else {
-                    ExitCode::from(1)
+                    ExitCode::from(FAILED)
                 })
             }
-            Err(e) => {
-                writeln!(err, "mlwb: {e}")?;
-                Ok(ExitCode::from(2))
-            }
+            Err(e) => fail(err, e, USAGE),
         };
     }
     if a.grade.is_some() || a.stats {
         return progress_command(&deck, a, out, err);
     }
     if a.json {
-        crate::cli::print_json(out, &deck)?;
+        print_json(out, &deck)?;
         return Ok(ExitCode::SUCCESS);
     }
     if a.list {
@@ -196,14 +191,13 @@ pub fn run(
     // No listing flag: the interactive quiz.
     if let Some(t) = &a.topic {
         if lib.index_of(t).is_none() {
-            writeln!(err, "mlwb: no topic with id `{t}`")?;
-            return Ok(ExitCode::from(2));
+            return fail(err, format!("no topic with id `{t}`"), USAGE);
         }
     }
     match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            writeln!(err, "mlwb: {e:#}")?;
+            error(err, format!("{e:#}"))?;
             Ok(ExitCode::FAILURE)
         }
     }
@@ -220,39 +214,35 @@ fn progress_command(
     let (store, mut progress) = match opened {
         Ok(x) => x,
         Err(e) => {
-            writeln!(err, "mlwb: {e}")?;
-            return Ok(ExitCode::from(1));
+            return fail(err, e, FAILED);
         }
     };
     for n in &store.notices {
-        writeln!(err, "mlwb: {n}")?;
+        error(err, n)?;
     }
     let now = chrono::Utc::now();
     if let Some(id) = &a.grade {
         if !deck.iter().any(|c| &c.card.id == id) {
-            writeln!(
+            return fail(
                 err,
-                "mlwb: no card `{id}` (list them with `mlwb quiz --list`)"
-            )?;
-            return Ok(ExitCode::from(2));
+                format!("no card `{id}` (list them with `mlwb quiz --list`)"),
+                USAGE,
+            );
         }
         let grade = match parse_grade(a.given.as_deref().unwrap_or("")) {
             Ok(g) => g,
             Err(e) => {
-                writeln!(err, "mlwb: {e}")?;
-                return Ok(ExitCode::from(2));
+                return fail(err, e, USAGE);
             }
         };
         let due = match progress.grade(id, grade, now) {
             Ok(c) => c.fsrs.due,
             Err(e) => {
-                writeln!(err, "mlwb: {e}")?;
-                return Ok(ExitCode::from(2));
+                return fail(err, e, USAGE);
             }
         };
         if let Err(e) = store.save(&progress) {
-            writeln!(err, "mlwb: {e}")?;
-            return Ok(ExitCode::from(1));
+            return fail(err, e, FAILED);
         }
         writeln!(
             out,
@@ -284,12 +274,7 @@ fn progress_command(
             .collect();
         let learned = ids
             .iter()
-            .filter(|id| {
-                progress
-                    .cards
-                    .get(**id)
-                    .is_some_and(|c| c.fsrs.stability >= 7.0)
-            })
+            .filter(|id| schedule::mastered(&progress, id))
             .count();
         per_topic.push(
             serde_json::json!({ "topic": t, "cards": ids.len(), "mastered": learned,
@@ -304,7 +289,7 @@ fn progress_command(
     if a.json {
         let o = serde_json::json!({ "reviews": reviews, "retention": retention, "due_today": due_today,
             "cards": deck.len(), "mastery": per_topic, "file": store.path() });
-        crate::cli::print_json(out, &o)?;
+        print_json(out, &o)?;
     } else {
         writeln!(
             out,
