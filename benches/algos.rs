@@ -135,16 +135,13 @@ fn fit_digits_variants(variant: &str) -> Fitted {
         .collect();
     let params = spec.params(&given).expect("valid settings");
     let d = digits();
-    registry::fit(
-        spec,
-        &params,
-        d.x.view(),
-        &d.y,
-        d.n_classes,
-        0,
-        &mut Progress::none(),
-    )
-    .expect("fit")
+    let data = registry::FitData {
+        x: d.x.view(),
+        names: &[],
+        y: &d.y,
+        n_classes: d.n_classes,
+    };
+    registry::fit(spec, &params, data, 0, &mut Progress::none()).expect("fit")
 }
 
 /// libsvm's shrinking heuristic on and off (same solution within `tol`).
