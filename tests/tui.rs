@@ -191,7 +191,7 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     search(&mut app, "Hammersley");
     send(&mut app, &[Msg::InputSubmit]);
     let i = app.selected_topic().expect("selection");
-    assert!(app.lib.topics[i].body.contains("Hammersley"));
+    assert!(app.lib.topics[i].body.en().contains("Hammersley"));
     assert!(app.note_scroll > 0, "scrolled to the match");
     assert!(screen(&app).contains("Hammersley"));
 
@@ -624,7 +624,11 @@ fn answer_correctly(app: &mut App) {
                     .map(|v| v.to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                None => card.answer.clone().unwrap_or_default(),
+                None => card
+                    .answer
+                    .as_ref()
+                    .map(|a| a.en().to_string())
+                    .unwrap_or_default(),
             };
             send(app, &[Msg::Enter]);
             assert_eq!(app.mode, Mode::QuizInput);

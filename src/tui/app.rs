@@ -2,6 +2,7 @@
 //! messages. No I/O here; `view` draws from this state.
 
 use crate::content::{note, Library};
+use crate::settings::Lang;
 use crate::text::{self, Line};
 
 use super::experiment::{ExpFocus, ExperimentPane};
@@ -130,6 +131,8 @@ pub struct App {
     pub data_dir: Option<std::path::PathBuf>,
     /// Per topic with cards: (mastered, cards, due now), from the progress file.
     pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
+    /// The language notes and cards are shown in.
+    pub lang: Lang,
 }
 
 /// Experiments a topic offers: those its YAML lists, else one per
@@ -185,6 +188,7 @@ impl App {
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
+            lang: Lang::En,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         for &r in &app.lib.roots {
@@ -232,7 +236,10 @@ impl App {
             return Vec::new();
         };
         let width = usize::from(self.areas().note_inner.width);
-        note::layout(&note::blocks(&self.lib, &self.lib.topics[i]), width)
+        note::layout(
+            &note::blocks(&self.lib, &self.lib.topics[i], self.lang),
+            width,
+        )
     }
 
     fn note_page(&self) -> usize {

@@ -34,9 +34,11 @@ pub fn run_quiz(
     topic: Option<String>,
     kind: Option<crate::content::CardKind>,
     data_dir: Option<std::path::PathBuf>,
+    lang: crate::settings::Lang,
 ) -> anyhow::Result<()> {
     run_with(lib, move |app| {
         app.data_dir = data_dir;
+        app.lang = lang;
         app.load_mastery();
         if let Some(t) = &topic {
             if let Some(i) = app.lib.index_of(t) {

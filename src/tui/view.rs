@@ -77,7 +77,7 @@ impl Widget for &App {
         match &self.exp {
             _ if self.quiz.is_some() => {
                 if let Some(q) = &self.quiz {
-                    super::quiz_view::render(q, a.note, buf, self.color);
+                    super::quiz_view::render(q, a.note, buf, self.color, self.lang);
                 }
             }
             Some(exp) => {
