@@ -3,10 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::content::{CardKind, Library, Text};
+use crate::content::{CardKind, Library};
 use crate::mathtext;
 use crate::quiz::{self, generators};
-use crate::settings::{self, Lang};
 
 #[derive(Debug, clap::Args)]
 pub struct QuizArgs {
@@ -44,7 +43,7 @@ pub struct QuizArgs {
     /// Language of the cards: zh, en or both (default: the saved setting,
     /// else the locale; --json: English strings unless given).
     #[arg(long, value_name = "zh|en|both")]
-    pub lang: Option<Lang>,
+    pub lang: Option<crate::settings::Lang>,
     #[arg(long)]
     pub json: bool,
 }
@@ -68,6 +67,9 @@ fn plain(s: &str) -> String {
         .map(|(_, t)| t)
         .collect()
 }
+
+use crate::content::Text;
+use crate::settings::Lang;
 
 /// A prose field on one line in `lang` (both languages: `中文 / English`).
 fn one_line(t: &Text, lang: Lang) -> String {
@@ -114,7 +116,7 @@ pub fn run(
     let lang = if a.json {
         a.lang.unwrap_or(Lang::En)
     } else {
-        let (lang, notices) = settings::resolve_lang(a.lang, a.data_dir.as_deref());
+        let (lang, notices) = crate::settings::resolve_lang(a.lang, a.data_dir.as_deref());
         for n in notices {
             writeln!(err, "mlwb: {n}")?;
         }

@@ -245,6 +245,16 @@ impl App {
         areas(self.size.0, self.size.1)
     }
 
+    /// The language from the settings file, else the locale. An unreadable
+    /// settings file is ignored and said so in the status line.
+    pub fn load_settings(&mut self) {
+        let (lang, notices) = crate::settings::resolve_lang(None, self.data_dir.as_deref());
+        self.lang = lang;
+        if let Some(n) = notices.into_iter().next() {
+            self.flash = Some(n);
+        }
+    }
+
     /// The selected note laid out for the current note width.
     pub fn note_lines(&self) -> Vec<Line> {
         let Some(i) = self.selected_topic() else {
@@ -640,16 +650,6 @@ impl App {
                 .filter(|c| progress.cards.get(&c.id).is_some_and(|p| p.fsrs.due <= now))
                 .count();
             self.mastery.insert(i, (mastered, t.cards.len(), due));
-        }
-    }
-
-    /// The language from the settings file, else the locale. An unreadable
-    /// settings file is ignored and said so in the status line.
-    pub fn load_settings(&mut self) {
-        let (lang, notices) = crate::settings::resolve_lang(None, self.data_dir.as_deref());
-        self.lang = lang;
-        if let Some(n) = notices.into_iter().next() {
-            self.flash = Some(n);
         }
     }
 
