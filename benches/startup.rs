@@ -56,7 +56,7 @@ fn layout_all_notes(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         let mut n = 0;
         for t in &lib.topics {
-            n += note::layout(&note::blocks(&lib, t), 80).len();
+            n += note::layout(&note::blocks(&lib, t, mlwb::settings::Lang::En), 80).len();
         }
         n
     });

@@ -1,6 +1,6 @@
 //! mlwb: a terminal study workbench for machine learning.
 //!
-//! The core (`content`, `mathtext`, `text`) knows nothing of the terminal;
+//! The core (`content`, `mathtext`, `text`, `settings`) knows nothing of the terminal;
 //! `tui` and `cli` are two thin faces on it.
 #![cfg_attr(
     not(test),
@@ -17,5 +17,6 @@ pub mod metrics;
 pub mod quiz;
 pub mod rng;
 pub mod seq;
+pub mod settings;
 pub mod text;
 pub mod tui;

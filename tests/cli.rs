@@ -245,18 +245,22 @@ fn check_reports_each_bad_fixture_with_file_line_and_column() {
         ("syntax.yaml", "7:1: found unexpected end of stream, while scanning a quoted scalar at line 5 column 11", 0),
         ("tab_indent.yaml", "4:1: found a tab character that violates indentation", 0),
         ("unknown_field.yaml", "15:5: topic `beta`: unknown field `colour`, expected one of", 2),
-        ("bad_version.yaml", "1:1: unsupported format version 2 (this mlwb reads version 1)", 0),
+        ("bad_version.yaml", "1:1: unsupported format version 3 (this mlwb reads versions 1 and 2)", 0),
         ("missing_field.yaml", "9:5: topic `beta`: missing field `interview`", 1),
         ("duplicate_id.yaml", "15:1: duplicate topic id `alpha` (first defined at", 2),
         ("missing_parent.yaml", "9:1: topic `beta` has parent `nowhere`, which does not exist", 2),
         ("bad_id.yaml", "3:9: topic `Info_Theory`: id must be kebab-case", 1),
         ("bad_url.yaml", "11:14: topic `alpha`: reference url `zhihu.com/p/1` is not an http(s) URL", 1),
         ("unknown_latex.yaml", "11:15: topic `alpha`: formula `Mystery`: unknown LaTeX command `\\frobnicate`", 1),
-        ("unclosed_dollar.yaml", "7:7: topic `alpha`: body: `$` opens math that is never closed", 1),
-        ("empty.yaml", "1:1: empty file: expected `format: 1` and `topics:`", 0),
+        ("unclosed_dollar.yaml", "7:13: topic `alpha`: body: `$` opens math that is never closed", 1),
+        ("empty.yaml", "1:1: empty file: expected `format: 2` and `topics:`", 0),
         ("not_utf8.yaml", "4:17: file is not valid UTF-8", 0),
         ("cycle.yaml", "10:1: topic `beta` has parent `alpha`, which makes a cycle", 2),
         ("wrong_type.yaml", "4:12: topic `alpha`: title: invalid type: string \"just a string\", expected struct Title", 0),
+        // Format 2: bilingual text.
+        ("unknown_language.yaml", "8:7: topic `alpha`: body: unknown field `fr`, expected `en` or `zh`", 0),
+        ("empty_zh.yaml", "8:7: topic `alpha`: body: the Chinese (zh) text is empty", 1),
+        ("cloze_zh_no_blank.yaml", "10:76: topic `alpha`: card `alpha-cloze`: prompt: the Chinese (zh) prompt of a cloze card needs exactly one ___ blank", 1),
     ];
     for (file, want, loaded) in cases {
         let path = fixture(&format!("bad/{file}"));
@@ -298,6 +302,29 @@ fn short_notes_are_warnings_not_errors() {
 }
 
 #[test]
+fn untranslated_text_in_a_format_2_file_is_a_warning() {
+    let path = fixture("bad/plain_english_body.yaml");
+    let path = path.to_str().expect("path");
+    let o = mlwb(&["check", "--topics", path]);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error");
+    assert!(
+        stdout(&o).contains(&format!(
+            "{path}:5:5: warning: topic `alpha`: body: missing Chinese (zh): a plain string is shown in both languages"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // The same plain string in a format-1 file is fine: no new warnings.
+    let dir = tempfile::tempdir().expect("tmp");
+    let f1 = dir.path().join("f1.yaml");
+    let text = std::fs::read_to_string(path).expect("read");
+    std::fs::write(&f1, text.replace("format: 2", "format: 1")).expect("write");
+    let o = mlwb(&["check", "--topics", f1.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stdout(&o).contains("missing Chinese"), "{}", stdout(&o));
+}
+
+#[test]
 fn a_users_own_topics_directory_works() {
     let dir = fixture("good");
     let dir = dir.to_str().expect("path");
@@ -308,12 +335,17 @@ fn a_users_own_topics_directory_works() {
         .collect();
     assert_eq!(
         ids,
-        vec!["my-notes", "entropy-card", "kl-card"],
+        vec!["my-notes", "entropy-card", "kl-card", "cross-entropy"],
         "tree order across files"
     );
     assert_eq!(topics[2]["parent"], "my-notes");
     let o = mlwb(&["check", "--topics", dir]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        !stdout(&o).contains("Chinese"),
+        "the bilingual fixture is fully translated:\n{}",
+        stdout(&o)
+    );
     let s = stdout(&mlwb(&["show", "kl-card", "--topics", dir]));
     assert!(s.contains("KL(p ‖ q) = ∑ₓ p(x) log p(x)/q(x) ≥ 0"), "{s}");
 }
@@ -350,4 +382,286 @@ fn every_subcommand_has_help() {
         assert!(o.status.success(), "{sub} --help");
         assert!(stdout(&o).contains("--topics"), "{sub}: {}", stdout(&o));
     }
+}
+
+// ---- languages ----
+
+/// mlwb with a language environment of its own: no locale variables but
+/// those given, and `data` as the data directory (where settings.json is).
+fn mlwb_lang(args: &[&str], data: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mlwb"));
+    c.args(args)
+        .env("NO_COLOR", "1")
+        .env("MLWB_DATA_DIR", data)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run mlwb")
+}
+
+fn good_dir() -> String {
+    fixture("good").to_str().expect("path").to_string()
+}
+
+const ZH_HEADING: &str = "为什么用它做分类损失";
+const EN_HEADING: &str = "Why it is the classification loss";
+
+#[test]
+fn show_prints_the_note_in_the_chosen_language() {
+    let data = tempfile::tempdir().expect("tmp");
+    let good = good_dir();
+    let show = |lang: &str| {
+        let o = mlwb_lang(
+            &["show", "cross-entropy", "--topics", &good, "--lang", lang],
+            data.path(),
+            &[],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let zh = show("zh");
+    assert!(zh.contains(ZH_HEADING) && !zh.contains(EN_HEADING), "{zh}");
+    assert!(
+        zh.contains("• 交叉熵\n"),
+        "formula labels in Chinese:\n{zh}"
+    );
+    assert!(
+        zh.contains("分类为什么不用均方误差"),
+        "interview in Chinese:\n{zh}"
+    );
+    assert!(
+        zh.contains("设计的编码去编码服从"),
+        "Chinese lines join without a space:\n{zh}"
+    );
+    assert!(
+        zh.contains("交叉熵 · Cross-entropy"),
+        "titles stay bilingual"
+    );
+    let en = show("en");
+    assert!(en.contains(EN_HEADING) && !en.contains(ZH_HEADING), "{en}");
+    assert!(en.contains("• Cross-entropy\n"), "{en}");
+    let both = show("both");
+    let (z, e) = (
+        both.find(ZH_HEADING).expect("zh"),
+        both.find(EN_HEADING).expect("en"),
+    );
+    assert!(z < e, "Chinese first:\n{both}");
+    assert!(
+        both.contains(&"─".repeat(80)),
+        "a rule between them:\n{both}"
+    );
+    assert!(
+        both.contains("• 交叉熵\n  Cross-entropy\n"),
+        "short fields on two lines:\n{both}"
+    );
+    // Chinese wraps within the width, counting CJK as two columns.
+    for w in ["20", "33", "47"] {
+        let o = mlwb_lang(
+            &[
+                "show",
+                "cross-entropy",
+                "--topics",
+                &good,
+                "--lang",
+                "zh",
+                "--width",
+                w,
+            ],
+            data.path(),
+            &[],
+        );
+        for line in stdout(&o).lines() {
+            assert!(mlwb::text::width(line) <= w.parse().expect("n"), "{line}");
+        }
+    }
+    // Format-1 content reads the same in every language.
+    let kl = |lang: &str| {
+        stdout(&mlwb_lang(
+            &["show", "kl-card", "--topics", &good, "--lang", lang],
+            data.path(),
+            &[],
+        ))
+    };
+    assert_eq!(kl("zh"), kl("en"));
+    assert_eq!(kl("zh"), kl("both"));
+    let o = mlwb_lang(&["show", "kl-card", "--lang", "fr"], data.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected zh, en or both"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_language_comes_from_the_flag_then_settings_then_the_locale() {
+    let data = tempfile::tempdir().expect("tmp");
+    let good = good_dir();
+    let show = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["show", "cross-entropy", "--topics", &good];
+        args.extend_from_slice(extra);
+        let o = mlwb_lang(&args, data.path(), env);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    let is_zh = |s: &str| s.contains(ZH_HEADING) && !s.contains(EN_HEADING);
+    let is_en = |s: &str| s.contains(EN_HEADING) && !s.contains(ZH_HEADING);
+    // No settings file: the locale.
+    assert!(is_en(&show(&[], &[]).0));
+    assert!(is_zh(&show(&[("LANG", "zh_CN.UTF-8")], &[]).0));
+    assert!(is_zh(
+        &show(&[("LC_MESSAGES", "zh_TW"), ("LANG", "en_US")], &[]).0
+    ));
+    assert!(is_en(
+        &show(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")], &[]).0
+    ));
+    // The saved setting beats the locale; the flag beats both.
+    let settings = data.path().join("settings.json");
+    std::fs::write(&settings, r#"{"lang": "en"}"#).expect("write");
+    assert!(is_en(&show(&[("LANG", "zh_CN.UTF-8")], &[]).0));
+    assert!(is_zh(&show(&[], &["--lang", "zh"]).0));
+    // A corrupt settings file is reported and ignored, never fatal.
+    std::fs::write(&settings, "{ \"lang\": ").expect("write");
+    let (out, err) = show(&[("LANG", "zh_CN.UTF-8")], &[]);
+    assert!(is_zh(&out), "the locale decides:\n{out}");
+    assert!(
+        err.contains("settings.json:1:") && err.contains("ignored"),
+        "{err}"
+    );
+    // A --lang is used once, not saved.
+    assert_eq!(
+        std::fs::read_to_string(&settings).expect("read"),
+        "{ \"lang\": "
+    );
+}
+
+#[test]
+fn topics_titles_follow_lang_and_json_stays_stable() {
+    let data = tempfile::tempdir().expect("tmp");
+    let good = good_dir();
+    let list = |extra: &[&str]| {
+        let mut args = vec!["topics", "--topics", &good];
+        args.extend_from_slice(extra);
+        stdout(&mlwb_lang(&args, data.path(), &[("LANG", "zh_CN.UTF-8")]))
+    };
+    assert!(list(&[]).contains("cross-entropy  交叉熵 · Cross-entropy  ("));
+    assert!(list(&["--lang", "both"]).contains("cross-entropy  交叉熵 · Cross-entropy  ("));
+    assert!(list(&["--lang", "zh"]).contains("cross-entropy  交叉熵  ("));
+    assert!(list(&["--lang", "en"]).contains("cross-entropy  Cross-entropy  ("));
+    let json: Vec<serde_json::Value> =
+        serde_json::from_str(&list(&["--json", "--lang", "zh"])).expect("json");
+    let t = json
+        .iter()
+        .find(|t| t["id"] == "cross-entropy")
+        .expect("topic");
+    assert_eq!(t["title"]["en"], "Cross-entropy");
+    assert_eq!(t["title"]["zh"], "交叉熵");
+    assert_eq!(t["words"], 79, "words of the English note");
+}
+
+#[test]
+fn quiz_cards_in_each_language_and_stable_json() {
+    let data = tempfile::tempdir().expect("tmp");
+    let good = good_dir();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["quiz", "--topics", &good];
+        args.extend_from_slice(extra);
+        // A Chinese locale: JSON must still default to English.
+        let o = mlwb_lang(&args, data.path(), &[("LANG", "zh_CN.UTF-8")]);
+        (o.status.code(), stdout(&o), stderr(&o))
+    };
+    let cards = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&run(&args).1).expect("json")
+    };
+    let find = |cards: &[serde_json::Value], id: &str| {
+        cards.iter().find(|c| c["id"] == id).expect("card").clone()
+    };
+    // --json without --lang: English strings where there were strings.
+    let en = find(&cards(&[]), "cross-entropy-sigmoid-choice");
+    assert_eq!(
+        en["prompt"],
+        "What is the derivative of the sigmoid $\\sigma(z)$?"
+    );
+    assert_eq!(en["options"][2], "it has no closed form");
+    assert_eq!(en["options"][0], "$\\sigma(z)(1-\\sigma(z))$");
+    assert!(en["explanation"].is_string());
+    let zh = find(&cards(&["--lang", "zh"]), "cross-entropy-sigmoid-choice");
+    assert_eq!(zh["prompt"], "sigmoid 函数 $\\sigma(z)$ 的导数是什么？");
+    assert_eq!(zh["options"][2], "没有闭式表达");
+    // both: {en, zh} where the languages differ, a string where they do not.
+    let both = find(&cards(&["--lang", "both"]), "cross-entropy-sigmoid-choice");
+    assert_eq!(both["prompt"]["zh"], zh["prompt"]);
+    assert_eq!(both["prompt"]["en"], en["prompt"]);
+    assert_eq!(both["options"][0], en["options"][0]);
+    let d = find(
+        &cards(&["--lang", "both"]),
+        "cross-entropy-softmax-gradient",
+    );
+    assert_eq!(d["steps"][2]["why"]["zh"], "标签之和为 1");
+    // --list and --show follow --lang (else the setting, else the locale).
+    let (_, list, _) = run(&["--list"]);
+    assert!(
+        list.contains("推导 softmax 交叉熵对 logits 的梯度"),
+        "{list}"
+    );
+    let (_, list, _) = run(&["--list", "--lang", "en"]);
+    assert!(list.contains("Derive the gradient of softmax"), "{list}");
+    let (code, show, err) = run(&["--show", "cross-entropy-softmax-gradient", "--lang", "zh"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(show.contains("    because 标签之和为 1"), "{show}");
+    assert!(!show.contains('$'), "{show}");
+    let (_, show, _) = run(&["--show", "cross-entropy-sigmoid-choice", "--lang", "both"]);
+    assert!(
+        show.contains(
+            "sigmoid 函数 σ(z) 的导数是什么？\nWhat is the derivative of the sigmoid σ(z)?\n"
+        ),
+        "{show}"
+    );
+    assert!(
+        show.contains("  3) 没有闭式表达\n     it has no closed form\n"),
+        "{show}"
+    );
+}
+
+#[test]
+fn cloze_answers_are_accepted_in_either_language() {
+    let data = tempfile::tempdir().expect("tmp");
+    let good = good_dir();
+    let answer = |given: &str, lang: &str| {
+        let o = mlwb_lang(
+            &[
+                "quiz",
+                "--topics",
+                &good,
+                "--lang",
+                lang,
+                "--answer",
+                "cross-entropy-nll-cloze",
+                given,
+            ],
+            data.path(),
+            &[],
+        );
+        (o.status.code(), stdout(&o))
+    };
+    for lang in ["zh", "en"] {
+        for ok in [
+            "likelihood",
+            "Likelihood",
+            "似然",
+            "似然函数",
+            "likelihood function",
+        ] {
+            assert_eq!(answer(ok, lang).0, Some(0), "{ok} ({lang})");
+        }
+        assert_eq!(answer("probability", lang).0, Some(1));
+    }
+    assert_eq!(answer("x", "zh").1, "wrong — answer: 似然\n");
+    assert_eq!(answer("x", "en").1, "wrong — answer: likelihood\n");
+    assert_eq!(answer("x", "both").1, "wrong — answer: 似然 / likelihood\n");
 }

@@ -191,7 +191,7 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     search(&mut app, "Hammersley");
     send(&mut app, &[Msg::InputSubmit]);
     let i = app.selected_topic().expect("selection");
-    assert!(app.lib.topics[i].body.contains("Hammersley"));
+    assert!(app.lib.topics[i].body.en().contains("Hammersley"));
     assert!(app.note_scroll > 0, "scrolled to the match");
     assert!(screen(&app).contains("Hammersley"));
 
@@ -323,6 +323,232 @@ fn snapshot_of_a_users_own_notes() {
     insta::assert_snapshot!("own_notes_entropy", screen(&app));
     send(&mut app, &[Msg::ToggleHelp]);
     insta::assert_snapshot!("help_overlay", screen(&app));
+}
+
+// ---- languages ----
+
+use mlwb::settings::Lang;
+
+const ZH_HEADING: &str = "为什么用它做分类损失";
+const EN_HEADING: &str = "Why it is the classification loss";
+
+/// The bilingual fixture topic, open in the reader.
+fn bilingual(w: u16, h: u16, lang: Lang) -> App {
+    let mut app = fixture_app("good", w, h);
+    open_topic(&mut app, "cross-entropy");
+    app.lang = lang;
+    app
+}
+
+/// Every line of the note, scrolled through page by page, each row checked
+/// against the screen width.
+fn whole_note(app: &mut App) -> String {
+    send(app, &[Msg::FocusNext, Msg::Top]);
+    assert_eq!(app.focus, Focus::Note);
+    let mut all = String::new();
+    let (w, _) = app.size;
+    for _ in 0..20 {
+        let s = screen(app);
+        for line in s.lines() {
+            assert!(
+                mlwb::text::width(line) <= usize::from(w),
+                "row wider than {w}: {line}"
+            );
+        }
+        all.push_str(&s);
+        let before = app.note_scroll;
+        send(app, &[Msg::PageDown]);
+        if app.note_scroll == before {
+            break;
+        }
+    }
+    all
+}
+
+#[test]
+fn a_bilingual_topic_renders_in_each_language_at_two_sizes() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let zh = whole_note(&mut bilingual(w, h, Lang::Zh));
+        assert!(zh.contains(ZH_HEADING) && !zh.contains(EN_HEADING), "{zh}");
+        assert!(zh.contains("分类为什么不用均方误差"), "{zh}");
+        assert!(zh.contains(" 中文 "), "the status line names the language");
+        let en = whole_note(&mut bilingual(w, h, Lang::En));
+        assert!(en.contains(EN_HEADING) && !en.contains(ZH_HEADING), "{en}");
+        assert!(en.contains("• Cross-entropy"), "{en}");
+        assert!(en.contains(" English "));
+        let both = whole_note(&mut bilingual(w, h, Lang::Both));
+        assert!(
+            both.contains(ZH_HEADING) && both.contains(EN_HEADING),
+            "{both}"
+        );
+        assert!(
+            both.find(ZH_HEADING) < both.find(EN_HEADING),
+            "Chinese first:\n{both}"
+        );
+        assert!(both.contains("────────"), "a rule between the two notes");
+        assert!(both.contains(" 中文+English "));
+        // Format-1 content is the same in every language.
+        let mut f1 = bilingual(w, h, Lang::Zh);
+        open_topic(&mut f1, "kl-card");
+        let above_status = |app: &App| {
+            let s = screen(app);
+            s.lines()
+                .take(usize::from(h) - 1)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let a = above_status(&f1);
+        f1.lang = Lang::En;
+        assert_eq!(a, above_status(&f1), "only the status line differs");
+    }
+}
+
+#[test]
+fn snapshots_of_the_chinese_view() {
+    let app = bilingual(80, 24, Lang::Zh);
+    insta::assert_snapshot!("bilingual_zh_80x24", screen(&app));
+    let app = bilingual(120, 40, Lang::Zh);
+    insta::assert_snapshot!("bilingual_zh_120x40", screen(&app));
+}
+
+#[test]
+fn l_cycles_the_language_and_it_is_remembered() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT);
+    assert_eq!(map_key(&key, Mode::Normal), Some(Msg::CycleLang));
+    assert_eq!(
+        map_key(&key, Mode::QuizInput),
+        Some(Msg::InputChar('L')),
+        "typing an answer, L is a letter"
+    );
+    assert!(KEYS
+        .iter()
+        .any(|(k, what)| *k == "L" && what.contains("中文")));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = bilingual(100, 30, Lang::Zh);
+    app.data_dir = Some(dir.path().to_path_buf());
+    assert!(screen(&app).contains(ZH_HEADING));
+    let mut seen = Vec::new();
+    for want in [Lang::En, Lang::Both, Lang::Zh, Lang::En] {
+        send(&mut app, &[Msg::CycleLang]);
+        assert_eq!(app.lang, want);
+        assert_eq!(app.effects, vec![mlwb::tui::Effect::SaveLang(want)]);
+        mlwb::tui::run_effects(&mut app);
+        assert!(app.effects.is_empty());
+        assert!(app.flash.is_none(), "{:?}", app.flash);
+        let s = screen(&app);
+        assert!(s.contains(&format!(" {} ", want.label())), "{s}");
+        seen.push(s.contains(ZH_HEADING));
+    }
+    assert_eq!(seen, vec![false, true, true, false]);
+    // Saved beside the progress, and read back by the next start.
+    let saved = std::fs::read_to_string(dir.path().join("settings.json")).expect("saved");
+    assert!(saved.contains("\"lang\": \"en\""), "{saved}");
+    let mut next = fixture_app("good", 100, 30);
+    next.data_dir = Some(dir.path().to_path_buf());
+    next.load_settings();
+    assert_eq!(next.lang, Lang::En);
+    // A settings file that cannot be read: said in the status line, ignored.
+    std::fs::write(dir.path().join("settings.json"), "]]").expect("write");
+    next.load_settings();
+    assert!(
+        next.flash.as_deref().is_some_and(|f| f.contains("ignored")),
+        "{:?}",
+        next.flash
+    );
+    assert!(screen(&next).contains("settings.json"));
+    // A data directory that cannot be written: the key still works.
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").expect("write");
+    next.data_dir = Some(file);
+    send(&mut next, &[Msg::CycleLang]);
+    mlwb::tui::run_effects(&mut next);
+    assert!(
+        next.flash
+            .as_deref()
+            .is_some_and(|f| f.starts_with("language not saved")),
+        "{:?}",
+        next.flash
+    );
+}
+
+#[test]
+fn the_quiz_shows_cards_in_the_chosen_language() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = bilingual(100, 30, Lang::Zh);
+    app.data_dir = Some(dir.path().to_path_buf());
+    send(&mut app, &[Msg::StartQuiz]);
+    let s = screen(&app);
+    assert!(s.contains("Quiz · topic cross-entropy · card 1/5"), "{s}");
+    assert!(
+        s.contains("标签是 one-hot 时，交叉熵就是真实类别的负对数___。"),
+        "{s}"
+    );
+    assert!(!s.contains("With one-hot labels"), "{s}");
+    send(&mut app, &[Msg::CycleLang]);
+    let s = screen(&app);
+    assert!(
+        s.contains("With one-hot labels") && !s.contains("负对数"),
+        "{s}"
+    );
+    assert!(s.contains(" English "), "{s}");
+    send(&mut app, &[Msg::CycleLang]);
+    let s = screen(&app);
+    assert!(
+        s.contains("With one-hot labels") && s.contains("负对数"),
+        "{s}"
+    );
+    // Answered in Chinese while English is shown too: accepted.
+    send(&mut app, &[Msg::Enter]);
+    assert_eq!(app.mode, Mode::QuizInput);
+    for c in "似然".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    send(&mut app, &[Msg::InputSubmit]);
+    assert_eq!(app.quiz.as_ref().expect("quiz").verdict, Some(true));
+    let s = screen(&app);
+    assert!(
+        s.contains("answer: 似然") && s.contains("        likelihood"),
+        "{s}"
+    );
+    send(&mut app, &[Msg::Digit(3)]);
+    // The derivation: each step's why in both languages, Chinese first.
+    for _ in 0..3 {
+        send(&mut app, &[Msg::Enter]);
+    }
+    let s = screen(&app);
+    assert!(s.contains("because 标签之和为 1"), "{s}");
+    assert!(s.contains("the labels sum to one"), "{s}");
+    app.lang = Lang::Zh;
+    send(&mut app, &[Msg::Digit(3)]);
+    // The choice card in Chinese: pure-math options are the same in every language.
+    let s = screen(&app);
+    assert!(s.contains("3) 没有闭式表达"), "{s}");
+    assert!(s.contains("1) σ(z)(1−σ(z))"), "{s}");
+    for w in (0..=100u16).step_by(7) {
+        for h in (0..=30u16).step_by(3) {
+            app.update(Msg::Resize(w, h));
+            let _ = screen(&app);
+        }
+    }
+}
+
+#[test]
+fn search_finds_chinese_bodies_whatever_the_language() {
+    let mut app = fixture_app("good", 100, 30);
+    app.lang = Lang::En;
+    search(&mut app, "编码服从");
+    send(&mut app, &[Msg::InputSubmit]);
+    assert_eq!(selected_id(&app), "cross-entropy");
+    // And the interview list and formula labels in Chinese.
+    let mut app = fixture_app("good", 100, 30);
+    search(&mut app, "熵加");
+    assert_eq!(app.search.hits.len(), 1);
+    let mut app = fixture_app("good", 100, 30);
+    search(&mut app, "均方误差");
+    send(&mut app, &[Msg::InputSubmit]);
+    assert_eq!(selected_id(&app), "cross-entropy");
 }
 
 // ---- the experiment pane ----
@@ -563,7 +789,11 @@ fn crf_run_shows_entities_and_tagged_sentences() {
 fn learning_curve_compares_hmm_and_crf() {
     let mut app = bundled(150, 44);
     open_topic(&mut app, "crf");
-    send(&mut app, &[Msg::ToggleExperiment, Msg::LearningCurve]);
+    let lang = app.lang;
+    // `L` is the language key elsewhere; in the experiment pane it is the curve.
+    send(&mut app, &[Msg::ToggleExperiment, Msg::CycleLang]);
+    assert_eq!(app.lang, lang, "the language did not change");
+    assert!(app.effects.is_empty());
     for _ in 0..3000 {
         app.update(Msg::Tick);
         if app
@@ -624,7 +854,11 @@ fn answer_correctly(app: &mut App) {
                     .map(|v| v.to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                None => card.answer.clone().unwrap_or_default(),
+                None => card
+                    .answer
+                    .as_ref()
+                    .map(|a| a.en().to_string())
+                    .unwrap_or_default(),
             };
             send(app, &[Msg::Enter]);
             assert_eq!(app.mode, Mode::QuizInput);

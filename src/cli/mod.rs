@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use self::out::{error, print_json};
 use crate::content::{note, Library, Reference, Title, TopicSource};
+use crate::settings::{self, Lang};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +43,9 @@ pub enum Command {
         /// Print a JSON array (id, parent, title, refs, words, ...).
         #[arg(long)]
         json: bool,
+        /// Titles in one language (zh or en) or both (the default).
+        #[arg(long, value_name = "zh|en|both")]
+        lang: Option<Lang>,
     },
     /// Print one topic's note as plain text, formulas rendered as Unicode.
     Show {
@@ -50,6 +54,10 @@ pub enum Command {
         /// Wrap lines at this many columns.
         #[arg(long, default_value_t = 80)]
         width: usize,
+        /// Language of the note: zh, en or both (default: the saved
+        /// setting, else the locale).
+        #[arg(long, value_name = "zh|en|both")]
+        lang: Option<Lang>,
     },
     /// Validate all content; print each problem as file:line:col: message.
     /// Exit status 1 if any error was found.
@@ -148,7 +156,7 @@ pub fn run_command(
                     ExitCode::SUCCESS
                 })
             }
-            Command::Topics { json } => {
+            Command::Topics { json, lang } => {
                 report_skipped(lib, err)?;
                 if json {
                     let items: Vec<TopicJson> = lib
@@ -178,13 +186,16 @@ pub fn run_command(
                 } else {
                     for (i, depth) in lib.walk() {
                         let t = &lib.topics[i];
+                        let title = match lang {
+                            Some(Lang::Zh) => t.title.zh.clone(),
+                            Some(Lang::En) => t.title.en.clone(),
+                            Some(Lang::Both) | None => format!("{} · {}", t.title.zh, t.title.en),
+                        };
                         writeln!(
                             out,
-                            "{}{}  {} · {}  ({} words, {} refs)",
+                            "{}{}  {title}  ({} words, {} refs)",
                             "  ".repeat(depth),
                             t.id,
-                            t.title.zh,
-                            t.title.en,
                             t.words(),
                             t.refs.len()
                         )?;
@@ -192,11 +203,15 @@ pub fn run_command(
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Show { id, width } => {
+            Command::Show { id, width, lang } => {
                 report_skipped(lib, err)?;
+                let (lang, notices) = settings::resolve_lang(lang, None);
+                for n in notices {
+                    writeln!(err, "mlwb: {n}")?;
+                }
                 match lib.get(&id) {
                     Some(t) => {
-                        write!(out, "{}", note::plain(lib, t, width.max(20)))?;
+                        write!(out, "{}", note::plain(lib, t, width.max(20), lang))?;
                         Ok(ExitCode::SUCCESS)
                     }
                     None => {

@@ -41,6 +41,10 @@ pub struct QuizArgs {
     /// Seed of a numeric card's instance.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Language of the cards: zh, en or both (default: the saved setting,
+    /// else the locale; --json: English strings unless given).
+    #[arg(long, value_name = "zh|en|both")]
+    pub lang: Option<crate::settings::Lang>,
     #[arg(long)]
     pub json: bool,
 }
@@ -65,6 +69,30 @@ fn plain(s: &str) -> String {
         .collect()
 }
 
+use crate::content::Text;
+use crate::settings::Lang;
+
+/// A prose field on one line in `lang` (both languages: `中文 / English`).
+fn one_line(t: &Text, lang: Lang) -> String {
+    t.parts(lang)
+        .into_iter()
+        .map(plain)
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// A prose field in `lang`: `first` before the first line, and every
+/// further language on its own line indented to match.
+fn lines(t: &Text, lang: Lang, first: &str) -> String {
+    let pad = " ".repeat(crate::text::width(first));
+    t.parts(lang)
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| format!("{}{}", if i == 0 { first } else { &pad }, plain(p)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn run(
     lib: &Library,
     a: &QuizArgs,
@@ -84,6 +112,15 @@ pub fn run(
         }
     };
     let find = |id: &str| deck.iter().find(|c| c.card.id == id);
+    let lang = if a.json {
+        a.lang.unwrap_or(Lang::En)
+    } else {
+        let (lang, notices) = crate::settings::resolve_lang(a.lang, a.data_dir.as_deref());
+        for n in notices {
+            writeln!(err, "mlwb: {n}")?;
+        }
+        lang
+    };
     if let Some(id) = &a.show {
         let Some(c) = find(id) else {
             return fail(
@@ -93,22 +130,22 @@ pub fn run(
             );
         };
         writeln!(out, "{} [{:?}] in {}", c.card.id, c.card.kind, c.topic)?;
-        writeln!(out, "{}", plain(&c.card.prompt))?;
+        writeln!(out, "{}", lines(&c.card.prompt, lang, ""))?;
         match c.card.kind {
             CardKind::Derivation => {
                 for (i, s) in c.card.steps.iter().enumerate() {
                     writeln!(
                         out,
-                        "{:>2}. {}\n    because {}",
+                        "{:>2}. {}\n{}",
                         i + 1,
                         mathtext::to_unicode(&s.math),
-                        plain(&s.why)
+                        lines(&s.why, lang, "    because ")
                     )?;
                 }
             }
             CardKind::Choice => {
                 for (i, o) in c.card.options.iter().enumerate() {
-                    writeln!(out, "  {}) {}", i + 1, plain(o))?;
+                    writeln!(out, "{}", lines(o, lang, &format!("  {}) ", i + 1)))?;
                 }
             }
             CardKind::Numeric => {
@@ -133,7 +170,14 @@ pub fn run(
         let verdict: Result<(bool, String), String> = match c.card.kind {
             CardKind::Cloze => Ok((
                 quiz::cloze_correct(c.card, &given),
-                format!("answer: {}", c.card.answer.clone().unwrap_or_default()),
+                format!(
+                    "answer: {}",
+                    c.card
+                        .answer
+                        .as_ref()
+                        .map(|t| one_line(t, lang))
+                        .unwrap_or_default()
+                ),
             )),
             CardKind::Choice => match given.trim().parse::<usize>() {
                 Ok(n) if n >= 1 && n <= c.card.options.len() => Ok((
@@ -171,7 +215,18 @@ pub fn run(
         return progress_command(&deck, a, out, err);
     }
     if a.json {
-        print_json(out, &deck)?;
+        // Prose as English strings unless --lang asks for another language
+        // (`both`: `{"en", "zh"}` where the two differ).
+        let cards: Vec<crate::content::Card> = deck.iter().map(|c| c.card.project(lang)).collect();
+        let projected: Vec<quiz::DeckCard> = deck
+            .iter()
+            .zip(&cards)
+            .map(|(c, card)| quiz::DeckCard {
+                topic: c.topic,
+                card,
+            })
+            .collect();
+        print_json(out, &projected)?;
         return Ok(ExitCode::SUCCESS);
     }
     if a.list {
@@ -182,7 +237,7 @@ pub fn run(
                 c.card.id,
                 c.topic,
                 format!("{:?}", c.card.kind).to_lowercase(),
-                crate::text::truncate(&plain(&c.card.prompt), 70)
+                crate::text::truncate(&one_line(&c.card.prompt, lang), 70)
             )?;
         }
         writeln!(err, "{} card(s)", deck.len())?;
@@ -194,7 +249,7 @@ pub fn run(
             return fail(err, format!("no topic with id `{t}`"), USAGE);
         }
     }
-    match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone()) {
+    match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone(), lang) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             error(err, format!("{e:#}"))?;

@@ -3,13 +3,73 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::load::{locate, next_id_line};
-use super::{Library, Problem, Severity, Topic};
+use super::load::locate;
+use super::{Library, Problem, Severity, Text, Topic};
 use crate::mathtext;
 
 /// The minimum length of a leaf note, in words. A content-quality rule, so a
 /// warning: a user's own short notes are still valid.
 pub const MIN_LEAF_WORDS: usize = 150;
+
+/// How untranslated prose in a format-2 file is reported: a plain string
+/// with words where `{en, zh}` is expected ("missing Chinese (zh)"), or a
+/// `zh` text with no Chinese characters. A warning while the map is being
+/// translated; once every bundled file is bilingual, make this
+/// `Severity::Error` and `mlwb check` (and so CI) refuses untranslated text.
+/// Format-1 files are never checked for this.
+pub const UNTRANSLATED: Severity = Severity::Warning;
+
+/// Math-like names that are not words to translate: `log K`, `sqrt(p)`,
+/// `alpha|V|` read the same in Chinese.
+const MATH_NAMES: &[&str] = &[
+    "log", "exp", "sqrt", "max", "min", "argmax", "argmin", "softmax", "sigmoid", "tanh", "relu",
+    "sin", "cos", "tan", "det", "diag", "sup", "inf", "lim", "mod", "alpha", "beta", "gamma",
+    "delta", "epsilon", "lambda", "sigma", "theta", "omega",
+];
+
+/// The prose of `text` outside `$…$` and `$$…$$` math (an unclosed `$`
+/// leaves the rest as prose).
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('$') {
+        let delim = if rest[start..].starts_with("$$") {
+            "$$"
+        } else {
+            "$"
+        };
+        let after = &rest[start + delim.len()..];
+        let Some(end) = after.find(delim) else { break };
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        rest = &after[end + delim.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Does `text` have words to translate? A word is a run of three or more
+/// Latin letters outside math with a lower-case letter in it, other than a
+/// math name: `p`, `KL`, `BERT`, `O(n)`, `sqrt(p)` and numbers are not
+/// words. (The writers' validator counts runs of three letters; this is
+/// never stricter than it.)
+pub fn has_words(text: &str) -> bool {
+    prose(text)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| {
+            w.len() >= 3
+                && w.chars().any(|c| c.is_ascii_lowercase())
+                && !MATH_NAMES.contains(&w.to_ascii_lowercase().as_str())
+        })
+}
+
+/// Does `text` contain a Chinese (Han) character?
+pub fn has_han(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFD)
+    })
+}
 
 /// Generators a numeric card may name (the quiz computes their instances).
 pub const GENERATORS: &[&str] = &[
@@ -38,7 +98,7 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
             let (line, col) = locate(
                 text,
                 topic.source.line,
-                next_id_line(text, topic.source.line),
+                topic_end(text, topic.source.line),
                 &format!("id: {}", card.id),
             )
             .unwrap_or((topic.source.line, 1));
@@ -57,7 +117,7 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
     }
     for topic in &lib.topics {
         let text = texts.get(topic.source.file.as_str()).copied().unwrap_or("");
-        let end = next_id_line(text, topic.source.line);
+        let end = topic_end(text, topic.source.line);
         let mut c = Ctx {
             topic,
             text,
@@ -80,6 +140,25 @@ impl Ctx<'_> {
     fn at(&self, needle: &str) -> (usize, usize) {
         locate(self.text, self.topic.source.line, self.end, needle)
             .unwrap_or((self.topic.source.line, 1))
+    }
+
+    /// The first `needle` at or after `from` in this topic's block.
+    fn find(&self, from: (usize, usize), needle: &str) -> Option<(usize, usize)> {
+        find_from(self.text, from, self.end, needle, false)
+    }
+
+    /// The first YAML key `key:` at or after `from` in this topic's block.
+    fn key(&self, from: (usize, usize), key: &str) -> Option<(usize, usize)> {
+        find_from(self.text, from, self.end, &format!("{key}:"), true)
+    }
+
+    /// The `n`-th (0-based) key `key:` at or after `from`.
+    fn nth_key(&self, from: (usize, usize), key: &str, n: usize) -> Option<(usize, usize)> {
+        let mut at = self.key(from, key)?;
+        for _ in 0..n {
+            at = self.key((at.0, at.1 + 1), key)?;
+        }
+        Some(at)
     }
 
     fn push(&mut self, (line, col): (usize, usize), severity: Severity, message: String) {
@@ -108,11 +187,13 @@ impl Ctx<'_> {
                 self.push(loc, Severity::Error, format!("title.{key} is empty"));
             }
         }
-        if t.body.trim().is_empty() {
-            let loc = self.at("body:");
-            self.push(loc, Severity::Error, "body is empty".into());
+        let start = (t.source.line, 1);
+        let body_at = self.key(start, "body").unwrap_or(start);
+        let interview_at = self.key(start, "interview").unwrap_or(start);
+        if t.body.is_blank() {
+            self.push(body_at, Severity::Error, "body is empty".into());
         } else if t.is_leaf() && t.words() < MIN_LEAF_WORDS {
-            let loc = self.at("body:");
+            let loc = body_at;
             self.push(
                 loc,
                 Severity::Warning,
@@ -122,25 +203,31 @@ impl Ctx<'_> {
                 ),
             );
         }
-        if t.interview.trim().is_empty() {
-            let loc = self.at("interview:");
-            self.push(loc, Severity::Warning, "interview angle is empty".into());
+        if t.interview.is_blank() {
+            self.push(
+                interview_at,
+                Severity::Warning,
+                "interview angle is empty".into(),
+            );
         }
         self.check_experiments();
         self.check_cards();
-        self.check_math("body", &t.body);
-        self.check_math("interview", &t.interview);
-        for f in &t.formulas {
-            if f.label.trim().is_empty() {
-                let loc = self.at("label:");
-                self.push(loc, Severity::Error, "formula label is empty".into());
+        self.check_text("body", &t.body, body_at, false);
+        self.check_text("interview", &t.interview, interview_at, false);
+        let formulas_at = self.key(start, "formulas").unwrap_or(start);
+        for (i, f) in t.formulas.iter().enumerate() {
+            let label_at = self.nth_key(formulas_at, "label", i).unwrap_or(formulas_at);
+            if f.label.is_blank() {
+                self.push(label_at, Severity::Error, "formula label is empty".into());
+            } else {
+                self.check_text("formula label", &f.label, label_at, false);
             }
             if f.tex.trim().is_empty() {
                 let loc = self.at("tex:");
                 self.push(loc, Severity::Error, "formula tex is empty".into());
                 continue;
             }
-            self.check_tex(&format!("formula `{}`", f.label), &f.tex);
+            self.check_tex(&format!("formula `{}`", f.label.en()), &f.tex, start);
         }
         let mut seen = HashSet::new();
         for r in &t.refs {
@@ -167,13 +254,14 @@ impl Ctx<'_> {
         use super::CardKind;
         for card in &self.topic.cards {
             let loc = self.at(&format!("id: {}", card.id));
+            let field = |c: &Self, key: &str| c.key(loc, key).unwrap_or(loc);
             let bad = |c: &mut Self, msg: String| {
                 c.push(loc, Severity::Error, format!("card `{}`: {msg}", card.id))
             };
             if !is_kebab(&card.id) {
                 bad(self, "id must be kebab-case".into());
             }
-            if card.prompt.trim().is_empty() {
+            if card.prompt.is_blank() {
                 bad(self, "prompt is empty".into());
             }
             let kind = match card.kind {
@@ -195,22 +283,29 @@ impl Ctx<'_> {
             match card.kind {
                 CardKind::Derivation => {
                     has(card.steps.len() >= 3, "at least 3 steps", self);
+                    let steps_at = field(self, "steps");
                     for (i, s) in card.steps.iter().enumerate() {
-                        if s.math.trim().is_empty() || s.why.trim().is_empty() {
+                        if s.math.trim().is_empty() || s.why.is_blank() {
                             bad(self, format!("step {} needs both math and why", i + 1));
                         }
-                        self.check_tex(&format!("card `{}` step {}", card.id, i + 1), &s.math);
-                        self.check_math("why", &s.why);
+                        self.check_tex(&format!("card `{}` step {}", card.id, i + 1), &s.math, loc);
+                        let why_at = self.nth_key(steps_at, "why", i).unwrap_or(steps_at);
+                        self.check_text(
+                            &format!("card `{}`: step {} why", card.id, i + 1),
+                            &s.why,
+                            why_at,
+                            false,
+                        );
                     }
                 }
                 CardKind::Cloze => {
                     has(
-                        card.prompt.matches("___").count() == 1,
+                        card.prompt.en().matches("___").count() == 1,
                         "exactly one ___ blank in the prompt",
                         self,
                     );
                     has(
-                        card.answer.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                        card.answer.as_ref().is_some_and(|a| !a.is_blank()),
                         "an answer",
                         self,
                     );
@@ -229,7 +324,7 @@ impl Ctx<'_> {
                 }
                 CardKind::Open => {
                     has(
-                        card.answer.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                        card.answer.as_ref().is_some_and(|a| !a.is_blank()),
                         "a model answer",
                         self,
                     );
@@ -250,14 +345,77 @@ impl Ctx<'_> {
                     }
                 }
             }
-            self.check_math("prompt", &card.prompt);
-            for t in card
-                .answer
-                .iter()
-                .chain(&card.options)
-                .chain(&card.explanation)
-            {
-                self.check_math("card text", t);
+            let name = |what: &str| format!("card `{}`: {what}", card.id);
+            let cloze = card.kind == CardKind::Cloze;
+            self.check_text(&name("prompt"), &card.prompt, field(self, "prompt"), cloze);
+            if let Some(a) = &card.answer {
+                self.check_text(&name("answer"), a, field(self, "answer"), false);
+            }
+            if let Some(e) = &card.explanation {
+                self.check_text(&name("explanation"), e, field(self, "explanation"), false);
+            }
+            let (options_at, items) = if card.options.is_empty() {
+                (loc, Vec::new())
+            } else {
+                let at = field(self, "options");
+                (at, list_items(self.text, at, self.end))
+            };
+            for (i, o) in card.options.iter().enumerate() {
+                let at = items.get(i).copied().unwrap_or(options_at);
+                self.check_text(&name(&format!("option {}", i + 1)), o, at, false);
+            }
+        }
+    }
+
+    /// The rules for one prose field whose key is at `key_at`: per-language
+    /// emptiness, translation (format 2), a cloze prompt's blank in each
+    /// language, and the math of every language.
+    fn check_text(&mut self, name: &str, text: &Text, key_at: (usize, usize), cloze: bool) {
+        let format2 = self.topic.source.format >= 2;
+        match text {
+            Text::Same(s) => {
+                if format2 && has_words(s) {
+                    self.push(
+                        key_at,
+                        UNTRANSLATED,
+                        format!(
+                            "{name}: missing Chinese (zh): a plain string is shown in both languages; write {{en: ..., zh: ...}}"
+                        ),
+                    );
+                }
+                self.check_math(name, s, key_at);
+            }
+            Text::Both { en, zh } => {
+                let en_at = self.key(key_at, "en").unwrap_or(key_at);
+                let zh_at = self.key(key_at, "zh").unwrap_or(key_at);
+                if !text.is_blank() {
+                    for (lang, s, at) in [("English (en)", en, en_at), ("Chinese (zh)", zh, zh_at)]
+                    {
+                        if s.trim().is_empty() {
+                            self.push(
+                                at,
+                                Severity::Error,
+                                format!("{name}: the {lang} text is empty"),
+                            );
+                        }
+                    }
+                }
+                if format2 && !zh.trim().is_empty() && !has_han(zh) && has_words(zh) {
+                    self.push(
+                        zh_at,
+                        UNTRANSLATED,
+                        format!("{name}: the Chinese (zh) text has no Chinese characters"),
+                    );
+                }
+                if cloze && !zh.trim().is_empty() && zh.matches("___").count() != 1 {
+                    self.push(
+                        zh_at,
+                        Severity::Error,
+                        format!("{name}: the Chinese (zh) prompt of a cloze card needs exactly one ___ blank"),
+                    );
+                }
+                self.check_math(&format!("{name} (en)"), en, en_at);
+                self.check_math(&format!("{name} (zh)"), zh, zh_at);
             }
         }
     }
@@ -308,36 +466,75 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_math(&mut self, field: &str, text: &str) {
+    /// The file (line, col) of the end of `before`, a prefix of the value
+    /// whose key is at `key_at`: a block scalar (`|`, `>`) starts on the line
+    /// after its key, at the block's indentation; a quoted or plain value on
+    /// the key's line, after the key (columns past its first line are
+    /// approximate: quoting and folding move text).
+    fn value_position(&self, key_at: (usize, usize), before: &str) -> (usize, usize) {
+        let lines: Vec<&str> = self.text.lines().collect();
+        let rel = before.matches('\n').count();
+        let rel_col = before.rsplit('\n').next().map_or(0, |s| s.chars().count());
+        let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+        let key_line: Vec<char> = lines
+            .get(key_at.0.saturating_sub(1))
+            .map_or(Vec::new(), |l| l.chars().collect());
+        let colon = key_line
+            .iter()
+            .skip(key_at.1.saturating_sub(1))
+            .position(|&c| c == ':')
+            .map_or(key_line.len(), |p| key_at.1 - 1 + p);
+        let after: String = key_line.iter().skip(colon + 1).collect();
+        let value = after.trim_start();
+        if value.is_empty() || value.starts_with(['|', '>']) {
+            let line = key_at.0 + 1 + rel;
+            let block_indent = lines
+                .iter()
+                .skip(key_at.0)
+                .find(|l| !l.trim().is_empty())
+                .map_or(0, |l| indent(l));
+            return (line, block_indent + rel_col + 1);
+        }
+        if rel > 0 {
+            let line = key_at.0 + rel;
+            let ind = lines.get(line - 1).map_or(0, |l| indent(l));
+            return (line, ind + rel_col + 1);
+        }
+        let quote = usize::from(value.starts_with(['\'', '"']));
+        let value_col = colon + 1 + (after.chars().count() - value.chars().count()) + quote;
+        (key_at.0, value_col + rel_col + 1)
+    }
+
+    /// Check the math of a prose value whose key is at `key_at`.
+    fn check_math(&mut self, field: &str, text: &str, key_at: (usize, usize)) {
         match mathtext::math_fragments(text) {
             Err(offset) => {
-                // Point at the line of the field plus the line of the `$`.
-                let before = &text[..offset];
-                let rel = before.matches('\n').count();
-                let (fl, _) = self.at(&format!("{field}:"));
-                let line = fl + 1 + rel;
-                let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+                let loc = self.value_position(key_at, &text[..offset]);
                 self.push(
-                    (line, col),
+                    loc,
                     Severity::Error,
                     format!("{field}: `$` opens math that is never closed"),
                 );
             }
             Ok(frags) => {
                 for frag in frags {
-                    self.check_tex(field, frag);
+                    self.check_tex(field, frag, key_at);
                 }
             }
         }
     }
 
-    fn check_tex(&mut self, what: &str, tex: &str) {
+    /// Check one piece of TeX; a problem is located at the TeX's first
+    /// line, searched from `from`.
+    fn check_tex(&mut self, what: &str, tex: &str, from: (usize, usize)) {
         let r = mathtext::render(tex);
         if r.unknown.is_empty() && r.problems.is_empty() {
             return;
         }
         let first_line = tex.lines().next().unwrap_or(tex);
-        let loc = self.at(first_line.trim());
+        let loc = self
+            .find(from, first_line.trim())
+            .unwrap_or_else(|| self.at(first_line.trim()));
         for u in &r.unknown {
             self.push(
                 loc,
@@ -353,6 +550,170 @@ impl Ctx<'_> {
             );
         }
     }
+}
+
+/// One past the last line of the topic whose `id:` key is on `line`: the
+/// first later line indented less than the topic's keys (the next `- id:`
+/// of a topic, or a top-level key). Card ids, deeper, stay inside.
+fn topic_end(text: &str, line: usize) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(id_line) = lines.get(line.saturating_sub(1)) else {
+        return lines.len() + 1;
+    };
+    let key_indent = id_line.find("id:").unwrap_or(0);
+    lines
+        .iter()
+        .enumerate()
+        .skip(line)
+        .find(|(_, l)| {
+            let t = l.trim_start();
+            !t.is_empty() && !t.starts_with('#') && l.len() - t.len() < key_indent
+        })
+        .map_or(lines.len() + 1, |(i, _)| i + 1)
+}
+
+/// 1-based (line, col), col in characters, of the first `needle` at or after
+/// `from` and before line `end`. With `as_key`, only where a YAML key can
+/// start: after indentation, `- `, `{` or `, `.
+fn find_from(
+    text: &str,
+    from: (usize, usize),
+    end: usize,
+    needle: &str,
+    as_key: bool,
+) -> Option<(usize, usize)> {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .skip(from.0.saturating_sub(1))
+        .take(end.saturating_sub(from.0))
+    {
+        let skip_chars = if i + 1 == from.0 {
+            from.1.saturating_sub(1)
+        } else {
+            0
+        };
+        let start = line
+            .char_indices()
+            .nth(skip_chars)
+            .map_or(line.len(), |(b, _)| b);
+        let mut pos = start;
+        while let Some(off) = line[pos..].find(needle) {
+            let b = pos + off;
+            let ok = !as_key || {
+                let before = line[..b].trim_end();
+                before.is_empty()
+                    || before.ends_with(['{', ',', '-']) && line[..b].ends_with([' ', '{'])
+            };
+            if ok {
+                return Some((i + 1, line[..b].chars().count() + 1));
+            }
+            pos = b + needle.len();
+        }
+    }
+    None
+}
+
+/// The (line, col) of each item of the YAML list whose key is at `key_at`:
+/// a flow list `[a, 'b', {en: c, zh: d}]` on the key's line, or block items
+/// `- ...` on the following lines. Empty when neither shape is found.
+fn list_items(text: &str, key_at: (usize, usize), end: usize) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(key_line) = lines.get(key_at.0.saturating_sub(1)) else {
+        return Vec::new();
+    };
+    let chars: Vec<char> = key_line.chars().collect();
+    let after: usize = key_at.1.saturating_sub(1);
+    let Some(colon) = chars.iter().skip(after).position(|&c| c == ':') else {
+        return Vec::new();
+    };
+    let mut i = after + colon + 1;
+    while chars.get(i) == Some(&' ') {
+        i += 1;
+    }
+    let mut out = Vec::new();
+    if chars.get(i) == Some(&'[') {
+        // A flow list on one line: scan items, skipping quoted text and maps.
+        i += 1;
+        loop {
+            while chars.get(i) == Some(&' ') {
+                i += 1;
+            }
+            match chars.get(i) {
+                None | Some(']') => break,
+                Some(_) => out.push((key_at.0, i + 1)),
+            }
+            let mut depth = 0usize;
+            while let Some(&c) = chars.get(i) {
+                match c {
+                    '\'' => {
+                        i += 1;
+                        while let Some(&q) = chars.get(i) {
+                            i += 1;
+                            if q == '\'' {
+                                if chars.get(i) == Some(&'\'') {
+                                    i += 1;
+                                } else {
+                                    break;
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    '"' => {
+                        i += 1;
+                        while let Some(&q) = chars.get(i) {
+                            i += 1;
+                            if q == '\\' {
+                                i += 1;
+                            } else if q == '"' {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                    '{' | '[' => depth += 1,
+                    '}' => depth = depth.saturating_sub(1),
+                    ']' if depth == 0 => break,
+                    ']' => depth -= 1,
+                    ',' if depth == 0 => {
+                        i += 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        return out;
+    }
+    if chars.get(i).is_some() {
+        return out;
+    }
+    // Block items: `- ` at the indentation of the first one.
+    let mut indent = None;
+    for (n, line) in lines
+        .iter()
+        .enumerate()
+        .take(end.saturating_sub(1))
+        .skip(key_at.0)
+    {
+        let ind = line.len() - line.trim_start().len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = line.trim_start().starts_with("- ") || line.trim() == "-";
+        match indent {
+            None if item => indent = Some(ind),
+            None => break,
+            Some(d) if ind < d || ind == d && !item => break,
+            _ => {}
+        }
+        if item && Some(ind) == indent {
+            out.push((n + 1, line[..ind].chars().count() + 3));
+        }
+    }
+    out
 }
 
 fn is_kebab(id: &str) -> bool {
@@ -386,6 +747,101 @@ mod tests {
         for bad in ["", "SVM", "a--b", "-a", "a-", "a_b", "a b", "信息论"] {
             assert!(!is_kebab(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn words_outside_math() {
+        for w in [
+            "the same",
+            "Entropy",
+            "log-probabilities",
+            "$x$ is large",
+            "month",
+            "Group",
+        ] {
+            assert!(has_words(w), "{w}");
+        }
+        for n in [
+            "$\\sigma(z)(1-\\sigma(z))$",
+            "0.5",
+            "p",
+            "KL",
+            "BERT",
+            "[SEP]",
+            "sqrt(p)",
+            "log K",
+            "alpha|V|",
+            "O(n^2)",
+            "$$ \\frac{a}{b} $$",
+            "熵越大，不确定性越大",
+            "",
+        ] {
+            assert!(!has_words(n), "{n}");
+        }
+        assert!(has_han("熵"));
+        assert!(
+            !has_han("（）：，。"),
+            "full-width punctuation is not Chinese text"
+        );
+    }
+
+    #[test]
+    fn an_unclosed_dollar_is_located_in_the_file() {
+        let text = "format: 2\ntopics:\n  - id: a\n    title: {zh: 甲, en: A}\n    body:\n      en: |\n        First line.\n        Costs $5.\n      zh: '第一行，花了 $5。'\n    interview: {en: '- q', zh: '- 问'}\n";
+        let (topics, problems) = super::super::load::parse_file("x.yaml", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let lib = super::super::Library::build(topics, &mut Vec::new());
+        let mut out = Vec::new();
+        check_topics(&lib, &HashMap::from([("x.yaml", text)]), &mut out);
+        let at: Vec<(usize, usize, &str)> = out
+            .iter()
+            .filter(|p| p.message.contains("never closed"))
+            .map(|p| (p.line, p.col, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (
+                    8,
+                    15,
+                    "topic `a`: body (en): `$` opens math that is never closed"
+                ),
+                (
+                    9,
+                    19,
+                    "topic `a`: body (zh): `$` opens math that is never closed"
+                ),
+            ]
+        );
+        assert_eq!(&text.lines().nth(7).expect("line")[14..15], "$");
+        assert_eq!(
+            text.lines().nth(8).expect("line").chars().nth(18),
+            Some('$')
+        );
+    }
+
+    #[test]
+    fn a_topic_block_ends_at_the_next_topic_not_at_a_card() {
+        let text = "topics:\n  - id: a\n    cards:\n      - id: c\n        prompt: p\n\n  - id: b\n    body: x\n";
+        assert_eq!(topic_end(text, 2), 7);
+        assert_eq!(topic_end(text, 7), 9);
+    }
+
+    #[test]
+    fn keys_and_list_items_are_located() {
+        let text = "a:\n  prompt: {en: 'then: x', zh: '甲'}\n  options: ['a, b', \"c\", {en: d, zh: 乙}, 3]\n  steps:\n    - math: x\n      why: y\n    - math: z\n      why: w\nb:\n  options:\n    - one\n    - en: two\n      zh: 二\n    - three\n  next: 1\n";
+        assert_eq!(find_from(text, (1, 1), 20, "en:", true), Some((2, 12)));
+        assert_eq!(find_from(text, (1, 1), 20, "zh:", true), Some((2, 27)));
+        assert_eq!(find_from(text, (2, 13), 20, "en:", true), Some((3, 27)));
+        assert_eq!(
+            list_items(text, (3, 3), 20),
+            vec![(3, 13), (3, 21), (3, 26), (3, 42)]
+        );
+        assert_eq!(
+            list_items(text, (10, 3), 20),
+            vec![(11, 7), (12, 7), (14, 7)]
+        );
+        assert!(list_items(text, (2, 3), 20).is_empty(), "not a list");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::schema::{RawTopic, TopicFile, FORMAT_VERSION};
+use super::schema::{RawTopic, TopicFile, FORMAT_VERSION, OLDEST_FORMAT_VERSION};
 use super::{Problem, Severity, Source, Topic};
 
 /// One input file: its text, or the problem that kept us from reading it.
@@ -84,25 +84,29 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
         problems.push(err(
             1,
             1,
-            "empty file: expected `format: 1` and `topics:`".into(),
+            format!("empty file: expected `format: {FORMAT_VERSION}` and `topics:`"),
         ));
         return (Vec::new(), problems);
     }
-    let raws: Vec<RawTopic> = match serde_yaml::from_str::<TopicFile>(text) {
+    let (format, raws): (u32, Vec<RawTopic>) = match serde_yaml::from_str::<TopicFile>(text) {
         Ok(file) => {
-            if file.format != FORMAT_VERSION {
+            if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&file.format) {
                 let (l, c) = find_key(text, "format").unwrap_or((1, 1));
                 problems.push(err(
                     l,
                     c,
                     format!(
-                        "unsupported format version {} (this mlwb reads version {FORMAT_VERSION})",
-                        file.format
+                        "unsupported format version {} (this mlwb reads versions {})",
+                        file.format,
+                        (OLDEST_FORMAT_VERSION..=FORMAT_VERSION)
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
                     ),
                 ));
                 return (Vec::new(), problems);
             }
-            file.topics
+            (file.format, file.topics)
         }
         Err(e) => {
             let (l, c) = e
@@ -133,6 +137,7 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
                 source: Source {
                     file: name.to_string(),
                     line,
+                    format,
                 },
                 children: Vec::new(),
                 parent_index: None,
@@ -142,21 +147,28 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
     (topics, problems)
 }
 
-/// When the typed parse fails, keep the topics that are valid on their own.
+/// When the typed parse fails, keep the topics that are valid on their own
+/// (with the file's format version).
 fn salvage(
     name: &str,
     text: &str,
     first_err_line: usize,
     problems: &mut Vec<Problem>,
-) -> Vec<RawTopic> {
+) -> (u32, Vec<RawTopic>) {
+    let nothing = (FORMAT_VERSION, Vec::new());
     let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
-        return Vec::new(); // a syntax error: nothing can be trusted
+        return nothing; // a syntax error: nothing can be trusted
     };
-    if value.get("format").and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
-        return Vec::new();
-    }
+    let format = value
+        .get("format")
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|v| (OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(v));
+    let Some(format) = format else {
+        return nothing;
+    };
     let Some(items) = value.get("topics").and_then(|t| t.as_sequence()) else {
-        return Vec::new();
+        return nothing;
     };
     let mut kept = Vec::new();
     let mut used = Vec::new();
@@ -206,7 +218,7 @@ fn salvage(
             }
         }
     }
-    kept
+    (format, kept)
 }
 
 /// serde_yaml puts " at line L column C" of the error into its message; we
@@ -310,6 +322,9 @@ mod tests {
         let (_, p) = parse_file("x.yaml", &GOOD.replace("format: 1", "format: 7"));
         assert_eq!((p[0].line, p[0].col), (1, 1));
         assert!(p[0].message.contains("unsupported format version 7"));
+        let (t, p) = parse_file("x.yaml", &GOOD.replace("format: 1", "format: 2"));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(t[0].source.format, 2);
         let (_, p) = parse_file("x.yaml", "  \n");
         assert!(p[0].message.contains("empty file"));
     }

@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
-pub use schema::{Card, CardKind, ExperimentRef, Formula, Reference, Scalar, Step, Title};
+pub use schema::{Card, CardKind, ExperimentRef, Formula, Reference, Scalar, Step, Text, Title};
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are
 /// content-quality rules (such as the minimum note length) that a user's own
@@ -56,6 +56,8 @@ pub struct Source {
     pub file: String,
     /// Line of the topic's `id:` key.
     pub line: usize,
+    /// The file's `format:` version (1 or 2).
+    pub format: u32,
 }
 
 /// One node of the knowledge map.
@@ -64,9 +66,9 @@ pub struct Topic {
     pub id: String,
     pub parent: Option<String>,
     pub title: Title,
-    pub body: String,
+    pub body: Text,
     pub formulas: Vec<Formula>,
-    pub interview: String,
+    pub interview: Text,
     pub refs: Vec<Reference>,
     pub experiments: Vec<ExperimentRef>,
     pub cards: Vec<Card>,
@@ -78,9 +80,10 @@ pub struct Topic {
 }
 
 impl Topic {
-    /// Length of the note body in words (whitespace-separated tokens).
+    /// Length of the English note body in words (whitespace-separated
+    /// tokens).
     pub fn words(&self) -> usize {
-        self.body.split_whitespace().count()
+        self.body.en().split_whitespace().count()
     }
 
     pub fn is_leaf(&self) -> bool {
@@ -273,8 +276,8 @@ impl Library {
             .filter(|p| p.severity == Severity::Error)
     }
 
-    /// Case-insensitive search over titles (both languages), bodies,
-    /// formulas and interview notes. Returns topic indices in tree order,
+    /// Case-insensitive search over titles, bodies, formulas and interview
+    /// notes, each in both languages. Returns topic indices in tree order,
     /// titles matches first.
     pub fn search(&self, query: &str) -> Vec<usize> {
         let q = query.trim().to_lowercase();
@@ -290,11 +293,11 @@ impl Library {
                 || t.id.contains(&q);
             if in_title {
                 title_hits.push(i);
-            } else if t.body.to_lowercase().contains(&q)
-                || t.interview.to_lowercase().contains(&q)
-                || t.formulas
-                    .iter()
-                    .any(|f| f.label.to_lowercase().contains(&q))
+            } else if [&t.body, &t.interview]
+                .into_iter()
+                .chain(t.formulas.iter().map(|f| &f.label))
+                .flat_map(Text::all)
+                .any(|s| s.to_lowercase().contains(&q))
                 || t.refs.iter().any(|r| r.title.to_lowercase().contains(&q))
             {
                 body_hits.push(i);

@@ -1,9 +1,14 @@
 //! A topic as a readable note: the body's light markup (paragraphs, `## `
 //! headings, `- ` bullets, `1. ` items, `$…$` and `$$…$$` math) turned into
 //! blocks, then wrapped to any width. Used by the TUI reader and `mlwb show`.
+//!
+//! Prose is shown in the chosen [`Lang`]; for `Both`, the whole Chinese
+//! text, a rule, then the whole English text (short fields: two lines).
+//! Titles always show both languages: they name the topic.
 
-use super::{Library, Topic};
+use super::{Library, Text, Topic};
 use crate::mathtext;
+use crate::settings::Lang;
 use crate::text::{self, Kind, Line, Span};
 
 /// A block of a note before wrapping.
@@ -19,6 +24,9 @@ pub enum Block {
     Heading(String),
     /// A display formula, on its own indented line(s).
     Math(String),
+    /// A horizontal rule across the width (between the Chinese and the
+    /// English of a text shown in both languages).
+    Rule,
     Blank,
 }
 
@@ -90,7 +98,11 @@ pub fn markup(src: &str) -> Vec<Block> {
             }
             None => match &mut current {
                 Some((_, body)) => {
-                    body.push(' ');
+                    // Chinese runs on without a space across a line break.
+                    let cjk_join = body.ends_with(text::is_cjk) && line.starts_with(text::is_cjk);
+                    if !cjk_join {
+                        body.push(' ');
+                    }
                     body.push_str(line);
                 }
                 None => current = Some((String::new(), line.to_string())),
@@ -121,9 +133,22 @@ fn numbered(line: &str) -> Option<(&str, &str)> {
     Some((&line[..digits], rest))
 }
 
-/// The whole note of a topic as blocks: title, path, body, formulas,
-/// interview angle, subtopics and numbered references.
-pub fn blocks(lib: &Library, topic: &Topic) -> Vec<Block> {
+/// A prose text in `lang` as blocks: its markup, or for `Both` the Chinese,
+/// a rule and the English.
+pub fn text_blocks(t: &Text, lang: Lang) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (i, part) in t.parts(lang).into_iter().enumerate() {
+        if i > 0 {
+            out.extend([Block::Blank, Block::Rule, Block::Blank]);
+        }
+        out.extend(markup(part));
+    }
+    out
+}
+
+/// The whole note of a topic as blocks in `lang`: title, path, body,
+/// formulas, interview angle, subtopics and numbered references.
+pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
     let mut out = Vec::new();
     let path: Vec<String> = lib
         .index_of(&topic.id)
@@ -153,23 +178,26 @@ pub fn blocks(lib: &Library, topic: &Topic) -> Vec<Block> {
         ),
     )]));
     out.push(Block::Blank);
-    out.extend(markup(&topic.body));
+    out.extend(text_blocks(&topic.body, lang));
     if !topic.formulas.is_empty() {
         out.push(Block::Blank);
         out.push(Block::Heading("Key formulas".into()));
         for f in &topic.formulas {
-            out.push(Block::Para {
-                spans: vec![Span::new(Kind::Label, f.label.clone())],
-                first: vec![Span::new(Kind::Marker, "• ")],
-                rest: vec![Span::new(Kind::Text, "  ")],
-            });
+            for (i, label) in f.label.parts(lang).into_iter().enumerate() {
+                let first = if i == 0 { "• " } else { "  " };
+                out.push(Block::Para {
+                    spans: vec![Span::new(Kind::Label, label)],
+                    first: vec![Span::new(Kind::Marker, first)],
+                    rest: vec![Span::new(Kind::Text, "  ")],
+                });
+            }
             out.push(Block::Math(mathtext::to_unicode(&f.tex)));
         }
     }
-    if !topic.interview.trim().is_empty() {
+    if !topic.interview.is_blank() {
         out.push(Block::Blank);
         out.push(Block::Heading("Interview angle".into()));
-        out.extend(markup(&topic.interview));
+        out.extend(text_blocks(&topic.interview, lang));
     }
     if !topic.children.is_empty() {
         out.push(Block::Blank);
@@ -212,6 +240,11 @@ pub fn layout(blocks: &[Block], width: usize) -> Vec<Line> {
     for b in blocks {
         match b {
             Block::Blank => lines.push(Vec::new()),
+            Block::Rule => {
+                if width > 0 {
+                    lines.push(vec![Span::new(Kind::Dim, "─".repeat(width))]);
+                }
+            }
             Block::Heading(h) => lines.extend(text::wrap(
                 &[Span::new(Kind::Heading, h.clone())],
                 width,
@@ -235,10 +268,10 @@ pub fn layout(blocks: &[Block], width: usize) -> Vec<Line> {
     lines
 }
 
-/// The note as plain text wrapped at `width` (for `mlwb show`).
-pub fn plain(lib: &Library, topic: &Topic, width: usize) -> String {
+/// The note as plain text in `lang` wrapped at `width` (for `mlwb show`).
+pub fn plain(lib: &Library, topic: &Topic, width: usize, lang: Lang) -> String {
     let mut s = String::new();
-    for line in layout(&blocks(lib, topic), width) {
+    for line in layout(&blocks(lib, topic, lang), width) {
         s.push_str(text::line_text(&line).trim_end());
         s.push('\n');
     }
@@ -259,6 +292,7 @@ mod tests {
                 Block::Para { .. } => "item",
                 Block::Heading(_) => "h",
                 Block::Math(_) => "math",
+                Block::Rule => "rule",
                 Block::Blank => "_",
             })
             .collect();
@@ -278,5 +312,55 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(b[8], Block::Math("a ≤ b".into()));
+    }
+
+    #[test]
+    fn chinese_lines_join_without_a_space() {
+        let b = markup("用为 $q$ 设计的编码去\n编码服从\n$p$ 的事件。\n- 一\n  二\nEnglish\ntext");
+        let texts: Vec<String> = b
+            .iter()
+            .filter_map(|b| match b {
+                Block::Para { spans, .. } => Some(text::line_text(spans)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                "用为 q 设计的编码去编码服从 p 的事件。",
+                "一二 English text"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_languages_show_chinese_a_rule_then_english() {
+        let t = Text::Both {
+            en: "Entropy.".into(),
+            zh: "熵。".into(),
+        };
+        let kinds = |lang| {
+            text_blocks(&t, lang)
+                .iter()
+                .map(|b| match b {
+                    Block::Para { spans, .. } => text::line_text(spans),
+                    Block::Rule => "rule".into(),
+                    Block::Blank => "_".into(),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(Lang::Zh), vec!["熵。"]);
+        assert_eq!(kinds(Lang::En), vec!["Entropy."]);
+        assert_eq!(
+            kinds(Lang::Both),
+            vec!["熵。", "_", "rule", "_", "Entropy."]
+        );
+        // One language only: shown once whatever the setting.
+        let same = Text::Same("$x$".into());
+        assert_eq!(text_blocks(&same, Lang::Both).len(), 1);
+        let rule = layout(&[Block::Rule], 5);
+        assert_eq!(text::line_text(&rule[0]), "─────");
+        assert!(layout(&[Block::Rule], 0).is_empty());
     }
 }

@@ -1,11 +1,173 @@
 //! The YAML schema of a topics file. Unknown fields are rejected so that a
 //! typo in a key is an error, not silently lost content.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The format version this build reads. Bump it when the schema changes
-/// incompatibly, and keep reading the old one where that is possible.
-pub const FORMAT_VERSION: u32 = 1;
+use crate::settings::Lang;
+
+/// The format version this build writes about and reads. Bump it when the
+/// schema changes incompatibly, and keep reading the old one where that is
+/// possible. Version 2 made prose bilingual ([`Text`]).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format version still read, unchanged: version 1 files are
+/// version 2 files whose prose fields are all plain strings.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
+
+/// Prose in Chinese and English.
+///
+/// In YAML either a map `{en: ..., zh: ...}` (format 2; both keys required,
+/// any other key is an error) or a plain string, which means the same text
+/// in both languages: how format-1 files are read, and right for text
+/// without words (a number, a formula). `mlwb check` warns about a plain
+/// string with words in a format-2 file.
+///
+/// Serialized as the plain string, or as `{"en": ..., "zh": ...}`; see
+/// [`Text::project`] for output in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// One text for both languages.
+    Same(String),
+    /// A text per language.
+    Both { en: String, zh: String },
+}
+
+impl Text {
+    pub fn en(&self) -> &str {
+        match self {
+            Text::Same(s) => s,
+            Text::Both { en, .. } => en,
+        }
+    }
+
+    pub fn zh(&self) -> &str {
+        match self {
+            Text::Same(s) => s,
+            Text::Both { zh, .. } => zh,
+        }
+    }
+
+    /// Written as a plain string (the same in both languages)?
+    pub fn is_plain(&self) -> bool {
+        matches!(self, Text::Same(_))
+    }
+
+    /// The text in `lang` (`Both` reads the English, e.g. for a
+    /// one-line listing; use [`Text::parts`] to show both).
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => self.zh(),
+            Lang::En | Lang::Both => self.en(),
+        }
+    }
+
+    /// What to show for `lang`, in order: one text, or for `Both` the
+    /// Chinese then the English. A text that has one language (a plain
+    /// string, or equal texts) is shown once whatever the setting.
+    pub fn parts(&self, lang: Lang) -> Vec<&str> {
+        match (self, lang) {
+            (Text::Both { en, zh }, Lang::Both) if en != zh => vec![zh, en],
+            _ => vec![self.get(lang)],
+        }
+    }
+
+    /// Every distinct text (for search and for accepting answers).
+    pub fn all(&self) -> Vec<&str> {
+        match self {
+            Text::Both { en, zh } if en != zh => vec![en, zh],
+            _ => vec![self.en()],
+        }
+    }
+
+    /// Is the text (in every language) only whitespace?
+    pub fn is_blank(&self) -> bool {
+        self.all().iter().all(|s| s.trim().is_empty())
+    }
+
+    /// This text for output in `lang`: a plain string in one language, or
+    /// (for `Both`) as it is. JSON output goes through here.
+    pub fn project(&self, lang: Lang) -> Text {
+        match lang {
+            Lang::Zh => Text::Same(self.zh().to_string()),
+            Lang::En => Text::Same(self.en().to_string()),
+            Lang::Both => self.clone(),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::Same(s.to_string())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Same(s)
+    }
+}
+
+/// The map form of a [`Text`]: derived so that an unknown key (`fr:`) or a
+/// missing one is reported by serde at the key, with its line and column.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextMap {
+    en: String,
+    zh: String,
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, or a map with `en` and `zh`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text::Same(s.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text, E> {
+                Ok(Text::Same(s))
+            }
+            // Unquoted YAML scalars were read as strings before format 2
+            // (`answer: 12`); they still are.
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
+                Ok(Text::Same(n.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
+                Ok(Text::Same(n.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Text, E> {
+                Ok(Text::Same(n.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Text, E> {
+                Ok(Text::Same(b.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
+                let m = TextMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Text::Both { en: m.en, zh: m.zh })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Text::Same(t) => s.serialize_str(t),
+            Text::Both { en, zh } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("en", en)?;
+                m.serialize_entry("zh", zh)?;
+                m.end()
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,10 +183,10 @@ pub struct RawTopic {
     #[serde(default)]
     pub parent: Option<String>,
     pub title: Title,
-    pub body: String,
+    pub body: Text,
     #[serde(default)]
     pub formulas: Vec<Formula>,
-    pub interview: String,
+    pub interview: Text,
     #[serde(default)]
     pub refs: Vec<Reference>,
     #[serde(default)]
@@ -43,7 +205,7 @@ pub struct Title {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Formula {
-    pub label: String,
+    pub label: Text,
     pub tex: String,
 }
 
@@ -111,7 +273,7 @@ pub enum CardKind {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub math: String,
-    pub why: String,
+    pub why: Text,
 }
 
 /// A quiz card. Which fields are required depends on `kind`; `mlwb check`
@@ -121,19 +283,44 @@ pub struct Step {
 pub struct Card {
     pub id: String,
     pub kind: CardKind,
-    pub prompt: String,
+    pub prompt: Text,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// A cloze card's blank, or an open card's model answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answer: Option<String>,
+    pub answer: Option<Text>,
+    /// Other accepted cloze answers, in either language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
+    pub options: Vec<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correct: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub explanation: Option<String>,
+    pub explanation: Option<Text>,
+}
+
+impl Card {
+    /// Every prose field as it should be output in `lang` (see
+    /// [`Text::project`]); ids, kinds, math and indices unchanged.
+    pub fn project(&self, lang: Lang) -> Card {
+        let p = |t: &Text| t.project(lang);
+        Card {
+            prompt: p(&self.prompt),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| Step {
+                    math: s.math.clone(),
+                    why: p(&s.why),
+                })
+                .collect(),
+            answer: self.answer.as_ref().map(p),
+            options: self.options.iter().map(p).collect(),
+            explanation: self.explanation.as_ref().map(p),
+            ..self.clone()
+        }
+    }
 }

@@ -135,11 +135,13 @@ pub fn same_answer(a: &str, b: &str) -> bool {
         })
 }
 
-/// Is `input` an accepted answer of a cloze card?
+/// Is `input` an accepted answer of a cloze card? The answer in either
+/// language and every alternative are accepted, whatever language is shown.
 pub fn cloze_correct(card: &Card, input: &str) -> bool {
     card.answer
         .iter()
-        .chain(&card.alternatives)
+        .flat_map(|a| a.all())
+        .chain(card.alternatives.iter().map(String::as_str))
         .any(|a| same_answer(a, input))
 }
 
@@ -186,5 +188,40 @@ mod tests {
         // A minus before a number or a command is a sign, not a hyphen.
         assert!(!same_answer("-1", "1"));
         assert!(same_answer("x-1", "x - 1"));
+    }
+
+    #[test]
+    fn cloze_answers_are_accepted_in_either_language() {
+        let card = Card {
+            id: "x".into(),
+            kind: CardKind::Cloze,
+            prompt: crate::content::Text::Both {
+                en: "the method of ___ multipliers".into(),
+                zh: "___乘子法".into(),
+            },
+            steps: Vec::new(),
+            answer: Some(crate::content::Text::Both {
+                en: "Lagrange".into(),
+                zh: "拉格朗日".into(),
+            }),
+            alternatives: vec!["Lagrangian".into(), "拉格朗日乘子".into()],
+            options: Vec::new(),
+            correct: None,
+            generator: None,
+            explanation: None,
+        };
+        for ok in [
+            "lagrange",
+            " LAGRANGE ",
+            "拉格朗日",
+            "拉格朗日 ",
+            "lagrangian",
+            "拉格朗日乘子",
+        ] {
+            assert!(cloze_correct(&card, ok), "{ok}");
+        }
+        for wrong in ["", "拉格", "Laplace"] {
+            assert!(!cloze_correct(&card, wrong), "{wrong}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! messages. No I/O here; `view` draws from this state.
 
 use crate::content::{note, Library};
+use crate::settings::Lang;
 use crate::text::{self, Line};
 
 use super::experiment::{ExpFocus, ExperimentPane};
@@ -69,6 +70,9 @@ pub enum Msg {
     FlipTrellis,
     /// Start the HMM vs CRF learning curve.
     LearningCurve,
+    /// `L`: the next language (中文 → English → both); in the experiment
+    /// pane, the learning curve instead.
+    CycleLang,
     /// Start a quiz on the selected topic and its subtopics.
     StartQuiz,
     /// A digit key: a choice in the quiz, or a grade (1 again .. 4 easy).
@@ -94,6 +98,14 @@ pub enum Msg {
         row: u16,
     },
     Resize(u16, u16),
+}
+
+/// Work `update` leaves for the event loop, which does the I/O
+/// (`tui::run_effects`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Remember the language in `settings.json`.
+    SaveLang(Lang),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -132,6 +144,10 @@ pub struct App {
     pub data_dir: Option<std::path::PathBuf>,
     /// Per topic with cards: (mastered, cards, due now), from the progress file.
     pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
+    /// The language notes and cards are shown in (`L` cycles it).
+    pub lang: Lang,
+    /// Effects for the event loop to run after this update.
+    pub effects: Vec<Effect>,
 }
 
 /// Experiments a topic offers: those its YAML lists, else one per
@@ -187,6 +203,9 @@ impl App {
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
+            // `load_settings` puts the saved or locale language here.
+            lang: Lang::En,
+            effects: Vec::new(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         for &r in &app.lib.roots {
@@ -228,13 +247,26 @@ impl App {
         areas(self.size.0, self.size.1)
     }
 
+    /// The language from the settings file, else the locale. An unreadable
+    /// settings file is ignored and said so in the status line.
+    pub fn load_settings(&mut self) {
+        let (lang, notices) = crate::settings::resolve_lang(None, self.data_dir.as_deref());
+        self.lang = lang;
+        if let Some(n) = notices.into_iter().next() {
+            self.flash = Some(n);
+        }
+    }
+
     /// The selected note laid out for the current note width.
     pub fn note_lines(&self) -> Vec<Line> {
         let Some(i) = self.selected_topic() else {
             return Vec::new();
         };
         let width = usize::from(self.areas().note_inner.width);
-        note::layout(&note::blocks(&self.lib, &self.lib.topics[i]), width)
+        note::layout(
+            &note::blocks(&self.lib, &self.lib.topics[i], self.lang),
+            width,
+        )
     }
 
     fn note_page(&self) -> usize {
@@ -421,6 +453,12 @@ impl App {
             }
             Mode::Normal => {}
         }
+        // In the experiment pane `L` stays the HMM vs CRF learning curve.
+        let msg = if msg == Msg::CycleLang && self.exp.is_some() && self.quiz.is_none() {
+            Msg::LearningCurve
+        } else {
+            msg
+        };
         if self.quiz.is_some() && self.quiz_key(&msg) {
             return;
         }
@@ -440,6 +478,11 @@ impl App {
             Msg::Digit(_) | Msg::OrderMode | Msg::OpenCardTopic => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
+            }
+            Msg::CycleLang => {
+                self.lang = self.lang.next();
+                self.effects.push(Effect::SaveLang(self.lang));
+                self.clamp_note_scroll();
             }
             Msg::Close => {
                 // Esc in normal mode: clear a finished search, else go back to the tree.

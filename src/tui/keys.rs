@@ -34,6 +34,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("n / N", "next / previous search hit"),
     (
+        "L",
+        "language of notes and cards: 中文 → English → 中文+English (remembered); in the experiment pane, the HMM vs CRF learning curve",
+    ),
+    (
         "p",
         "list problems found in the topic files (what was skipped and why)",
     ),
@@ -114,7 +118,7 @@ pub fn map_key(k: &KeyEvent, mode: Mode) -> Option<Msg> {
         KeyCode::Char('v') => Msg::CycleCurve,
         KeyCode::Char('t') => Msg::ToggleTrellis,
         KeyCode::Char('f') => Msg::FlipTrellis,
-        KeyCode::Char('L') => Msg::LearningCurve,
+        KeyCode::Char('L') => Msg::CycleLang,
         KeyCode::Char('Q') => Msg::StartQuiz,
         KeyCode::Char('o') => Msg::OrderMode,
         KeyCode::Char('O') => Msg::OpenCardTopic,

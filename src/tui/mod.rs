@@ -18,14 +18,14 @@ use crossterm::execute;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-pub use app::{App, Focus, Mode, Msg};
+pub use app::{App, Effect, Focus, Mode, Msg};
 
 use crate::content::Library;
 
 /// Run the reader until the user quits. The terminal is restored on quit,
 /// on error and on panic.
 pub fn run(lib: Library) -> anyhow::Result<()> {
-    run_with(lib, |_| {})
+    run_with(lib, App::load_settings)
 }
 
 /// Open the reader straight into a quiz (`mlwb quiz [--topic ID] [--kind K]`).
@@ -34,9 +34,11 @@ pub fn run_quiz(
     topic: Option<String>,
     kind: Option<crate::content::CardKind>,
     data_dir: Option<std::path::PathBuf>,
+    lang: crate::settings::Lang,
 ) -> anyhow::Result<()> {
     run_with(lib, move |app| {
         app.data_dir = data_dir;
+        app.lang = lang;
         app.load_mastery();
         if let Some(t) = &topic {
             if let Some(i) = app.lib.index_of(t) {
@@ -98,8 +100,23 @@ fn event_loop(
             }
         }
         app.update(Msg::Tick);
+        run_effects(&mut app);
     }
     Ok(())
+}
+
+/// Run the effects `update` left: the I/O the pure update does not do.
+/// A failure is shown in the status line, never fatal.
+pub fn run_effects(app: &mut App) {
+    for effect in std::mem::take(&mut app.effects) {
+        match effect {
+            Effect::SaveLang(lang) => {
+                if let Err(e) = crate::settings::save_lang(app.data_dir.as_deref(), lang) {
+                    app.flash = Some(format!("language not saved: {e}"));
+                }
+            }
+        }
+    }
 }
 
 /// Render the first frame into an off-screen buffer (start-up timing).

@@ -7,8 +7,9 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::quiz::{Phase, QuizSession};
 use crate::content::note::inline;
-use crate::content::CardKind;
+use crate::content::{CardKind, Text};
 use crate::mathtext;
+use crate::settings::Lang;
 use crate::text::{self, Kind, Line, Span};
 
 fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str, rest: &str) {
@@ -20,7 +21,35 @@ fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str,
     ));
 }
 
-pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
+/// A prose field in `lang`: one paragraph, or (both languages) the Chinese
+/// then the English, each its own paragraph. `head` starts the first one
+/// (after `first`); the second starts at the same column; `tail` ends the last.
+#[allow(clippy::too_many_arguments)]
+fn push_text(
+    lines: &mut Vec<Line>,
+    t: &Text,
+    lang: Lang,
+    width: usize,
+    head: Vec<Span>,
+    tail: Vec<Span>,
+    first: &str,
+    rest: &str,
+) {
+    let parts = t.parts(lang);
+    let n = parts.len();
+    let pad =
+        " ".repeat(text::width(first) + head.iter().map(|s| text::width(&s.text)).sum::<usize>());
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut spans = if i == 0 { head.clone() } else { Vec::new() };
+        spans.extend(inline(part));
+        if i + 1 == n {
+            spans.extend(tail.iter().cloned());
+        }
+        push_para(lines, spans, width, if i == 0 { first } else { &pad }, rest);
+    }
+}
+
+pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: Lang) {
     let border = if color {
         Style::new().fg(Color::Magenta)
     } else {
@@ -62,10 +91,10 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
         )]);
         lines.push(Vec::new());
         let prompt = match (&card.kind, &q.problem) {
-            (CardKind::Numeric, Some(p)) => p.prompt.clone(),
+            (CardKind::Numeric, Some(p)) => Text::Same(p.prompt.clone()),
             _ => card.prompt.clone(),
         };
-        push_para(&mut lines, inline(&prompt), w, "", "");
+        push_text(&mut lines, &prompt, lang, w, Vec::new(), Vec::new(), "", "");
         lines.push(Vec::new());
         match card.kind {
             CardKind::Derivation => {
@@ -108,9 +137,17 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
                             &format!("{}. ", i + 1),
                             "   ",
                         );
-                        let mut why = vec![Span::new(Kind::Dim, "because ")];
-                        why.extend(inline(&st.why));
-                        push_para(&mut lines, why, w, "   ", "   ");
+                        let because = vec![Span::new(Kind::Dim, "because ")];
+                        push_text(
+                            &mut lines,
+                            &st.why,
+                            lang,
+                            w,
+                            because,
+                            Vec::new(),
+                            "   ",
+                            "   ",
+                        );
                     }
                     if q.phase == Phase::Question {
                         push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal (o: order the steps instead)", q.revealed + 1, card.steps.len()))], w, "", "");
@@ -119,11 +156,12 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
             }
             CardKind::Choice => {
                 for (i, o) in card.options.iter().enumerate() {
-                    let mut sp = inline(o);
+                    let mut tick = Vec::new();
                     if q.phase == Phase::Answer && card.correct == Some(i) {
-                        sp.push(Span::new(Kind::Title, "  ✓"));
+                        tick.push(Span::new(Kind::Title, "  ✓"));
                     }
-                    push_para(&mut lines, sp, w, &format!("{}) ", i + 1), "   ");
+                    let n = format!("{}) ", i + 1);
+                    push_text(&mut lines, o, lang, w, Vec::new(), tick, &n, "   ");
                 }
             }
             CardKind::Cloze | CardKind::Numeric => {
@@ -150,11 +188,21 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
                         "",
                         "",
                     );
-                    let right = match (&card.kind, &q.problem) {
-                        (CardKind::Numeric, Some(p)) => p.solution.clone(),
-                        _ => format!("answer: {}", card.answer.clone().unwrap_or_default()),
-                    };
-                    push_para(&mut lines, inline(&right), w, "", "");
+                    match (&card.kind, &q.problem) {
+                        (CardKind::Numeric, Some(p)) => {
+                            push_para(&mut lines, inline(&p.solution), w, "", "")
+                        }
+                        _ => push_text(
+                            &mut lines,
+                            card.answer.as_ref().unwrap_or(&Text::Same(String::new())),
+                            lang,
+                            w,
+                            vec![Span::new(Kind::Text, "answer: ")],
+                            Vec::new(),
+                            "",
+                            "",
+                        ),
+                    }
                 }
             }
             CardKind::Open => {
@@ -166,13 +214,9 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
                         "",
                         "",
                     );
-                    push_para(
-                        &mut lines,
-                        inline(card.answer.as_deref().unwrap_or("")),
-                        w,
-                        "",
-                        "",
-                    );
+                    if let Some(a) = &card.answer {
+                        push_text(&mut lines, a, lang, w, Vec::new(), Vec::new(), "", "");
+                    }
                 } else {
                     push_para(
                         &mut lines,
@@ -202,7 +246,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool) {
                 );
             }
             if let Some(e) = &card.explanation {
-                push_para(&mut lines, inline(e), w, "", "");
+                push_text(&mut lines, e, lang, w, Vec::new(), Vec::new(), "", "");
             }
             push_para(
                 &mut lines,

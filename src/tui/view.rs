@@ -77,7 +77,7 @@ impl Widget for &App {
         match &self.exp {
             _ if self.quiz.is_some() => {
                 if let Some(q) = &self.quiz {
-                    super::quiz_view::render(q, a.note, buf, self.color);
+                    super::quiz_view::render(q, a.note, buf, self.color, self.lang);
                 }
             }
             Some(exp) => {
@@ -234,6 +234,7 @@ impl App {
         } else {
             String::new()
         };
+        let lang = format!(" {} ", self.lang.label());
         let left = match self.mode {
             Mode::Search => {
                 let n = self.search.hits.len();
@@ -277,9 +278,21 @@ impl App {
             }
         };
         let rw = text::width(&right);
-        let left = text::truncate(&left, w.saturating_sub(rw));
+        // The language sits left of the problem count, when there is room.
+        let lw = text::width(&lang);
+        let lw = if rw + lw + 10 <= w { lw } else { 0 };
+        let left = text::truncate(&left, w.saturating_sub(rw + lw));
         let style = theme.fg(Color::Gray).add_modifier(Modifier::DIM);
         buf.set_stringn(area.x, area.y, &left, w, style);
+        if lw > 0 {
+            buf.set_stringn(
+                area.x + (w - rw - lw) as u16,
+                area.y,
+                &lang,
+                lw,
+                theme.fg(Color::Cyan),
+            );
+        }
         if rw > 0 && rw <= w {
             buf.set_stringn(
                 area.x + (w - rw) as u16,
