@@ -12,6 +12,7 @@ pub mod cli;
 pub mod content;
 pub mod data;
 pub mod experiment;
+pub mod mathexpr;
 pub mod mathtext;
 pub mod metrics;
 pub mod quiz;

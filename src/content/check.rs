@@ -119,6 +119,7 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
         let text = texts.get(topic.source.file.as_str()).copied().unwrap_or("");
         let end = topic_end(text, topic.source.line);
         let mut c = Ctx {
+            lib,
             topic,
             text,
             end,
@@ -129,6 +130,7 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
 }
 
 struct Ctx<'a> {
+    lib: &'a Library,
     topic: &'a Topic,
     text: &'a str,
     /// One past the last line of this topic's block.
@@ -212,6 +214,7 @@ impl Ctx<'_> {
         }
         self.check_experiments();
         self.check_cards();
+        self.check_terms();
         self.check_text("body", &t.body, body_at, false);
         self.check_text("interview", &t.interview, interview_at, false);
         let formulas_at = self.key(start, "formulas").unwrap_or(start);
@@ -363,6 +366,125 @@ impl Ctx<'_> {
             for (i, o) in card.options.iter().enumerate() {
                 let at = items.get(i).copied().unwrap_or(options_at);
                 self.check_text(&name(&format!("option {}", i + 1)), o, at, false);
+            }
+            self.check_interview_drills(card, loc);
+        }
+    }
+
+    /// `faults` (spot the error) and `gaps` (fill the gap) of a derivation
+    /// card: step indices in range, a wrong step that differs from the right
+    /// one, LaTeX that renders, and a gap expression that parses, names only
+    /// variables with finite ranges and can be evaluated in them.
+    fn check_interview_drills(&mut self, card: &super::Card, loc: (usize, usize)) {
+        use super::CardKind;
+        if card.faults.is_empty() && card.gaps.is_empty() {
+            return;
+        }
+        let bad = |c: &mut Self, at: (usize, usize), msg: String| {
+            c.push(at, Severity::Error, format!("card `{}`: {msg}", card.id))
+        };
+        if card.kind != CardKind::Derivation {
+            bad(self, loc, "faults and gaps belong on derivation cards".into());
+            return;
+        }
+        let n = card.steps.len();
+        let faults_at = self.key(loc, "faults").unwrap_or(loc);
+        for (i, f) in card.faults.iter().enumerate() {
+            let at = self.nth_key(faults_at, "step", i).unwrap_or(faults_at);
+            let what = format!("fault {}", i + 1);
+            if f.step >= n {
+                bad(self, at, format!("{what}: step {} is out of range 0..{}", f.step, n.saturating_sub(1)));
+                continue;
+            }
+            if f.math.trim().is_empty() {
+                bad(self, at, format!("{what}: the wrong math is empty"));
+            } else if f.math.trim() == card.steps[f.step].math.trim() {
+                bad(self, at, format!("{what}: the wrong math equals step {}'s", f.step));
+            }
+            self.check_tex(&format!("card `{}` {what}", card.id), &f.math, at);
+            let why_at = self.key(at, "why").unwrap_or(at);
+            self.check_text(&format!("card `{}`: {what} why", card.id), &f.why, why_at, false);
+        }
+        let gaps_at = self.key(loc, "gaps").unwrap_or(loc);
+        for (i, g) in card.gaps.iter().enumerate() {
+            let at = self.nth_key(gaps_at, "step", i).unwrap_or(gaps_at);
+            let what = format!("gap {}", i + 1);
+            if g.step >= n {
+                bad(self, at, format!("{what}: step {} is out of range 0..{}", g.step, n.saturating_sub(1)));
+                continue;
+            }
+            self.check_tex(&format!("card `{}` {what} show", card.id), &g.show, at);
+            let expr_at = self.key(at, "expr").unwrap_or(at);
+            let e = match crate::mathexpr::parse(&g.expr) {
+                Ok(e) => e,
+                Err(err) => {
+                    bad(self, expr_at, format!("{what}: expr `{}` does not parse: {err}", g.expr));
+                    continue;
+                }
+            };
+            let vars = e.variables();
+            let missing: Vec<&String> = vars.iter().filter(|v| !g.vars.contains_key(*v)).collect();
+            if !missing.is_empty() {
+                let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+                bad(self, expr_at, format!("{what}: no range for {}", list.join(", ")));
+                continue;
+            }
+            let unused: Vec<&str> = g
+                .vars
+                .keys()
+                .filter(|k| !vars.contains(k))
+                .map(String::as_str)
+                .collect();
+            if !unused.is_empty() {
+                bad(self, expr_at, format!("{what}: ranges for unused variables {}", unused.join(", ")));
+            }
+            let ranges: std::collections::BTreeMap<String, (f64, f64)> = g
+                .vars
+                .iter()
+                .map(|(k, r)| (k.clone(), (r.0[0], r.0[1])))
+                .collect();
+            if let Some((k, _)) = ranges
+                .iter()
+                .find(|(_, (lo, hi))| !(lo.is_finite() && hi.is_finite() && lo <= hi))
+            {
+                bad(self, expr_at, format!("{what}: the range of {k} must be finite with lo <= hi"));
+                continue;
+            }
+            // The expression must compare equal with itself: finite at the
+            // sampled points of its ranges.
+            if !matches!(
+                crate::mathexpr::equivalent(&e, &g.expr, &ranges, 20, 0),
+                crate::mathexpr::Verdict::Equivalent
+            ) {
+                bad(self, expr_at, format!("{what}: expr `{}` is not finite in its ranges", g.expr));
+            }
+        }
+    }
+
+    /// Glossary entries: both names, a definition in both languages, and
+    /// topics that exist.
+    fn check_terms(&mut self) {
+        let start = (self.topic.source.line, 1);
+        let terms_at = self.key(start, "terms").unwrap_or(start);
+        for (i, t) in self.topic.terms.iter().enumerate() {
+            let at = self.nth_key(terms_at, "zh", i).unwrap_or(terms_at);
+            if t.zh.trim().is_empty() || t.en.trim().is_empty() {
+                self.push(at, Severity::Error, format!("term {}: both zh and en are needed", i + 1));
+            }
+            let def_at = self.key(at, "def").unwrap_or(at);
+            self.check_text(&format!("term `{}`", t.en), &t.def, def_at, false);
+            if t.topics.is_empty() {
+                self.push(at, Severity::Error, format!("term `{}` names no topic", t.en));
+            }
+            for id in &t.topics {
+                if self.lib.index_of(id).is_none() {
+                    let loc = self.find(at, id).unwrap_or(at);
+                    self.push(
+                        loc,
+                        Severity::Error,
+                        format!("term `{}`: no topic `{id}`", t.en),
+                    );
+                }
             }
         }
     }

@@ -134,6 +134,7 @@ pub fn parse_file(name: &str, text: &str) -> (Vec<Topic>, Vec<Problem>) {
                 refs: r.refs,
                 experiments: r.experiments,
                 cards: r.cards,
+                terms: r.terms,
                 source: Source {
                     file: name.to_string(),
                     line,

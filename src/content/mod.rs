@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
-pub use schema::{Card, CardKind, ExperimentRef, Formula, Reference, Scalar, Step, Text, Title};
+pub use schema::{Card, CardKind, ErrorKind, Fault, Gap, Term, VarRange, ExperimentRef, Formula, Reference, Scalar, Step, Text, Title};
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are
 /// content-quality rules (such as the minimum note length) that a user's own
@@ -72,6 +72,8 @@ pub struct Topic {
     pub refs: Vec<Reference>,
     pub experiments: Vec<ExperimentRef>,
     pub cards: Vec<Card>,
+    /// Glossary entries (only the glossary topic has them).
+    pub terms: Vec<Term>,
     pub source: Source,
     /// Indices of children in [`Library::topics`], in file order.
     pub children: Vec<usize>,
@@ -303,6 +305,24 @@ impl Library {
                 body_hits.push(i);
             }
         }
+        // A glossary term in either language finds the topics that explain
+        // it, right after the title hits (`/交叉熵` finds information theory).
+        let mut term_hits = Vec::new();
+        for t in &self.topics {
+            for term in &t.terms {
+                if term.zh.to_lowercase().contains(&q) || term.en.to_lowercase().contains(&q) {
+                    for id in &term.topics {
+                        if let Some(j) = self.index_of(id) {
+                            if !title_hits.contains(&j) && !term_hits.contains(&j) {
+                                term_hits.push(j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        body_hits.retain(|i| !term_hits.contains(i));
+        title_hits.extend(term_hits);
         title_hits.extend(body_hits);
         title_hits
     }

@@ -148,6 +148,15 @@ pub fn text_blocks(t: &Text, lang: Lang) -> Vec<Block> {
 
 /// The whole note of a topic as blocks in `lang`: title, path, body,
 /// formulas, interview angle, subtopics and numbered references.
+/// A section heading in the reader's language (`both`: 中文 · English).
+fn heading(lang: Lang, en: &str, zh: &str) -> String {
+    match lang {
+        Lang::En => en.to_string(),
+        Lang::Zh => zh.to_string(),
+        Lang::Both => format!("{zh} · {en}"),
+    }
+}
+
 pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
     let mut out = Vec::new();
     let path: Vec<String> = lib
@@ -181,7 +190,7 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
     out.extend(text_blocks(&topic.body, lang));
     if !topic.formulas.is_empty() {
         out.push(Block::Blank);
-        out.push(Block::Heading("Key formulas".into()));
+        out.push(Block::Heading(heading(lang, "Key formulas", "关键公式")));
         for f in &topic.formulas {
             for (i, label) in f.label.parts(lang).into_iter().enumerate() {
                 let first = if i == 0 { "• " } else { "  " };
@@ -194,14 +203,37 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
             out.push(Block::Math(mathtext::to_unicode(&f.tex)));
         }
     }
+    if !topic.terms.is_empty() {
+        out.push(Block::Blank);
+        out.push(Block::Heading(heading(lang, "Terms", "术语")));
+        for t in &topic.terms {
+            let mut spans = vec![
+                Span::new(Kind::Label, format!("{} · {}", t.zh, t.en)),
+                Span::new(Kind::Text, "  "),
+            ];
+            spans.extend(inline(&t.def.parts(lang).join("  ")));
+            let titles: Vec<String> = t
+                .topics
+                .iter()
+                .filter_map(|id| lib.index_of(id))
+                .map(|j| lib.topics[j].title.zh.clone())
+                .collect();
+            spans.push(Span::new(Kind::Dim, format!("  → {}", titles.join("、"))));
+            out.push(Block::Para {
+                spans,
+                first: vec![Span::new(Kind::Marker, "• ")],
+                rest: vec![Span::new(Kind::Text, "  ")],
+            });
+        }
+    }
     if !topic.interview.is_blank() {
         out.push(Block::Blank);
-        out.push(Block::Heading("Interview angle".into()));
+        out.push(Block::Heading(heading(lang, "Interview angle", "面试怎么问")));
         out.extend(text_blocks(&topic.interview, lang));
     }
     if !topic.children.is_empty() {
         out.push(Block::Blank);
-        out.push(Block::Heading("Subtopics".into()));
+        out.push(Block::Heading(heading(lang, "Subtopics", "子主题")));
         for &c in &topic.children {
             let t = &lib.topics[c];
             out.push(Block::Para {
@@ -216,7 +248,7 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
     }
     if !topic.refs.is_empty() {
         out.push(Block::Blank);
-        out.push(Block::Heading("References".into()));
+        out.push(Block::Heading(heading(lang, "References", "参考链接")));
         for (n, r) in topic.refs.iter().enumerate() {
             let marker = format!("[{}] ", n + 1);
             let indent = " ".repeat(marker.len());

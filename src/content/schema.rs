@@ -193,6 +193,22 @@ pub struct RawTopic {
     pub experiments: Vec<ExperimentRef>,
     #[serde(default)]
     pub cards: Vec<Card>,
+    /// Glossary entries (the glossary topic): a term in both languages, its
+    /// definition and the topics that explain it. Search finds those topics
+    /// by either language's term.
+    #[serde(default)]
+    pub terms: Vec<Term>,
+}
+
+/// One glossary entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub zh: String,
+    pub en: String,
+    pub def: Text,
+    /// Ids of the topics that explain the term, the best first.
+    pub topics: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -300,7 +316,103 @@ pub struct Card {
     pub generator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Text>,
+    /// Derivation cards: authored wrong versions of one step each ("spot
+    /// the error").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+    /// Derivation cards: steps a learner may be asked to write ("fill the
+    /// gap"), checked numerically.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
 }
+
+/// The kinds of mistake a faulty derivation step makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    Sign,
+    Index,
+    Distribution,
+    Jacobian,
+    Transpose,
+    DroppedTerm,
+    WrongRule,
+    WrongConstant,
+    InequalityDirection,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::Sign,
+        ErrorKind::Index,
+        ErrorKind::Distribution,
+        ErrorKind::Jacobian,
+        ErrorKind::Transpose,
+        ErrorKind::DroppedTerm,
+        ErrorKind::WrongRule,
+        ErrorKind::WrongConstant,
+        ErrorKind::InequalityDirection,
+    ];
+
+    /// How the kind is offered as a choice ("what is wrong?").
+    pub fn describe(self) -> Text {
+        let (en, zh) = match self {
+            ErrorKind::Sign => ("a sign is wrong", "符号错误"),
+            ErrorKind::Index => ("a wrong index or subscript", "下标/指标错误"),
+            ErrorKind::Distribution => (
+                "an expectation or sum under the wrong distribution",
+                "期望（或求和）取在了错误的分布下",
+            ),
+            ErrorKind::Jacobian => (
+                "a missing Jacobian / chain-rule factor",
+                "漏了雅可比（链式法则中的一个因子）",
+            ),
+            ErrorKind::Transpose => ("a transposed or misordered matrix", "矩阵转置或乘法顺序错误"),
+            ErrorKind::DroppedTerm => ("a term is dropped", "漏掉了一项"),
+            ErrorKind::WrongRule => ("a rule applied that does not hold here", "用错了法则或定理"),
+            ErrorKind::WrongConstant => ("a wrong constant or factor", "常数或系数错误"),
+            ErrorKind::InequalityDirection => ("an inequality points the wrong way", "不等号方向反了"),
+        };
+        Text::Both {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+}
+
+/// A wrong version of one step of a derivation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// 0-based index of the step it replaces.
+    pub step: usize,
+    /// The wrong math shown in place of the step's.
+    pub math: String,
+    pub error: ErrorKind,
+    /// What is wrong, and a quick way to catch it.
+    pub why: Text,
+}
+
+/// A step a learner may be asked to write, with what makes it checkable.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// 0-based index of the hidden step.
+    pub step: usize,
+    /// LaTeX shown before the blank (what is asked).
+    pub show: String,
+    /// The expected expression, in [`crate::mathexpr`]'s syntax.
+    pub expr: String,
+    /// The range `[lo, hi]` of every variable of `expr`.
+    pub vars: std::collections::BTreeMap<String, VarRange>,
+}
+
+/// `[lo, hi]`: where a variable is drawn from when expressions are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+pub struct VarRange(pub [f64; 2]);
+
+// Ranges are checked finite by `mlwb check`; bitwise equality is enough.
+impl Eq for VarRange {}
 
 impl Card {
     /// Every prose field as it should be output in `lang` (see
@@ -320,6 +432,14 @@ impl Card {
             answer: self.answer.as_ref().map(p),
             options: self.options.iter().map(p).collect(),
             explanation: self.explanation.as_ref().map(p),
+            faults: self
+                .faults
+                .iter()
+                .map(|f| Fault {
+                    why: p(&f.why),
+                    ..f.clone()
+                })
+                .collect(),
             ..self.clone()
         }
     }

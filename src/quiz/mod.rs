@@ -2,7 +2,6 @@
 //! generators, the session queue and mastery rule (`schedule`), and the
 //! progress store with FSRS grading (`store`).
 
-pub mod expr;
 pub mod generators;
 pub mod schedule;
 pub mod store;
@@ -162,6 +161,8 @@ mod tests {
             correct: None,
             generator: None,
             explanation: None,
+            faults: Vec::new(),
+            gaps: Vec::new(),
         };
         assert!(cloze_correct(&card, " \\dfrac{1}{2} "));
         assert!(cloze_correct(&card, "$\\frac 1 2$"));
@@ -209,6 +210,8 @@ mod tests {
             correct: None,
             generator: None,
             explanation: None,
+            faults: Vec::new(),
+            gaps: Vec::new(),
         };
         for ok in [
             "lagrange",

@@ -588,7 +588,7 @@ pub fn equivalent(
     {
         return Verdict::UnknownVariable { name, known };
     }
-    let mut rng = crate::algos::rng(seed);
+    let mut rng = crate::rng::rng(seed);
     let mut compared = 0;
     for _ in 0..points * 4 {
         if compared == points {
