@@ -266,19 +266,6 @@ fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
     })
 }
 
-/// Locate `needle` in the block of lines `[from, to)`: (line, col), 1-based,
-/// col counted in characters.
-pub fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, usize)> {
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .take(to.saturating_sub(from))
-        .find_map(|(i, line)| {
-            line.find(needle)
-                .map(|b| (i + 1, line[..b].chars().count() + 1))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,8 +319,6 @@ mod tests {
 
     #[test]
     fn locate_in_block() {
-        assert_eq!(locate(GOOD, 7, 12, "world"), Some((10, 11)));
-        assert_eq!(locate(GOOD, 3, 7, "world"), None);
         assert_eq!(next_id_line(GOOD, 3), 7);
     }
 }
