@@ -12,7 +12,7 @@ use std::fmt;
 use ndarray::Array2;
 
 pub use csvload::{load_csv_bytes, load_csv_path, CsvOptions, Missing};
-pub use manifest::{bundled_file, manifest, DatasetInfo};
+pub use manifest::{bundled_file, manifest, DatasetInfo, DatasetKind};
 
 /// A problem with input data, located as precisely as we can.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +161,8 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
         let bytes = bundled_file(&info.file).ok_or_else(|| {
             DataError::file(&info.file, "bundled file is missing from this build")
         })?;
-        return match info.kind.as_str() {
-            "tabular" => {
+        return match info.kind {
+            DatasetKind::Tabular => {
                 let mut o = opts.clone();
                 if o.target.is_none() {
                     o.target = Some(info.target.clone());
@@ -170,7 +170,7 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
                 load_csv_bytes(&info.name, &format!("datasets/{}", info.file), bytes, &o)
                     .map(Dataset::Table)
             }
-            "text" => text::load_corpus_bytes(&info.name, &format!("datasets/{}", info.file), bytes, opts)
+            DatasetKind::Text => text::load_corpus_bytes(&info.name, &format!("datasets/{}", info.file), bytes, opts)
                 .map(Dataset::Text),
             other => Err(DataError::file(
                 &info.file,
