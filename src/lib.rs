@@ -1,7 +1,28 @@
 //! mlwb: a terminal study workbench for machine learning.
 //!
-//! The core (`content`, `mathtext`, `text`, `settings`) knows nothing of the terminal;
-//! `tui` and `cli` are two thin faces on it.
+//! The core knows nothing of the terminal (only `tui` imports ratatui or
+//! crossterm); `tui` and `cli` are two thin faces on it. Modules, top down;
+//! a module imports only modules below it:
+//!
+//! - [`cli`]: clap definitions and the non-interactive subcommands
+//!   (`run`, `hmm`, `quiz`; shared JSON and error output in `out`).
+//! - [`tui`]: the reader, the experiment pane and quiz mode.
+//! - [`experiment`]: runs an algorithm on a dataset (on a background thread,
+//!   with progress and cancel) and builds the [`experiment::Report`];
+//!   HMM/CRF tagging runs.
+//! - [`quiz`]: the card deck, numeric generators, the session queue and
+//!   mastery rule, the progress store (FSRS).
+//! - [`content`]: the knowledge map: YAML schema, loading, checks, notes.
+//! - [`metrics`]: classification report, confusion matrix, ROC/PR, ARI,
+//!   entity-level scores, entropy.
+//! - [`seq`]: HMM, linear-chain CRF, CoNLL files, HMM file formats.
+//! - [`algos`]: the algorithms, one file per family, behind
+//!   [`algos::registry`]; progress reporting and errors in [`algos::core`].
+//! - [`data`]: the dataset manifest, CSV and text loaders, scalers,
+//!   stratified split and k-fold.
+//! - Leaves: [`mathtext`] (LaTeX subset to Unicode), [`mathexpr`] (typed
+//!   expressions and their numeric equivalence), [`text`] (width-aware
+//!   wrapping), [`settings`] (the language setting), [`rng`] (the seeded generator).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

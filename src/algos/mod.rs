@@ -15,11 +15,3 @@ pub mod svm;
 pub mod tree;
 
 pub use self::core::{rng, AlgoError, Classifier, Clusterer, HistoryPoint, Progress, Rng, Step};
-
-/// The old home of [`crate::data::scale::Scale`]. Kept only because
-/// `content/check.rs` (being reworked on another branch) still names
-/// `algos::linfa_models::Scale`; delete once that line says `data::scale`.
-#[doc(hidden)]
-pub mod linfa_models {
-    pub use crate::data::scale::Scale;
-}

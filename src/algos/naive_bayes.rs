@@ -1,6 +1,7 @@
-//! Naive Bayes, our own: Gaussian (linfa-bayes 0.8.1's panics, see
-//! [`fit_gaussian_nb`]) and multinomial (its leaves a `dbg!`, see
-//! [`MultinomialNbModel`]). Both are scikit-learn's models exactly.
+//! Naive Bayes, our own rather than linfa-bayes 0.8.1's: its Gaussian NB
+//! panics on degenerate data (see [`fit_gaussian_nb`]) and its multinomial
+//! NB prints to stderr (see [`MultinomialNbModel`]). Both are
+//! scikit-learn's models exactly.
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -33,8 +34,9 @@ fn first_max<'a>(values: impl Iterator<Item = &'a f64>) -> usize {
     best.0
 }
 
-/// Mean and population variance (ddof 0) of `values`, as numpy computes
-/// them: the sum divided by n, then the mean squared deviation.
+/// Mean and population variance (ddof 0) of `values` by numpy's two-pass
+/// formula: the sum divided by n, then the mean squared deviation (numpy
+/// sums pairwise, so the last bits can differ).
 fn mean_var<'a>(values: impl Iterator<Item = &'a f64> + Clone) -> (f64, f64) {
     let (n, sum) = values
         .clone()

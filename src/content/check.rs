@@ -560,7 +560,7 @@ impl Ctx<'_> {
             };
             let runnable = crate::data::manifest().iter().any(|d| {
                 d.name == e.dataset
-                    && matches!(d.kind.as_str(), "tabular" | "text" | "conll" | "sequence")
+                    && d.kind.is_runnable()
             });
             if !runnable {
                 let loc = self.at(&format!("dataset: {}", e.dataset));
@@ -586,7 +586,7 @@ impl Ctx<'_> {
                 );
             }
             if let Some(s) = &e.scale {
-                if s.parse::<crate::algos::linfa_models::Scale>().is_err() {
+                if s.parse::<crate::data::scale::Scale>().is_err() {
                     self.push(loc, Severity::Error, format!("experiment: scale `{s}`: expected standard, minmax, maxabs or normalize"));
                 }
             }

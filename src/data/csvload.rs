@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ndarray::Array2;
 
-use super::{sort_classes, DataError, Table};
+use super::table::{sort_classes, DataError, Table};
 
 /// What to do with missing feature values (empty, `NA`, `N/A`, `?`, `null`, `NaN`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,5 +1,6 @@
 //! `datasets/datasets.yaml`: what each bundled file is. Embedded at build time.
 
+use std::fmt;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -15,8 +16,7 @@ pub struct DatasetInfo {
     pub file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_file: Option<String>,
-    /// tabular | text | sequence | conll | hmm-model | graph
-    pub kind: String,
+    pub kind: DatasetKind,
     pub task: String,
     pub rows: usize,
     pub features: usize,
@@ -27,6 +27,61 @@ pub struct DatasetInfo {
     pub licence: String,
     #[serde(default)]
     pub topics: Vec<String>,
+}
+
+/// What a bundled file holds, spelled in the manifest (and in
+/// `mlwb datasets --json`) as `tabular`, `text`, `sequence`, `conll`,
+/// `hmm-model` or `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetKind {
+    /// A CSV of numeric features and a class column.
+    Tabular,
+    /// A CSV of one free-text column and a class column.
+    Text,
+    /// Observation sequences with hidden states (the casino rolls).
+    Sequence,
+    /// A CoNLL corpus of tagged sentences.
+    Conll,
+    /// An HMM written down (startprob, transmat, emissionprob).
+    HmmModel,
+    /// A graph (edge list).
+    Graph,
+}
+
+impl DatasetKind {
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetKind::Tabular => "tabular",
+            DatasetKind::Text => "text",
+            DatasetKind::Sequence => "sequence",
+            DatasetKind::Conll => "conll",
+            DatasetKind::HmmModel => "hmm-model",
+            DatasetKind::Graph => "graph",
+        }
+    }
+
+    /// A table or a text corpus: what the classifiers and clusterers take.
+    pub fn is_table(self) -> bool {
+        matches!(self, DatasetKind::Tabular | DatasetKind::Text)
+    }
+
+    /// Tagged or hidden-state sequences: what the HMM and the CRF take.
+    pub fn is_sequence(self) -> bool {
+        matches!(self, DatasetKind::Sequence | DatasetKind::Conll)
+    }
+
+    /// Something `mlwb run` can run an algorithm on.
+    pub fn is_runnable(self) -> bool {
+        self.is_table() || self.is_sequence()
+    }
+}
+
+impl fmt::Display for DatasetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,5 +130,24 @@ mod tests {
             }
             assert!(!d.licence.is_empty() && !d.source.is_empty());
         }
+    }
+
+    #[test]
+    fn kinds_keep_their_manifest_spelling() {
+        for k in [
+            DatasetKind::Tabular,
+            DatasetKind::Text,
+            DatasetKind::Sequence,
+            DatasetKind::Conll,
+            DatasetKind::HmmModel,
+            DatasetKind::Graph,
+        ] {
+            let json = serde_json::to_string(&k).expect("json");
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            let back: DatasetKind = serde_yaml::from_str(k.as_str()).expect("yaml");
+            assert_eq!(back, k);
+        }
+        assert!(serde_yaml::from_str::<DatasetKind>("table").is_err());
+        assert_eq!(format!("{:<10}|", DatasetKind::HmmModel), "hmm-model |");
     }
 }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use ndarray::Array2;
 
-use super::csvload::{column_index, is_missing, labels, read_raw, CsvOptions};
-use super::{Corpus, DataError};
+use super::csvload::{column_index, is_missing, labels, read_raw, CsvOptions, Missing};
+use super::table::{Corpus, DataError};
 
 /// Lower-cased tokens of a text, as scikit-learn's default token pattern.
 pub fn tokenize(text: &str) -> Vec<String> {
@@ -161,7 +161,7 @@ pub fn load_corpus_bytes(
     let mut keep = vec![true; raw.rows.len()];
     for (k, (line, row)) in keep.iter_mut().zip(&raw.rows) {
         if is_missing(&row[ci]) {
-            if opts.missing == super::Missing::Drop {
+            if opts.missing == Missing::Drop {
                 *k = false;
             } else {
                 return Err(DataError {

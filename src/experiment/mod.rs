@@ -294,7 +294,7 @@ pub fn run(
     }
     let is_sequence_data = data::manifest()
         .iter()
-        .any(|d| d.name == config.dataset && matches!(d.kind.as_str(), "conll" | "sequence"))
+        .any(|d| d.name == config.dataset && d.kind.is_sequence())
         || config.dataset.ends_with(".conll");
     if is_sequence_data {
         return Err(format!(

@@ -12,7 +12,7 @@ use super::event::Event;
 use super::report::{Casino, TaggedSentence, TaggingReport};
 use crate::algos::registry::{Params, Value};
 use crate::algos::{HistoryPoint, Progress, Step};
-use crate::data::{bundled_file, manifest};
+use crate::data::{bundled_file, manifest, DatasetKind};
 use crate::metrics::seqeval::{self, Mode};
 use crate::seq::conll::{self, Corpus};
 use crate::seq::crf::{self, CrfModel, CrfParams};
@@ -102,7 +102,7 @@ pub fn corpora(
 ) -> Result<(Corpus, Corpus, Vec<String>), String> {
     if let Some(info) = manifest()
         .iter()
-        .find(|d| d.name == dataset && d.kind == "conll")
+        .find(|d| d.name == dataset && d.kind == DatasetKind::Conll)
     {
         let train = conll::load_bundled(&info.file).map_err(|e| e.to_string())?;
         let test_file = info.test_file.clone().unwrap_or_default();
@@ -117,7 +117,7 @@ pub fn corpora(
     if !path.exists() {
         let names: Vec<&str> = manifest()
             .iter()
-            .filter(|d| d.kind == "conll")
+            .filter(|d| d.kind == DatasetKind::Conll)
             .map(|d| d.name.as_str())
             .collect();
         return Err(format!(

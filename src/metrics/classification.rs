@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::{check_labels, ratio, MetricsError};
+use super::error::{check_labels, MetricsError};
 
 /// Counts of (true class, predicted class) pairs.
 ///
@@ -311,6 +311,15 @@ impl ClassificationReport {
         } else {
             format!("{head} = {:.3}", self.accuracy)
         }
+    }
+}
+
+/// `num / den`, or 0 when `den` is 0 (scikit-learn's `zero_division=0`).
+fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
     }
 }
 

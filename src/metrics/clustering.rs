@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ndarray::ArrayView2;
 
-use super::MetricsError;
+use super::error::{check_labels, MetricsError};
 
 /// Adjusted Rand index between two labelings of the same samples, as
 /// scikit-learn's `adjusted_rand_score` (Hubert & Arabie 1985, computed from
@@ -94,7 +94,7 @@ pub fn inertia(
             centers.ncols()
         )));
     }
-    super::check_labels(labels, centers.nrows())?;
+    check_labels(labels, centers.nrows())?;
     let mut total = 0.0;
     for (row, &l) in x.rows().into_iter().zip(labels) {
         let c = centers.row(l);

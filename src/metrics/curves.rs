@@ -21,7 +21,7 @@
 
 use serde::Serialize;
 
-use super::MetricsError;
+use super::error::MetricsError;
 
 /// A curve, its thresholds and the area summarising it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -168,7 +168,7 @@ pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<Exper
             };
             let dataset = datasets
                 .iter()
-                .find(|d| d.topics.contains(&t.id) && (d.kind == "tabular" || d.kind == "text"))
+                .find(|d| d.topics.contains(&t.id) && d.kind.is_table())
                 .map_or(preferred.to_string(), |d| d.name.clone());
             ExperimentRef {
                 algo: a.name.to_string(),

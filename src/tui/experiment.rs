@@ -9,7 +9,7 @@ use crate::algos::registry::{self, ParamKind, Task};
 use crate::algos::Step;
 use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
-use crate::data::{manifest, Missing};
+use crate::data::{manifest, DatasetKind, Missing};
 use crate::experiment::{self, Config, Event, Report, Running};
 
 /// A field of the setup line the user can change.
@@ -122,7 +122,7 @@ pub struct LearningJob {
 fn runnable_datasets() -> Vec<String> {
     manifest()
         .iter()
-        .filter(|d| matches!(d.kind.as_str(), "tabular" | "text" | "conll" | "sequence"))
+        .filter(|d| d.kind.is_runnable())
         .map(|d| d.name.clone())
         .collect()
 }
@@ -428,7 +428,7 @@ impl ExperimentPane {
     pub fn start_learning_curve(&mut self) {
         let dataset = match manifest()
             .iter()
-            .find(|d| d.name == self.config.dataset && d.kind == "conll")
+            .find(|d| d.name == self.config.dataset && d.kind == DatasetKind::Conll)
         {
             Some(d) => d.name.clone(),
             None => "ner_synthetic".to_string(),
