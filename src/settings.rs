@@ -168,7 +168,7 @@ pub fn resolve_lang(flag: Option<Lang>, data_dir: Option<&Path>) -> (Lang, Vec<S
         return (l, Vec::new());
     }
     let mut notices = Vec::new();
-    let saved = match crate::quiz::store::data_dir(data_dir) {
+    let saved = match self::data_dir(data_dir) {
         Ok(dir) => {
             let (s, notice) = load(&dir);
             notices.extend(notice);
@@ -182,10 +182,26 @@ pub fn resolve_lang(flag: Option<Lang>, data_dir: Option<&Path>) -> (Lang, Vec<S
 /// Remember `lang` in the settings of the data directory (flag, else
 /// `MLWB_DATA_DIR`, else the platform dir), keeping the other settings.
 pub fn save_lang(data_dir: Option<&Path>, lang: Lang) -> Result<(), String> {
-    let dir = crate::quiz::store::data_dir(data_dir)?;
+    let dir = self::data_dir(data_dir)?;
     let (mut s, _) = load(&dir); // a corrupt file is replaced by a good one
     s.lang = Some(lang);
     save(&dir, &s)
+}
+
+/// Where progress lives: the flag, else MLWB_DATA_DIR, else the platform
+/// data directory.
+pub fn data_dir(flag: Option<&std::path::Path>) -> Result<std::path::PathBuf, String> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("MLWB_DATA_DIR").filter(|v| !v.is_empty()) {
+        return Ok(std::path::PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "mlwb")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            "no home directory to keep progress in; use --data-dir or MLWB_DATA_DIR".into()
+        })
 }
 
 #[cfg(test)]

@@ -307,7 +307,11 @@ fn untranslated_text_in_a_format_2_file_is_an_error() {
     let path = fixture("bad/plain_english_body.yaml");
     let path = path.to_str().expect("path");
     let o = mlwb(&["check", "--topics", path]);
-    assert_eq!(o.status.code(), Some(1), "every bundled file is bilingual: an error");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "every bundled file is bilingual: an error"
+    );
     assert!(
         stdout(&o).contains(&format!(
             "{path}:5:5: topic `alpha`: body: missing Chinese (zh): a plain string is shown in both languages"

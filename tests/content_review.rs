@@ -84,7 +84,11 @@ fn statements_found_wrong_in_review_stay_fixed() {
         .filter(|(phrase, _)| text.contains(phrase))
         .map(|(phrase, why)| format!("`{phrase}`: {why}"))
         .collect();
-    assert!(found.is_empty(), "wrong statements are back:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "wrong statements are back:\n{}",
+        found.join("\n")
+    );
 }
 
 /// The TF-IDF worked example: the L2 norm of (1, 1.693, 1.288) is quoted in
@@ -95,5 +99,8 @@ fn the_tf_idf_worked_norm_is_the_same_everywhere() {
     let shown = format!("{norm:.3}");
     assert_eq!(shown, "2.351");
     let text = all_topics_text();
-    assert!(text.matches(&shown).count() >= 2, "note and card both quote {shown}");
+    assert!(
+        text.matches(&shown).count() >= 2,
+        "note and card both quote {shown}"
+    );
 }

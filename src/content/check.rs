@@ -91,7 +91,10 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
     // Split each file into lines once: every lookup below then starts at
     // its line in O(1) (scanning from the top of a 100 KB file for each of
     // thousands of fields made loading the map take a quarter of a second).
-    let split: HashMap<&str, Vec<&str>> = texts.iter().map(|(f, t)| (*f, t.lines().collect())).collect();
+    let split: HashMap<&str, Vec<&str>> = texts
+        .iter()
+        .map(|(f, t)| (*f, t.lines().collect()))
+        .collect();
     let no_lines: Vec<&str> = Vec::new();
     // Card ids are unique across the whole map: progress is keyed on them.
     let mut card_ids: HashMap<&str, (&str, usize)> = HashMap::new();
@@ -99,13 +102,8 @@ pub(super) fn check_topics(lib: &Library, texts: &HashMap<&str, &str>, out: &mut
         let lines = split.get(topic.source.file.as_str()).unwrap_or(&no_lines);
         let end = topic_end(lines, topic.source.line);
         for card in &topic.cards {
-            let (line, col) = locate(
-                lines,
-                topic.source.line,
-                end,
-                &format!("id: {}", card.id),
-            )
-            .unwrap_or((topic.source.line, 1));
+            let (line, col) = locate(lines, topic.source.line, end, &format!("id: {}", card.id))
+                .unwrap_or((topic.source.line, 1));
             if let Some((f, l)) = card_ids.get(card.id.as_str()) {
                 out.push(Problem {
                     file: topic.source.file.clone(),
@@ -389,7 +387,11 @@ impl Ctx<'_> {
             c.push(at, Severity::Error, format!("card `{}`: {msg}", card.id))
         };
         if card.kind != CardKind::Derivation {
-            bad(self, loc, "faults and gaps belong on derivation cards".into());
+            bad(
+                self,
+                loc,
+                "faults and gaps belong on derivation cards".into(),
+            );
             return;
         }
         let n = card.steps.len();
@@ -398,24 +400,49 @@ impl Ctx<'_> {
             let at = self.nth_key(faults_at, "step", i).unwrap_or(faults_at);
             let what = format!("fault {}", i + 1);
             if f.step >= n {
-                bad(self, at, format!("{what}: step {} is out of range 0..{}", f.step, n.saturating_sub(1)));
+                bad(
+                    self,
+                    at,
+                    format!(
+                        "{what}: step {} is out of range 0..{}",
+                        f.step,
+                        n.saturating_sub(1)
+                    ),
+                );
                 continue;
             }
             if f.math.trim().is_empty() {
                 bad(self, at, format!("{what}: the wrong math is empty"));
             } else if f.math.trim() == card.steps[f.step].math.trim() {
-                bad(self, at, format!("{what}: the wrong math equals step {}'s", f.step));
+                bad(
+                    self,
+                    at,
+                    format!("{what}: the wrong math equals step {}'s", f.step),
+                );
             }
             self.check_tex(&format!("card `{}` {what}", card.id), &f.math, at);
             let why_at = self.key(at, "why").unwrap_or(at);
-            self.check_text(&format!("card `{}`: {what} why", card.id), &f.why, why_at, false);
+            self.check_text(
+                &format!("card `{}`: {what} why", card.id),
+                &f.why,
+                why_at,
+                false,
+            );
         }
         let gaps_at = self.key(loc, "gaps").unwrap_or(loc);
         for (i, g) in card.gaps.iter().enumerate() {
             let at = self.nth_key(gaps_at, "step", i).unwrap_or(gaps_at);
             let what = format!("gap {}", i + 1);
             if g.step >= n {
-                bad(self, at, format!("{what}: step {} is out of range 0..{}", g.step, n.saturating_sub(1)));
+                bad(
+                    self,
+                    at,
+                    format!(
+                        "{what}: step {} is out of range 0..{}",
+                        g.step,
+                        n.saturating_sub(1)
+                    ),
+                );
                 continue;
             }
             self.check_tex(&format!("card `{}` {what} show", card.id), &g.show, at);
@@ -423,7 +450,11 @@ impl Ctx<'_> {
             let e = match crate::mathexpr::parse(&g.expr) {
                 Ok(e) => e,
                 Err(err) => {
-                    bad(self, expr_at, format!("{what}: expr `{}` does not parse: {err}", g.expr));
+                    bad(
+                        self,
+                        expr_at,
+                        format!("{what}: expr `{}` does not parse: {err}", g.expr),
+                    );
                     continue;
                 }
             };
@@ -431,7 +462,11 @@ impl Ctx<'_> {
             let missing: Vec<&String> = vars.iter().filter(|v| !g.vars.contains_key(*v)).collect();
             if !missing.is_empty() {
                 let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-                bad(self, expr_at, format!("{what}: no range for {}", list.join(", ")));
+                bad(
+                    self,
+                    expr_at,
+                    format!("{what}: no range for {}", list.join(", ")),
+                );
                 continue;
             }
             let unused: Vec<&str> = g
@@ -441,7 +476,11 @@ impl Ctx<'_> {
                 .map(String::as_str)
                 .collect();
             if !unused.is_empty() {
-                bad(self, expr_at, format!("{what}: ranges for unused variables {}", unused.join(", ")));
+                bad(
+                    self,
+                    expr_at,
+                    format!("{what}: ranges for unused variables {}", unused.join(", ")),
+                );
             }
             let ranges: std::collections::BTreeMap<String, (f64, f64)> = g
                 .vars
@@ -452,7 +491,11 @@ impl Ctx<'_> {
                 .iter()
                 .find(|(_, (lo, hi))| !(lo.is_finite() && hi.is_finite() && lo <= hi))
             {
-                bad(self, expr_at, format!("{what}: the range of {k} must be finite with lo <= hi"));
+                bad(
+                    self,
+                    expr_at,
+                    format!("{what}: the range of {k} must be finite with lo <= hi"),
+                );
                 continue;
             }
             // The expression must compare equal with itself: finite at the
@@ -461,7 +504,11 @@ impl Ctx<'_> {
                 crate::mathexpr::equivalent(&e, &g.expr, &ranges, 20, 0),
                 crate::mathexpr::Verdict::Equivalent
             ) {
-                bad(self, expr_at, format!("{what}: expr `{}` is not finite in its ranges", g.expr));
+                bad(
+                    self,
+                    expr_at,
+                    format!("{what}: expr `{}` is not finite in its ranges", g.expr),
+                );
             }
         }
     }
@@ -474,12 +521,20 @@ impl Ctx<'_> {
         for (i, t) in self.topic.terms.iter().enumerate() {
             let at = self.nth_key(terms_at, "zh", i).unwrap_or(terms_at);
             if t.zh.trim().is_empty() || t.en.trim().is_empty() {
-                self.push(at, Severity::Error, format!("term {}: both zh and en are needed", i + 1));
+                self.push(
+                    at,
+                    Severity::Error,
+                    format!("term {}: both zh and en are needed", i + 1),
+                );
             }
             let def_at = self.key(at, "def").unwrap_or(at);
             self.check_text(&format!("term `{}`", t.en), &t.def, def_at, false);
             if t.topics.is_empty() {
-                self.push(at, Severity::Error, format!("term `{}` names no topic", t.en));
+                self.push(
+                    at,
+                    Severity::Error,
+                    format!("term `{}` names no topic", t.en),
+                );
             }
             for id in &t.topics {
                 if self.lib.index_of(id).is_none() {
@@ -558,10 +613,9 @@ impl Ctx<'_> {
                 );
                 continue;
             };
-            let runnable = crate::data::manifest().iter().any(|d| {
-                d.name == e.dataset
-                    && d.kind.is_runnable()
-            });
+            let runnable = crate::data::manifest()
+                .iter()
+                .any(|d| d.name == e.dataset && d.kind.is_runnable());
             if !runnable {
                 let loc = self.at(&format!("dataset: {}", e.dataset));
                 self.push(

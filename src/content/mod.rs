@@ -13,7 +13,10 @@ use std::fmt;
 use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
-pub use schema::{Card, CardKind, ErrorKind, Fault, Gap, Term, VarRange, ExperimentRef, Formula, Reference, Scalar, Step, Text, Title};
+pub use schema::{
+    Card, CardKind, ErrorKind, ExperimentRef, Fault, Formula, Gap, Reference, Scalar, Step, Term,
+    Text, Title, VarRange,
+};
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are
 /// content-quality rules (such as the minimum note length) that a user's own

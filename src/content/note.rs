@@ -228,7 +228,11 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
     }
     if !topic.interview.is_blank() {
         out.push(Block::Blank);
-        out.push(Block::Heading(heading(lang, "Interview angle", "面试怎么问")));
+        out.push(Block::Heading(heading(
+            lang,
+            "Interview angle",
+            "面试怎么问",
+        )));
         out.extend(text_blocks(&topic.interview, lang));
     }
     if !topic.children.is_empty() {

@@ -367,11 +367,16 @@ impl ErrorKind {
                 "a missing Jacobian / chain-rule factor",
                 "漏了雅可比（链式法则中的一个因子）",
             ),
-            ErrorKind::Transpose => ("a transposed or misordered matrix", "矩阵转置或乘法顺序错误"),
+            ErrorKind::Transpose => (
+                "a transposed or misordered matrix",
+                "矩阵转置或乘法顺序错误",
+            ),
             ErrorKind::DroppedTerm => ("a term is dropped", "漏掉了一项"),
             ErrorKind::WrongRule => ("a rule applied that does not hold here", "用错了法则或定理"),
             ErrorKind::WrongConstant => ("a wrong constant or factor", "常数或系数错误"),
-            ErrorKind::InequalityDirection => ("an inequality points the wrong way", "不等号方向反了"),
+            ErrorKind::InequalityDirection => {
+                ("an inequality points the wrong way", "不等号方向反了")
+            }
         };
         Text::Both {
             en: en.into(),

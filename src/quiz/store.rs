@@ -109,21 +109,8 @@ impl Progress {
     }
 }
 
-/// Where progress lives: the flag, else MLWB_DATA_DIR, else the platform
-/// data directory.
-pub fn data_dir(flag: Option<&Path>) -> Result<PathBuf, String> {
-    if let Some(p) = flag {
-        return Ok(p.to_path_buf());
-    }
-    if let Some(p) = std::env::var_os("MLWB_DATA_DIR").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    directories::ProjectDirs::from("", "", "mlwb")
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            "no home directory to keep progress in; use --data-dir or MLWB_DATA_DIR".into()
-        })
-}
+/// Where progress and settings live: see [`crate::settings::data_dir`].
+pub use crate::settings::data_dir;
 
 /// An open progress store.
 pub struct Store {
