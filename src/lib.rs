@@ -17,6 +17,7 @@ pub mod data;
 pub mod experiment;
 pub mod mathtext;
 pub mod metrics;
+pub mod nn;
 pub mod quiz;
 pub mod seq;
 pub mod text;
