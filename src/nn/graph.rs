@@ -138,6 +138,7 @@ pub(crate) enum Op {
         x: usize,
         w: usize,
         b: Option<usize>,
+        /// im2col of the input, `[c·kh·kw, n·ho·wo]`.
         cols: Array2<f32>,
         geom: conv::Geometry,
     },
@@ -321,7 +322,11 @@ impl Graph {
 
     /// Forget every node (keeps the allocations and the dropout stream).
     pub fn reset(&mut self) {
-        self.nodes.clear();
+        for node in self.nodes.drain(..) {
+            if let Op::Conv2d { cols, .. } = node.op {
+                conv::give_array(cols);
+            }
+        }
         self.grads.clear();
         self.taps.clear();
     }
@@ -978,8 +983,8 @@ impl Graph {
             .view()
             .into_shape_with_order((geom.o, geom.c * geom.kh * geom.kw))
             .map_err(|e| NnError::Shape(e.to_string()))?;
-        // [n·ho·wo, o]
-        let mut y2 = cols.dot(&w2.t());
+        // [o, n·ho·wo]
+        let mut y2 = w2.dot(&cols);
         if let Some(b) = b {
             let bv = self.value(b)?;
             if bv.shape() != [geom.o] {
@@ -988,13 +993,11 @@ impl Graph {
                     format!("bias {:?} is not [{}]", bv.shape(), geom.o),
                 ));
             }
-            let bv = bv
-                .view()
-                .into_dimensionality::<ndarray::Ix1>()
-                .map_err(|e| NnError::Shape(e.to_string()))?;
-            y2 += &bv;
+            for (mut row, &bo) in y2.rows_mut().into_iter().zip(bv.iter()) {
+                row += bo;
+            }
         }
-        let y = conv::rows_to_nchw(&y2, &geom);
+        let y = conv::ocols_to_nchw(&y2, &geom);
         let rg = self.rg(x.0) || self.rg(w.0) || b.is_some_and(|b| self.rg(b.0));
         Ok(self.push(
             y,
@@ -1421,7 +1424,7 @@ impl Graph {
                 cols,
                 geom,
             } => {
-                let g2 = conv::nchw_to_rows(g, geom)?; // [n·ho·wo, o]
+                let g2 = conv::nchw_to_ocols(g, geom)?; // [o, n·ho·wo]
                 let wv = val(*w);
                 let ckk = geom.c * geom.kh * geom.kw;
                 let w2 = wv
@@ -1429,15 +1432,20 @@ impl Graph {
                     .into_shape_with_order((geom.o, ckk))
                     .map_err(|e| NnError::Shape(e.to_string()))?;
                 if nodes[*w].requires_grad {
-                    let dw = g2.t().dot(cols);
+                    let dw = g2.dot(&cols.t());
                     acc(*w, reshape_owned(dw.into_dyn(), wv.shape())?);
                 }
                 if let Some(b) = b {
-                    acc(*b, g2.sum_axis(Axis(0)).into_dyn());
+                    acc(*b, g2.sum_axis(Axis(1)).into_dyn());
                 }
                 if nodes[*x].requires_grad {
-                    let dcols = g2.dot(&w2);
+                    let n_cols = geom.n * geom.ho * geom.wo;
+                    let mut dcols =
+                        Array2::from_shape_vec((ckk, n_cols), conv::take_zeroed(ckk * n_cols))
+                            .map_err(|e| NnError::Shape(e.to_string()))?;
+                    ndarray::linalg::general_mat_mul(1.0, &w2.t(), &g2, 0.0, &mut dcols);
                     acc(*x, conv::col2im(&dcols, geom));
+                    conv::give_array(dcols);
                 }
             }
             Op::MaxPool2 { x, argmax } => {

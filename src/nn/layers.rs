@@ -926,6 +926,14 @@ pub struct Sequential {
     pub layers: Vec<Box<dyn Layer + Send + Sync>>,
 }
 
+impl std::fmt::Debug for Sequential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.layers.iter().map(|l| l.name()))
+            .finish()
+    }
+}
+
 impl Sequential {
     pub fn new() -> Sequential {
         Sequential::default()

@@ -311,6 +311,15 @@ fn grad_conv_pool() {
         &[randn(&[1, 2, 5, 5], 4), randn(&[2, 2, 2, 2], 5)],
         &|g, _, v| g.conv2d(v[0], v[1], None, 2, 0),
     );
+    check_ops(
+        "conv2d stride 2, pad 1, 3×3 kernel",
+        &[
+            randn(&[2, 1, 6, 5], 6),
+            randn(&[2, 1, 3, 3], 7),
+            randn(&[2], 8),
+        ],
+        &|g, _, v| g.conv2d(v[0], v[1], Some(v[2]), 2, 1),
+    );
     // Distinct values so no window has a near-tie.
     let mut vals: Vec<f32> = (0..2 * 2 * 4 * 5).map(|i| i as f32 * 0.1).collect();
     let mut rng = crate::algos::rng(3);
@@ -806,4 +815,467 @@ fn taps_report_activation_statistics_and_gradients() {
     let names: Vec<&str> = norms.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["fc1.bias", "fc1.weight", "out.bias", "out.weight"]);
     assert!(norms.iter().all(|(_, n)| *n > 0.0));
+}
+
+// ----- training ---------------------------------------------------------
+
+use super::optim::{Adam, Optimizer, Sgd};
+use super::train::{mlp, train_classifier, ClassData, History, MlpSpec, TrainConfig};
+use crate::algos::{AlgoError, Progress};
+
+/// Digits as f32 in [0, 1] (pixels / 16), labels, and the number of classes.
+fn digits() -> (Tensor, Vec<usize>, usize) {
+    let crate::data::Dataset::Table(t) = crate::data::load("digits", &Default::default()).unwrap()
+    else {
+        panic!("digits is tabular");
+    };
+    let x = super::to_tensor(t.x.view(), &[t.n_features()], 1.0 / 16.0).unwrap();
+    (x, t.y.clone(), t.n_classes())
+}
+
+fn rows(x: &Tensor, idx: &[usize]) -> Tensor {
+    x.select(ndarray::Axis(0), idx)
+}
+
+fn train_mlp(
+    x: &Tensor,
+    y: &[usize],
+    n_classes: usize,
+    seed: u64,
+    cfg: &TrainConfig,
+    opt: &mut dyn Optimizer,
+) -> (History, ParamStore) {
+    let mut ps = ParamStore::new(seed);
+    let net = mlp(&mut ps, x.shape()[1], n_classes, &MlpSpec::default()).unwrap();
+    let h = train_classifier(
+        &net,
+        &mut ps,
+        opt,
+        ClassData { x, y },
+        None,
+        n_classes,
+        cfg,
+        &mut Progress::none(),
+    )
+    .unwrap();
+    (h, ps)
+}
+
+#[test]
+fn same_seed_bit_identical_different_seed_different() {
+    let (x, y, k) = digits();
+    let idx: Vec<usize> = (0..300).collect();
+    let (x, y) = (
+        rows(&x, &idx),
+        idx.iter().map(|&i| y[i]).collect::<Vec<_>>(),
+    );
+    let cfg = |seed| TrainConfig {
+        epochs: 3,
+        batch_size: 32,
+        l2: 1e-4,
+        seed,
+        ..Default::default()
+    };
+    let run = |seed| {
+        let mut opt = Adam::new(1e-3).unwrap();
+        let (h, ps) = train_mlp(&x, &y, k, seed, &cfg(seed), &mut opt);
+        let losses: Vec<u64> = h.epochs.iter().map(|e| e.train_loss.to_bits()).collect();
+        let params: Vec<Vec<u32>> = ps
+            .iter()
+            .map(|p| p.value.iter().map(|v| v.to_bits()).collect())
+            .collect();
+        (losses, params)
+    };
+    let a = run(1);
+    assert_eq!(a, run(1), "same seed, same bits");
+    let b = run(2);
+    assert_ne!(a.0, b.0);
+    assert_ne!(a.1, b.1);
+    // The loss went down.
+    let first = f64::from_bits(a.0[0]);
+    let last = f64::from_bits(a.0[2]);
+    assert!(last < first, "{first} → {last}");
+}
+
+#[test]
+fn settings_are_validated_with_clear_messages() {
+    let x = randn(&[10, 3], 1);
+    let y = vec![0usize, 1, 0, 1, 0, 1, 0, 1, 0, 1];
+    let mut ps = ParamStore::new(0);
+    let net = mlp(&mut ps, 3, 2, &MlpSpec::default()).unwrap();
+    let mut opt = Adam::new(1e-3).unwrap();
+    let mut try_cfg = |cfg: TrainConfig| {
+        train_classifier(
+            &net,
+            &mut ps,
+            &mut opt,
+            ClassData { x: &x, y: &y },
+            None,
+            2,
+            &cfg,
+            &mut Progress::none(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let base = TrainConfig::default();
+    assert_eq!(
+        try_cfg(TrainConfig {
+            batch_size: 0,
+            ..base.clone()
+        }),
+        "invalid parameter `batch_size`: must be at least 1, got 0"
+    );
+    assert_eq!(
+        try_cfg(TrainConfig {
+            batch_size: 11,
+            ..base.clone()
+        }),
+        "invalid parameter `batch_size`: 11 is larger than the 10 training rows"
+    );
+    assert_eq!(
+        try_cfg(TrainConfig {
+            epochs: 0,
+            ..base.clone()
+        }),
+        "invalid parameter `epochs`: must be at least 1, got 0"
+    );
+    assert!(try_cfg(TrainConfig {
+        l2: f32::NAN,
+        batch_size: 5,
+        ..base.clone()
+    })
+    .contains("`alpha`"));
+    assert!(try_cfg(TrainConfig {
+        label_smoothing: 1.0,
+        batch_size: 5,
+        ..base.clone()
+    })
+    .contains("`label_smoothing`"));
+
+    for lr in [f32::NAN, -0.1, 0.0, f32::INFINITY] {
+        let e = Adam::new(lr).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid parameter `learning_rate`: must be a positive number"),
+            "{e}"
+        );
+        assert!(Sgd::new(lr, 0.0, false, 0.0).is_err());
+    }
+    assert!(Sgd::new(0.1, 1.0, false, 0.0)
+        .unwrap_err()
+        .to_string()
+        .contains("`momentum`"));
+    assert!(Sgd::new(0.1, 0.9, false, -1.0)
+        .unwrap_err()
+        .to_string()
+        .contains("`weight_decay`"));
+    assert!(Adam::with(0.1, 1.0, 0.999, 1e-8, 0.0, false)
+        .unwrap_err()
+        .to_string()
+        .contains("`beta1`"));
+
+    let mut ps = ParamStore::new(0);
+    let spec = MlpSpec {
+        hidden: vec![8, 0],
+        ..Default::default()
+    };
+    assert_eq!(
+        mlp(&mut ps, 3, 2, &spec).unwrap_err().to_string(),
+        "invalid parameter `hidden_layer_sizes`: hidden size 0 for layer 2: every layer needs at least 1 unit"
+    );
+    let spec = MlpSpec {
+        dropout: 1.0,
+        ..Default::default()
+    };
+    assert!(mlp(&mut ps, 3, 2, &spec)
+        .unwrap_err()
+        .to_string()
+        .contains("`dropout`"));
+
+    // Data problems.
+    let mut ps = ParamStore::new(0);
+    let net = mlp(&mut ps, 3, 2, &MlpSpec::default()).unwrap();
+    let cfg = TrainConfig {
+        batch_size: 5,
+        ..Default::default()
+    };
+    let bad_y = vec![0usize, 1, 2, 1, 0, 1, 0, 1, 0, 1];
+    let e = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &x, y: &bad_y },
+        None,
+        2,
+        &cfg,
+        &mut Progress::none(),
+    );
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "training label 2 is not below the number of classes 2"
+    );
+    let short = vec![0usize, 1];
+    let e = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &x, y: &short },
+        None,
+        2,
+        &cfg,
+        &mut Progress::none(),
+    );
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "the training set has 10 rows but 2 labels"
+    );
+    let mut xn = x.clone();
+    xn[[3, 1]] = f32::NAN;
+    let e = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &xn, y: &y },
+        None,
+        2,
+        &cfg,
+        &mut Progress::none(),
+    );
+    assert!(e.unwrap_err().to_string().contains("NaN"));
+}
+
+#[test]
+fn divergence_stops_with_a_hint() {
+    let (x, y, k) = digits();
+    let mut ps = ParamStore::new(0);
+    let spec = MlpSpec {
+        init: WeightInit::StdNormal,
+        ..Default::default()
+    };
+    let net = mlp(&mut ps, 64, k, &spec).unwrap();
+    let mut opt = Sgd::new(1e30, 0.0, false, 0.0).unwrap();
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 64,
+        ..Default::default()
+    };
+    let e = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &x, y: &y },
+        None,
+        k,
+        &cfg,
+        &mut Progress::none(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, NnError::Diverged { epoch: 1, .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg == "diverged at epoch 1 (loss is NaN): try a smaller learning rate"
+            || msg == "diverged at epoch 1 (loss is infinite): try a smaller learning rate",
+        "{msg}"
+    );
+    assert_eq!(AlgoError::from(e).to_string(), msg);
+}
+
+#[test]
+fn each_epoch_is_reported_and_a_cancel_stops_at_once() {
+    let x = randn(&[40, 3], 1);
+    let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
+    let mut ps = ParamStore::new(0);
+    let net = mlp(
+        &mut ps,
+        3,
+        2,
+        &MlpSpec {
+            hidden: vec![4],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut opt = Adam::new(1e-2).unwrap();
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 8,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    let mut sink = |s: crate::algos::Step| {
+        seen.push((s.iter, s.total, s.metric));
+        true
+    };
+    let data = ClassData { x: &x, y: &y };
+    let h = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        data,
+        Some(data),
+        2,
+        &cfg,
+        &mut Progress::new(&mut sink),
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 12);
+    assert_eq!(
+        &seen[..4],
+        &[
+            (1, 3, "train loss"),
+            (1, 3, "train accuracy"),
+            (1, 3, "test loss"),
+            (1, 3, "test accuracy")
+        ]
+    );
+    assert_eq!(h.epochs.len(), 3);
+    assert!(h.epochs.iter().all(|e| e.test_accuracy.is_some()));
+    assert!(!h.grad_norms.is_empty() && !h.activations.is_empty());
+
+    let mut calls = 0;
+    let mut cancel = |_: crate::algos::Step| {
+        calls += 1;
+        false
+    };
+    let e = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        data,
+        None,
+        2,
+        &cfg,
+        &mut Progress::new(&mut cancel),
+    );
+    assert_eq!(e.unwrap_err(), NnError::Cancelled);
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn optimisers_reduce_a_quadratic() {
+    // f(w) = ‖w − 3‖²: every optimiser moves w towards 3.
+    let opts: Vec<Box<dyn Optimizer>> = vec![
+        Box::new(Sgd::new(0.1, 0.0, false, 0.0).unwrap()),
+        Box::new(Sgd::new(0.05, 0.9, false, 0.0).unwrap()),
+        Box::new(Sgd::new(0.05, 0.9, true, 0.0).unwrap()),
+        Box::new(Adam::new(0.1).unwrap()),
+        Box::new(Adam::with(0.1, 0.9, 0.999, 1e-8, 0.01, true).unwrap()),
+    ];
+    for mut opt in opts {
+        let mut ps = ParamStore::new(0);
+        let id = ps.add("w", &[2], Init::Zeros, true).unwrap();
+        let target = ArrayD::from_elem(IxDyn(&[2]), 3.0f32);
+        for _ in 0..200 {
+            ps.zero_grad();
+            let mut g = Graph::new(0);
+            let w = g.param(&ps, id).unwrap();
+            let l = g.mse(w, &target).unwrap();
+            g.backward(l, &mut ps).unwrap();
+            opt.step(&mut ps).unwrap();
+        }
+        let w = ps.value(id).unwrap();
+        assert!(w.iter().all(|&v| (v - 3.0).abs() < 0.1), "{w:?}");
+    }
+}
+
+// ----- parity with scikit-learn's MLPClassifier ------------------------------
+
+fn mlp_split_json(train: &[usize], test: &[usize]) -> String {
+    format!(
+        "{{\n  \"_header\": \"Written by `cargo test --lib nn::tests::write_mlp_split -- --ignored`: crate::metrics::stratified_split(digits y, 10 classes, test_size 0.25, seed 0); read by make_mlp_reference.py.\",\n  \"seed\": 0,\n  \"test_size\": 0.25,\n  \"train\": {train:?},\n  \"test\": {test:?}\n}}\n"
+    )
+}
+
+/// Writes the split that the reference script trains scikit-learn on.
+#[test]
+#[ignore]
+fn write_mlp_split() {
+    let (_, y, k) = digits();
+    let (train, test) = crate::metrics::stratified_split(&y, k, 0.25, 0).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/mlp_split.json"
+    );
+    std::fs::write(path, mlp_split_json(&train, &test)).unwrap();
+}
+
+fn usizes(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
+        .collect()
+}
+
+/// Test accuracy within 2 percentage points of scikit-learn's (mean over
+/// its random_state 0..9) with the same hidden size, solver, epochs, batch
+/// size, learning rate and L2, on the same stratified 75/25 split.
+#[test]
+fn mlp_on_digits_matches_scikit_learn() {
+    let r: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/reference/mlp_reference.json")).unwrap();
+    let (x, y, k) = digits();
+    // The split is ours; the reference was trained on exactly these rows.
+    let (train, test) = crate::metrics::stratified_split(&y, k, 0.25, 0).unwrap();
+    assert_eq!(
+        train,
+        usizes(&r["split"]["train"]),
+        "stratified_split changed: re-run the reference"
+    );
+    assert_eq!(test, usizes(&r["split"]["test"]));
+    let p = &r["params"];
+    let hidden = usizes(&p["hidden_layer_sizes"]);
+    let epochs = p["max_iter"].as_u64().unwrap() as usize;
+    let batch = p["batch_size"].as_u64().unwrap() as usize;
+    let lr = p["learning_rate_init"].as_f64().unwrap() as f32;
+    let alpha = p["alpha"].as_f64().unwrap() as f32;
+    assert_eq!(p["solver"], "adam");
+    assert_eq!(p["activation"], "relu");
+    let theirs = r["test_accuracy"]["mean"].as_f64().unwrap();
+
+    let seed = std::env::var("MLWB_NN_PARITY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let (xtr, xte) = (rows(&x, &train), rows(&x, &test));
+    let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+    let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
+    let mut ps = ParamStore::new(seed);
+    let spec = MlpSpec {
+        hidden,
+        ..Default::default()
+    };
+    let net = mlp(&mut ps, 64, k, &spec).unwrap();
+    let mut opt = Adam::new(lr).unwrap();
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: batch,
+        l2: alpha,
+        seed,
+        ..Default::default()
+    };
+    let h = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &xtr, y: &ytr },
+        Some(ClassData { x: &xte, y: &yte }),
+        k,
+        &cfg,
+        &mut Progress::none(),
+    )
+    .unwrap();
+    let ours = h.epochs.last().unwrap().test_accuracy.unwrap();
+    let our_loss = h.epochs.last().unwrap().train_loss;
+    eprintln!("MLP on digits after {epochs} epochs (seed {seed}): ours {ours:.4} (loss {our_loss:.4}), scikit-learn mean {theirs:.4}");
+    assert!(
+        (ours - theirs).abs() <= 0.02,
+        "ours {ours:.4} vs scikit-learn {theirs:.4}"
+    );
+    // The final training loss is in the range of scikit-learn's too.
+    let their_loss = r["final_train_loss"]["mean"].as_f64().unwrap();
+    assert!(
+        (our_loss - their_loss).abs() <= 0.25 * their_loss,
+        "loss {our_loss} vs {their_loss}"
+    );
 }
