@@ -1,7 +1,7 @@
 //! The tape: a Wengert list of operations on f32 tensors, recorded as the
 //! forward pass runs, and replayed backwards by [`Graph::backward`].
 //!
-//! Every operation is one variant of [`Op`] holding the indices of its inputs
+//! Every operation is one variant of `Op` holding the indices of its inputs
 //! and whatever the backward pass needs (a mask, an argmax, the im2col matrix,
 //! the normalised input). Backward walks the list from the end, so each node's
 //! gradient is complete before it is pushed to its inputs; gradients that

@@ -889,6 +889,13 @@ impl MultiHeadAttention {
         let expanded;
         let mask = match mask {
             Some(m) if m.ndim() == 3 => {
+                if m.shape() != [b, tq, tk] {
+                    return Err(NnError::Shape(format!(
+                        "{}: mask {:?} for {b} sequences of {tq} queries and {tk} keys",
+                        self.name,
+                        m.shape()
+                    )));
+                }
                 let mut parts = Vec::with_capacity(b * self.heads);
                 for i in 0..b {
                     for _ in 0..self.heads {

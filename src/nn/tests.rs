@@ -782,6 +782,18 @@ fn shape_errors_are_errors_not_panics() {
     let mut ps = ParamStore::new(0);
     assert!(g.backward(a, &mut ps).is_err()); // not a scalar
     assert!(MultiHeadAttention::new(&mut ps, "m", 6, 4).is_err());
+    let mha = MultiHeadAttention::new(&mut ps, "mha", 4, 2).unwrap();
+    let x = g.constant(ArrayD::zeros(IxDyn(&[2, 3, 4])));
+    let wrong_batch = ArrayD::ones(IxDyn(&[1, 3, 3]));
+    assert!(matches!(
+        mha.forward_qkv(&mut g, &mut ps, x, x, Some(&wrong_batch)),
+        Err(NnError::Shape(_))
+    ));
+    let wrong_len = ArrayD::ones(IxDyn(&[3, 2]));
+    assert!(matches!(
+        mha.forward_qkv(&mut g, &mut ps, x, x, Some(&wrong_len)),
+        Err(NnError::Shape(_))
+    ));
     assert!(GroupNorm::new(&mut ps, "gn", 3, 4).is_err());
     assert!(RecurrentCell::new(
         &mut ps,
@@ -1277,5 +1289,47 @@ fn mlp_on_digits_matches_scikit_learn() {
     assert!(
         (our_loss - their_loss).abs() <= 0.25 * their_loss,
         "loss {our_loss} vs {their_loss}"
+    );
+}
+
+#[test]
+fn the_vgg_style_cnn_learns_digits() {
+    let (x, y, k) = digits();
+    let idx: Vec<usize> = (0..240).collect();
+    let x = rows(&x, &idx)
+        .into_shape_with_order(IxDyn(&[240, 1, 8, 8]))
+        .unwrap();
+    let y: Vec<usize> = idx.iter().map(|&i| y[i]).collect();
+    let mut ps = ParamStore::new(0);
+    let net = super::vgg_small(&mut ps, 1, 8, 8, k, WeightInit::HeNormal).unwrap();
+    let mut opt = Adam::new(3e-3).unwrap();
+    let cfg = TrainConfig {
+        epochs: 4,
+        batch_size: 32,
+        ..Default::default()
+    };
+    let h = train_classifier(
+        &net,
+        &mut ps,
+        &mut opt,
+        ClassData { x: &x, y: &y },
+        None,
+        k,
+        &cfg,
+        &mut Progress::none(),
+    )
+    .unwrap();
+    let (first, last) = (&h.epochs[0], &h.epochs[3]);
+    assert!(
+        last.train_loss < 0.7 * first.train_loss,
+        "{} → {}",
+        first.train_loss,
+        last.train_loss
+    );
+    assert!(last.train_accuracy > 0.6, "{}", last.train_accuracy);
+    let names: Vec<&str> = h.activations.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "pool2", "flatten", "fc"]
     );
 }
