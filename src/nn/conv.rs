@@ -39,7 +39,8 @@ pub(crate) fn take_zeroed(len: usize) -> Vec<f32> {
 
 /// Returns a buffer for reuse (at most a few are kept).
 pub(crate) fn give(v: Vec<f32>) {
-    if v.capacity() < 4096 {
+    // Small buffers are cheap to allocate; huge ones are not worth keeping.
+    if v.capacity() < 4096 || v.capacity() > 16 << 20 {
         return;
     }
     POOL.with(|p| {

@@ -1333,3 +1333,37 @@ fn the_vgg_style_cnn_learns_digits() {
         ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "pool2", "flatten", "fc"]
     );
 }
+
+#[test]
+fn gradient_norms_show_vanishing_gradients_in_a_deep_sigmoid_net() {
+    // What the vanishing-gradient lab will draw: with sigmoid units each layer
+    // scales the backward signal by at most 1/4, so the first layer's weight
+    // gradient is orders of magnitude smaller than the last's; ReLU with He
+    // initialisation keeps it within the same order.
+    let x = randn(&[64, 16], 1);
+    let y: Vec<usize> = (0..64).map(|i| i % 4).collect();
+    let ratio = |activation, init| {
+        let mut ps = ParamStore::new(0);
+        let spec = MlpSpec {
+            hidden: vec![32; 8],
+            activation,
+            init,
+            dropout: 0.0,
+        };
+        let net = mlp(&mut ps, 16, 4, &spec).unwrap();
+        let mut g = Graph::new(0);
+        let xv = g.constant(x.clone());
+        let z = net.forward(&mut g, &mut ps, xv).unwrap();
+        let l = g.cross_entropy(z, &y, 0.0).unwrap();
+        g.backward(l, &mut ps).unwrap();
+        let norms: std::collections::BTreeMap<String, f32> = ps.grad_norms().into_iter().collect();
+        norms["fc1.weight"] / norms["fc8.weight"]
+    };
+    let sigmoid = ratio(Activation::Sigmoid, WeightInit::GlorotUniform);
+    let relu = ratio(Activation::Relu, WeightInit::HeNormal);
+    assert!(
+        sigmoid < 1e-2,
+        "sigmoid: first/last layer gradient norm {sigmoid}"
+    );
+    assert!(relu > 0.1 && relu < 10.0, "relu + He: {relu}");
+}
