@@ -36,6 +36,7 @@ pub mod experiment;
 pub mod mathexpr;
 pub mod mathtext;
 pub mod metrics;
+pub mod nn;
 pub mod quiz;
 pub mod rng;
 pub mod seq;
