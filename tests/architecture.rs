@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top to bottom. A module may use any module on a later line; modules on
-/// one line do not use each other. `nn` is the neural engine (a peer of
-/// `algos`); the last two lines hold the leaves.
+/// one line do not use each other. `nn` is the neural engine (it reports
+/// progress through `algos::core`, as `seq` does); the last two lines hold
+/// the leaves.
 const LAYERS: &[&[&str]] = &[
     &["cli"],
     &["tui"],
@@ -16,8 +17,8 @@ const LAYERS: &[&[&str]] = &[
     &["quiz"],
     &["content"],
     &["metrics"],
-    &["seq"],
-    &["algos", "nn"],
+    &["seq", "nn"],
+    &["algos"],
     &["data"],
     &["mathexpr", "mathtext", "text", "settings"],
     &["rng"],

@@ -1203,7 +1203,7 @@ fn mlp_split_json(train: &[usize], test: &[usize]) -> String {
 #[ignore]
 fn write_mlp_split() {
     let (_, y, k) = digits();
-    let (train, test) = crate::metrics::stratified_split(&y, k, 0.25, 0).unwrap();
+    let (train, test) = crate::data::split::stratified_split(&y, k, 0.25, 0).unwrap();
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/reference/mlp_split.json"
@@ -1228,7 +1228,7 @@ fn mlp_on_digits_matches_scikit_learn() {
         serde_json::from_str(include_str!("../../tests/reference/mlp_reference.json")).unwrap();
     let (x, y, k) = digits();
     // The split is ours; the reference was trained on exactly these rows.
-    let (train, test) = crate::metrics::stratified_split(&y, k, 0.25, 0).unwrap();
+    let (train, test) = crate::data::split::stratified_split(&y, k, 0.25, 0).unwrap();
     assert_eq!(
         train,
         usizes(&r["split"]["train"]),
