@@ -31,7 +31,7 @@ fn digits(row_shape: &'static [usize]) -> Digits {
         panic!("bundled digits");
     };
     let (train, test) =
-        mlwb::metrics::stratified_split(&t.y, t.n_classes(), 0.25, 0).expect("split");
+        mlwb::data::split::stratified_split(&t.y, t.n_classes(), 0.25, 0).expect("split");
     let x = nn::to_tensor(t.x.view(), row_shape, 1.0 / 16.0).expect("tensor");
     let pick = |idx: &[usize]| x.select(ndarray::Axis(0), idx);
     Digits {

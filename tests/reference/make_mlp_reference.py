@@ -8,7 +8,7 @@ Run from the repository root:
     python3 tests/reference/make_mlp_reference.py
 
 It reads datasets/digits.csv and tests/reference/mlp_split.json (mlwb's own
-stratified 75/25 split, `crate::metrics::stratified_split(y, 10, 0.25, 0)`, written
+stratified 75/25 split, `crate::data::split::stratified_split(y, 10, 0.25, 0)`, written
 by the ignored Rust test above, so both sides train and test on exactly the same
 rows) and writes tests/reference/mlp_reference.json, which the test
 `nn::tests::mlp_on_digits_matches_scikit_learn` reads (CI needs no Python).
