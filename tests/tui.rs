@@ -4,23 +4,23 @@ use std::path::Path;
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::tui::keys::{map_key, KEYS};
-use mlwb::tui::{view, App, Focus, Mode, Msg};
+use mlwb::tui::{view, App, Effect, Focus, Headless, JobKind, Mode, Msg, Now};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-fn bundled(w: u16, h: u16) -> App {
+fn bundled(w: u16, h: u16) -> Headless {
     let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
     app.color = false;
-    app
+    Headless::new(app)
 }
 
-fn fixture_app(dir: &str, w: u16, h: u16) -> App {
+fn fixture_app(dir: &str, w: u16, h: u16) -> Headless {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(dir);
     let mut app = App::new(Library::load(TopicSource::Path(&path)), w, h);
     app.color = false;
-    app
+    Headless::new(app)
 }
 
 /// Draw the app at its size and return the screen as text, one row a line.
@@ -51,9 +51,10 @@ fn selected_id(app: &App) -> &str {
     &app.lib.topics[i].id
 }
 
-fn send(app: &mut App, msgs: &[Msg]) {
+/// Send messages as the event loop would: update, then run the effects.
+fn send(app: &mut Headless, msgs: &[Msg]) {
     for m in msgs {
-        app.update(m.clone());
+        app.send(m.clone());
     }
 }
 
@@ -156,7 +157,7 @@ fn vim_keys_map_to_the_same_messages_as_arrows() {
     );
 }
 
-fn search(app: &mut App, q: &str) {
+fn search(app: &mut Headless, q: &str) {
     app.update(Msg::StartSearch);
     for c in q.chars() {
         app.update(Msg::InputChar(c));
@@ -333,7 +334,7 @@ const ZH_HEADING: &str = "为什么用它做分类损失";
 const EN_HEADING: &str = "Why it is the classification loss";
 
 /// The bilingual fixture topic, open in the reader.
-fn bilingual(w: u16, h: u16, lang: Lang) -> App {
+fn bilingual(w: u16, h: u16, lang: Lang) -> Headless {
     let mut app = fixture_app("good", w, h);
     open_topic(&mut app, "cross-entropy");
     app.lang = lang;
@@ -342,7 +343,7 @@ fn bilingual(w: u16, h: u16, lang: Lang) -> App {
 
 /// Every line of the note, scrolled through page by page, each row checked
 /// against the screen width.
-fn whole_note(app: &mut App) -> String {
+fn whole_note(app: &mut Headless) -> String {
     send(app, &[Msg::FocusNext, Msg::Top]);
     assert_eq!(app.focus, Focus::Note);
     let mut all = String::new();
@@ -431,11 +432,14 @@ fn l_cycles_the_language_and_it_is_remembered() {
     assert!(screen(&app).contains(ZH_HEADING));
     let mut seen = Vec::new();
     for want in [Lang::En, Lang::Both, Lang::Zh, Lang::En] {
-        send(&mut app, &[Msg::CycleLang]);
+        // `update` only asks for the save; the runtime does it.
+        let effects = app.app.update(Msg::CycleLang);
         assert_eq!(app.lang, want);
-        assert_eq!(app.effects, vec![mlwb::tui::Effect::SaveLang(want)]);
-        mlwb::tui::run_effects(&mut app);
-        assert!(app.effects.is_empty());
+        assert!(
+            matches!(effects.as_slice(), [Effect::SaveLang(l)] if *l == want),
+            "{effects:?}"
+        );
+        app.run(effects);
         assert!(app.flash.is_none(), "{:?}", app.flash);
         let s = screen(&app);
         assert!(s.contains(&format!(" {} ", want.label())), "{s}");
@@ -463,7 +467,6 @@ fn l_cycles_the_language_and_it_is_remembered() {
     std::fs::write(&file, "x").expect("write");
     next.data_dir = Some(file);
     send(&mut next, &[Msg::CycleLang]);
-    mlwb::tui::run_effects(&mut next);
     assert!(
         next.flash
             .as_deref()
@@ -553,21 +556,18 @@ fn search_finds_chinese_bodies_whatever_the_language() {
 
 // ---- the experiment pane ----
 
-fn open_topic(app: &mut App, id: &str) {
+fn open_topic(app: &mut Headless, id: &str) {
     let i = app.lib.index_of(id).expect("topic");
     app.reveal(i);
 }
 
 /// Let the background run finish (ticks drain its channel).
-fn wait_for_run(app: &mut App) {
-    for _ in 0..600 {
-        app.update(Msg::Tick);
-        if !app.exp.as_ref().is_some_and(|e| e.is_running()) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("the run did not finish in 12 s");
+fn wait_for_run(app: &mut Headless) {
+    assert!(
+        app.wait_idle(std::time::Duration::from_secs(12)),
+        "the run did not finish in 12 s"
+    );
+    assert!(!app.exp.as_ref().is_some_and(|e| e.is_running()));
 }
 
 #[test]
@@ -682,7 +682,8 @@ fn a_run_can_be_cancelled_with_esc() {
     }
     send(&mut app, &[Msg::Run]);
     std::thread::sleep(std::time::Duration::from_millis(100));
-    send(&mut app, &[Msg::Tick, Msg::Close]);
+    app.tick();
+    send(&mut app, &[Msg::Close]);
     wait_for_run(&mut app);
     let exp = app.exp.as_ref().expect("the pane stays open");
     assert_eq!(exp.error.as_deref(), Some("cancelled"));
@@ -791,11 +792,16 @@ fn learning_curve_compares_hmm_and_crf() {
     open_topic(&mut app, "crf");
     let lang = app.lang;
     // `L` is the language key elsewhere; in the experiment pane it is the curve.
-    send(&mut app, &[Msg::ToggleExperiment, Msg::CycleLang]);
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let effects = app.app.update(Msg::CycleLang);
     assert_eq!(app.lang, lang, "the language did not change");
-    assert!(app.effects.is_empty());
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartLearningCurve { .. }]),
+        "{effects:?}"
+    );
+    app.run(effects);
     for _ in 0..3000 {
-        app.update(Msg::Tick);
+        app.tick();
         if app
             .exp
             .as_ref()
@@ -828,14 +834,14 @@ fn learning_curve_compares_hmm_and_crf() {
 
 // ---- quiz ----
 
-fn quiz_app(dir: &Path) -> App {
+fn quiz_app(dir: &Path) -> Headless {
     let mut app = bundled(120, 40);
     app.data_dir = Some(dir.to_path_buf());
     app
 }
 
 /// Answer the current card correctly with keys, whatever its kind.
-fn answer_correctly(app: &mut App) {
+fn answer_correctly(app: &mut Headless) {
     let q = app.quiz.as_ref().expect("quiz");
     let (_, card) = q.current().expect("card").clone();
     use mlwb::content::CardKind;
@@ -986,7 +992,10 @@ fn the_tree_shows_mastery_after_reviews() {
 fn quiz_for_one_kind_and_the_daily_new_card_limit() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut app = quiz_app(dir.path());
-    app.start_quiz_with(None, Some(mlwb::content::CardKind::Derivation));
+    app.run(vec![Effect::StartQuiz {
+        topic: None,
+        kind: Some(mlwb::content::CardKind::Derivation),
+    }]);
     let q = app.quiz.as_ref().expect("quiz");
     assert!(q
         .queue
@@ -1004,7 +1013,10 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
         send(&mut app, &[Msg::Digit(4)]);
     }
     send(&mut app, &[Msg::Close, Msg::Close]);
-    app.start_quiz_with(None, None);
+    app.run(vec![Effect::StartQuiz {
+        topic: None,
+        kind: None,
+    }]);
     assert_eq!(
         app.quiz.as_ref().expect("quiz").queue.len(),
         mlwb::quiz::schedule::NEW_PER_DAY - 3
@@ -1043,7 +1055,7 @@ fn mastery_is_read_through_the_store_and_a_damaged_file_is_left_alone() {
     let bad = b"{\"format\": 1, \"cards\": {tru";
     std::fs::write(dir.path().join("progress.json"), bad).expect("corrupt");
     let mut app = quiz_app(dir.path());
-    app.load_mastery();
+    app.run(vec![Effect::LoadMastery]);
     let flash = app.flash.clone().unwrap_or_default();
     assert!(flash.contains("left as it is"), "{flash}");
     assert_eq!(app.mastery.get(&i).map(|m| m.2), Some(1), "one card due");
@@ -1051,4 +1063,100 @@ fn mastery_is_read_through_the_store_and_a_damaged_file_is_left_alone() {
         std::fs::read(dir.path().join("progress.json")).expect("still there"),
         bad
     );
+}
+
+// ---- effects: `update` is pure, the runtime does the work ----
+
+#[test]
+fn update_returns_effects_and_does_no_work_itself() {
+    let mut app = bundled(120, 40).app;
+    let i = app.lib.index_of("random-forest").expect("topic");
+    app.reveal(i);
+    assert!(app.update(Msg::ToggleExperiment).is_empty());
+    // r: a run is asked for, not started.
+    let effects = app.update(Msg::Run);
+    let [Effect::StartExperiment { run, config }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(config.algo, "random-forest");
+    assert!(app.exp.as_ref().expect("pane").is_running());
+    // Esc while running: cancel the job.
+    let effects = app.update(Msg::Close);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Cancel(JobKind::Experiment)]),
+        "{effects:?}"
+    );
+    // The job's events come back as messages; a stale run's are ignored.
+    let fail = |run, e: &str| Msg::JobEvent {
+        run,
+        event: mlwb::tui::Carry::new(mlwb::experiment::Event::Failed(e.into())),
+    };
+    app.update(fail(run + 100, "stale"));
+    assert!(app.exp.as_ref().expect("pane").is_running());
+    app.update(fail(*run, "cancelled"));
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(!exp.is_running());
+    assert_eq!(exp.error.as_deref(), Some("cancelled"));
+    // Time comes in with the tick.
+    let later = Now {
+        mono: app.now.mono + std::time::Duration::from_secs(5),
+        utc: app.now.utc + chrono::Duration::seconds(5),
+    };
+    assert!(app.update(Msg::Tick(later)).is_empty());
+    assert_eq!(app.now, later);
+    // The trellis model is loaded by the runtime; the quiz is opened by it.
+    let i = app.lib.index_of("viterbi").expect("topic");
+    app.update(Msg::ToggleExperiment);
+    app.reveal(i);
+    app.update(Msg::ToggleExperiment);
+    let effects = app.update(Msg::ToggleTrellis);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTrellis]),
+        "{effects:?}"
+    );
+    let effects = app.update(Msg::StartQuiz);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartQuiz { topic: Some(t), kind: None }] if t == "viterbi"),
+        "{effects:?}"
+    );
+    assert!(app.quiz.is_none(), "opened only when the runtime answers");
+}
+
+#[test]
+fn a_grade_asks_for_a_save() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "information-theory");
+    send(&mut app, &[Msg::StartQuiz]);
+    answer_correctly(&mut app);
+    let effects = app.app.update(Msg::Digit(3));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveProgress]),
+        "{effects:?}"
+    );
+    assert!(!dir.path().join("progress.json").exists(), "not by update");
+    app.run(effects);
+    assert!(dir.path().join("progress.json").exists());
+}
+
+#[test]
+fn pressing_r_again_during_a_long_fit_does_not_block() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "random-forest");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    {
+        let exp = app.exp.as_mut().expect("pane");
+        exp.config.dataset = "digits".into();
+        exp.config.params = vec![("n_trees".into(), "5000".into())];
+    }
+    send(&mut app, &[Msg::Run]);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let t0 = std::time::Instant::now();
+    send(&mut app, &[Msg::Run, Msg::Run, Msg::ToggleExperiment]);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_millis(200),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(app.exp.is_none());
 }
