@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::keys::{map_key, KEYS};
+use mlwb::tui::keys::{map_key, Context};
+
+const TREE: &[Context] = &[Context::Tree, Context::Global];
 use mlwb::tui::{view, App, Effect, Focus, Headless, JobKind, Mode, Msg, Now};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -128,33 +130,21 @@ fn vim_keys_map_to_the_same_messages_as_arrows() {
         (KeyCode::Char('G'), KeyCode::End),
     ];
     for (vim, arrow) in pairs {
-        assert_eq!(
-            map_key(&k(vim), Mode::Normal),
-            map_key(&k(arrow), Mode::Normal)
-        );
-        assert!(map_key(&k(vim), Mode::Normal).is_some());
+        assert_eq!(map_key(&k(vim), TREE), map_key(&k(arrow), TREE));
+        assert!(map_key(&k(vim), TREE).is_some());
     }
     // While typing a search, letters are text, not commands.
     assert_eq!(
-        map_key(&k(KeyCode::Char('q')), Mode::Search),
+        map_key(&k(KeyCode::Char('q')), &[Context::Search]),
         Some(Msg::InputChar('q'))
     );
+    assert_eq!(map_key(&k(KeyCode::Char('q')), TREE), Some(Msg::Quit));
+    assert_eq!(map_key(&k(KeyCode::Char('?')), TREE), Some(Msg::ToggleHelp));
     assert_eq!(
-        map_key(&k(KeyCode::Char('q')), Mode::Normal),
-        Some(Msg::Quit)
-    );
-    assert_eq!(
-        map_key(&k(KeyCode::Char('?')), Mode::Normal),
-        Some(Msg::ToggleHelp)
-    );
-    assert_eq!(
-        map_key(&k(KeyCode::Char('/')), Mode::Normal),
+        map_key(&k(KeyCode::Char('/')), TREE),
         Some(Msg::StartSearch)
     );
-    assert_eq!(
-        map_key(&k(KeyCode::BackTab), Mode::Normal),
-        Some(Msg::FocusPrev)
-    );
+    assert_eq!(map_key(&k(KeyCode::BackTab), TREE), Some(Msg::FocusPrev));
 }
 
 fn search(app: &mut Headless, q: &str) {
@@ -209,15 +199,16 @@ fn search_finds_titles_in_both_languages_and_bodies() {
 }
 
 #[test]
-fn help_lists_every_key() {
+fn help_shows_the_focused_context_and_can_be_filtered() {
     let mut app = bundled(120, 40);
     send(&mut app, &[Msg::ToggleHelp]);
     assert_eq!(app.mode, Mode::Help);
     let s = screen(&app);
     assert!(s.contains("Keys"));
-    for (keys, _) in KEYS {
-        assert!(s.contains(keys), "help lacks {keys}:\n{s}");
+    for want in ["Topic tree", "Everywhere", "collapse the branch", "quit"] {
+        assert!(s.contains(want), "help lacks {want}:\n{s}");
     }
+    assert!(!s.contains("Experiment setup"), "only the focused context");
     // Under the overlay, arrows scroll the help, not the tree.
     send(&mut app, &[Msg::Down]);
     assert_eq!(selected_id(&app), "basics");
@@ -225,9 +216,158 @@ fn help_lists_every_key() {
     app.update(Msg::Resize(60, 14));
     send(&mut app, &[Msg::Bottom]);
     let s = screen(&app);
-    assert!(s.contains("mouse wheel"), "{s}");
+    assert!(s.contains("close the help"), "{s}");
+    // `/` filters: only matching rows are listed.
+    app.update(Msg::Resize(120, 40));
+    send(&mut app, &[Msg::Top, Msg::StartSearch]);
+    for c in "quit".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    let s = screen(&app);
+    assert!(s.contains("filter: quit"), "{s}");
+    assert!(s.contains("q / Ctrl-c"), "{s}");
+    assert!(!s.contains("collapse the branch"), "{s}");
+    // Enter keeps the filter; Esc clears it, a second Esc closes the help.
+    send(&mut app, &[Msg::InputSubmit, Msg::Close]);
+    assert_eq!(app.mode, Mode::Help);
+    assert!(app.help_filter.is_empty());
     send(&mut app, &[Msg::Close]);
     assert_eq!(app.mode, Mode::Normal);
+    // In the experiment pane, help lists the pane's keys.
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleHelp]);
+    let s = screen(&app);
+    assert!(s.contains("Experiment setup"), "{s}");
+    assert!(s.contains("run or re-run the experiment"), "{s}");
+}
+
+/// Every key the dispatcher handles in a context is in that context's help.
+#[test]
+fn every_dispatched_key_is_in_the_help_of_its_context() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mlwb::tui::keys::{bindings, Key};
+    let mut events: Vec<KeyEvent> = Vec::new();
+    let plain = [
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::F(1),
+    ];
+    events.extend(plain.iter().map(|&c| KeyEvent::new(c, KeyModifiers::NONE)));
+    for c in (' '..='~').chain(['中', 'é']) {
+        events.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        events.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    }
+    events.push(KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT));
+    let table = bindings();
+    for ctx in Context::ALL {
+        for ev in &events {
+            let Some(msg) = map_key(ev, &[ctx]) else {
+                continue;
+            };
+            if msg == Msg::Quit && ev.modifiers == KeyModifiers::CONTROL {
+                continue; // Ctrl-c, everywhere: listed under Everywhere
+            }
+            let row = table.iter().find(|b| {
+                b.context == ctx
+                    && b.keys.iter().any(|k| match k {
+                        Key::Code(c) => *c == ev.code && ev.modifiers == KeyModifiers::NONE,
+                        Key::Ctrl(c) => {
+                            ev.code == KeyCode::Char(*c) && ev.modifiers == KeyModifiers::CONTROL
+                        }
+                        Key::Alt(c) => *c == ev.code && ev.modifiers == KeyModifiers::ALT,
+                        Key::AnyChar => {
+                            matches!(ev.code, KeyCode::Char(_))
+                                && ev.modifiers == KeyModifiers::NONE
+                        }
+                        Key::Event => false,
+                    })
+            });
+            let row = row.unwrap_or_else(|| panic!("{ctx:?}: {ev:?} -> {msg:?} has no row"));
+            let help = mlwb::tui::keys::help_rows(&[ctx], "");
+            assert!(
+                help.iter()
+                    .any(|(_, b)| b.label == row.label && !b.help.is_empty()),
+                "{ctx:?}: {ev:?} is not in the help"
+            );
+        }
+        assert!(
+            !mlwb::tui::keys::help_rows(&[ctx], "").is_empty(),
+            "{ctx:?} has no help"
+        );
+    }
+    // The app's contexts are all in the table, and the help shows each row's label.
+    let mut app = bundled(200, 60);
+    send(&mut app, &[Msg::ToggleHelp]);
+    let s = screen(&app);
+    for (_, b) in mlwb::tui::keys::help_rows(&app.help_contexts(), "") {
+        assert!(s.contains(b.label), "help screen lacks {}:\n{s}", b.label);
+    }
+}
+
+/// README's keys section is generated from the bindings table.
+#[test]
+fn readme_keys_section_is_the_bindings_table() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start =
+        "<!-- keys: generated from src/tui/keys.rs; `cargo test readme_keys` checks it -->\n";
+    let end = "<!-- /keys -->";
+    let want = mlwb::tui::keys::markdown();
+    let got = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(section, _)| section);
+    assert_eq!(
+        got,
+        Some(want.as_str()),
+        "README's keys section differs from the table; put this between the markers:\n{start}{want}{end}"
+    );
+}
+
+/// The footer always fits: hints that do not fit are left out whole.
+#[test]
+fn the_footer_fits_and_never_cuts_a_hint() {
+    use mlwb::tui::keys::{fit_hints, footer_hints};
+    for ctx in Context::ALL {
+        let chain = [ctx, Context::Global];
+        let hints = footer_hints(&chain);
+        for w in 0..120 {
+            let line = fit_hints(&hints, w);
+            assert!(mlwb::text::width(&line) <= w);
+            for part in line.split(" · ").filter(|p| !p.is_empty()) {
+                assert!(hints.contains(&part), "{ctx:?} {w}: cut hint `{part}`");
+            }
+        }
+    }
+    let mut app = bundled(80, 24);
+    let s = screen(&app);
+    let status = s.lines().last().expect("status");
+    assert!(
+        status.contains("? help") && status.contains("q quit"),
+        "{status}"
+    );
+    assert!(!status.contains('…'), "{status}");
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let s = screen(&app);
+    let status = s.lines().last().expect("status");
+    assert!(
+        status.contains("r run") && status.contains("? help"),
+        "{status}"
+    );
+    assert!(!status.contains('…'), "{status}");
 }
 
 #[test]
@@ -416,15 +556,15 @@ fn snapshots_of_the_chinese_view() {
 fn l_cycles_the_language_and_it_is_remembered() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let key = KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT);
-    assert_eq!(map_key(&key, Mode::Normal), Some(Msg::CycleLang));
+    assert_eq!(map_key(&key, TREE), Some(Msg::CycleLang));
     assert_eq!(
-        map_key(&key, Mode::QuizInput),
+        map_key(&key, &[Context::QuizInput]),
         Some(Msg::InputChar('L')),
         "typing an answer, L is a letter"
     );
-    assert!(KEYS
+    assert!(mlwb::tui::keys::bindings()
         .iter()
-        .any(|(k, what)| *k == "L" && what.contains("中文")));
+        .any(|b| b.label == "L" && b.help.contains("中文")));
 
     let dir = tempfile::tempdir().expect("tmp");
     let mut app = bilingual(100, 30, Lang::Zh);
@@ -1159,4 +1299,235 @@ fn pressing_r_again_during_a_long_fit_does_not_block() {
         t0.elapsed()
     );
     assert!(app.exp.is_none());
+}
+
+// ---- the one text input ----
+
+#[test]
+fn one_text_input_edits_with_cursor_keys_words_and_paste() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mlwb::tui::keys::map_key;
+    let mut app = bundled(120, 40);
+    send(&mut app, &[Msg::StartSearch]);
+    for c in "cross entropy".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    let key = |c, m| map_key(&KeyEvent::new(c, m), &app.contexts()).expect("bound");
+    let home = key(KeyCode::Home, KeyModifiers::NONE);
+    let del_word = key(KeyCode::Char('w'), KeyModifiers::CONTROL);
+    let end = key(KeyCode::End, KeyModifiers::NONE);
+    let left = key(KeyCode::Left, KeyModifiers::NONE);
+    send(&mut app, std::slice::from_ref(&del_word));
+    assert_eq!(app.search.query, "cross ");
+    send(
+        &mut app,
+        &[Msg::Paste("entropy".into()), home, Msg::InputChar('x')],
+    );
+    assert_eq!(app.search.query, "xcross entropy");
+    send(&mut app, &[end, left, Msg::InputBackspace]);
+    assert_eq!(app.search.query, "xcross entroy");
+    assert!(
+        screen(&app).contains("/xcross entro"),
+        "the query in the status line"
+    );
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn editing_a_value_replaces_it_shows_the_range_and_refuses_a_bad_one() {
+    let mut app = bundled(140, 44);
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let fields = app.exp.as_ref().expect("pane").fields();
+    let c = fields
+        .iter()
+        .position(|f| {
+            matches!(f, mlwb::tui::experiment::Field::Param(_))
+                && app.exp.as_ref().expect("pane").label(*f).0 == "c"
+        })
+        .expect("the c parameter");
+    for _ in 0..c {
+        send(&mut app, &[Msg::Right]);
+    }
+    let old = app.exp.as_ref().expect("pane").param_value("c");
+    send(&mut app, &[Msg::Enter]);
+    assert_eq!(app.mode, Mode::Edit);
+    assert!(app.input_fresh, "the old value is selected");
+    let s = screen(&app);
+    assert!(s.contains("allowed: number in (0, 1000000000]"), "{s}");
+    // Typing replaces the old value; Esc restores it.
+    send(&mut app, &[Msg::InputChar('7')]);
+    assert_eq!(
+        app.exp.as_ref().expect("pane").editing.as_deref(),
+        Some("7")
+    );
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), old);
+    // A bad value is refused with the registry's reason; the field stays open.
+    send(
+        &mut app,
+        &[Msg::Enter, Msg::InputChar('0'), Msg::InputSubmit],
+    );
+    assert_eq!(app.mode, Mode::Edit);
+    let err = app
+        .exp
+        .as_ref()
+        .expect("pane")
+        .error
+        .clone()
+        .expect("refused");
+    assert!(err.contains("invalid parameter `c`"), "{err}");
+    assert!(screen(&app).contains("invalid parameter `c`"));
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), old);
+    // Fixed and set.
+    send(
+        &mut app,
+        &[Msg::InputBackspace, Msg::InputChar('2'), Msg::InputSubmit],
+    );
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), "2");
+}
+
+// ---- screen snapshots at 80x24 and 120x40 ----
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// A fixed clock, so quiz screens come out the same on every run.
+fn fixed_now() -> Now {
+    Now {
+        mono: std::time::Instant::now(),
+        utc: chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc),
+    }
+}
+
+/// The iris run in the experiment pane, timings pinned for the snapshot.
+fn iris_run(w: u16, h: u16) -> Headless {
+    let mut app = bundled(w, h);
+    open_topic(&mut app, "naive-bayes");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_mut().expect("pane");
+    let r = exp.report.as_mut().expect("report");
+    r.fit_seconds = 0.0012;
+    r.predict_seconds = 0.0003;
+    app
+}
+
+#[test]
+fn snapshots_of_the_experiment_after_a_run_on_iris() {
+    for (w, h) in SIZES {
+        let mut app = iris_run(w, h);
+        let s = screen(&app);
+        insta::assert_snapshot!(format!("experiment_iris_{w}x{h}"), s);
+        // The result line, every metric column and every setup field show.
+        assert!(s.contains("accuracy 0."), "{w}x{h}: result line\n{s}");
+        for col in ["precision", "recall", "F1", "support"] {
+            assert!(s.contains(col), "{w}x{h}: metric column {col}\n{s}");
+        }
+        for class in ["setosa", "versicolor", "virginica"] {
+            assert!(s.contains(class), "{w}x{h}: class {class}\n{s}");
+        }
+        let exp = app.exp.as_ref().expect("pane");
+        for f in exp.fields() {
+            let (name, value) = exp.label(f);
+            assert!(
+                s.contains(&format!("{name}={value}")),
+                "{w}x{h}: setup field {name}\n{s}"
+            );
+        }
+        // z gives the pane the whole screen, and gives it back.
+        send(&mut app, &[Msg::ToggleZoom]);
+        let z = screen(&app);
+        assert!(!z.contains("Topics"), "{w}x{h}: zoomed\n{z}");
+        insta::assert_snapshot!(format!("experiment_iris_zoomed_{w}x{h}"), z);
+        send(&mut app, &[Msg::ToggleZoom]);
+        assert!(screen(&app).contains("Topics"));
+    }
+}
+
+#[test]
+fn snapshots_of_the_trellis() {
+    for (w, h) in SIZES {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        for _ in 0..4 {
+            send(&mut app, &[Msg::Right]);
+        }
+        insta::assert_snapshot!(format!("trellis_{w}x{h}"), screen(&app));
+    }
+}
+
+#[test]
+fn snapshots_of_the_quiz() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        insta::assert_snapshot!(format!("quiz_question_{w}x{h}"), screen(&app));
+        answer_correctly(&mut app);
+        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), screen(&app));
+    }
+}
+
+#[test]
+fn snapshots_of_the_problems_list() {
+    for (w, h) in SIZES {
+        let mut app = fixture_app("bad", w, h);
+        send(&mut app, &[Msg::ToggleProblems]);
+        insta::assert_snapshot!(format!("problems_{w}x{h}"), screen(&app));
+    }
+}
+
+/// The help overlay of each context the keyboard can be in when `?` is pressed.
+#[test]
+fn snapshots_of_the_help_per_context() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        let mut shots: Vec<(&str, Headless)> = Vec::new();
+        shots.push(("tree", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::FocusNext]);
+        shots.push(("note", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment]);
+        shots.push(("experiment_setup", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleMatrix]);
+        shots.push(("experiment_matrix", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        shots.push(("trellis", app));
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        shots.push(("quiz_question", app));
+        for (name, mut app) in shots {
+            let want = app.contexts()[0];
+            send(&mut app, &[Msg::ToggleHelp]);
+            let s = screen(&app);
+            assert!(
+                s.contains(want.title()),
+                "{name} {w}x{h}: {}\n{s}",
+                want.title()
+            );
+            insta::assert_snapshot!(format!("help_{name}_{w}x{h}"), s);
+        }
+    }
 }

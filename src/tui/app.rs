@@ -16,7 +16,9 @@ use crate::quiz::schedule;
 use crate::quiz::store::Progress;
 
 use super::experiment::TrellisView;
+use super::keys::Context;
 use super::quiz::QuizSession;
+use tui_input::{Input, InputRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -57,6 +59,12 @@ pub enum Msg {
     StartSearch,
     InputChar(char),
     InputBackspace,
+    /// Editing in a text field: cursor moves, deletions (tui-input).
+    Input(InputRequest),
+    /// Text pasted into a text field.
+    Paste(String),
+    /// `z`: the focused pane (experiment, quiz) takes the whole screen.
+    ToggleZoom,
     InputSubmit,
     NextHit,
     PrevHit,
@@ -264,6 +272,17 @@ pub struct App {
     pub lang: Lang,
     /// The time of the last tick.
     pub now: Now,
+    /// The one text field (search, value, answer, help filter) being typed.
+    pub input: Input,
+    /// The field still holds the old value: typing replaces it.
+    pub input_fresh: bool,
+    /// Help: the contexts it lists (those focused when `?` was pressed).
+    pub help_for: Vec<Context>,
+    /// Help: only rows matching this are listed (`/` in the help).
+    pub help_filter: String,
+    pub help_typing: bool,
+    /// The experiment or quiz pane takes the whole screen (`z`).
+    pub zoom: bool,
     /// Effects gathered during one `update`, returned by it.
     pending: Vec<Effect>,
 }
@@ -324,6 +343,12 @@ impl App {
             // `load_settings` puts the saved or locale language here.
             lang: Lang::En,
             now: Now::current(),
+            input: Input::default(),
+            input_fresh: false,
+            help_for: Vec::new(),
+            help_filter: String::new(),
+            help_typing: false,
+            zoom: false,
             pending: Vec::new(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
@@ -363,7 +388,18 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        areas(self.size.0, self.size.1)
+        self.areas_for(self.size.0, self.size.1)
+    }
+
+    /// The layout at a size: zoomed when `z` is on and a pane (experiment,
+    /// quiz) is open.
+    pub fn areas_for(&self, width: u16, height: u16) -> Areas {
+        let a = areas(width, height);
+        if self.zoom && (self.exp.is_some() || self.quiz.is_some()) {
+            super::layout::zoomed(a)
+        } else {
+            a
+        }
     }
 
     /// The language from the settings file, else the locale. An unreadable
@@ -532,19 +568,15 @@ impl App {
         if !matches!(msg, Msg::Resize(..)) {
             self.flash = None;
         }
+        if let Msg::Resize(w, h) = msg {
+            if self.mode != Mode::Normal {
+                self.size = (w, h);
+                return;
+            }
+        }
         match self.mode {
             Mode::Help => {
-                match msg {
-                    Msg::Close | Msg::Quit | Msg::ToggleHelp => self.mode = Mode::Normal,
-                    Msg::Down | Msg::Wheel { down: true, .. } => self.help_scroll += 1,
-                    Msg::Up | Msg::Wheel { down: false, .. } => {
-                        self.help_scroll = self.help_scroll.saturating_sub(1)
-                    }
-                    Msg::PageDown | Msg::Bottom => self.help_scroll = usize::MAX,
-                    Msg::PageUp | Msg::Top => self.help_scroll = 0,
-                    Msg::Resize(w, h) => self.size = (w, h),
-                    _ => {}
-                }
+                self.help_key(msg);
                 // `view` clamps the offset to the lines that exist.
                 return;
             }
@@ -558,21 +590,22 @@ impl App {
                     Msg::Up | Msg::Wheel { down: false, .. } => {
                         self.problems_scroll = self.problems_scroll.saturating_sub(1)
                     }
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
             }
             Mode::QuizInput => {
+                if self.edit_input(&msg) {
+                    if let Some(q) = &mut self.quiz {
+                        q.input = self.input.value().to_string();
+                    }
+                    return;
+                }
                 let Some(q) = &mut self.quiz else {
                     self.mode = Mode::Normal;
                     return;
                 };
                 match msg {
-                    Msg::InputChar(c) => q.input.push(c),
-                    Msg::InputBackspace => {
-                        q.input.pop();
-                    }
                     Msg::InputSubmit => {
                         q.message = None;
                         q.advance();
@@ -581,29 +614,27 @@ impl App {
                         }
                     }
                     Msg::Close => self.mode = Mode::Normal,
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
             }
             Mode::Edit => {
+                if self.edit_input(&msg) {
+                    if let Some(exp) = &mut self.exp {
+                        exp.editing = Some(self.input.value().to_string());
+                        exp.error = None;
+                    }
+                    return;
+                }
                 if let Some(exp) = &mut self.exp {
                     match msg {
-                        Msg::InputChar(c) => exp.editing.get_or_insert_with(String::new).push(c),
-                        Msg::InputBackspace => {
-                            if let Some(t) = &mut exp.editing {
-                                t.pop();
-                            }
-                        }
-                        Msg::InputSubmit => {
-                            exp.commit_edit();
-                            self.mode = Mode::Normal;
-                        }
+                        // A bad value is refused with the reason; the
+                        // field stays open to fix it.
+                        Msg::InputSubmit if exp.commit_edit() => self.mode = Mode::Normal,
                         Msg::Close => {
                             exp.editing = None;
                             self.mode = Mode::Normal;
                         }
-                        Msg::Resize(w, h) => self.size = (w, h),
                         _ => {}
                     }
                 } else {
@@ -612,17 +643,13 @@ impl App {
                 return;
             }
             Mode::Search => {
+                if self.edit_input(&msg) {
+                    self.search.query = self.input.value().to_string();
+                    self.search.hits = self.lib.search(&self.search.query);
+                    self.search.current = 0;
+                    return;
+                }
                 match msg {
-                    Msg::InputChar(c) => {
-                        self.search.query.push(c);
-                        self.search.hits = self.lib.search(&self.search.query);
-                        self.search.current = 0;
-                    }
-                    Msg::InputBackspace => {
-                        self.search.query.pop();
-                        self.search.hits = self.lib.search(&self.search.query);
-                        self.search.current = 0;
-                    }
                     Msg::InputSubmit => {
                         self.mode = Mode::Normal;
                         self.jump_to_hit();
@@ -631,7 +658,6 @@ impl App {
                         self.mode = Mode::Normal;
                         self.search = Search::default();
                     }
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
@@ -682,8 +708,16 @@ impl App {
                 }
             }
             Msg::ToggleHelp => {
+                self.help_for = self.contexts();
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
+                self.help_filter.clear();
+                self.help_typing = false;
+            }
+            Msg::ToggleZoom => {
+                self.zoom = !self.zoom;
+                self.ensure_visible();
+                self.clamp_note_scroll();
             }
             Msg::ToggleProblems => {
                 self.mode = Mode::Problems;
@@ -692,6 +726,7 @@ impl App {
             Msg::StartSearch => {
                 self.mode = Mode::Search;
                 self.search = Search::default();
+                self.open_input("", false);
             }
             Msg::NextHit | Msg::PrevHit => {
                 let n = self.search.hits.len();
@@ -812,7 +847,11 @@ impl App {
                 self.ensure_visible();
                 self.clamp_note_scroll();
             }
-            Msg::InputChar(_) | Msg::InputBackspace | Msg::InputSubmit => {}
+            Msg::InputChar(_)
+            | Msg::InputBackspace
+            | Msg::InputSubmit
+            | Msg::Input(_)
+            | Msg::Paste(_) => {}
             // Results are handled in `result`.
             Msg::Tick(_)
             | Msg::JobEvent { .. }
@@ -824,6 +863,147 @@ impl App {
             | Msg::MasteryLoaded(_)
             | Msg::Notice(_) => {}
         }
+    }
+
+    /// Keys of the help overlay (and its filter).
+    fn help_key(&mut self, msg: Msg) {
+        if self.help_typing {
+            if self.edit_input(&msg) {
+                self.help_filter = self.input.value().to_string();
+                self.help_scroll = 0;
+                return;
+            }
+            match msg {
+                Msg::InputSubmit => self.help_typing = false,
+                Msg::Close => {
+                    self.help_typing = false;
+                    self.help_filter.clear();
+                }
+                _ => {}
+            }
+            return;
+        }
+        match msg {
+            Msg::Close if !self.help_filter.is_empty() => self.help_filter.clear(),
+            Msg::Close | Msg::Quit | Msg::ToggleHelp => self.mode = Mode::Normal,
+            Msg::StartSearch => {
+                self.help_typing = true;
+                self.input = Input::new(self.help_filter.clone());
+                self.input_fresh = false;
+            }
+            Msg::Down | Msg::Wheel { down: true, .. } => self.help_scroll += 1,
+            Msg::Up | Msg::Wheel { down: false, .. } => {
+                self.help_scroll = self.help_scroll.saturating_sub(1)
+            }
+            Msg::PageDown | Msg::Bottom => self.help_scroll = usize::MAX,
+            Msg::PageUp | Msg::Top => self.help_scroll = 0,
+            _ => {}
+        }
+    }
+
+    /// Apply an editing message to the text field. Returns true if it was
+    /// one. A value just opened for editing is replaced by what is typed.
+    fn edit_input(&mut self, msg: &Msg) -> bool {
+        let fresh = std::mem::replace(&mut self.input_fresh, false);
+        match msg {
+            Msg::InputChar(c) => {
+                if fresh {
+                    self.input.reset();
+                }
+                self.input.handle(InputRequest::InsertChar(*c));
+            }
+            Msg::InputBackspace => {
+                if fresh {
+                    self.input.reset();
+                } else {
+                    self.input.handle(InputRequest::DeletePrevChar);
+                }
+            }
+            Msg::Input(req) => {
+                if fresh
+                    && matches!(
+                        req,
+                        InputRequest::DeletePrevChar
+                            | InputRequest::DeleteNextChar
+                            | InputRequest::DeletePrevWord
+                            | InputRequest::DeleteLine
+                    )
+                {
+                    self.input.reset();
+                } else {
+                    self.input.handle(*req);
+                }
+            }
+            Msg::Paste(text) => {
+                if fresh {
+                    self.input.reset();
+                }
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    self.input.handle(InputRequest::InsertChar(c));
+                }
+            }
+            _ => {
+                self.input_fresh = fresh;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Open the text field on `value`; `fresh`: typing replaces it.
+    fn open_input(&mut self, value: &str, fresh: bool) {
+        self.input = Input::new(value.to_string());
+        self.input_fresh = fresh;
+    }
+
+    /// The contexts keys are looked up in, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        use super::quiz::Phase;
+        match self.mode {
+            Mode::Help if self.help_typing => vec![Context::HelpFilter],
+            Mode::Help => vec![Context::Help],
+            Mode::Problems => vec![Context::Problems],
+            Mode::Search => vec![Context::Search],
+            Mode::Edit => vec![Context::Edit],
+            Mode::QuizInput => vec![Context::QuizInput],
+            Mode::Normal => {
+                let mut v = Vec::new();
+                if let Some(q) = &self.quiz {
+                    v.push(if q.finished {
+                        Context::QuizDone
+                    } else if q.phase == Phase::Answer {
+                        Context::QuizAnswer
+                    } else {
+                        Context::QuizQuestion
+                    });
+                }
+                match (&self.exp, self.focus) {
+                    (Some(exp), Focus::Note) if self.quiz.is_none() => {
+                        if exp.trellis.is_some() {
+                            v.push(Context::Trellis);
+                        }
+                        v.push(if exp.focus == ExpFocus::Matrix {
+                            Context::ExpMatrix
+                        } else {
+                            Context::ExpSetup
+                        });
+                    }
+                    (_, Focus::Note) => v.push(Context::Note),
+                    (_, Focus::Tree) => v.push(Context::Tree),
+                }
+                v.push(Context::Global);
+                v
+            }
+        }
+    }
+
+    /// The text being typed, if a text field is open (search, value,
+    /// answer, help filter), and whether it is still the old value (shown
+    /// selected: typing replaces it).
+    pub fn text_field(&self) -> Option<(&Input, bool)> {
+        let typing = matches!(self.mode, Mode::Search | Mode::Edit | Mode::QuizInput)
+            || (self.mode == Mode::Help && self.help_typing);
+        typing.then_some((&self.input, self.input_fresh))
     }
 
     /// Recompute per-topic mastery and due counts from `progress` (the
@@ -884,7 +1064,9 @@ impl App {
             Msg::Enter => {
                 q.message = None;
                 if q.wants_text() {
+                    let value = q.input.clone();
                     self.mode = Mode::QuizInput;
+                    self.open_input(&value, false);
                 } else {
                     q.advance();
                 }
@@ -892,7 +1074,9 @@ impl App {
             Msg::OrderMode => {
                 q.toggle_order_mode(self.now.utc);
                 if q.wants_text() {
+                    let value = q.input.clone();
                     self.mode = Mode::QuizInput;
+                    self.open_input(&value, false);
                 }
             }
             Msg::OpenCardTopic => {
@@ -987,7 +1171,9 @@ impl App {
             Msg::Enter => {
                 if !matrix {
                     exp.begin_edit();
+                    let value = exp.editing.clone().unwrap_or_default();
                     self.mode = Mode::Edit;
+                    self.open_input(&value, true);
                 }
             }
             Msg::ToggleMatrix => {

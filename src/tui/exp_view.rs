@@ -6,23 +6,15 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line as TLine, Span as TSpan};
 use ratatui::widgets::canvas::{Canvas, Points};
-use ratatui::widgets::{
-    Axis, Block, Borders, Chart, Dataset as ChartData, Gauge, GraphType, Paragraph, Widget,
-};
+use ratatui::widgets::{Axis, Chart, Dataset as ChartData, Gauge, GraphType, Paragraph, Widget};
 
 use super::experiment::{CurveView, ExpFocus, ExperimentPane, Field};
 use crate::algos::registry::Task;
 use crate::experiment::Report;
 use crate::text::truncate;
 
-/// A foreground colour, or plain text under NO_COLOR.
-fn fg(color: bool, c: Color) -> Style {
-    if color {
-        Style::new().fg(c)
-    } else {
-        Style::new()
-    }
-}
+use super::theme::Theme;
+use tui_input::Input;
 
 /// A Braille line series of a chart.
 fn series(data: &[(f64, f64)], style: Style) -> ChartData<'_> {
@@ -33,76 +25,79 @@ fn series(data: &[(f64, f64)], style: Style) -> ChartData<'_> {
         .data(data)
 }
 
-/// Colours for classes, chosen to be told apart on dark and light themes.
-const PALETTE: [Color; 10] = [
-    Color::LightBlue,
-    Color::LightRed,
-    Color::LightGreen,
-    Color::Yellow,
-    Color::LightMagenta,
-    Color::LightCyan,
-    Color::Rgb(255, 165, 0),
-    Color::Rgb(160, 120, 255),
-    Color::Rgb(150, 150, 150),
-    Color::Rgb(200, 255, 120),
-];
+/// A text field being typed: the input and whether it still holds the old
+/// value (typing replaces it).
+pub type TextField<'a> = Option<(&'a Input, bool)>;
 
-const REGION: [Color; 10] = [
-    Color::Rgb(20, 40, 90),
-    Color::Rgb(90, 25, 25),
-    Color::Rgb(20, 70, 30),
-    Color::Rgb(80, 70, 10),
-    Color::Rgb(75, 20, 75),
-    Color::Rgb(15, 70, 75),
-    Color::Rgb(90, 55, 0),
-    Color::Rgb(50, 35, 90),
-    Color::Rgb(50, 50, 50),
-    Color::Rgb(60, 80, 30),
-];
-
-fn class_color(c: usize, color: bool) -> Color {
-    if color {
-        PALETTE[c % PALETTE.len()]
-    } else {
-        Color::Reset
-    }
-}
-
-fn block(title: &str, focused: bool, color: bool) -> Block<'static> {
-    let style = if focused && color {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    } else if color {
-        Style::new().fg(Color::DarkGray)
-    } else if focused {
-        Style::new().add_modifier(Modifier::BOLD)
-    } else {
-        Style::new()
-    };
-    Block::new()
-        .borders(Borders::ALL)
-        .border_style(style)
-        .title(format!(" {title} "))
-}
-
-pub fn render(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool, color: bool) {
+pub fn render(
+    pane: &ExperimentPane,
+    area: Rect,
+    buf: &mut Buffer,
+    focused: bool,
+    theme: Theme,
+    field: TextField<'_>,
+) {
     if area.width < 20 || area.height < 8 {
         let msg = truncate("experiment: enlarge the terminal", usize::from(area.width));
         buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
         return;
     }
-    let [setup, rest] = Layout::vertical([Constraint::Length(5), Constraint::Min(0)]).areas(area);
+    // The setup grows to show every field (up to four lines; beyond that
+    // the lines scroll to keep the selected field in view).
+    let setup_focused = focused && pane.focus == ExpFocus::Setup;
+    let (lines, selected_line) = setup_lines(pane, setup_focused, theme, field, area.width - 2);
+    let max_rows = if area.height >= 20 { 4 } else { 2 };
+    let rows = lines.len().clamp(1, max_rows);
+    let first = selected_line.saturating_sub(rows - 1);
+    let [setup, rest] =
+        Layout::vertical([Constraint::Length(rows as u16 + 3), Constraint::Min(0)]).areas(area);
     render_setup(
         pane,
         setup,
         buf,
-        focused && pane.focus == ExpFocus::Setup,
-        color,
+        setup_focused,
+        theme,
+        &lines[first.min(lines.len())..],
     );
     if rest.height < 4 {
         return;
     }
     if let Some(t) = &pane.trellis {
-        render_trellis(t, rest, buf, color);
+        render_trellis(t, rest, buf, theme);
+        return;
+    }
+    let matrix_focused = focused && pane.focus == ExpFocus::Matrix;
+    let metric_lines = pane
+        .report
+        .as_deref()
+        .map(metrics_lines)
+        .unwrap_or_default();
+    if rest.width < 90 {
+        // Narrow: the metrics over the whole width (every column fits), the
+        // rest below (the picture only when there is height for it).
+        let want = metric_lines.len().max(1) as u16 + 2;
+        let metrics_h = want.min(rest.height.saturating_sub(6).max(rest.height / 2));
+        let [metrics, lower] =
+            Layout::vertical([Constraint::Length(metrics_h), Constraint::Min(0)]).areas(rest);
+        render_metrics(pane, &metric_lines, metrics, buf, theme);
+        if lower.height >= 18 {
+            // Tall enough for the picture too: curve and picture, the matrix below.
+            let [top, matrix] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(lower);
+            let [curve, picture] =
+                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(top);
+            render_curve(pane, curve, buf, theme);
+            render_picture(pane, picture, buf, theme);
+            render_matrix(pane, matrix, buf, matrix_focused, theme);
+        } else if lower.height >= 4 {
+            let [curve, matrix] =
+                Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                    .areas(lower);
+            render_curve(pane, curve, buf, theme);
+            render_matrix(pane, matrix, buf, matrix_focused, theme);
+        }
         return;
     }
     let [top, bottom] =
@@ -111,36 +106,29 @@ pub fn render(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(top);
     let [metrics, matrix] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-    render_curve(pane, curve, buf, color);
-    render_picture(pane, picture, buf, color);
-    render_metrics(pane, metrics, buf, color);
-    render_matrix(
-        pane,
-        matrix,
-        buf,
-        focused && pane.focus == ExpFocus::Matrix,
-        color,
-    );
+    render_curve(pane, curve, buf, theme);
+    render_picture(pane, picture, buf, theme);
+    render_metrics(pane, &metric_lines, metrics, buf, theme);
+    render_matrix(pane, matrix, buf, matrix_focused, theme);
 }
 
-fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool, color: bool) {
-    let mut b = block("Experiment · r run · Esc cancel/back · ←→ field · ↑↓ value · Enter type · c matrix · v curve", focused, color);
-    if let Field::Param(i) = pane.selected_field() {
-        if let Some(p) = pane.spec().and_then(|s| s.params.get(i)) {
-            b = b.title_bottom(format!(" {}: {} ", p.name, p.help));
-        }
-    }
-    let inner = b.inner(area);
-    b.render(area, buf);
+/// The setup fields as lines of at most `width` columns (a field is never
+/// split), and the line the selected field is on.
+fn setup_lines(
+    pane: &ExperimentPane,
+    focused: bool,
+    theme: Theme,
+    field: TextField<'_>,
+    width: u16,
+) -> (Vec<TLine<'static>>, usize) {
     let selected = pane.selected_field();
-    let mut spans = Vec::new();
+    let mut lines: Vec<TLine> = vec![TLine::default()];
+    let mut selected_line = 0;
+    let mut used = 0usize;
+    let width = usize::from(width);
     for f in pane.fields() {
-        let (name, mut value) = pane.label(f);
-        if f == selected {
-            if let Some(t) = &pane.editing {
-                value = format!("{t}█");
-            }
-        }
+        let (name, value) = pane.label(f);
+        let editing = f == selected && pane.editing.is_some();
         let style = if f == selected && focused {
             Style::new().add_modifier(Modifier::REVERSED)
         } else if f == selected {
@@ -148,30 +136,61 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
         } else {
             Style::new()
         };
-        let name_style = fg(color, Color::DarkGray);
-        spans.push(TSpan::styled(format!("{name}="), name_style));
-        spans.push(TSpan::styled(value, style));
+        let mut spans = vec![TSpan::styled(format!("{name}="), theme.fg(Color::DarkGray))];
+        match field.filter(|_| editing) {
+            Some((input, fresh)) => {
+                let parts = super::view::field_spans(input, fresh, &theme);
+                let text: String = parts.iter().map(|s| s.content.as_ref()).collect();
+                let style = if fresh {
+                    theme.selected()
+                } else {
+                    Style::new()
+                };
+                spans.push(TSpan::styled(
+                    text,
+                    style.add_modifier(Modifier::UNDERLINED),
+                ));
+            }
+            None => spans.push(TSpan::styled(value, style)),
+        }
         spans.push(TSpan::raw("  "));
-    }
-    // Wrap the fields over two lines when needed.
-    let mut lines: Vec<TLine> = vec![TLine::default()];
-    let mut used = 0usize;
-    let width = usize::from(inner.width);
-    for chunk in spans.chunks(3) {
-        let w: usize = chunk.iter().map(|s| crate::text::width(&s.content)).sum();
-        if used + w > width && used > 0 && lines.len() < 2 {
+        let w: usize = spans.iter().map(|s| crate::text::width(&s.content)).sum();
+        if used + w > width + 2 && used > 0 {
             lines.push(TLine::default());
             used = 0;
         }
+        if f == selected {
+            selected_line = lines.len() - 1;
+        }
         if let Some(line) = lines.last_mut() {
-            line.spans.extend(chunk.iter().cloned());
+            line.spans.extend(spans);
         }
         used += w;
     }
-    for (n, line) in lines.iter().take(2).enumerate() {
+    (lines, selected_line)
+}
+
+fn render_setup(
+    pane: &ExperimentPane,
+    area: Rect,
+    buf: &mut Buffer,
+    focused: bool,
+    theme: Theme,
+    lines: &[TLine<'static>],
+) {
+    let mut b = theme.block("Experiment", focused);
+    if let Field::Param(i) = pane.selected_field() {
+        if let Some(p) = pane.spec().and_then(|s| s.params.get(i)) {
+            b = b.title_bottom(format!(" {}: {} ", p.name, p.help));
+        }
+    }
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let rows = inner.height.saturating_sub(1);
+    for (n, line) in lines.iter().take(usize::from(rows)).enumerate() {
         buf.set_line(inner.x, inner.y + n as u16, line, inner.width);
     }
-    let status_area = Rect::new(inner.x, inner.y + 2, inner.width, 1);
+    let status_area = Rect::new(inner.x, inner.y + rows, inner.width, 1);
     if let Some(step) = pane.progress.filter(|_| pane.is_running()) {
         let ratio = if step.total > 0 {
             (step.iter as f64 / step.total as f64).clamp(0.0, 1.0)
@@ -185,15 +204,23 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
         Gauge::default()
             .ratio(ratio)
             .label(truncate(&label, usize::from(inner.width)))
-            .gauge_style(fg(color, Color::Cyan))
+            .gauge_style(theme.fg(Color::Cyan))
             .render(status_area, buf);
     } else {
         let (text, style) = if pane.is_running() {
             ("running…".to_string(), Style::new())
+        } else if pane.editing.is_some() && pane.error.is_none() {
+            (
+                format!(
+                    "allowed: {} · Enter set · Esc keep the old value",
+                    pane.field_range()
+                ),
+                theme.fg(Color::Cyan),
+            )
         } else if let Some(e) = &pane.error {
             (
                 format!("error: {e}"),
-                if color {
+                if theme.color {
                     Style::new().fg(Color::Red)
                 } else {
                     Style::new().add_modifier(Modifier::BOLD)
@@ -215,7 +242,15 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
 }
 
 fn summary(r: &Report) -> String {
-    let mut s = format!(
+    // The result first, so it survives a narrow pane.
+    let mut s = String::new();
+    if let Some(m) = &r.metrics {
+        s.push_str(&format!("accuracy {:.3} · ", m.accuracy));
+    }
+    if let Some(a) = r.ari {
+        s.push_str(&format!("ARI {a:.3} · "));
+    }
+    s.push_str(&format!(
         "{} on {}: {} train / {} test rows, {} features, fit {}, predict {}",
         r.algo,
         r.dataset,
@@ -224,13 +259,7 @@ fn summary(r: &Report) -> String {
         r.n_features,
         seconds(r.fit_seconds),
         seconds(r.predict_seconds)
-    );
-    if let Some(m) = &r.metrics {
-        s.push_str(&format!(", accuracy {:.3}", m.accuracy));
-    }
-    if let Some(a) = r.ari {
-        s.push_str(&format!(", ARI {a:.3}"));
-    }
+    ));
     s
 }
 
@@ -243,7 +272,7 @@ fn seconds(s: f64) -> String {
     }
 }
 
-fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
     let roc = pane.report.as_ref().and_then(|r| r.roc.as_ref());
     let pr = pane.report.as_ref().and_then(|r| r.pr.as_ref());
     match (pane.curve_view, roc, pr) {
@@ -255,7 +284,7 @@ fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool
                 &c.points,
                 area,
                 buf,
-                color,
+                theme,
             )
         }
         (CurveView::Pr, _, Some(c)) => {
@@ -266,35 +295,35 @@ fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool
                 &c.points,
                 area,
                 buf,
-                color,
+                theme,
             )
         }
         _ => {}
     }
     if let Some(job) = &pane.learning {
-        render_learning(job, area, buf, color);
+        render_learning(job, area, buf, theme);
         return;
     }
-    render_training(pane, area, buf, color);
+    render_training(pane, area, buf, theme);
 }
 
 fn render_learning(
     job: &super::experiment::LearningJob,
     area: Rect,
     buf: &mut Buffer,
-    color: bool,
+    theme: Theme,
 ) {
     let title = format!("HMM vs CRF entity F1 vs training size · {}", job.dataset);
     match &job.result {
         None => {
-            let b = block(&title, false, color);
+            let b = theme.block(&title, false);
             let inner = b.inner(area);
             b.render(area, buf);
             Paragraph::new("training both models on 5% … 100% of the training set …")
                 .render(inner, buf);
         }
         Some(Err(e)) => {
-            let b = block(&title, false, color);
+            let b = theme.block(&title, false);
             let inner = b.inner(area);
             b.render(area, buf);
             Paragraph::new(format!("error: {e}")).render(inner, buf);
@@ -314,12 +343,11 @@ fn render_learning(
                 .collect();
             let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
             Chart::new(vec![
-                series(&hmm, fg(color, Color::LightBlue))
+                series(&hmm, theme.fg(Color::LightBlue))
                     .name(format!("HMM {:.3}", last(&c.hmm_f1))),
-                series(&crf, fg(color, Color::LightRed))
-                    .name(format!("CRF {:.3}", last(&c.crf_f1))),
+                series(&crf, theme.fg(Color::LightRed)).name(format!("CRF {:.3}", last(&c.crf_f1))),
             ])
-            .block(block(&title, false, color))
+            .block(theme.block(&title, false))
             .x_axis(
                 Axis::default()
                     .title("% of training sentences")
@@ -345,15 +373,15 @@ fn render_xy(
     points: &[(f64, f64)],
     area: Rect,
     buf: &mut Buffer,
-    color: bool,
+    theme: Theme,
 ) {
     let diag = [(0.0, 0.0), (1.0, 1.0)];
-    let mut sets = vec![series(points, fg(color, Color::Yellow))];
+    let mut sets = vec![series(points, theme.fg(Color::Yellow))];
     if xl == "FPR" {
-        sets.insert(0, series(&diag, fg(color, Color::DarkGray)));
+        sets.insert(0, series(&diag, theme.fg(Color::DarkGray)));
     }
     Chart::new(sets)
-        .block(block(title, false, color))
+        .block(theme.block(title, false))
         .x_axis(
             Axis::default()
                 .title(xl.to_string())
@@ -369,7 +397,7 @@ fn render_xy(
         .render(area, buf);
 }
 
-fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
     let more = if pane.report.as_ref().is_some_and(|r| r.roc.is_some()) {
         " · v ROC/PR"
     } else {
@@ -380,7 +408,7 @@ fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: b
     } else {
         format!("Training: {}{more}", pane.curve_metric)
     };
-    let b = block(&title, false, color);
+    let b = theme.block(&title, false);
     if pane.curve.len() < 2 || area.width < 12 || area.height < 5 {
         let inner = b.inner(area);
         b.render(area, buf);
@@ -409,7 +437,7 @@ fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: b
         y0 -= 1.0;
         y1 += 1.0;
     }
-    let data = vec![series(&pane.curve, fg(color, Color::Yellow))];
+    let data = vec![series(&pane.curve, theme.fg(Color::Yellow))];
     Chart::new(data)
         .block(b)
         .x_axis(
@@ -426,14 +454,14 @@ fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: b
 }
 
 /// Colour of an entity type (hashed, so a type keeps its colour).
-fn type_color(t: &str, color: bool) -> Color {
-    if !color {
+fn type_color(t: &str, theme: Theme) -> Color {
+    if !theme.color {
         return Color::Reset;
     }
     let h = t.bytes().fold(7usize, |h, b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))
     });
-    PALETTE[h % PALETTE.len()]
+    super::theme::PALETTE[h % super::theme::PALETTE.len()]
 }
 
 /// Tagged test sentences: entity tokens coloured by type, wrong tags
@@ -443,12 +471,11 @@ fn render_tagged(
     t: &crate::experiment::TaggingReport,
     area: Rect,
     buf: &mut Buffer,
-    color: bool,
+    theme: Theme,
 ) {
-    let b = block(
+    let b = theme.block(
         "Test sentences · colour = predicted type · [truth] where wrong · PgUp/PgDn",
         false,
-        color,
     );
     let inner = b.inner(area);
     b.render(area, buf);
@@ -461,7 +488,7 @@ fn render_tagged(
             let ty = pred.split_once('-').map_or("", |(_, ty)| ty);
             let mut style = Style::new();
             if !ty.is_empty() {
-                style = style.fg(type_color(ty, color)).add_modifier(Modifier::BOLD);
+                style = style.fg(type_color(ty, theme)).add_modifier(Modifier::BOLD);
             }
             let mut word = tok.clone();
             if truth != pred {
@@ -489,13 +516,13 @@ fn render_tagged(
 
 /// The casino: the true die and the Viterbi path as strips of F/L, and the
 /// posterior probability of "loaded" over time.
-fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, theme: Theme) {
     let title = format!(
         "Casino · Viterbi right on {:.1}% of rolls · posterior {:.1}%",
         c.viterbi_accuracy * 100.0,
         c.posterior_accuracy * 100.0
     );
-    let b = block(&title, false, color);
+    let b = theme.block(&title, false);
     let inner = b.inner(area);
     b.render(area, buf);
     if inner.height < 4 || inner.width < 10 {
@@ -517,7 +544,7 @@ fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, co
             .collect()
     };
     let loaded_style = |ch: char| {
-        if ch == 'L' && color {
+        if ch == 'L' && theme.color {
             Style::new().fg(Color::LightRed)
         } else {
             Style::new()
@@ -569,8 +596,8 @@ fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, co
         })
         .collect();
     Chart::new(vec![
-        series(&truth, fg(color, Color::DarkGray)).name("truly loaded"),
-        series(&pts, fg(color, Color::LightRed)).name("P(loaded | rolls)"),
+        series(&truth, theme.fg(Color::DarkGray)).name("truly loaded"),
+        series(&pts, theme.fg(Color::LightRed)).name("P(loaded | rolls)"),
     ])
     .x_axis(
         Axis::default()
@@ -584,18 +611,17 @@ fn render_casino(c: &crate::experiment::Casino, area: Rect, buf: &mut Buffer, co
 /// The trellis: one row per state, one column per roll, δ (log) or α
 /// (log) values revealed column by column, back-pointers as arrows, the
 /// best path highlighted once the last column is shown.
-fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buffer, theme: Theme) {
     let kind = if t.show_forward {
         "Forward: log α_t(j) = log b_j(o_t) + log Σ_i α_(t−1)(i) a_ij"
     } else {
         "Viterbi: δ_t(j) = log b_j(o_t) + max_i [δ_(t−1)(i) + log a_ij]  (↑↓ back-pointer)"
     };
-    let b = block(
+    let b = theme.block(
         &format!(
             "Trellis on the first casino rolls · ←/→ step · f forward/Viterbi · t close · {kind}"
         ),
         true,
-        color,
     );
     let inner = b.inner(area);
     b.render(area, buf);
@@ -653,7 +679,7 @@ fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buff
             };
             let mut style = Style::new();
             if done && !t.show_forward && t.viterbi.path.get(step) == Some(&j) {
-                style = if color {
+                style = if theme.color {
                     Style::new().fg(Color::Black).bg(Color::Yellow)
                 } else {
                     Style::new().add_modifier(Modifier::REVERSED)
@@ -702,19 +728,19 @@ fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buff
     }
 }
 
-fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
+fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
     if let Some(r) = &pane.report {
         if let Some(c) = &r.casino {
-            render_casino(c, area, buf, color);
+            render_casino(c, area, buf, theme);
             return;
         }
         if let Some(t) = &r.tagging {
-            render_tagged(pane, t, area, buf, color);
+            render_tagged(pane, t, area, buf, theme);
             return;
         }
     }
     let Some(pic) = pane.report.as_ref().and_then(|r| r.picture.as_ref()) else {
-        let b = block("Picture", false, color);
+        let b = theme.block("Picture", false);
         let inner = b.inner(area);
         b.render(area, buf);
         Paragraph::new("decision regions (2-D data) or PCA projection appear after a run")
@@ -722,7 +748,7 @@ fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
         return;
     };
     if pic.points.is_empty() || area.width < 6 || area.height < 4 {
-        block("Picture", false, color).render(area, buf);
+        theme.block("Picture", false).render(area, buf);
         return;
     }
     let title = if pic.grid.is_some() {
@@ -773,16 +799,16 @@ fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
         }
     }
     Canvas::default()
-        .block(block(&title, false, color))
+        .block(theme.block(&title, false))
         .marker(Marker::Braille)
         .x_bounds([x0, x1])
         .y_bounds([y0, y1])
         .paint(|ctx| {
-            if color {
+            if theme.color {
                 for (c, pts) in regions.iter().enumerate() {
                     ctx.draw(&Points {
                         coords: pts,
-                        color: REGION[c % REGION.len()],
+                        color: super::theme::REGION[c % super::theme::REGION.len()],
                     });
                 }
             }
@@ -790,31 +816,46 @@ fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
             for (c, pts) in by_class.iter().enumerate() {
                 ctx.draw(&Points {
                     coords: pts,
-                    color: class_color(c, color),
+                    color: theme.class(c),
                 });
             }
             ctx.layer();
             for (c, pts) in test_by_class.iter().enumerate() {
                 for &(x, y) in pts {
-                    ctx.print(
-                        x,
-                        y,
-                        TSpan::styled("■", Style::new().fg(class_color(c, color))),
-                    );
+                    ctx.print(x, y, TSpan::styled("■", Style::new().fg(theme.class(c))));
                 }
             }
         })
         .render(area, buf);
 }
 
-fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
-    let b = block("Metrics", false, color);
+fn render_metrics(
+    pane: &ExperimentPane,
+    lines: &[String],
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+) {
+    let b = theme.block("Metrics", false);
     let inner = b.inner(area);
     b.render(area, buf);
-    let Some(r) = &pane.report else {
+    if pane.report.is_none() {
         Paragraph::new("no results yet").render(inner, buf);
         return;
-    };
+    }
+    for (i, l) in lines.iter().take(usize::from(inner.height)).enumerate() {
+        buf.set_stringn(
+            inner.x,
+            inner.y + i as u16,
+            truncate(l, usize::from(inner.width)),
+            usize::from(inner.width),
+            Style::new(),
+        );
+    }
+}
+
+/// The metrics panel's lines.
+fn metrics_lines(r: &Report) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     if let Some(t) = &r.tagging {
         let e = &t.entities;
@@ -851,13 +892,13 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
             m.accuracy, m.macro_avg.f1, m.weighted_avg.f1
         ));
         lines.push(format!(
-            "{:<14} {:>6} {:>6} {:>6} {:>5}",
-            "class", "prec", "recall", "F1", "n"
+            "{:<12} {:>9} {:>6} {:>5} {:>7}",
+            "class", "precision", "recall", "F1", "support"
         ));
         for c in &m.per_class {
             lines.push(format!(
-                "{:<14} {:>6.3} {:>6.3} {:>6.3} {:>5}",
-                truncate(&c.label, 14),
+                "{:<12} {:>9.3} {:>6.3} {:>5.3} {:>7}",
+                truncate(&c.label, 12),
                 c.precision,
                 c.recall,
                 c.f1,
@@ -893,22 +934,13 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
     for n in &r.notes {
         lines.push(format!("note: {n}"));
     }
-    for (i, l) in lines.iter().take(usize::from(inner.height)).enumerate() {
-        buf.set_stringn(
-            inner.x,
-            inner.y + i as u16,
-            truncate(l, usize::from(inner.width)),
-            usize::from(inner.width),
-            Style::new(),
-        );
-    }
+    lines
 }
 
-fn render_matrix(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool, color: bool) {
-    let b = block(
+fn render_matrix(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bool, theme: Theme) {
+    let b = theme.block(
         "Confusion matrix · rows = truth · c to select a cell",
         focused,
-        color,
     );
     let inner = b.inner(area);
     b.render(area, buf);
@@ -955,7 +987,7 @@ fn render_matrix(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: b
         for (p, &count) in row.iter().enumerate().take(show) {
             let pct = norm[t][p];
             let text = format!("{count:>4} {:>3.0}% ", pct * 100.0);
-            let mut style = if color {
+            let mut style = if theme.color {
                 let v = (40.0 + 180.0 * pct) as u8;
                 let bg = if t == p {
                     Color::Rgb(10, v / 2, v)

@@ -368,41 +368,103 @@ impl ExperimentPane {
         self.editing = Some(v);
     }
 
-    /// Apply a typed value. Bad values are kept and reported when run.
-    pub fn commit_edit(&mut self) {
-        let Some(text) = self.editing.take() else {
-            return;
+    /// What the selected field accepts, shown while typing.
+    pub fn field_range(&self) -> String {
+        match self.selected_field() {
+            Field::Preset => format!("1..{}", self.presets.len()),
+            Field::Dataset => "a bundled dataset or a CSV path".into(),
+            Field::Algo => "an algorithm name".into(),
+            Field::Scale => format!("none, {}", Scale::NAMES.join(", ")),
+            Field::Seed => "a whole number ≥ 0".into(),
+            Field::Cv => "0 (off) or 2..50 folds".into(),
+            Field::Missing => "refuse, drop or mean".into(),
+            Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
+                Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
+                Some(ParamKind::Float {
+                    min,
+                    max,
+                    min_exclusive,
+                }) => {
+                    let lo = if min_exclusive { "(" } else { "[" };
+                    format!("number in {lo}{min}, {max}]")
+                }
+                Some(ParamKind::Choice { options }) => options.join(", "),
+                None => String::new(),
+            },
+        }
+    }
+
+    /// Apply the typed value. A bad one is refused with the reason (the
+    /// registry's own parameter check) and left open to fix: returns false.
+    pub fn commit_edit(&mut self) -> bool {
+        let Some(text) = self.editing.clone() else {
+            return true;
         };
         let text = text.trim().to_string();
+        let refuse = |pane: &mut ExperimentPane, why: String| {
+            pane.error = Some(why);
+            false
+        };
         match self.selected_field() {
             Field::Dataset => self.config.dataset = text,
             Field::Algo => {
+                if registry::find(&text).is_none() {
+                    return refuse(self, format!("algo: no algorithm called `{text}`"));
+                }
                 self.config.algo = text;
                 self.config.params.clear();
             }
-            Field::Scale => self.config.scale = text.parse().ok(),
-            Field::Seed => {
-                if let Ok(s) = text.parse() {
-                    self.config.seed = s;
+            Field::Scale => {
+                if text == "none" {
+                    self.config.scale = None;
                 } else {
-                    self.error = Some(format!("seed: `{text}` is not a whole number"));
+                    match text.parse() {
+                        Ok(s) => self.config.scale = Some(s),
+                        Err(_) => {
+                            return refuse(
+                                self,
+                                format!("scale: `{text}`: expected {}", self.field_range()),
+                            )
+                        }
+                    }
                 }
             }
+            Field::Seed => match text.parse() {
+                Ok(s) => self.config.seed = s,
+                Err(_) => return refuse(self, format!("seed: `{text}` is not a whole number")),
+            },
             Field::Param(i) => {
-                if let Some(name) = self.spec().and_then(|s| s.params.get(i)).map(|p| p.name) {
-                    self.set_param(name, text);
+                let Some(name) = self.spec().and_then(|s| s.params.get(i)).map(|p| p.name) else {
+                    return true;
+                };
+                let mut trial = self.config.params.clone();
+                match trial.iter_mut().find(|(k, _)| k == name) {
+                    Some(slot) => slot.1 = text.clone(),
+                    None => trial.push((name.to_string(), text.clone())),
                 }
+                if let Some(Err(e)) = self.spec().map(|s| s.params(&trial)) {
+                    return refuse(self, e.to_string());
+                }
+                self.set_param(name, text);
             }
             Field::Cv => match text.parse::<usize>() {
                 Ok(k) if k == 0 || (2..=50).contains(&k) => self.config.cv = (k >= 2).then_some(k),
-                _ => self.error = Some(format!("cv: `{text}`: expected 0 (off) or 2..50 folds")),
+                _ => {
+                    return refuse(
+                        self,
+                        format!("cv: `{text}`: expected 0 (off) or 2..50 folds"),
+                    )
+                }
             },
             Field::Missing => match text.parse() {
                 Ok(m) => self.config.csv.missing = m,
-                Err(e) => self.error = Some(format!("missing: {e}")),
+                Err(e) => return refuse(self, format!("missing: {e}")),
             },
             Field::Preset => {}
         }
+        self.editing = None;
+        self.error = None;
+        true
     }
 
     /// Close the trellis view; returns false when it was closed (the

@@ -8,12 +8,15 @@ pub mod keys;
 pub mod layout;
 pub mod quiz;
 pub mod quiz_view;
+pub mod theme;
 pub mod view;
 
 use std::io::{stdout, IsTerminal};
 
 use anyhow::{bail, Context};
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -70,12 +73,12 @@ fn run_with(lib: Library, setup: impl FnOnce(&mut App) -> Vec<Effect>) -> anyhow
     };
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         prev(info);
     }));
-    let _ = execute!(stdout(), EnableMouseCapture);
+    let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, lib, setup);
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -98,7 +101,7 @@ fn event_loop(
         let timeout = if h.rt.busy() { 50 } else { 250 };
         if event::poll(std::time::Duration::from_millis(timeout)).context("cannot read input")? {
             let ev = event::read().context("cannot read input")?;
-            if let Some(msg) = keys::map_event(&ev, h.app.mode) {
+            if let Some(msg) = keys::map_event(&ev, &h.app.contexts()) {
                 h.send(msg);
             }
         }

@@ -2,10 +2,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Color;
 use ratatui::widgets::{Block, Borders, Widget};
 
 use super::quiz::{Phase, QuizSession};
+use super::theme::Theme;
 use crate::content::note::inline;
 use crate::content::{CardKind, Text};
 use crate::mathtext;
@@ -49,12 +50,31 @@ fn push_text(
     }
 }
 
-pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: Lang) {
-    let border = if color {
-        Style::new().fg(Color::Magenta)
-    } else {
-        Style::new()
+pub fn render(
+    q: &QuizSession,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+    lang: Lang,
+    field: super::exp_view::TextField<'_>,
+) {
+    // The answer being typed, with its cursor.
+    let typed = match field {
+        Some((input, _)) => {
+            let v = input.value();
+            let at = v
+                .char_indices()
+                .nth(input.cursor())
+                .map_or(v.len(), |(i, _)| i);
+            if at == v.len() {
+                format!("{v}█")
+            } else {
+                format!("{}▏{}", &v[..at], &v[at..])
+            }
+        }
+        None => q.input.clone(),
     };
+    let border = theme.fg(Color::Magenta);
     let title = if q.finished {
         " Quiz · summary · Esc close ".to_string()
     } else {
@@ -123,7 +143,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
                     }
                     push_para(
                         &mut lines,
-                        vec![Span::new(Kind::Title, format!("order: {}█", q.input))],
+                        vec![Span::new(Kind::Title, format!("order: {typed}"))],
                         w,
                         "",
                         "",
@@ -168,7 +188,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
                 if q.phase == Phase::Question {
                     push_para(
                         &mut lines,
-                        vec![Span::new(Kind::Title, format!("your answer: {}█", q.input))],
+                        vec![Span::new(Kind::Title, format!("your answer: {typed}"))],
                         w,
                         "",
                         "",
@@ -269,26 +289,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
             );
         }
     }
-    let theme_style = |k: Kind| match k {
-        Kind::Math => {
-            if color {
-                Style::new().fg(Color::Yellow)
-            } else {
-                Style::new()
-            }
-        }
-        Kind::Heading | Kind::Title => Style::new().add_modifier(Modifier::BOLD),
-        Kind::Dim => {
-            if color {
-                Style::new().fg(Color::DarkGray)
-            } else {
-                Style::new()
-            }
-        }
-        Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
-        Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
-        _ => Style::new(),
-    };
+    let theme_style = |k: Kind| theme.card_kind(k);
     // Keep the end (answer, grades) visible when the card is long.
     let h = usize::from(inner.height);
     let skip = lines.len().saturating_sub(h);

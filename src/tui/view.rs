@@ -7,8 +7,11 @@ use ratatui::text::{Line as TLine, Span as TSpan};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use ratatui::Frame;
 
+use tui_input::Input;
+
 use super::app::{App, Focus, Mode};
-use super::keys::KEYS;
+use super::keys::{self, Context};
+use super::theme::Theme;
 use crate::text::{self, Kind, Line};
 
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -16,41 +19,37 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.render(area, frame.buffer_mut());
 }
 
-/// Colours, or none at all under `NO_COLOR` (modifiers still mark things).
-struct Theme {
-    color: bool,
+/// A text field as spans: the old value shown selected while typing would
+/// replace it, else the cursor as a reversed cell (a block at the end).
+pub fn field_spans(input: &Input, fresh: bool, theme: &Theme) -> Vec<TSpan<'static>> {
+    let value = input.value();
+    if fresh {
+        return vec![
+            TSpan::styled(value.to_string(), theme.selected()),
+            TSpan::raw("█"),
+        ];
+    }
+    let cursor = input.cursor();
+    let split = value
+        .char_indices()
+        .nth(cursor)
+        .map_or(value.len(), |(i, _)| i);
+    let (before, after) = value.split_at(split);
+    let mut chars = after.chars();
+    let mut out = vec![TSpan::raw(before.to_string())];
+    match chars.next() {
+        Some(c) => {
+            out.push(TSpan::styled(c.to_string(), theme.selected()));
+            out.push(TSpan::raw(chars.as_str().to_string()));
+        }
+        None => out.push(TSpan::raw("█")),
+    }
+    out
 }
 
-impl Theme {
-    fn fg(&self, c: Color) -> Style {
-        if self.color {
-            Style::new().fg(c)
-        } else {
-            Style::new()
-        }
-    }
-
-    fn kind(&self, k: Kind) -> Style {
-        match k {
-            Kind::Text => Style::new(),
-            Kind::Math => self.fg(Color::Yellow),
-            Kind::Heading => self.fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            Kind::Title => self.fg(Color::LightGreen).add_modifier(Modifier::BOLD),
-            Kind::Dim => self.fg(Color::DarkGray),
-            Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
-            Kind::Link => self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
-            Kind::Marker => self.fg(Color::Cyan),
-            Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
-        }
-    }
-
-    fn border(&self, focused: bool) -> Style {
-        if focused {
-            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
-        } else {
-            self.fg(Color::DarkGray)
-        }
-    }
+/// The same as plain text (for width sums).
+fn spans_text(spans: &[TSpan]) -> String {
+    spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
 fn to_tline(line: &Line, theme: &Theme) -> TLine<'static> {
@@ -67,27 +66,34 @@ impl Widget for &App {
             return;
         }
         let theme = Theme { color: self.color };
-        let a = super::layout::areas(area.width, area.height);
+        let a = self.areas_for(area.width, area.height);
         if a.too_small {
             let msg = text::truncate("terminal too small", usize::from(area.width));
             buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
             return;
         }
-        self.render_tree(a.tree, a.tree_inner, buf, &theme);
+        if a.tree.width > 0 {
+            self.render_tree(a.tree, a.tree_inner, buf, &theme);
+        }
         match &self.exp {
             _ if self.quiz.is_some() => {
                 if let Some(q) = &self.quiz {
-                    super::quiz_view::render(q, a.note, buf, self.color, self.lang);
+                    super::quiz_view::render(q, a.note, buf, theme, self.lang, self.text_field());
                 }
             }
-            Some(exp) => {
-                super::exp_view::render(exp, a.note, buf, self.focus == Focus::Note, self.color)
-            }
+            Some(exp) => super::exp_view::render(
+                exp,
+                a.note,
+                buf,
+                self.focus == Focus::Note,
+                theme,
+                self.text_field(),
+            ),
             None => self.render_note(a.note, a.note_inner, buf, &theme),
         }
         self.render_status(a.status, buf, &theme);
         match self.mode {
-            Mode::Help => render_help(area, buf, &theme, self.help_scroll),
+            Mode::Help => self.render_help(area, buf, &theme),
             Mode::Problems => self.render_problems(area, buf, &theme),
             Mode::Normal | Mode::Search | Mode::Edit | Mode::QuizInput => {}
         }
@@ -235,55 +241,64 @@ impl App {
             String::new()
         };
         let lang = format!(" {} ", self.lang.label());
-        let left = match self.mode {
+        let has_exp = self
+            .selected_topic()
+            .is_some_and(|i| !super::app::experiments_for(&self.lib, i).is_empty());
+        let hints: Vec<&str> = keys::footer_hints(&self.contexts())
+            .into_iter()
+            .filter(|h| has_exp || self.exp.is_some() || !h.starts_with("e "))
+            .collect();
+        // What comes before the key hints: the search being typed, the
+        // current hit, or a one-off message (which then stands alone).
+        let (prefix, hints): (Vec<TSpan>, Vec<&str>) = match self.mode {
             Mode::Search => {
                 let n = self.search.hits.len();
-                format!(
-                    "/{}█  {} hit{}  Enter jump · Esc cancel",
-                    self.search.query,
+                let mut p = vec![TSpan::raw("/")];
+                if let Some((input, fresh)) = self.text_field() {
+                    p.extend(field_spans(input, fresh, theme));
+                }
+                p.push(TSpan::raw(format!(
+                    "  {} hit{}  ",
                     n,
                     if n == 1 { "" } else { "s" }
-                )
+                )));
+                (p, hints)
             }
-            Mode::Help => "↑↓ scroll · Esc/q/? close help".to_string(),
-            Mode::Problems => "↑↓ scroll · Esc/q close".to_string(),
-            Mode::Edit => "type a value · Enter set · Esc cancel".to_string(),
-            Mode::QuizInput => "type your answer · Enter submit · Esc stop typing".to_string(),
             Mode::Normal => {
-                let hits = if self.search.hits.is_empty() || self.search.query.is_empty() {
-                    String::new()
+                if let Some(f) = &self.flash {
+                    (vec![TSpan::raw(f.clone())], Vec::new())
+                } else if self.search.hits.is_empty() || self.search.query.is_empty() {
+                    (Vec::new(), hints)
                 } else {
-                    format!(
+                    let p = format!(
                         "[{}/{} \"{}\"] n/N next · ",
                         self.search.current + 1,
                         self.search.hits.len(),
                         self.search.query
-                    )
-                };
-                if let Some(f) = &self.flash {
-                    f.clone()
-                } else if self.quiz.is_some() {
-                    "Enter reveal/answer · o order steps · 1-9 choose · 1-4 grade · O open topic · Esc end".to_string()
-                } else if self.exp.is_some() {
-                    format!("{hits}Tab pane · r run · Esc cancel/back · c matrix · e close experiment · ? help · q quit")
-                } else {
-                    let has_exp = self
-                        .selected_topic()
-                        .is_some_and(|i| !super::app::experiments_for(&self.lib, i).is_empty());
-                    format!(
-                        "{hits}↑↓/jk move · ←→/hl fold · Enter open · Tab pane · / search{} · ? help · q quit",
-                        if has_exp { " · e experiment" } else { "" }
-                    )
+                    );
+                    (vec![TSpan::raw(p)], hints)
                 }
             }
+            Mode::Help | Mode::Problems | Mode::Edit | Mode::QuizInput => (Vec::new(), hints),
         };
         let rw = text::width(&right);
         // The language sits left of the problem count, when there is room.
         let lw = text::width(&lang);
         let lw = if rw + lw + 10 <= w { lw } else { 0 };
-        let left = text::truncate(&left, w.saturating_sub(rw + lw));
-        let style = theme.fg(Color::Gray).add_modifier(Modifier::DIM);
-        buf.set_stringn(area.x, area.y, &left, w, style);
+        let avail = w.saturating_sub(rw + lw);
+        let style = theme.status();
+        let prefix_w = text::width(&spans_text(&prefix));
+        let fitted = keys::fit_hints(&hints, avail.saturating_sub(prefix_w));
+        let mut spans = prefix;
+        if prefix_w > avail {
+            // A long message or query: cut it (the hints give way first).
+            let cut = text::truncate(&spans_text(&spans), avail);
+            spans = vec![TSpan::raw(cut)];
+        } else {
+            spans.push(TSpan::raw(fitted));
+        }
+        let line = TLine::from(spans).style(style);
+        buf.set_line(area.x, area.y, &line, avail as u16);
         if lw > 0 {
             buf.set_stringn(
                 area.x + (w - rw - lw) as u16,
@@ -384,36 +399,107 @@ fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
     )
 }
 
-fn render_help(area: Rect, buf: &mut Buffer, theme: &Theme, scroll: usize) {
-    let main = Rect {
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    let popup = centered(main, 90, 100);
-    Clear.render(popup, buf);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.fg(Color::Cyan))
-        .title(" Keys ");
-    let inner = block.inner(popup);
-    block.render(popup, buf);
-    let key_w = KEYS.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0) + 2;
-    let mut lines: Vec<Line> = Vec::new();
-    for (keys, what) in KEYS {
-        let pad = " ".repeat(key_w.saturating_sub(text::width(keys)));
-        let first = vec![text::Span::new(Kind::Marker, format!("{keys}{pad}"))];
-        let rest = vec![text::Span::new(Kind::Text, " ".repeat(key_w))];
-        let body = vec![text::Span::new(Kind::Text, *what)];
-        lines.extend(text::wrap(&body, usize::from(inner.width), &first, &rest));
+impl App {
+    /// The contexts the help overlay lists: those focused when `?` was
+    /// pressed, then the help's own keys.
+    pub fn help_contexts(&self) -> Vec<Context> {
+        let mut ctxs = if self.help_for.is_empty() {
+            vec![Context::Tree, Context::Global]
+        } else {
+            self.help_for.clone()
+        };
+        if !ctxs.contains(&Context::Help) {
+            ctxs.push(Context::Help);
+        }
+        if self.help_typing && !ctxs.contains(&Context::HelpFilter) {
+            ctxs.push(Context::HelpFilter);
+        }
+        ctxs
     }
-    let height = usize::from(inner.height);
-    let scroll = scroll.min(lines.len().saturating_sub(height));
-    for (n, line) in lines.iter().skip(scroll).take(height).enumerate() {
-        buf.set_line(
-            inner.x,
-            inner.y + n as u16,
-            &to_tline(line, theme),
-            inner.width,
-        );
+
+    /// The help's lines at `width`: per context, its heading and its rows
+    /// (only those matching the filter).
+    pub fn help_lines(&self, width: usize) -> Vec<Line> {
+        let rows = keys::help_rows(&self.help_contexts(), &self.help_filter);
+        // Keys in a column of at most 16; a longer label gets its own line.
+        let key_w = rows
+            .iter()
+            .map(|(_, b)| text::width(b.label))
+            .filter(|&w| w <= 16)
+            .max()
+            .unwrap_or(0)
+            .min(width / 3)
+            + 2;
+        let mut lines: Vec<Line> = Vec::new();
+        let mut last = None;
+        for (c, b) in &rows {
+            if last != Some(*c) {
+                if last.is_some() {
+                    lines.push(Vec::new());
+                }
+                lines.push(vec![text::Span::new(Kind::Heading, c.title())]);
+                last = Some(*c);
+            }
+            let indent = vec![text::Span::new(Kind::Text, " ".repeat(key_w))];
+            let body = vec![text::Span::new(Kind::Text, b.help)];
+            let lw = text::width(b.label);
+            if lw + 2 > key_w {
+                lines.push(vec![text::Span::new(
+                    Kind::Marker,
+                    text::truncate(b.label, width),
+                )]);
+                lines.extend(text::wrap(&body, width, &indent, &indent));
+            } else {
+                let pad = " ".repeat(key_w - lw);
+                let first = vec![text::Span::new(Kind::Marker, format!("{}{pad}", b.label))];
+                lines.extend(text::wrap(&body, width, &first, &indent));
+            }
+        }
+        if rows.is_empty() {
+            lines.push(vec![text::Span::new(
+                Kind::Dim,
+                format!(
+                    "no key matches `{}` (Esc clears the filter)",
+                    self.help_filter
+                ),
+            )]);
+        }
+        lines
+    }
+
+    fn render_help(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let main = Rect {
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        let popup = centered(main, 90, 100);
+        Clear.render(popup, buf);
+        let mut title = vec![TSpan::raw(" Keys ")];
+        if self.help_typing {
+            title.push(TSpan::raw("· filter: "));
+            if let Some((input, fresh)) = self.text_field() {
+                title.extend(field_spans(input, fresh, theme));
+            }
+            title.push(TSpan::raw(" "));
+        } else if !self.help_filter.is_empty() {
+            title.push(TSpan::raw(format!("· filter: {} ", self.help_filter)));
+        }
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.fg(Color::Cyan))
+            .title(TLine::from(title));
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        let lines = self.help_lines(usize::from(inner.width));
+        let height = usize::from(inner.height);
+        let scroll = self.help_scroll.min(lines.len().saturating_sub(height));
+        for (n, line) in lines.iter().skip(scroll).take(height).enumerate() {
+            buf.set_line(
+                inner.x,
+                inner.y + n as u16,
+                &to_tline(line, theme),
+                inner.width,
+            );
+        }
     }
 }
