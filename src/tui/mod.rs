@@ -2,12 +2,11 @@
 //! messages, `App::update` the update and `view::draw` the view.
 
 pub mod app;
-pub mod exp_view;
 pub mod experiment;
 pub mod keys;
 pub mod layout;
+pub mod panes;
 pub mod quiz;
-pub mod quiz_view;
 pub mod theme;
 pub mod view;
 

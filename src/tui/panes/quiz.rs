@@ -5,13 +5,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::widgets::{Block, Borders, Widget};
 
-use super::quiz::{Phase, QuizSession};
-use super::theme::Theme;
 use crate::content::note::inline;
 use crate::content::{CardKind, Text};
 use crate::mathtext;
 use crate::settings::Lang;
 use crate::text::{self, Kind, Line, Span};
+use crate::tui::quiz::{Phase, QuizSession};
+use crate::tui::theme::Theme;
 
 fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str, rest: &str) {
     lines.extend(text::wrap(
@@ -50,13 +50,28 @@ fn push_text(
     }
 }
 
+/// The quiz pane as a widget.
+pub struct QuizPanel<'a> {
+    pub quiz: &'a QuizSession,
+    pub theme: Theme,
+    pub lang: Lang,
+    /// The answer being typed, if any.
+    pub field: super::experiment::TextField<'a>,
+}
+
+impl Widget for QuizPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(self.quiz, area, buf, self.theme, self.lang, self.field);
+    }
+}
+
 pub fn render(
     q: &QuizSession,
     area: Rect,
     buf: &mut Buffer,
     theme: Theme,
     lang: Lang,
-    field: super::exp_view::TextField<'_>,
+    field: super::experiment::TextField<'_>,
 ) {
     // The answer being typed, with its cursor.
     let typed = match field {
