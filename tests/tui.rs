@@ -1518,6 +1518,14 @@ fn snapshots_of_the_help_per_context() {
         open_topic(&mut app, "information-theory");
         send(&mut app, &[Msg::StartQuiz]);
         shots.push(("quiz_question", app));
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        answer_correctly(&mut app);
+        shots.push(("quiz_answer", app));
         for (name, mut app) in shots {
             let want = app.contexts()[0];
             send(&mut app, &[Msg::ToggleHelp]);

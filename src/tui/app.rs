@@ -1,5 +1,6 @@
 //! The reader's state and its `update`: the Elm architecture's model and
-//! messages. No I/O here; `view` draws from this state.
+//! messages. No I/O, threads or clock here: `update` returns [`Effect`]s for
+//! the event loop to run, and the results come back as messages.
 
 use crate::content::{note, Library};
 use crate::settings::Lang;

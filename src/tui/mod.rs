@@ -1,5 +1,10 @@
 //! The interactive reader. Elm architecture: `App` is the model, `Msg` the
-//! messages, `App::update` the update and `view::draw` the view.
+//! messages, `App::update` the update (it returns [`Effect`]s and does no
+//! I/O) and `view::draw` the view (one widget per panel in `panes/`). The
+//! event loop reads keys through the bindings table (`keys`), runs the
+//! effects with a [`Runtime`] (which owns the background [`Job`]s) and feeds
+//! their results back as messages; [`Headless`] does the same without a
+//! terminal.
 
 pub mod app;
 pub mod experiment;
