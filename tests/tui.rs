@@ -1539,3 +1539,26 @@ fn snapshots_of_the_help_per_context() {
         }
     }
 }
+
+/// Every algorithm's setup fields fit on screen at 80x24 and 120x40.
+#[test]
+fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
+    for (w, h) in SIZES {
+        for algo in mlwb::algos::registry::ALGOS {
+            let mut app = bundled(w, h);
+            open_topic(&mut app, "naive-bayes");
+            send(&mut app, &[Msg::ToggleExperiment]);
+            app.exp.as_mut().expect("pane").config.algo = algo.name.to_string();
+            let s = screen(&app);
+            let exp = app.exp.as_ref().expect("pane");
+            for f in exp.fields() {
+                let (name, value) = exp.label(f);
+                assert!(
+                    s.contains(&format!("{name}={value}")),
+                    "{} at {w}x{h}: setup field {name} not shown\n{s}",
+                    algo.name
+                );
+            }
+        }
+    }
+}

@@ -139,6 +139,21 @@ pub(crate) fn highlight(
     }
 }
 
+/// Clear a popup's area, and a wide character (CJK) just left of it, whose
+/// second half the popup's border would otherwise cut.
+pub(crate) fn clear_popup(popup: Rect, buf: &mut Buffer) {
+    ratatui::widgets::Clear.render(popup, buf);
+    if popup.x == 0 {
+        return;
+    }
+    for y in popup.y..popup.y.saturating_add(popup.height) {
+        let cell = &mut buf[(popup.x - 1, y)];
+        if text::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 pub(crate) fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
     let w = (u32::from(area.width) * u32::from(pct_w) / 100) as u16;
     let h = (u32::from(area.height) * u32::from(pct_h) / 100) as u16;

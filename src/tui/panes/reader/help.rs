@@ -5,13 +5,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::text::{Line as TLine, Span as TSpan};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::text::{self, Kind, Line};
 use crate::tui::app::App;
 use crate::tui::keys::{self, Context};
 use crate::tui::theme::Theme;
-use crate::tui::view::{centered, field_spans, to_tline};
+use crate::tui::view::{centered, clear_popup, field_spans, to_tline};
 
 /// The help overlay as a widget (`area`: the whole screen).
 pub struct HelpOverlay<'a> {
@@ -99,7 +99,7 @@ impl App {
             ..area
         };
         let popup = centered(main, 90, 100);
-        Clear.render(popup, buf);
+        clear_popup(popup, buf);
         let mut title = vec![TSpan::raw(" Keys ")];
         if self.help_typing {
             title.push(TSpan::raw("· filter: "));

@@ -3,12 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::text::{self, Kind};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::view::{centered, to_tline};
+use crate::tui::view::{centered, clear_popup, to_tline};
 
 /// The problems overlay as a widget (`area`: the whole screen).
 pub struct ProblemsOverlay<'a> {
@@ -25,7 +25,7 @@ impl Widget for ProblemsOverlay<'_> {
 impl App {
     pub(crate) fn render_problems(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let popup = centered(area, 90, 80);
-        Clear.render(popup, buf);
+        clear_popup(popup, buf);
         let title = format!(" {} problem(s) in the topics ", self.lib.problems.len());
         let block = Block::new()
             .borders(Borders::ALL)
