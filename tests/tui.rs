@@ -3,24 +3,26 @@
 use std::path::Path;
 
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::keys::{map_key, KEYS};
-use mlwb::tui::{view, App, Focus, Mode, Msg};
+use mlwb::tui::keys::{map_key, Context};
+
+const TREE: &[Context] = &[Context::Tree, Context::Global];
+use mlwb::tui::{view, App, Effect, Focus, Headless, JobKind, Mode, Msg, Now};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-fn bundled(w: u16, h: u16) -> App {
+fn bundled(w: u16, h: u16) -> Headless {
     let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
     app.color = false;
-    app
+    Headless::new(app)
 }
 
-fn fixture_app(dir: &str, w: u16, h: u16) -> App {
+fn fixture_app(dir: &str, w: u16, h: u16) -> Headless {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(dir);
     let mut app = App::new(Library::load(TopicSource::Path(&path)), w, h);
     app.color = false;
-    app
+    Headless::new(app)
 }
 
 /// Draw the app at its size and return the screen as text, one row a line.
@@ -51,9 +53,10 @@ fn selected_id(app: &App) -> &str {
     &app.lib.topics[i].id
 }
 
-fn send(app: &mut App, msgs: &[Msg]) {
+/// Send messages as the event loop would: update, then run the effects.
+fn send(app: &mut Headless, msgs: &[Msg]) {
     for m in msgs {
-        app.update(m.clone());
+        app.send(m.clone());
     }
 }
 
@@ -128,36 +131,24 @@ fn vim_keys_map_to_the_same_messages_as_arrows() {
         (KeyCode::Char('G'), KeyCode::End),
     ];
     for (vim, arrow) in pairs {
-        assert_eq!(
-            map_key(&k(vim), Mode::Normal),
-            map_key(&k(arrow), Mode::Normal)
-        );
-        assert!(map_key(&k(vim), Mode::Normal).is_some());
+        assert_eq!(map_key(&k(vim), TREE), map_key(&k(arrow), TREE));
+        assert!(map_key(&k(vim), TREE).is_some());
     }
     // While typing a search, letters are text, not commands.
     assert_eq!(
-        map_key(&k(KeyCode::Char('q')), Mode::Search),
+        map_key(&k(KeyCode::Char('q')), &[Context::Search]),
         Some(Msg::InputChar('q'))
     );
+    assert_eq!(map_key(&k(KeyCode::Char('q')), TREE), Some(Msg::Quit));
+    assert_eq!(map_key(&k(KeyCode::Char('?')), TREE), Some(Msg::ToggleHelp));
     assert_eq!(
-        map_key(&k(KeyCode::Char('q')), Mode::Normal),
-        Some(Msg::Quit)
-    );
-    assert_eq!(
-        map_key(&k(KeyCode::Char('?')), Mode::Normal),
-        Some(Msg::ToggleHelp)
-    );
-    assert_eq!(
-        map_key(&k(KeyCode::Char('/')), Mode::Normal),
+        map_key(&k(KeyCode::Char('/')), TREE),
         Some(Msg::StartSearch)
     );
-    assert_eq!(
-        map_key(&k(KeyCode::BackTab), Mode::Normal),
-        Some(Msg::FocusPrev)
-    );
+    assert_eq!(map_key(&k(KeyCode::BackTab), TREE), Some(Msg::FocusPrev));
 }
 
-fn search(app: &mut App, q: &str) {
+fn search(app: &mut Headless, q: &str) {
     app.update(Msg::StartSearch);
     for c in q.chars() {
         app.update(Msg::InputChar(c));
@@ -209,15 +200,16 @@ fn search_finds_titles_in_both_languages_and_bodies() {
 }
 
 #[test]
-fn help_lists_every_key() {
+fn help_shows_the_focused_context_and_can_be_filtered() {
     let mut app = bundled(120, 40);
     send(&mut app, &[Msg::ToggleHelp]);
     assert_eq!(app.mode, Mode::Help);
     let s = screen(&app);
     assert!(s.contains("Keys"));
-    for (keys, _) in KEYS {
-        assert!(s.contains(keys), "help lacks {keys}:\n{s}");
+    for want in ["Topic tree", "Everywhere", "collapse the branch", "quit"] {
+        assert!(s.contains(want), "help lacks {want}:\n{s}");
     }
+    assert!(!s.contains("Experiment setup"), "only the focused context");
     // Under the overlay, arrows scroll the help, not the tree.
     send(&mut app, &[Msg::Down]);
     assert_eq!(selected_id(&app), "basics");
@@ -225,9 +217,158 @@ fn help_lists_every_key() {
     app.update(Msg::Resize(60, 14));
     send(&mut app, &[Msg::Bottom]);
     let s = screen(&app);
-    assert!(s.contains("mouse wheel"), "{s}");
+    assert!(s.contains("close the help"), "{s}");
+    // `/` filters: only matching rows are listed.
+    app.update(Msg::Resize(120, 40));
+    send(&mut app, &[Msg::Top, Msg::StartSearch]);
+    for c in "quit".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    let s = screen(&app);
+    assert!(s.contains("filter: quit"), "{s}");
+    assert!(s.contains("q / Ctrl-c"), "{s}");
+    assert!(!s.contains("collapse the branch"), "{s}");
+    // Enter keeps the filter; Esc clears it, a second Esc closes the help.
+    send(&mut app, &[Msg::InputSubmit, Msg::Close]);
+    assert_eq!(app.mode, Mode::Help);
+    assert!(app.help_filter.is_empty());
     send(&mut app, &[Msg::Close]);
     assert_eq!(app.mode, Mode::Normal);
+    // In the experiment pane, help lists the pane's keys.
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleHelp]);
+    let s = screen(&app);
+    assert!(s.contains("Experiment setup"), "{s}");
+    assert!(s.contains("run or re-run the experiment"), "{s}");
+}
+
+/// Every key the dispatcher handles in a context is in that context's help.
+#[test]
+fn every_dispatched_key_is_in_the_help_of_its_context() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mlwb::tui::keys::{bindings, Key};
+    let mut events: Vec<KeyEvent> = Vec::new();
+    let plain = [
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::F(1),
+    ];
+    events.extend(plain.iter().map(|&c| KeyEvent::new(c, KeyModifiers::NONE)));
+    for c in (' '..='~').chain(['中', 'é']) {
+        events.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        events.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    }
+    events.push(KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT));
+    let table = bindings();
+    for ctx in Context::ALL {
+        for ev in &events {
+            let Some(msg) = map_key(ev, &[ctx]) else {
+                continue;
+            };
+            if msg == Msg::Quit && ev.modifiers == KeyModifiers::CONTROL {
+                continue; // Ctrl-c, everywhere: listed under Everywhere
+            }
+            let row = table.iter().find(|b| {
+                b.context == ctx
+                    && b.keys.iter().any(|k| match k {
+                        Key::Code(c) => *c == ev.code && ev.modifiers == KeyModifiers::NONE,
+                        Key::Ctrl(c) => {
+                            ev.code == KeyCode::Char(*c) && ev.modifiers == KeyModifiers::CONTROL
+                        }
+                        Key::Alt(c) => *c == ev.code && ev.modifiers == KeyModifiers::ALT,
+                        Key::AnyChar => {
+                            matches!(ev.code, KeyCode::Char(_))
+                                && ev.modifiers == KeyModifiers::NONE
+                        }
+                        Key::Event => false,
+                    })
+            });
+            let row = row.unwrap_or_else(|| panic!("{ctx:?}: {ev:?} -> {msg:?} has no row"));
+            let help = mlwb::tui::keys::help_rows(&[ctx], "");
+            assert!(
+                help.iter()
+                    .any(|(_, b)| b.label == row.label && !b.help.is_empty()),
+                "{ctx:?}: {ev:?} is not in the help"
+            );
+        }
+        assert!(
+            !mlwb::tui::keys::help_rows(&[ctx], "").is_empty(),
+            "{ctx:?} has no help"
+        );
+    }
+    // The app's contexts are all in the table, and the help shows each row's label.
+    let mut app = bundled(200, 60);
+    send(&mut app, &[Msg::ToggleHelp]);
+    let s = screen(&app);
+    for (_, b) in mlwb::tui::keys::help_rows(&app.help_contexts(), "") {
+        assert!(s.contains(b.label), "help screen lacks {}:\n{s}", b.label);
+    }
+}
+
+/// README's keys section is generated from the bindings table.
+#[test]
+fn readme_keys_section_is_the_bindings_table() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start =
+        "<!-- keys: generated from src/tui/keys.rs; `cargo test readme_keys` checks it -->\n";
+    let end = "<!-- /keys -->";
+    let want = mlwb::tui::keys::markdown();
+    let got = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(section, _)| section);
+    assert_eq!(
+        got,
+        Some(want.as_str()),
+        "README's keys section differs from the table; put this between the markers:\n{start}{want}{end}"
+    );
+}
+
+/// The footer always fits: hints that do not fit are left out whole.
+#[test]
+fn the_footer_fits_and_never_cuts_a_hint() {
+    use mlwb::tui::keys::{fit_hints, footer_hints};
+    for ctx in Context::ALL {
+        let chain = [ctx, Context::Global];
+        let hints = footer_hints(&chain);
+        for w in 0..120 {
+            let line = fit_hints(&hints, w);
+            assert!(mlwb::text::width(&line) <= w);
+            for part in line.split(" · ").filter(|p| !p.is_empty()) {
+                assert!(hints.contains(&part), "{ctx:?} {w}: cut hint `{part}`");
+            }
+        }
+    }
+    let mut app = bundled(80, 24);
+    let s = screen(&app);
+    let status = s.lines().last().expect("status");
+    assert!(
+        status.contains("? help") && status.contains("q quit"),
+        "{status}"
+    );
+    assert!(!status.contains('…'), "{status}");
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let s = screen(&app);
+    let status = s.lines().last().expect("status");
+    assert!(
+        status.contains("r run") && status.contains("? help"),
+        "{status}"
+    );
+    assert!(!status.contains('…'), "{status}");
 }
 
 #[test]
@@ -334,7 +475,7 @@ const ZH_HEADING: &str = "为什么用它做分类损失";
 const EN_HEADING: &str = "Why it is the classification loss";
 
 /// The bilingual fixture topic, open in the reader.
-fn bilingual(w: u16, h: u16, lang: Lang) -> App {
+fn bilingual(w: u16, h: u16, lang: Lang) -> Headless {
     let mut app = fixture_app("good", w, h);
     open_topic(&mut app, "cross-entropy");
     app.lang = lang;
@@ -343,7 +484,7 @@ fn bilingual(w: u16, h: u16, lang: Lang) -> App {
 
 /// Every line of the note, scrolled through page by page, each row checked
 /// against the screen width.
-fn whole_note(app: &mut App) -> String {
+fn whole_note(app: &mut Headless) -> String {
     send(app, &[Msg::FocusNext, Msg::Top]);
     assert_eq!(app.focus, Focus::Note);
     let mut all = String::new();
@@ -427,15 +568,15 @@ fn snapshots_of_the_chinese_view() {
 fn l_cycles_the_language_and_it_is_remembered() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let key = KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT);
-    assert_eq!(map_key(&key, Mode::Normal), Some(Msg::CycleLang));
+    assert_eq!(map_key(&key, TREE), Some(Msg::CycleLang));
     assert_eq!(
-        map_key(&key, Mode::QuizInput),
+        map_key(&key, &[Context::QuizInput]),
         Some(Msg::InputChar('L')),
         "typing an answer, L is a letter"
     );
-    assert!(KEYS
+    assert!(mlwb::tui::keys::bindings()
         .iter()
-        .any(|(k, what)| *k == "L" && what.contains("中文")));
+        .any(|b| b.label == "L" && b.help.contains("中文")));
 
     let dir = tempfile::tempdir().expect("tmp");
     let mut app = bilingual(100, 30, Lang::Zh);
@@ -443,11 +584,14 @@ fn l_cycles_the_language_and_it_is_remembered() {
     assert!(screen(&app).contains(ZH_HEADING));
     let mut seen = Vec::new();
     for want in [Lang::En, Lang::Both, Lang::Zh, Lang::En] {
-        send(&mut app, &[Msg::CycleLang]);
+        // `update` only asks for the save; the runtime does it.
+        let effects = app.app.update(Msg::CycleLang);
         assert_eq!(app.lang, want);
-        assert_eq!(app.effects, vec![mlwb::tui::Effect::SaveLang(want)]);
-        mlwb::tui::run_effects(&mut app);
-        assert!(app.effects.is_empty());
+        assert!(
+            matches!(effects.as_slice(), [Effect::SaveLang(l)] if *l == want),
+            "{effects:?}"
+        );
+        app.run(effects);
         assert!(app.flash.is_none(), "{:?}", app.flash);
         let s = screen(&app);
         assert!(s.contains(&format!(" {} ", want.label())), "{s}");
@@ -475,7 +619,6 @@ fn l_cycles_the_language_and_it_is_remembered() {
     std::fs::write(&file, "x").expect("write");
     next.data_dir = Some(file);
     send(&mut next, &[Msg::CycleLang]);
-    mlwb::tui::run_effects(&mut next);
     assert!(
         next.flash
             .as_deref()
@@ -565,21 +708,18 @@ fn search_finds_chinese_bodies_whatever_the_language() {
 
 // ---- the experiment pane ----
 
-fn open_topic(app: &mut App, id: &str) {
+fn open_topic(app: &mut Headless, id: &str) {
     let i = app.lib.index_of(id).expect("topic");
     app.reveal(i);
 }
 
 /// Let the background run finish (ticks drain its channel).
-fn wait_for_run(app: &mut App) {
-    for _ in 0..600 {
-        app.update(Msg::Tick);
-        if !app.exp.as_ref().is_some_and(|e| e.is_running()) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("the run did not finish in 12 s");
+fn wait_for_run(app: &mut Headless) {
+    assert!(
+        app.wait_idle(std::time::Duration::from_secs(12)),
+        "the run did not finish in 12 s"
+    );
+    assert!(!app.exp.as_ref().is_some_and(|e| e.is_running()));
 }
 
 #[test]
@@ -694,7 +834,8 @@ fn a_run_can_be_cancelled_with_esc() {
     }
     send(&mut app, &[Msg::Run]);
     std::thread::sleep(std::time::Duration::from_millis(100));
-    send(&mut app, &[Msg::Tick, Msg::Close]);
+    app.tick();
+    send(&mut app, &[Msg::Close]);
     wait_for_run(&mut app);
     let exp = app.exp.as_ref().expect("the pane stays open");
     assert_eq!(exp.error.as_deref(), Some("cancelled"));
@@ -803,11 +944,16 @@ fn learning_curve_compares_hmm_and_crf() {
     open_topic(&mut app, "crf");
     let lang = app.lang;
     // `L` is the language key elsewhere; in the experiment pane it is the curve.
-    send(&mut app, &[Msg::ToggleExperiment, Msg::CycleLang]);
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let effects = app.app.update(Msg::CycleLang);
     assert_eq!(app.lang, lang, "the language did not change");
-    assert!(app.effects.is_empty());
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartLearningCurve { .. }]),
+        "{effects:?}"
+    );
+    app.run(effects);
     for _ in 0..3000 {
-        app.update(Msg::Tick);
+        app.tick();
         if app
             .exp
             .as_ref()
@@ -840,14 +986,14 @@ fn learning_curve_compares_hmm_and_crf() {
 
 // ---- quiz ----
 
-fn quiz_app(dir: &Path) -> App {
+fn quiz_app(dir: &Path) -> Headless {
     let mut app = bundled(120, 40);
     app.data_dir = Some(dir.to_path_buf());
     app
 }
 
 /// Answer the current card correctly with keys, whatever its kind.
-fn answer_correctly(app: &mut App) {
+fn answer_correctly(app: &mut Headless) {
     let q = app.quiz.as_ref().expect("quiz");
     let (_, card) = q.current().expect("card").clone();
     use mlwb::content::CardKind;
@@ -998,7 +1144,10 @@ fn the_tree_shows_mastery_after_reviews() {
 fn quiz_for_one_kind_and_the_daily_new_card_limit() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut app = quiz_app(dir.path());
-    app.start_quiz_with(None, Some(mlwb::content::CardKind::Derivation));
+    app.run(vec![Effect::StartQuiz {
+        topic: None,
+        kind: Some(mlwb::content::CardKind::Derivation),
+    }]);
     let q = app.quiz.as_ref().expect("quiz");
     assert!(q
         .queue
@@ -1016,7 +1165,10 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
         send(&mut app, &[Msg::Digit(4)]);
     }
     send(&mut app, &[Msg::Close, Msg::Close]);
-    app.start_quiz_with(None, None);
+    app.run(vec![Effect::StartQuiz {
+        topic: None,
+        kind: None,
+    }]);
     assert_eq!(
         app.quiz.as_ref().expect("quiz").queue.len(),
         mlwb::quiz::schedule::NEW_PER_DAY - 3
@@ -1055,7 +1207,7 @@ fn mastery_is_read_through_the_store_and_a_damaged_file_is_left_alone() {
     let bad = b"{\"format\": 1, \"cards\": {tru";
     std::fs::write(dir.path().join("progress.json"), bad).expect("corrupt");
     let mut app = quiz_app(dir.path());
-    app.load_mastery();
+    app.run(vec![Effect::LoadMastery]);
     let flash = app.flash.clone().unwrap_or_default();
     assert!(flash.contains("left as it is"), "{flash}");
     assert_eq!(app.mastery.get(&i).map(|m| m.2), Some(1), "one card due");
@@ -1063,4 +1215,362 @@ fn mastery_is_read_through_the_store_and_a_damaged_file_is_left_alone() {
         std::fs::read(dir.path().join("progress.json")).expect("still there"),
         bad
     );
+}
+
+// ---- effects: `update` is pure, the runtime does the work ----
+
+#[test]
+fn update_returns_effects_and_does_no_work_itself() {
+    let mut app = bundled(120, 40).app;
+    let i = app.lib.index_of("random-forest").expect("topic");
+    app.reveal(i);
+    assert!(app.update(Msg::ToggleExperiment).is_empty());
+    // r: a run is asked for, not started.
+    let effects = app.update(Msg::Run);
+    let [Effect::StartExperiment { run, config }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(config.algo, "random-forest");
+    assert!(app.exp.as_ref().expect("pane").is_running());
+    // Esc while running: cancel the job.
+    let effects = app.update(Msg::Close);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Cancel(JobKind::Experiment)]),
+        "{effects:?}"
+    );
+    // The job's events come back as messages; a stale run's are ignored.
+    let fail = |run, e: &str| Msg::JobEvent {
+        run,
+        event: mlwb::tui::Carry::new(mlwb::experiment::Event::Failed(e.into())),
+    };
+    app.update(fail(run + 100, "stale"));
+    assert!(app.exp.as_ref().expect("pane").is_running());
+    app.update(fail(*run, "cancelled"));
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(!exp.is_running());
+    assert_eq!(exp.error.as_deref(), Some("cancelled"));
+    // Time comes in with the tick.
+    let later = Now {
+        mono: app.now.mono + std::time::Duration::from_secs(5),
+        utc: app.now.utc + chrono::Duration::seconds(5),
+    };
+    assert!(app.update(Msg::Tick(later)).is_empty());
+    assert_eq!(app.now, later);
+    // The trellis model is loaded by the runtime; the quiz is opened by it.
+    let i = app.lib.index_of("viterbi").expect("topic");
+    app.update(Msg::ToggleExperiment);
+    app.reveal(i);
+    app.update(Msg::ToggleExperiment);
+    let effects = app.update(Msg::ToggleTrellis);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTrellis]),
+        "{effects:?}"
+    );
+    let effects = app.update(Msg::StartQuiz);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartQuiz { topic: Some(t), kind: None }] if t == "viterbi"),
+        "{effects:?}"
+    );
+    assert!(app.quiz.is_none(), "opened only when the runtime answers");
+}
+
+#[test]
+fn a_grade_asks_for_a_save() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "information-theory");
+    send(&mut app, &[Msg::StartQuiz]);
+    answer_correctly(&mut app);
+    let effects = app.app.update(Msg::Digit(3));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveProgress]),
+        "{effects:?}"
+    );
+    assert!(!dir.path().join("progress.json").exists(), "not by update");
+    app.run(effects);
+    assert!(dir.path().join("progress.json").exists());
+}
+
+#[test]
+fn pressing_r_again_during_a_long_fit_does_not_block() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "random-forest");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    {
+        let exp = app.exp.as_mut().expect("pane");
+        exp.config.dataset = "digits".into();
+        exp.config.params = vec![("n_trees".into(), "5000".into())];
+    }
+    send(&mut app, &[Msg::Run]);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let t0 = std::time::Instant::now();
+    send(&mut app, &[Msg::Run, Msg::Run, Msg::ToggleExperiment]);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_millis(200),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(app.exp.is_none());
+}
+
+// ---- the one text input ----
+
+#[test]
+fn one_text_input_edits_with_cursor_keys_words_and_paste() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mlwb::tui::keys::map_key;
+    let mut app = bundled(120, 40);
+    send(&mut app, &[Msg::StartSearch]);
+    for c in "cross entropy".chars() {
+        send(&mut app, &[Msg::InputChar(c)]);
+    }
+    let key = |c, m| map_key(&KeyEvent::new(c, m), &app.contexts()).expect("bound");
+    let home = key(KeyCode::Home, KeyModifiers::NONE);
+    let del_word = key(KeyCode::Char('w'), KeyModifiers::CONTROL);
+    let end = key(KeyCode::End, KeyModifiers::NONE);
+    let left = key(KeyCode::Left, KeyModifiers::NONE);
+    send(&mut app, std::slice::from_ref(&del_word));
+    assert_eq!(app.search.query, "cross ");
+    send(
+        &mut app,
+        &[Msg::Paste("entropy".into()), home, Msg::InputChar('x')],
+    );
+    assert_eq!(app.search.query, "xcross entropy");
+    send(&mut app, &[end, left, Msg::InputBackspace]);
+    assert_eq!(app.search.query, "xcross entroy");
+    assert!(
+        screen(&app).contains("/xcross entro"),
+        "the query in the status line"
+    );
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn editing_a_value_replaces_it_shows_the_range_and_refuses_a_bad_one() {
+    let mut app = bundled(140, 44);
+    open_topic(&mut app, "svm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let fields = app.exp.as_ref().expect("pane").fields();
+    let c = fields
+        .iter()
+        .position(|f| {
+            matches!(f, mlwb::tui::experiment::Field::Param(_))
+                && app.exp.as_ref().expect("pane").label(*f).0 == "c"
+        })
+        .expect("the c parameter");
+    for _ in 0..c {
+        send(&mut app, &[Msg::Right]);
+    }
+    let old = app.exp.as_ref().expect("pane").param_value("c");
+    send(&mut app, &[Msg::Enter]);
+    assert_eq!(app.mode, Mode::Edit);
+    assert!(app.input_fresh, "the old value is selected");
+    let s = screen(&app);
+    assert!(s.contains("allowed: number in (0, 1000000000]"), "{s}");
+    // Typing replaces the old value; Esc restores it.
+    send(&mut app, &[Msg::InputChar('7')]);
+    assert_eq!(
+        app.exp.as_ref().expect("pane").editing.as_deref(),
+        Some("7")
+    );
+    send(&mut app, &[Msg::Close]);
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), old);
+    // A bad value is refused with the registry's reason; the field stays open.
+    send(
+        &mut app,
+        &[Msg::Enter, Msg::InputChar('0'), Msg::InputSubmit],
+    );
+    assert_eq!(app.mode, Mode::Edit);
+    let err = app
+        .exp
+        .as_ref()
+        .expect("pane")
+        .error
+        .clone()
+        .expect("refused");
+    assert!(err.contains("invalid parameter `c`"), "{err}");
+    assert!(screen(&app).contains("invalid parameter `c`"));
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), old);
+    // Fixed and set.
+    send(
+        &mut app,
+        &[Msg::InputBackspace, Msg::InputChar('2'), Msg::InputSubmit],
+    );
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.exp.as_ref().expect("pane").param_value("c"), "2");
+}
+
+// ---- screen snapshots at 80x24 and 120x40 ----
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// A fixed clock, so quiz screens come out the same on every run.
+fn fixed_now() -> Now {
+    Now {
+        mono: std::time::Instant::now(),
+        utc: chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc),
+    }
+}
+
+/// The iris run in the experiment pane, timings pinned for the snapshot.
+fn iris_run(w: u16, h: u16) -> Headless {
+    let mut app = bundled(w, h);
+    open_topic(&mut app, "naive-bayes");
+    send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_mut().expect("pane");
+    let r = exp.report.as_mut().expect("report");
+    r.fit_seconds = 0.0012;
+    r.predict_seconds = 0.0003;
+    app
+}
+
+#[test]
+fn snapshots_of_the_experiment_after_a_run_on_iris() {
+    for (w, h) in SIZES {
+        let mut app = iris_run(w, h);
+        let s = screen(&app);
+        insta::assert_snapshot!(format!("experiment_iris_{w}x{h}"), s);
+        // The result line, every metric column and every setup field show.
+        assert!(s.contains("accuracy 0."), "{w}x{h}: result line\n{s}");
+        for col in ["precision", "recall", "F1", "support"] {
+            assert!(s.contains(col), "{w}x{h}: metric column {col}\n{s}");
+        }
+        for class in ["setosa", "versicolor", "virginica"] {
+            assert!(s.contains(class), "{w}x{h}: class {class}\n{s}");
+        }
+        let exp = app.exp.as_ref().expect("pane");
+        for f in exp.fields() {
+            let (name, value) = exp.label(f);
+            assert!(
+                s.contains(&format!("{name}={value}")),
+                "{w}x{h}: setup field {name}\n{s}"
+            );
+        }
+        // z gives the pane the whole screen, and gives it back.
+        send(&mut app, &[Msg::ToggleZoom]);
+        let z = screen(&app);
+        assert!(!z.contains("Topics"), "{w}x{h}: zoomed\n{z}");
+        insta::assert_snapshot!(format!("experiment_iris_zoomed_{w}x{h}"), z);
+        send(&mut app, &[Msg::ToggleZoom]);
+        assert!(screen(&app).contains("Topics"));
+    }
+}
+
+#[test]
+fn snapshots_of_the_trellis() {
+    for (w, h) in SIZES {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        for _ in 0..4 {
+            send(&mut app, &[Msg::Right]);
+        }
+        insta::assert_snapshot!(format!("trellis_{w}x{h}"), screen(&app));
+    }
+}
+
+#[test]
+fn snapshots_of_the_quiz() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        insta::assert_snapshot!(format!("quiz_question_{w}x{h}"), screen(&app));
+        answer_correctly(&mut app);
+        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), screen(&app));
+    }
+}
+
+#[test]
+fn snapshots_of_the_problems_list() {
+    for (w, h) in SIZES {
+        let mut app = fixture_app("bad", w, h);
+        send(&mut app, &[Msg::ToggleProblems]);
+        insta::assert_snapshot!(format!("problems_{w}x{h}"), screen(&app));
+    }
+}
+
+/// The help overlay of each context the keyboard can be in when `?` is pressed.
+#[test]
+fn snapshots_of_the_help_per_context() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        let mut shots: Vec<(&str, Headless)> = Vec::new();
+        shots.push(("tree", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::FocusNext]);
+        shots.push(("note", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment]);
+        shots.push(("experiment_setup", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleMatrix]);
+        shots.push(("experiment_matrix", app));
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        shots.push(("trellis", app));
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        shots.push(("quiz_question", app));
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut app = quiz_app(dir.path());
+        app.app.size = (w, h);
+        app.app.now = fixed_now();
+        open_topic(&mut app, "information-theory");
+        send(&mut app, &[Msg::StartQuiz]);
+        answer_correctly(&mut app);
+        shots.push(("quiz_answer", app));
+        for (name, mut app) in shots {
+            let want = app.contexts()[0];
+            send(&mut app, &[Msg::ToggleHelp]);
+            let s = screen(&app);
+            assert!(
+                s.contains(want.title()),
+                "{name} {w}x{h}: {}\n{s}",
+                want.title()
+            );
+            insta::assert_snapshot!(format!("help_{name}_{w}x{h}"), s);
+        }
+    }
+}
+
+/// Every algorithm's setup fields fit on screen at 80x24 and 120x40.
+#[test]
+fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
+    for (w, h) in SIZES {
+        for algo in mlwb::algos::registry::ALGOS {
+            let mut app = bundled(w, h);
+            open_topic(&mut app, "naive-bayes");
+            send(&mut app, &[Msg::ToggleExperiment]);
+            app.exp.as_mut().expect("pane").config.algo = algo.name.to_string();
+            let s = screen(&app);
+            let exp = app.exp.as_ref().expect("pane");
+            for f in exp.fields() {
+                let (name, value) = exp.label(f);
+                assert!(
+                    s.contains(&format!("{name}={value}")),
+                    "{} at {w}x{h}: setup field {name} not shown\n{s}",
+                    algo.name
+                );
+            }
+        }
+    }
 }

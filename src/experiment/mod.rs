@@ -11,19 +11,18 @@
 //!   module that imports it back.
 
 pub mod event;
+pub mod job;
 pub mod report;
 pub mod tagging;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::Serialize;
 
 pub use self::event::Event;
+pub use self::job::{Cancel, Job};
 pub use self::report::{
     Casino, ClusteringReport, CvReport, Grid, Picture, Report, TaggedSentence, TaggingReport,
 };
@@ -138,59 +137,19 @@ impl Report {
     }
 }
 
-/// A running experiment.
-pub struct Running {
-    pub events: Receiver<Event>,
-    cancel: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Running {
-    /// Ask the run to stop at its next step. It then reports `Failed("cancelled")`.
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.cancel();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-/// Start `config` on a background thread.
-pub fn spawn(config: Config) -> Running {
-    let (tx, rx) = mpsc::channel();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
-    let handle = std::thread::Builder::new()
-        .name("mlwb-experiment".into())
-        .spawn(move || {
-            // A closed channel (the UI went away) cancels the run.
-            let mut emit = |e: Event| {
-                if tx.send(e).is_err() {
-                    flag.store(true, Ordering::SeqCst);
-                }
-            };
-            let last = match run(&config, &mut emit, &flag) {
-                Ok(report) => Event::Finished(Box::new(report)),
-                Err(e) => Event::Failed(e),
-            };
-            emit(last);
-        })
-        .ok();
-    Running {
-        events: rx,
-        cancel,
-        handle,
-    }
+/// Start `config` on a background thread: a [`Job`] sending [`Event`]s,
+/// cancelled through its token (and when nobody listens any more).
+pub fn spawn(config: Config) -> std::io::Result<Job<Event>> {
+    Job::spawn("mlwb-experiment", move |tx, cancel| {
+        let mut emit = |e: Event| {
+            tx.send(e);
+        };
+        let last = match run(&config, &mut emit, cancel.flag()) {
+            Ok(report) => Event::Finished(Box::new(report)),
+            Err(e) => Event::Failed(e),
+        };
+        emit(last);
+    })
 }
 
 fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {

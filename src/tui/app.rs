@@ -1,5 +1,6 @@
 //! The reader's state and its `update`: the Elm architecture's model and
-//! messages. No I/O here; `view` draws from this state.
+//! messages. No I/O, threads or clock here: `update` returns [`Effect`]s for
+//! the event loop to run, and the results come back as messages.
 
 use crate::content::{note, Library};
 use crate::settings::Lang;
@@ -8,9 +9,17 @@ use crate::text::{self, Line};
 use super::experiment::{ExpFocus, ExperimentPane};
 use super::layout::{areas, Areas};
 use crate::algos::registry;
+use crate::content::CardKind;
 use crate::content::ExperimentRef;
+use crate::experiment::tagging::LearningCurve;
+use crate::experiment::{Config, Event};
 use crate::quiz::schedule;
-use crate::quiz::store::{data_dir, Progress, Store};
+use crate::quiz::store::Progress;
+
+use super::experiment::TrellisView;
+use super::keys::Context;
+use super::quiz::QuizSession;
+use tui_input::{Input, InputRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -51,6 +60,12 @@ pub enum Msg {
     StartSearch,
     InputChar(char),
     InputBackspace,
+    /// Editing in a text field: cursor moves, deletions (tui-input).
+    Input(InputRequest),
+    /// Text pasted into a text field.
+    Paste(String),
+    /// `z`: the focused pane (experiment, quiz) takes the whole screen.
+    ToggleZoom,
     InputSubmit,
     NextHit,
     PrevHit,
@@ -81,8 +96,34 @@ pub enum Msg {
     OrderMode,
     /// Quiz: open the current card's topic note.
     OpenCardTopic,
-    /// Time passes: collect what a background run has reported.
-    Tick,
+    /// Time passes; the time comes with the message (`update` never reads
+    /// the clock).
+    Tick(Now),
+    /// An event of experiment run `run` (from its background job).
+    JobEvent {
+        run: u64,
+        event: Carry<Event>,
+    },
+    /// Experiment run `run`'s thread ended (after its last event).
+    JobEnded {
+        run: u64,
+    },
+    /// The learning curve `run` finished (or failed).
+    LearningDone {
+        run: u64,
+        result: Carry<Result<LearningCurve, String>>,
+    },
+    /// The trellis model was loaded (or not).
+    TrellisLoaded(Carry<Result<TrellisView, String>>),
+    /// A quiz session was opened (or there was nothing to ask).
+    QuizStarted(Carry<Result<QuizSession, String>>),
+    /// A grade was saved (or not: the reason).
+    Graded(Result<(), String>),
+    /// The progress file was read for the tree's mastery counts; the notice
+    /// says if it was damaged.
+    MasteryLoaded(Carry<(Progress, Option<String>)>),
+    /// Something the event loop did failed; said in the status line.
+    Notice(String),
     /// Esc: close an overlay or cancel a search.
     Close,
     Quit,
@@ -100,12 +141,96 @@ pub enum Msg {
     Resize(u16, u16),
 }
 
-/// Work `update` leaves for the event loop, which does the I/O
-/// (`tui::run_effects`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The time, as the event loop read it: a monotonic instant for durations
+/// and the wall clock for schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    pub mono: std::time::Instant,
+    pub utc: chrono::DateTime<chrono::Utc>,
+}
+
+impl Now {
+    /// Read the clock (the event loop and tests; never `update`).
+    pub fn current() -> Now {
+        Now {
+            mono: std::time::Instant::now(),
+            utc: chrono::Utc::now(),
+        }
+    }
+
+    /// A tick at the current time.
+    pub fn tick() -> Msg {
+        Msg::Tick(Now::current())
+    }
+}
+
+/// A result carried by a message: taken once by `update`. Two carries are
+/// equal when they are the same one (so `Msg` stays comparable).
+pub struct Carry<T>(std::sync::Arc<std::sync::Mutex<Option<T>>>);
+
+impl<T> Carry<T> {
+    pub fn new(value: T) -> Carry<T> {
+        Carry(std::sync::Arc::new(std::sync::Mutex::new(Some(value))))
+    }
+
+    /// The value, the first time only.
+    pub fn take(&self) -> Option<T> {
+        self.0.lock().ok().and_then(|mut v| v.take())
+    }
+}
+
+impl<T> std::fmt::Debug for Carry<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Carry(..)")
+    }
+}
+
+impl<T> Clone for Carry<T> {
+    fn clone(&self) -> Self {
+        Carry(std::sync::Arc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Carry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Carry<T> {}
+
+/// Which background job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Experiment,
+    LearningCurve,
+}
+
+/// Work `update` leaves for the event loop, which does the I/O and the
+/// threads (`tui::Runtime::run`) and feeds the results back as messages.
+#[derive(Debug, Clone)]
 pub enum Effect {
     /// Remember the language in `settings.json`.
     SaveLang(Lang),
+    /// Start experiment run `run` in the background (replacing, without
+    /// waiting for it, a run in progress). Its events come back as
+    /// `Msg::JobEvent`.
+    StartExperiment { run: u64, config: Config },
+    /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
+    StartLearningCurve { run: u64, dataset: String },
+    /// Cancel a background job (never waits for it).
+    Cancel(JobKind),
+    /// Load the casino model and compute the trellis; `Msg::TrellisLoaded`.
+    LoadTrellis,
+    /// Open a quiz session (reads the progress store); `Msg::QuizStarted`.
+    StartQuiz {
+        topic: Option<String>,
+        kind: Option<CardKind>,
+    },
+    /// Save the quiz session's progress (atomically); `Msg::Graded`.
+    SaveProgress,
+    /// Read the progress for the tree's mastery counts; `Msg::MasteryLoaded`.
+    LoadMastery,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -146,8 +271,21 @@ pub struct App {
     pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
     /// The language notes and cards are shown in (`L` cycles it).
     pub lang: Lang,
-    /// Effects for the event loop to run after this update.
-    pub effects: Vec<Effect>,
+    /// The time of the last tick.
+    pub now: Now,
+    /// The one text field (search, value, answer, help filter) being typed.
+    pub input: Input,
+    /// The field still holds the old value: typing replaces it.
+    pub input_fresh: bool,
+    /// Help: the contexts it lists (those focused when `?` was pressed).
+    pub help_for: Vec<Context>,
+    /// Help: only rows matching this are listed (`/` in the help).
+    pub help_filter: String,
+    pub help_typing: bool,
+    /// The experiment or quiz pane takes the whole screen (`z`).
+    pub zoom: bool,
+    /// Effects gathered during one `update`, returned by it.
+    pending: Vec<Effect>,
 }
 
 /// Experiments a topic offers: those its YAML lists, else one per
@@ -205,7 +343,14 @@ impl App {
             mastery: std::collections::HashMap::new(),
             // `load_settings` puts the saved or locale language here.
             lang: Lang::En,
-            effects: Vec::new(),
+            now: Now::current(),
+            input: Input::default(),
+            input_fresh: false,
+            help_for: Vec::new(),
+            help_filter: String::new(),
+            help_typing: false,
+            zoom: false,
+            pending: Vec::new(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         for &r in &app.lib.roots {
@@ -244,7 +389,18 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        areas(self.size.0, self.size.1)
+        self.areas_for(self.size.0, self.size.1)
+    }
+
+    /// The layout at a size: zoomed when `z` is on and a pane (experiment,
+    /// quiz) is open.
+    pub fn areas_for(&self, width: u16, height: u16) -> Areas {
+        let a = areas(width, height);
+        if self.zoom && (self.exp.is_some() || self.quiz.is_some()) {
+            super::layout::zoomed(a)
+        } else {
+            a
+        }
     }
 
     /// The language from the settings file, else the locale. An unreadable
@@ -332,31 +488,96 @@ impl App {
         self.clamp_note_scroll();
     }
 
-    /// Apply one message. Pure state change: no I/O.
-    pub fn update(&mut self, msg: Msg) {
-        if msg == Msg::Tick {
-            if let Some(exp) = &mut self.exp {
-                exp.poll();
+    /// Apply one message: a pure state change (no I/O, no threads, no
+    /// clock). What needs doing outside is returned as effects, which the
+    /// event loop runs (`tui::Runtime`), feeding their results back in.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        self.step(msg);
+        std::mem::take(&mut self.pending)
+    }
+
+    fn effect(&mut self, e: Effect) {
+        self.pending.push(e);
+    }
+
+    /// Results from the event loop. Returns the message back if it is not one.
+    fn result(&mut self, msg: Msg) -> Option<Msg> {
+        match msg {
+            Msg::Tick(now) => {
+                self.now = now;
+                if let Some(exp) = &mut self.exp {
+                    exp.now = Some(now.mono);
+                }
             }
-            if self.mode != Mode::Edit {
+            Msg::JobEvent { run, event } => {
+                if let (Some(exp), Some(ev)) = (&mut self.exp, event.take()) {
+                    exp.on_event(run, ev);
+                }
+            }
+            Msg::JobEnded { run } => {
+                if let Some(exp) = &mut self.exp {
+                    exp.on_ended(run);
+                }
+            }
+            Msg::LearningDone { run, result } => {
+                if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
+                    exp.learning_done(run, r);
+                }
+            }
+            Msg::TrellisLoaded(t) => {
+                if let (Some(exp), Some(t)) = (&mut self.exp, t.take()) {
+                    exp.trellis_loaded(t);
+                }
+            }
+            Msg::QuizStarted(q) => match q.take() {
+                Some(Ok(q)) => {
+                    if let Some(n) = q.notices.first() {
+                        self.flash = Some(n.clone());
+                    }
+                    self.quiz = Some(q);
+                    if self.exp.take().is_some() {
+                        self.effect(Effect::Cancel(JobKind::Experiment));
+                    }
+                    self.focus = Focus::Note;
+                }
+                Some(Err(e)) => self.flash = Some(e),
+                None => {}
+            },
+            Msg::Graded(r) => {
+                if let (Err(e), Some(q)) = (r, &mut self.quiz) {
+                    q.message = Some(format!("not saved: {e}"));
+                }
+            }
+            Msg::MasteryLoaded(m) => {
+                if let Some((progress, notice)) = m.take() {
+                    if let Some(n) = notice {
+                        self.flash.get_or_insert(n);
+                    }
+                    self.refresh_mastery(&progress);
+                }
+            }
+            Msg::Notice(n) => self.flash = Some(n),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn step(&mut self, msg: Msg) {
+        let Some(msg) = self.result(msg) else {
+            return;
+        };
+        if !matches!(msg, Msg::Resize(..)) {
+            self.flash = None;
+        }
+        if let Msg::Resize(w, h) = msg {
+            if self.mode != Mode::Normal {
+                self.size = (w, h);
                 return;
             }
-        } else if !matches!(msg, Msg::Resize(..)) {
-            self.flash = None;
         }
         match self.mode {
             Mode::Help => {
-                match msg {
-                    Msg::Close | Msg::Quit | Msg::ToggleHelp => self.mode = Mode::Normal,
-                    Msg::Down | Msg::Wheel { down: true, .. } => self.help_scroll += 1,
-                    Msg::Up | Msg::Wheel { down: false, .. } => {
-                        self.help_scroll = self.help_scroll.saturating_sub(1)
-                    }
-                    Msg::PageDown | Msg::Bottom => self.help_scroll = usize::MAX,
-                    Msg::PageUp | Msg::Top => self.help_scroll = 0,
-                    Msg::Resize(w, h) => self.size = (w, h),
-                    _ => {}
-                }
+                self.help_key(msg);
                 // `view` clamps the offset to the lines that exist.
                 return;
             }
@@ -370,21 +591,22 @@ impl App {
                     Msg::Up | Msg::Wheel { down: false, .. } => {
                         self.problems_scroll = self.problems_scroll.saturating_sub(1)
                     }
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
             }
             Mode::QuizInput => {
+                if self.edit_input(&msg) {
+                    if let Some(q) = &mut self.quiz {
+                        q.input = self.input.value().to_string();
+                    }
+                    return;
+                }
                 let Some(q) = &mut self.quiz else {
                     self.mode = Mode::Normal;
                     return;
                 };
                 match msg {
-                    Msg::InputChar(c) => q.input.push(c),
-                    Msg::InputBackspace => {
-                        q.input.pop();
-                    }
                     Msg::InputSubmit => {
                         q.message = None;
                         q.advance();
@@ -393,32 +615,27 @@ impl App {
                         }
                     }
                     Msg::Close => self.mode = Mode::Normal,
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
             }
             Mode::Edit => {
+                if self.edit_input(&msg) {
+                    if let Some(exp) = &mut self.exp {
+                        exp.editing = Some(self.input.value().to_string());
+                        exp.error = None;
+                    }
+                    return;
+                }
                 if let Some(exp) = &mut self.exp {
                     match msg {
-                        Msg::InputChar(c) => exp.editing.get_or_insert_with(String::new).push(c),
-                        Msg::InputBackspace => {
-                            if let Some(t) = &mut exp.editing {
-                                t.pop();
-                            }
-                        }
-                        Msg::InputSubmit => {
-                            exp.commit_edit();
-                            self.mode = Mode::Normal;
-                        }
+                        // A bad value is refused with the reason; the
+                        // field stays open to fix it.
+                        Msg::InputSubmit if exp.commit_edit() => self.mode = Mode::Normal,
                         Msg::Close => {
                             exp.editing = None;
                             self.mode = Mode::Normal;
                         }
-                        Msg::Tick => {
-                            exp.poll();
-                        }
-                        Msg::Resize(w, h) => self.size = (w, h),
                         _ => {}
                     }
                 } else {
@@ -427,17 +644,13 @@ impl App {
                 return;
             }
             Mode::Search => {
+                if self.edit_input(&msg) {
+                    self.search.query = self.input.value().to_string();
+                    self.search.hits = self.lib.search(&self.search.query);
+                    self.search.current = 0;
+                    return;
+                }
                 match msg {
-                    Msg::InputChar(c) => {
-                        self.search.query.push(c);
-                        self.search.hits = self.lib.search(&self.search.query);
-                        self.search.current = 0;
-                    }
-                    Msg::InputBackspace => {
-                        self.search.query.pop();
-                        self.search.hits = self.lib.search(&self.search.query);
-                        self.search.current = 0;
-                    }
                     Msg::InputSubmit => {
                         self.mode = Mode::Normal;
                         self.jump_to_hit();
@@ -446,7 +659,6 @@ impl App {
                         self.mode = Mode::Normal;
                         self.search = Search::default();
                     }
-                    Msg::Resize(w, h) => self.size = (w, h),
                     _ => {}
                 }
                 return;
@@ -470,10 +682,14 @@ impl App {
             Msg::Quit => self.quit = true,
             Msg::ToggleExperiment => self.toggle_experiment(),
             Msg::Run => match &mut self.exp {
-                Some(exp) => exp.run(),
+                Some(exp) => {
+                    if let Some((run, config)) = exp.run() {
+                        self.effect(Effect::StartExperiment { run, config });
+                    }
+                }
                 None => self.flash = Some("press e to open an experiment first".into()),
             },
-            Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis | Msg::Tick => {}
+            Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis => {}
             Msg::StartQuiz => self.start_quiz(),
             Msg::Digit(_) | Msg::OrderMode | Msg::OpenCardTopic => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
@@ -481,7 +697,7 @@ impl App {
             }
             Msg::CycleLang => {
                 self.lang = self.lang.next();
-                self.effects.push(Effect::SaveLang(self.lang));
+                self.effect(Effect::SaveLang(self.lang));
                 self.clamp_note_scroll();
             }
             Msg::Close => {
@@ -493,8 +709,16 @@ impl App {
                 }
             }
             Msg::ToggleHelp => {
+                self.help_for = self.contexts();
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
+                self.help_filter.clear();
+                self.help_typing = false;
+            }
+            Msg::ToggleZoom => {
+                self.zoom = !self.zoom;
+                self.ensure_visible();
+                self.clamp_note_scroll();
             }
             Msg::ToggleProblems => {
                 self.mode = Mode::Problems;
@@ -503,6 +727,7 @@ impl App {
             Msg::StartSearch => {
                 self.mode = Mode::Search;
                 self.search = Search::default();
+                self.open_input("", false);
             }
             Msg::NextHit | Msg::PrevHit => {
                 let n = self.search.hits.len();
@@ -609,7 +834,7 @@ impl App {
                     let r = self.tree_offset + usize::from(row - a.tree_inner.y);
                     if r < self.rows.len() {
                         if r == self.selected {
-                            self.update(Msg::Enter);
+                            self.step(Msg::Enter);
                         } else {
                             self.select_row(r);
                         }
@@ -623,14 +848,169 @@ impl App {
                 self.ensure_visible();
                 self.clamp_note_scroll();
             }
-            Msg::InputChar(_) | Msg::InputBackspace | Msg::InputSubmit => {}
+            Msg::InputChar(_)
+            | Msg::InputBackspace
+            | Msg::InputSubmit
+            | Msg::Input(_)
+            | Msg::Paste(_) => {}
+            // Results are handled in `result`.
+            Msg::Tick(_)
+            | Msg::JobEvent { .. }
+            | Msg::JobEnded { .. }
+            | Msg::LearningDone { .. }
+            | Msg::TrellisLoaded(_)
+            | Msg::QuizStarted(_)
+            | Msg::Graded(_)
+            | Msg::MasteryLoaded(_)
+            | Msg::Notice(_) => {}
         }
+    }
+
+    /// Keys of the help overlay (and its filter).
+    fn help_key(&mut self, msg: Msg) {
+        if self.help_typing {
+            if self.edit_input(&msg) {
+                self.help_filter = self.input.value().to_string();
+                self.help_scroll = 0;
+                return;
+            }
+            match msg {
+                Msg::InputSubmit => self.help_typing = false,
+                Msg::Close => {
+                    self.help_typing = false;
+                    self.help_filter.clear();
+                }
+                _ => {}
+            }
+            return;
+        }
+        match msg {
+            Msg::Close if !self.help_filter.is_empty() => self.help_filter.clear(),
+            Msg::Close | Msg::Quit | Msg::ToggleHelp => self.mode = Mode::Normal,
+            Msg::StartSearch => {
+                self.help_typing = true;
+                self.input = Input::new(self.help_filter.clone());
+                self.input_fresh = false;
+            }
+            Msg::Down | Msg::Wheel { down: true, .. } => self.help_scroll += 1,
+            Msg::Up | Msg::Wheel { down: false, .. } => {
+                self.help_scroll = self.help_scroll.saturating_sub(1)
+            }
+            Msg::PageDown | Msg::Bottom => self.help_scroll = usize::MAX,
+            Msg::PageUp | Msg::Top => self.help_scroll = 0,
+            _ => {}
+        }
+    }
+
+    /// Apply an editing message to the text field. Returns true if it was
+    /// one. A value just opened for editing is replaced by what is typed.
+    fn edit_input(&mut self, msg: &Msg) -> bool {
+        let fresh = std::mem::replace(&mut self.input_fresh, false);
+        match msg {
+            Msg::InputChar(c) => {
+                if fresh {
+                    self.input.reset();
+                }
+                self.input.handle(InputRequest::InsertChar(*c));
+            }
+            Msg::InputBackspace => {
+                if fresh {
+                    self.input.reset();
+                } else {
+                    self.input.handle(InputRequest::DeletePrevChar);
+                }
+            }
+            Msg::Input(req) => {
+                if fresh
+                    && matches!(
+                        req,
+                        InputRequest::DeletePrevChar
+                            | InputRequest::DeleteNextChar
+                            | InputRequest::DeletePrevWord
+                            | InputRequest::DeleteLine
+                    )
+                {
+                    self.input.reset();
+                } else {
+                    self.input.handle(*req);
+                }
+            }
+            Msg::Paste(text) => {
+                if fresh {
+                    self.input.reset();
+                }
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    self.input.handle(InputRequest::InsertChar(c));
+                }
+            }
+            _ => {
+                self.input_fresh = fresh;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Open the text field on `value`; `fresh`: typing replaces it.
+    fn open_input(&mut self, value: &str, fresh: bool) {
+        self.input = Input::new(value.to_string());
+        self.input_fresh = fresh;
+    }
+
+    /// The contexts keys are looked up in, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        use super::quiz::Phase;
+        match self.mode {
+            Mode::Help if self.help_typing => vec![Context::HelpFilter],
+            Mode::Help => vec![Context::Help],
+            Mode::Problems => vec![Context::Problems],
+            Mode::Search => vec![Context::Search],
+            Mode::Edit => vec![Context::Edit],
+            Mode::QuizInput => vec![Context::QuizInput],
+            Mode::Normal => {
+                let mut v = Vec::new();
+                if let Some(q) = &self.quiz {
+                    v.push(if q.finished {
+                        Context::QuizDone
+                    } else if q.phase == Phase::Answer {
+                        Context::QuizAnswer
+                    } else {
+                        Context::QuizQuestion
+                    });
+                }
+                match (&self.exp, self.focus) {
+                    (Some(exp), Focus::Note) if self.quiz.is_none() => {
+                        if exp.trellis.is_some() {
+                            v.push(Context::Trellis);
+                        }
+                        v.push(if exp.focus == ExpFocus::Matrix {
+                            Context::ExpMatrix
+                        } else {
+                            Context::ExpSetup
+                        });
+                    }
+                    (_, Focus::Note) => v.push(Context::Note),
+                    (_, Focus::Tree) => v.push(Context::Tree),
+                }
+                v.push(Context::Global);
+                v
+            }
+        }
+    }
+
+    /// The text being typed, if a text field is open (search, value,
+    /// answer, help filter), and whether it is still the old value (shown
+    /// selected: typing replaces it).
+    pub fn text_field(&self) -> Option<(&Input, bool)> {
+        let typing = matches!(self.mode, Mode::Search | Mode::Edit | Mode::QuizInput)
+            || (self.mode == Mode::Help && self.help_typing);
+        typing.then_some((&self.input, self.input_fresh))
     }
 
     /// Recompute per-topic mastery and due counts from `progress` (the
     /// mastery rule is `quiz::schedule::is_mastered`).
     pub fn refresh_mastery(&mut self, progress: &Progress) {
-        let now = chrono::Utc::now();
+        let now = self.now.utc;
         self.mastery.clear();
         for (i, t) in self.lib.topics.iter().enumerate() {
             if t.cards.is_empty() {
@@ -650,42 +1030,10 @@ impl App {
         }
     }
 
-    /// Read the progress (read-only: no lock, nothing moved) to show
-    /// mastery. A damaged file is said in the status line, and its backup
-    /// shown, as the quiz would.
-    pub fn load_mastery(&mut self) {
-        let opened = data_dir(self.data_dir.as_deref()).and_then(|d| Store::open_read_only(&d));
-        let progress = match opened {
-            Ok((store, progress)) => {
-                if let Some(n) = store.notices.first() {
-                    self.flash.get_or_insert_with(|| n.clone());
-                }
-                progress
-            }
-            Err(_) => Progress::default(),
-        };
-        self.refresh_mastery(&progress);
-    }
-
     /// Start a quiz on the selected topic's subtree.
     fn start_quiz(&mut self) {
         let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
-        self.start_quiz_with(topic.as_deref(), None);
-    }
-
-    /// Start a quiz on a topic's subtree (or everything due), optionally of one kind.
-    pub fn start_quiz_with(&mut self, topic: Option<&str>, kind: Option<crate::content::CardKind>) {
-        match super::quiz::QuizSession::start(&self.lib, topic, kind, self.data_dir.as_deref()) {
-            Ok(q) => {
-                if let Some(n) = q.notices.first() {
-                    self.flash = Some(n.clone());
-                }
-                self.quiz = Some(q);
-                self.exp = None;
-                self.focus = Focus::Note;
-            }
-            Err(e) => self.flash = Some(e),
-        }
+        self.effect(Effect::StartQuiz { topic, kind: None });
     }
 
     /// Keys while a quiz is shown. Returns true if used.
@@ -706,10 +1054,10 @@ impl App {
                 match q.phase {
                     super::quiz::Phase::Question => q.choose(n),
                     super::quiz::Phase::Answer => {
-                        if (1..=4).contains(&n) {
-                            q.grade(n as u8);
+                        if (1..=4).contains(&n) && q.grade(n as u8, self.now.utc) {
                             let progress = q.progress.clone();
                             self.refresh_mastery(&progress);
+                            self.effect(Effect::SaveProgress);
                         }
                     }
                 }
@@ -717,15 +1065,19 @@ impl App {
             Msg::Enter => {
                 q.message = None;
                 if q.wants_text() {
+                    let value = q.input.clone();
                     self.mode = Mode::QuizInput;
+                    self.open_input(&value, false);
                 } else {
                     q.advance();
                 }
             }
             Msg::OrderMode => {
-                q.toggle_order_mode();
+                q.toggle_order_mode(self.now.utc);
                 if q.wants_text() {
+                    let value = q.input.clone();
                     self.mode = Mode::QuizInput;
+                    self.open_input(&value, false);
                 }
             }
             Msg::OpenCardTopic => {
@@ -735,7 +1087,7 @@ impl App {
                     self.focus = Focus::Note;
                 }
             }
-            Msg::Close => q.finished = true,
+            Msg::Close => q.finish(self.now.utc),
             _ => return false,
         }
         true
@@ -743,11 +1095,9 @@ impl App {
 
     /// Open the experiment pane for the selected topic, or close it.
     fn toggle_experiment(&mut self) {
-        if self.exp.is_some() {
-            if let Some(exp) = &mut self.exp {
-                exp.cancel();
-            }
-            self.exp = None;
+        if self.exp.take().is_some() {
+            self.effect(Effect::Cancel(JobKind::Experiment));
+            self.effect(Effect::Cancel(JobKind::LearningCurve));
             return;
         }
         let Some(i) = self.selected_topic() else {
@@ -802,19 +1152,29 @@ impl App {
                     exp.next_field(1)
                 }
             }
-            Msg::ToggleTrellis => exp.toggle_trellis(),
+            Msg::ToggleTrellis => {
+                if !exp.close_trellis() {
+                    self.pending.push(Effect::LoadTrellis);
+                }
+            }
             Msg::FlipTrellis => {
                 if let Some(t) = &mut exp.trellis {
                     t.show_forward = !t.show_forward;
                 }
             }
-            Msg::LearningCurve => exp.start_learning_curve(),
+            Msg::LearningCurve => {
+                let (run, dataset) = exp.start_learning_curve();
+                self.pending
+                    .push(Effect::StartLearningCurve { run, dataset });
+            }
             Msg::PageDown => exp.sentence_offset += 1,
             Msg::PageUp => exp.sentence_offset = exp.sentence_offset.saturating_sub(1),
             Msg::Enter => {
                 if !matrix {
                     exp.begin_edit();
+                    let value = exp.editing.clone().unwrap_or_default();
                     self.mode = Mode::Edit;
+                    self.open_input(&value, true);
                 }
             }
             Msg::ToggleMatrix => {
@@ -824,11 +1184,15 @@ impl App {
                     ExpFocus::Matrix
                 };
             }
-            Msg::Run => exp.run(),
+            Msg::Run => {
+                if let Some((run, config)) = exp.run() {
+                    self.pending.push(Effect::StartExperiment { run, config });
+                }
+            }
             Msg::CycleCurve => exp.cycle_curve(),
             Msg::Close => {
                 if exp.is_running() {
-                    exp.cancel();
+                    self.pending.push(Effect::Cancel(JobKind::Experiment));
                 } else if exp.trellis.is_some() {
                     exp.trellis = None;
                 } else if matrix {

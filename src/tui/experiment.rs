@@ -10,7 +10,7 @@ use crate::algos::Step;
 use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
 use crate::data::{manifest, DatasetKind, Missing};
-use crate::experiment::{self, Config, Event, Report, Running};
+use crate::experiment::{Config, Event, Report};
 
 /// A field of the setup line the user can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,14 @@ pub struct ExperimentPane {
     pub focus: ExpFocus,
     /// Text being typed for the selected field (Enter to edit).
     pub editing: Option<String>,
-    pub running: Option<Running>,
+    /// The id of the run in progress (its events carry it).
+    pub running: Option<u64>,
+    /// Ids handed to runs and learning curves, so late events of an
+    /// abandoned run are told apart.
+    pub next_run: u64,
     pub started: Option<Instant>,
+    /// The time of the last tick (time comes in with `Msg::Tick`).
+    pub now: Option<Instant>,
     pub progress: Option<Step>,
     /// (iteration, value) of the run in progress or the last one.
     pub curve: Vec<(f64, f64)>,
@@ -113,9 +119,8 @@ impl TrellisView {
 
 pub struct LearningJob {
     pub result: Option<Result<crate::experiment::tagging::LearningCurve, String>>,
-    rx: Option<
-        std::sync::mpsc::Receiver<Result<crate::experiment::tagging::LearningCurve, String>>,
-    >,
+    /// The id its result comes back with.
+    pub run: u64,
     pub dataset: String,
 }
 
@@ -139,7 +144,9 @@ impl ExperimentPane {
             focus: ExpFocus::Setup,
             editing: None,
             running: None,
+            next_run: 1,
             started: None,
+            now: None,
             progress: None,
             curve: Vec::new(),
             curve_metric: "",
@@ -361,50 +368,114 @@ impl ExperimentPane {
         self.editing = Some(v);
     }
 
-    /// Apply a typed value. Bad values are kept and reported when run.
-    pub fn commit_edit(&mut self) {
-        let Some(text) = self.editing.take() else {
-            return;
-        };
-        let text = text.trim().to_string();
+    /// What the selected field accepts, shown while typing.
+    pub fn field_range(&self) -> String {
         match self.selected_field() {
-            Field::Dataset => self.config.dataset = text,
-            Field::Algo => {
-                self.config.algo = text;
-                self.config.params.clear();
-            }
-            Field::Scale => self.config.scale = text.parse().ok(),
-            Field::Seed => {
-                if let Ok(s) = text.parse() {
-                    self.config.seed = s;
-                } else {
-                    self.error = Some(format!("seed: `{text}` is not a whole number"));
+            Field::Preset => format!("1..{}", self.presets.len()),
+            Field::Dataset => "a bundled dataset or a CSV path".into(),
+            Field::Algo => "an algorithm name".into(),
+            Field::Scale => format!("none, {}", Scale::NAMES.join(", ")),
+            Field::Seed => "a whole number ≥ 0".into(),
+            Field::Cv => "0 (off) or 2..50 folds".into(),
+            Field::Missing => "refuse, drop or mean".into(),
+            Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
+                Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
+                Some(ParamKind::Float {
+                    min,
+                    max,
+                    min_exclusive,
+                }) => {
+                    let lo = if min_exclusive { "(" } else { "[" };
+                    format!("number in {lo}{min}, {max}]")
                 }
-            }
-            Field::Param(i) => {
-                if let Some(name) = self.spec().and_then(|s| s.params.get(i)).map(|p| p.name) {
-                    self.set_param(name, text);
-                }
-            }
-            Field::Cv => match text.parse::<usize>() {
-                Ok(k) if k == 0 || (2..=50).contains(&k) => self.config.cv = (k >= 2).then_some(k),
-                _ => self.error = Some(format!("cv: `{text}`: expected 0 (off) or 2..50 folds")),
+                Some(ParamKind::Choice { options }) => options.join(", "),
+                None => String::new(),
             },
-            Field::Missing => match text.parse() {
-                Ok(m) => self.config.csv.missing = m,
-                Err(e) => self.error = Some(format!("missing: {e}")),
-            },
-            Field::Preset => {}
         }
     }
 
-    /// Open or close the trellis view.
-    pub fn toggle_trellis(&mut self) {
-        if self.trellis.is_some() {
-            self.trellis = None;
-            return;
+    /// Apply the typed value. A bad one is refused with the reason (the
+    /// registry's own parameter check) and left open to fix: returns false.
+    pub fn commit_edit(&mut self) -> bool {
+        let Some(text) = self.editing.clone() else {
+            return true;
+        };
+        let text = text.trim().to_string();
+        let refuse = |pane: &mut ExperimentPane, why: String| {
+            pane.error = Some(why);
+            false
+        };
+        match self.selected_field() {
+            Field::Dataset => self.config.dataset = text,
+            Field::Algo => {
+                if registry::find(&text).is_none() {
+                    return refuse(self, format!("algo: no algorithm called `{text}`"));
+                }
+                self.config.algo = text;
+                self.config.params.clear();
+            }
+            Field::Scale => {
+                if text == "none" {
+                    self.config.scale = None;
+                } else {
+                    match text.parse() {
+                        Ok(s) => self.config.scale = Some(s),
+                        Err(_) => {
+                            return refuse(
+                                self,
+                                format!("scale: `{text}`: expected {}", self.field_range()),
+                            )
+                        }
+                    }
+                }
+            }
+            Field::Seed => match text.parse() {
+                Ok(s) => self.config.seed = s,
+                Err(_) => return refuse(self, format!("seed: `{text}` is not a whole number")),
+            },
+            Field::Param(i) => {
+                let Some(name) = self.spec().and_then(|s| s.params.get(i)).map(|p| p.name) else {
+                    return true;
+                };
+                let mut trial = self.config.params.clone();
+                match trial.iter_mut().find(|(k, _)| k == name) {
+                    Some(slot) => slot.1 = text.clone(),
+                    None => trial.push((name.to_string(), text.clone())),
+                }
+                if let Some(Err(e)) = self.spec().map(|s| s.params(&trial)) {
+                    return refuse(self, e.to_string());
+                }
+                self.set_param(name, text);
+            }
+            Field::Cv => match text.parse::<usize>() {
+                Ok(k) if k == 0 || (2..=50).contains(&k) => self.config.cv = (k >= 2).then_some(k),
+                _ => {
+                    return refuse(
+                        self,
+                        format!("cv: `{text}`: expected 0 (off) or 2..50 folds"),
+                    )
+                }
+            },
+            Field::Missing => match text.parse() {
+                Ok(m) => self.config.csv.missing = m,
+                Err(e) => return refuse(self, format!("missing: {e}")),
+            },
+            Field::Preset => {}
         }
-        match TrellisView::new() {
+        self.editing = None;
+        self.error = None;
+        true
+    }
+
+    /// Close the trellis view; returns false when it was closed (the
+    /// caller then asks for the model to be loaded).
+    pub fn close_trellis(&mut self) -> bool {
+        self.trellis.take().is_some()
+    }
+
+    /// The trellis the event loop loaded (or why not).
+    pub fn trellis_loaded(&mut self, t: Result<TrellisView, String>) {
+        match t {
             Ok(t) => self.trellis = Some(t),
             Err(e) => self.error = Some(e),
         }
@@ -424,8 +495,9 @@ impl ExperimentPane {
         true
     }
 
-    /// Start computing the HMM vs CRF learning curve in the background.
-    pub fn start_learning_curve(&mut self) {
+    /// Ask for the HMM vs CRF learning curve: returns (run id, dataset)
+    /// for the event loop to start in the background.
+    pub fn start_learning_curve(&mut self) -> (u64, String) {
         let dataset = match manifest()
             .iter()
             .find(|d| d.name == self.config.dataset && d.kind == DatasetKind::Conll)
@@ -433,49 +505,32 @@ impl ExperimentPane {
             Some(d) => d.name.clone(),
             None => "ner_synthetic".to_string(),
         };
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ds = dataset.clone();
-        let spawned = std::thread::Builder::new()
-            .name("mlwb-learning-curve".into())
-            .spawn(move || {
-                let cancel = std::sync::atomic::AtomicBool::new(false);
-                let r = crate::experiment::tagging::learning_curve(
-                    &ds,
-                    &[0.05, 0.1, 0.2, 0.4, 0.7, 1.0],
-                    &mut |_| {},
-                    &cancel,
-                );
-                let _ = tx.send(r);
-            });
-        if spawned.is_err() {
-            self.error = Some("cannot start a thread for the learning curve".into());
-            return;
-        }
+        let run = self.take_run_id();
         self.learning = Some(LearningJob {
             result: None,
-            rx: Some(rx),
-            dataset,
+            run,
+            dataset: dataset.clone(),
         });
+        (run, dataset)
     }
 
-    fn poll_learning(&mut self) -> bool {
-        let Some(job) = &mut self.learning else {
-            return false;
-        };
-        let Some(rx) = &job.rx else { return false };
-        match rx.try_recv() {
-            Ok(r) => {
-                job.result = Some(r);
-                job.rx = None;
-                true
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                job.result = Some(Err("the learning-curve job stopped".into()));
-                job.rx = None;
-                true
+    /// The learning curve's result, if it is for the job asked last.
+    pub fn learning_done(
+        &mut self,
+        run: u64,
+        result: Result<crate::experiment::tagging::LearningCurve, String>,
+    ) {
+        if let Some(job) = &mut self.learning {
+            if job.run == run && job.result.is_none() {
+                job.result = Some(result);
             }
         }
+    }
+
+    fn take_run_id(&mut self) -> u64 {
+        let id = self.next_run;
+        self.next_run += 1;
+        id
     }
 
     pub fn cycle_curve(&mut self) {
@@ -486,80 +541,80 @@ impl ExperimentPane {
         };
     }
 
-    pub fn is_running(&self) -> bool {
-        self.running.is_some()
-    }
-
-    /// Start a run with the current setup (cancelling one in progress).
-    pub fn run(&mut self) {
-        if let Some(r) = self.running.take() {
-            r.cancel();
-        }
+    /// Prepare a run with the current setup: returns (run id, config) for
+    /// the event loop to start (it replaces a run in progress), or None when
+    /// a parameter is refused before any work.
+    pub fn run(&mut self) -> Option<(u64, Config)> {
+        self.running = None;
         // Check parameters now, so a typo is reported before any work.
         if let Some(spec) = self.spec() {
             if let Err(e) = spec.params(&self.config.params) {
                 self.error = Some(e.to_string());
-                return;
+                return None;
             }
         }
         self.error = None;
         self.progress = None;
         self.curve.clear();
         self.curve_metric = "";
-        self.started = Some(Instant::now());
-        self.running = Some(experiment::spawn(self.config.clone()));
+        self.started = self.now;
+        let run = self.take_run_id();
+        self.running = Some(run);
+        Some((run, self.config.clone()))
     }
 
-    pub fn cancel(&mut self) {
-        if let Some(r) = &self.running {
-            r.cancel();
-        }
+    /// Seconds since the run started, by the last tick.
+    pub fn elapsed(&self) -> Option<f64> {
+        Some(
+            self.now?
+                .saturating_duration_since(self.started?)
+                .as_secs_f64(),
+        )
     }
 
-    /// Take what the background run has sent. Returns true if anything changed.
-    pub fn poll(&mut self) -> bool {
-        let learned = self.poll_learning();
-        let Some(running) = &self.running else {
-            return learned;
-        };
-        let mut changed = false;
-        let mut done = false;
-        while let Ok(ev) = running.events.try_recv() {
-            changed = true;
-            match ev {
-                Event::Started { .. } => {}
-                Event::Progress(step) => {
-                    if self.curve_metric != step.metric {
-                        self.curve.clear();
-                        self.curve_metric = step.metric;
-                    }
-                    self.curve.push((step.iter as f64, step.value));
-                    self.progress = Some(step);
+    /// One event of run `run`. Returns true if anything changed.
+    pub fn on_event(&mut self, run: u64, ev: Event) -> bool {
+        if self.running != Some(run) {
+            return false;
+        }
+        match ev {
+            Event::Started { .. } => {}
+            Event::Progress(step) => {
+                if self.curve_metric != step.metric {
+                    self.curve.clear();
+                    self.curve_metric = step.metric;
                 }
-                Event::Finished(report) => {
-                    let n = report.classes.len();
-                    self.cell = (
-                        self.cell.0.min(n.saturating_sub(1)),
-                        self.cell.1.min(n.saturating_sub(1)),
-                    );
-                    self.report = Some(report);
-                    done = true;
-                }
-                Event::Failed(e) => {
-                    self.error = Some(e);
-                    done = true;
-                }
+                self.curve.push((step.iter as f64, step.value));
+                self.progress = Some(step);
+            }
+            Event::Finished(report) => {
+                let n = report.classes.len();
+                self.cell = (
+                    self.cell.0.min(n.saturating_sub(1)),
+                    self.cell.1.min(n.saturating_sub(1)),
+                );
+                self.report = Some(report);
+                self.running = None;
+            }
+            Event::Failed(e) => {
+                self.error = Some(e);
+                self.running = None;
             }
         }
-        if done || running.is_finished() && !changed {
-            if !done {
-                self.error
-                    .get_or_insert_with(|| "the run stopped without a result".into());
-            }
+        true
+    }
+
+    /// Run `run`'s thread ended; if it said nothing final, say so.
+    pub fn on_ended(&mut self, run: u64) {
+        if self.running == Some(run) {
+            self.error
+                .get_or_insert_with(|| "the run stopped without a result".into());
             self.running = None;
-            changed = true;
         }
-        changed
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
     }
 
     pub fn move_cell(&mut self, drow: isize, dcol: isize) {

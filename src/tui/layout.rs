@@ -55,6 +55,21 @@ pub fn areas(width: u16, height: u16) -> Areas {
     }
 }
 
+/// The same screen with the right pane over the whole width (`z`: zoom).
+pub fn zoomed(a: Areas) -> Areas {
+    if a.too_small {
+        return a;
+    }
+    let note = Rect::new(0, 0, a.full.width, a.note.height);
+    Areas {
+        tree: Rect::new(0, 0, 0, a.note.height),
+        tree_inner: Rect::new(0, 0, 0, 0),
+        note,
+        note_inner: inner(note),
+        ..a
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,31 +1,45 @@
 //! The interactive reader. Elm architecture: `App` is the model, `Msg` the
-//! messages, `App::update` the update and `view::draw` the view.
+//! messages, `App::update` the update (it returns [`Effect`]s and does no
+//! I/O) and `view::draw` the view (one widget per panel in `panes/`). The
+//! event loop reads keys through the bindings table (`keys`), runs the
+//! effects with a [`Runtime`] (which owns the background [`Job`]s) and feeds
+//! their results back as messages; [`Headless`] does the same without a
+//! terminal.
 
 pub mod app;
-pub mod exp_view;
 pub mod experiment;
 pub mod keys;
 pub mod layout;
+pub mod panes;
 pub mod quiz;
-pub mod quiz_view;
+pub mod theme;
 pub mod view;
 
 use std::io::{stdout, IsTerminal};
 
 use anyhow::{bail, Context};
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-pub use app::{App, Effect, Focus, Mode, Msg};
+pub use app::{App, Carry, Effect, Focus, JobKind, Mode, Msg, Now};
 
 use crate::content::Library;
+use crate::experiment::tagging::LearningCurve;
+use crate::experiment::{Event, Job};
+use crate::quiz::store::{data_dir, Progress, Store};
+use experiment::TrellisView;
 
 /// Run the reader until the user quits. The terminal is restored on quit,
 /// on error and on panic.
 pub fn run(lib: Library) -> anyhow::Result<()> {
-    run_with(lib, App::load_settings)
+    run_with(lib, |app| {
+        app.load_settings();
+        Vec::new()
+    })
 }
 
 /// Open the reader straight into a quiz (`mlwb quiz [--topic ID] [--kind K]`).
@@ -39,17 +53,16 @@ pub fn run_quiz(
     run_with(lib, move |app| {
         app.data_dir = data_dir;
         app.lang = lang;
-        app.load_mastery();
         if let Some(t) = &topic {
             if let Some(i) = app.lib.index_of(t) {
                 app.reveal(i);
             }
         }
-        app.start_quiz_with(topic.as_deref(), kind);
+        vec![Effect::StartQuiz { topic, kind }]
     })
 }
 
-fn run_with(lib: Library, setup: impl FnOnce(&mut App)) -> anyhow::Result<()> {
+fn run_with(lib: Library, setup: impl FnOnce(&mut App) -> Vec<Effect>) -> anyhow::Result<()> {
     if !stdout().is_terminal() {
         bail!("the reader needs a terminal; for scripts use `mlwb topics`, `mlwb show ID` or `mlwb check`");
     }
@@ -64,12 +77,12 @@ fn run_with(lib: Library, setup: impl FnOnce(&mut App)) -> anyhow::Result<()> {
     };
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         prev(info);
     }));
-    let _ = execute!(stdout(), EnableMouseCapture);
+    let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, lib, setup);
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -77,45 +90,235 @@ fn run_with(lib: Library, setup: impl FnOnce(&mut App)) -> anyhow::Result<()> {
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     lib: Library,
-    setup: impl FnOnce(&mut App),
+    setup: impl FnOnce(&mut App) -> Vec<Effect>,
 ) -> anyhow::Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
-    let mut app = App::new(lib, size.width, size.height);
-    app.load_mastery();
-    setup(&mut app);
-    while !app.quit {
+    let mut h = Headless::new(App::new(lib, size.width, size.height));
+    h.run(vec![Effect::LoadMastery]);
+    let first = setup(&mut h.app);
+    h.run(first);
+    while !h.app.quit {
         terminal
-            .draw(|f| view::draw(f, &app))
+            .draw(|f| view::draw(f, &h.app))
             .context("cannot draw")?;
         // Wake up regularly so a background run's progress is drawn live.
-        let timeout = if app.exp.as_ref().is_some_and(|e| e.is_running()) {
-            50
-        } else {
-            250
-        };
+        let timeout = if h.rt.busy() { 50 } else { 250 };
         if event::poll(std::time::Duration::from_millis(timeout)).context("cannot read input")? {
             let ev = event::read().context("cannot read input")?;
-            if let Some(msg) = keys::map_event(&ev, app.mode) {
-                app.update(msg);
+            if let Some(msg) = keys::map_event(&ev, &h.app.contexts()) {
+                h.send(msg);
             }
         }
-        app.update(Msg::Tick);
-        run_effects(&mut app);
+        h.tick();
     }
     Ok(())
 }
 
-/// Run the effects `update` left: the I/O the pure update does not do.
-/// A failure is shown in the status line, never fatal.
-pub fn run_effects(app: &mut App) {
-    for effect in std::mem::take(&mut app.effects) {
-        match effect {
-            Effect::SaveLang(lang) => {
-                if let Err(e) = crate::settings::save_lang(app.data_dir.as_deref(), lang) {
-                    app.flash = Some(format!("language not saved: {e}"));
+/// The background jobs the event loop owns for the app. Dropping a job
+/// cancels it without waiting.
+#[derive(Default)]
+pub struct Runtime {
+    experiment: Option<(u64, Job<Event>)>,
+    learning: Option<(u64, Job<Result<LearningCurve, String>>)>,
+}
+
+impl Runtime {
+    /// Is background work going on?
+    pub fn busy(&self) -> bool {
+        self.experiment.is_some() || self.learning.is_some()
+    }
+
+    /// Run `effects` (the I/O and threads `update` does not do) and return
+    /// the messages that carry their results back. Failures become
+    /// messages too, never fatal.
+    pub fn run(&mut self, app: &App, effects: Vec<Effect>) -> Vec<Msg> {
+        let mut out = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::SaveLang(lang) => {
+                    if let Err(e) = crate::settings::save_lang(app.data_dir.as_deref(), lang) {
+                        out.push(Msg::Notice(format!("language not saved: {e}")));
+                    }
                 }
+                Effect::StartExperiment { run, config } => {
+                    // Replacing the old job drops it: cancelled, not joined.
+                    self.experiment = None;
+                    match crate::experiment::spawn(config) {
+                        Ok(job) => self.experiment = Some((run, job)),
+                        Err(e) => out.push(Msg::JobEvent {
+                            run,
+                            event: Carry::new(Event::Failed(format!(
+                                "cannot start a thread for the run: {e}"
+                            ))),
+                        }),
+                    }
+                }
+                Effect::StartLearningCurve { run, dataset } => {
+                    self.learning = None;
+                    let job = Job::spawn("mlwb-learning-curve", move |tx, cancel| {
+                        let r = crate::experiment::tagging::learning_curve(
+                            &dataset,
+                            &[0.05, 0.1, 0.2, 0.4, 0.7, 1.0],
+                            &mut |_| {},
+                            cancel.flag(),
+                        );
+                        tx.send(r);
+                    });
+                    match job {
+                        Ok(job) => self.learning = Some((run, job)),
+                        Err(e) => out.push(Msg::LearningDone {
+                            run,
+                            result: Carry::new(Err(format!(
+                                "cannot start a thread for the learning curve: {e}"
+                            ))),
+                        }),
+                    }
+                }
+                Effect::Cancel(JobKind::Experiment) => {
+                    if let Some((_, job)) = &self.experiment {
+                        job.cancel();
+                    }
+                }
+                Effect::Cancel(JobKind::LearningCurve) => self.learning = None,
+                Effect::LoadTrellis => out.push(Msg::TrellisLoaded(Carry::new(TrellisView::new()))),
+                Effect::StartQuiz { topic, kind } => {
+                    let q = quiz::QuizSession::start(
+                        &app.lib,
+                        topic.as_deref(),
+                        kind,
+                        app.data_dir.as_deref(),
+                        app.now.utc,
+                    );
+                    out.push(Msg::QuizStarted(Carry::new(q)));
+                }
+                Effect::SaveProgress => {
+                    if let Some(q) = &app.quiz {
+                        out.push(Msg::Graded(q.save()));
+                    }
+                }
+                Effect::LoadMastery => out.push(Msg::MasteryLoaded(Carry::new(load_mastery(
+                    app.data_dir.as_deref(),
+                )))),
             }
         }
+        out
+    }
+
+    /// What the jobs reported since the last call, as messages; a job whose
+    /// thread has ended is let go.
+    pub fn poll(&mut self) -> Vec<Msg> {
+        let mut out = Vec::new();
+        if let Some((run, job)) = &self.experiment {
+            let run = *run;
+            // Ask first: events sent before the end are all queued by then.
+            let ended = job.is_finished();
+            for event in job.drain() {
+                out.push(Msg::JobEvent {
+                    run,
+                    event: Carry::new(event),
+                });
+            }
+            if ended {
+                out.push(Msg::JobEnded { run });
+                self.experiment = None;
+            }
+        }
+        if let Some((run, job)) = &self.learning {
+            let run = *run;
+            let ended = job.is_finished();
+            let mut got = job.drain();
+            if let Some(result) = got.pop() {
+                out.push(Msg::LearningDone {
+                    run,
+                    result: Carry::new(result),
+                });
+                self.learning = None;
+            } else if ended {
+                out.push(Msg::LearningDone {
+                    run,
+                    result: Carry::new(Err("the learning-curve job stopped".into())),
+                });
+                self.learning = None;
+            }
+        }
+        out
+    }
+}
+
+/// Read the progress (read-only: no lock, nothing moved) for the tree's
+/// mastery counts. A damaged file comes with a notice (its backup is read).
+pub fn load_mastery(dir: Option<&std::path::Path>) -> (Progress, Option<String>) {
+    match data_dir(dir).and_then(|d| Store::open_read_only(&d)) {
+        Ok((store, progress)) => (progress, store.notices.first().cloned()),
+        Err(_) => (Progress::default(), None),
+    }
+}
+
+/// The app with its runtime, driven by messages alone: what the event loop
+/// does, without a terminal (television-style headless tests).
+pub struct Headless {
+    pub app: App,
+    pub rt: Runtime,
+}
+
+impl Headless {
+    pub fn new(app: App) -> Headless {
+        Headless {
+            app,
+            rt: Runtime::default(),
+        }
+    }
+
+    /// Update with `msg`, then run the effects and feed their results back
+    /// until none are left.
+    pub fn send(&mut self, msg: Msg) {
+        let effects = self.app.update(msg);
+        self.run(effects);
+    }
+
+    /// Run effects and feed their results back until none are left.
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue = std::collections::VecDeque::from(self.rt.run(&self.app, effects));
+        while let Some(msg) = queue.pop_front() {
+            let effects = self.app.update(msg);
+            queue.extend(self.rt.run(&self.app, effects));
+        }
+    }
+
+    /// Time passes: the clock is read, the jobs' events are fed in.
+    pub fn tick(&mut self) {
+        for msg in self.rt.poll() {
+            self.send(msg);
+        }
+        self.send(Now::tick());
+    }
+
+    /// Tick until background work is done or `timeout` passes (tests).
+    pub fn wait_idle(&mut self, timeout: std::time::Duration) -> bool {
+        let t0 = std::time::Instant::now();
+        loop {
+            self.tick();
+            if !self.rt.busy() {
+                return true;
+            }
+            if t0.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl std::ops::Deref for Headless {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for Headless {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
     }
 }
 

@@ -2,9 +2,7 @@
 //! Again/Hard/Good/Easy, scheduled by FSRS and saved at once. The session's
 //! UI state only: which cards come and when is `quiz::schedule`.
 
-use std::time::Instant;
-
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom as _;
 
 use crate::content::{Card, CardKind, Library};
@@ -37,8 +35,10 @@ pub struct QuizSession {
     pub notices: Vec<String>,
     pub graded: usize,
     pub correct: usize,
-    pub started: Instant,
+    pub started: DateTime<Utc>,
     pub finished: bool,
+    /// When the session finished (for the summary's time and next due).
+    pub ended: Option<DateTime<Utc>>,
     pub message: Option<String>,
 }
 
@@ -49,6 +49,7 @@ impl QuizSession {
         topic: Option<&str>,
         kind: Option<CardKind>,
         data_dir: Option<&std::path::Path>,
+        now: DateTime<Utc>,
     ) -> Result<QuizSession, String> {
         let cards = deck(lib, topic, kind)?;
         let (store, progress, notices) =
@@ -73,7 +74,7 @@ impl QuizSession {
             cards,
             |(_, c)| c.id.as_str(),
             &progress,
-            Utc::now(),
+            now,
             topic.is_none(),
         );
         if due.is_empty() {
@@ -98,11 +99,12 @@ impl QuizSession {
             notices,
             graded: 0,
             correct: 0,
-            started: Instant::now(),
+            started: now,
             finished: false,
+            ended: None,
             message: None,
         };
-        s.prepare();
+        s.prepare(now);
         Ok(s)
     }
 
@@ -110,14 +112,14 @@ impl QuizSession {
         self.queue.get(self.index)
     }
 
-    fn prepare(&mut self) {
+    fn prepare(&mut self, now: DateTime<Utc>) {
         self.phase = Phase::Question;
         self.revealed = 0;
         self.shuffled = None;
         self.input.clear();
         self.verdict = None;
         self.problem = None;
-        let seed = (self.graded as u64) ^ (Utc::now().timestamp() as u64);
+        let seed = (self.graded as u64) ^ (now.timestamp() as u64);
         if let Some((_, c)) = self.current() {
             if c.kind == CardKind::Numeric {
                 self.problem = c
@@ -172,7 +174,7 @@ impl QuizSession {
     }
 
     /// Order-the-steps: shuffle the steps; the user types their order.
-    pub fn toggle_order_mode(&mut self) {
+    pub fn toggle_order_mode(&mut self, now: DateTime<Utc>) {
         let Some((_, card)) = self.current() else {
             return;
         };
@@ -184,7 +186,7 @@ impl QuizSession {
             return;
         }
         let mut order: Vec<usize> = (0..card.steps.len()).collect();
-        let mut r = crate::algos::rng(Utc::now().timestamp_subsec_nanos().into());
+        let mut r = crate::algos::rng(now.timestamp_subsec_nanos().into());
         while order.len() > 1 && order.windows(2).all(|w| w[0] < w[1]) {
             order.shuffle(&mut r);
         }
@@ -240,22 +242,19 @@ impl QuizSession {
         self.phase = Phase::Answer;
     }
 
-    /// Grade the answered card (1 again .. 4 easy): schedule, save, next.
-    pub fn grade(&mut self, grade: u8) {
+    /// Grade the answered card (1 again .. 4 easy): schedule, next.
+    /// Returns true when the progress changed and should be saved (the
+    /// event loop saves it: `Effect::SaveProgress`).
+    pub fn grade(&mut self, grade: u8, now: DateTime<Utc>) -> bool {
         if self.phase != Phase::Answer || self.finished {
-            return;
+            return false;
         }
         let Some((_, card)) = self.current().cloned() else {
-            return;
+            return false;
         };
-        if let Err(e) = self.progress.grade(&card.id, grade, Utc::now()) {
+        if let Err(e) = self.progress.grade(&card.id, grade, now) {
             self.message = Some(e);
-            return;
-        }
-        if let Some(store) = &self.store {
-            if let Err(e) = store.save(&self.progress) {
-                self.message = Some(format!("not saved: {e}"));
-            }
+            return false;
         }
         self.graded += 1;
         if grade >= 3 {
@@ -263,20 +262,36 @@ impl QuizSession {
         }
         self.index += 1;
         if self.index >= self.queue.len() {
-            self.finished = true;
+            self.finish(now);
         } else {
-            self.prepare();
+            self.prepare(now);
+        }
+        true
+    }
+
+    /// End the session (last card graded, or Esc).
+    pub fn finish(&mut self, now: DateTime<Utc>) {
+        self.finished = true;
+        self.ended.get_or_insert(now);
+    }
+
+    /// Save the progress through the session's store (event loop only).
+    pub fn save(&self) -> Result<(), String> {
+        match &self.store {
+            Some(store) => store.save(&self.progress).map_err(|e| e.to_string()),
+            None => Ok(()),
         }
     }
 
     /// The summary: cards done, accuracy, time, next due.
     pub fn summary(&self) -> Vec<String> {
+        let now = self.ended.unwrap_or(self.started);
         let next = self
             .progress
             .cards
             .values()
             .map(|c| c.fsrs.due)
-            .filter(|d| *d > Utc::now())
+            .filter(|d| *d > now)
             .min();
         vec![
             format!(
@@ -285,7 +300,10 @@ impl QuizSession {
                 self.correct,
                 100.0 * self.correct as f64 / self.graded.max(1) as f64
             ),
-            format!("time {:.0} s", self.started.elapsed().as_secs_f64()),
+            format!(
+                "time {:.0} s",
+                (now - self.started).num_milliseconds().max(0) as f64 / 1000.0
+            ),
             match next {
                 Some(d) => format!("next review due {}", d.format("%Y-%m-%d %H:%M UTC")),
                 None => "no reviews scheduled".into(),

@@ -2,13 +2,17 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line as TLine, Span as TSpan};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 use ratatui::Frame;
 
+use tui_input::Input;
+
 use super::app::{App, Focus, Mode};
-use super::keys::KEYS;
+use super::panes::quiz::QuizPanel;
+use super::panes::reader::{HelpOverlay, NotePanel, ProblemsOverlay, StatusLine, TreePanel};
+use super::theme::Theme;
 use crate::text::{self, Kind, Line};
 
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -16,44 +20,40 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.render(area, frame.buffer_mut());
 }
 
-/// Colours, or none at all under `NO_COLOR` (modifiers still mark things).
-struct Theme {
-    color: bool,
+/// A text field as spans: the old value shown selected while typing would
+/// replace it, else the cursor as a reversed cell (a block at the end).
+pub fn field_spans(input: &Input, fresh: bool, theme: &Theme) -> Vec<TSpan<'static>> {
+    let value = input.value();
+    if fresh {
+        return vec![
+            TSpan::styled(value.to_string(), theme.selected()),
+            TSpan::raw("█"),
+        ];
+    }
+    let cursor = input.cursor();
+    let split = value
+        .char_indices()
+        .nth(cursor)
+        .map_or(value.len(), |(i, _)| i);
+    let (before, after) = value.split_at(split);
+    let mut chars = after.chars();
+    let mut out = vec![TSpan::raw(before.to_string())];
+    match chars.next() {
+        Some(c) => {
+            out.push(TSpan::styled(c.to_string(), theme.selected()));
+            out.push(TSpan::raw(chars.as_str().to_string()));
+        }
+        None => out.push(TSpan::raw("█")),
+    }
+    out
 }
 
-impl Theme {
-    fn fg(&self, c: Color) -> Style {
-        if self.color {
-            Style::new().fg(c)
-        } else {
-            Style::new()
-        }
-    }
-
-    fn kind(&self, k: Kind) -> Style {
-        match k {
-            Kind::Text => Style::new(),
-            Kind::Math => self.fg(Color::Yellow),
-            Kind::Heading => self.fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            Kind::Title => self.fg(Color::LightGreen).add_modifier(Modifier::BOLD),
-            Kind::Dim => self.fg(Color::DarkGray),
-            Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
-            Kind::Link => self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
-            Kind::Marker => self.fg(Color::Cyan),
-            Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
-        }
-    }
-
-    fn border(&self, focused: bool) -> Style {
-        if focused {
-            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
-        } else {
-            self.fg(Color::DarkGray)
-        }
-    }
+/// The same as plain text (for width sums).
+pub(crate) fn spans_text(spans: &[TSpan]) -> String {
+    spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
-fn to_tline(line: &Line, theme: &Theme) -> TLine<'static> {
+pub(crate) fn to_tline(line: &Line, theme: &Theme) -> TLine<'static> {
     TLine::from(
         line.iter()
             .map(|s| TSpan::styled(s.text.clone(), theme.kind(s.kind)))
@@ -67,288 +67,56 @@ impl Widget for &App {
             return;
         }
         let theme = Theme { color: self.color };
-        let a = super::layout::areas(area.width, area.height);
+        let a = self.areas_for(area.width, area.height);
         if a.too_small {
             let msg = text::truncate("terminal too small", usize::from(area.width));
             buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
             return;
         }
-        self.render_tree(a.tree, a.tree_inner, buf, &theme);
+        if a.tree.width > 0 {
+            TreePanel { app: self, theme }.render(a.tree, buf);
+        }
         match &self.exp {
             _ if self.quiz.is_some() => {
                 if let Some(q) = &self.quiz {
-                    super::quiz_view::render(q, a.note, buf, self.color, self.lang);
+                    QuizPanel {
+                        quiz: q,
+                        theme,
+                        lang: self.lang,
+                        field: self.text_field(),
+                    }
+                    .render(a.note, buf);
                 }
             }
-            Some(exp) => {
-                super::exp_view::render(exp, a.note, buf, self.focus == Focus::Note, self.color)
-            }
-            None => self.render_note(a.note, a.note_inner, buf, &theme),
+            Some(exp) => super::panes::experiment::render(
+                exp,
+                a.note,
+                buf,
+                self.focus == Focus::Note,
+                theme,
+                self.text_field(),
+            ),
+            None => NotePanel { app: self, theme }.render(a.note, buf),
         }
-        self.render_status(a.status, buf, &theme);
+        StatusLine { app: self, theme }.render(a.status, buf);
         match self.mode {
-            Mode::Help => render_help(area, buf, &theme, self.help_scroll),
-            Mode::Problems => self.render_problems(area, buf, &theme),
+            Mode::Help => HelpOverlay { app: self, theme }.render(area, buf),
+            Mode::Problems => ProblemsOverlay { app: self, theme }.render(area, buf),
             Mode::Normal | Mode::Search | Mode::Edit | Mode::QuizInput => {}
         }
     }
 }
 
-impl App {
-    fn render_tree(&self, outer: Rect, inner: Rect, buf: &mut Buffer, theme: &Theme) {
-        let focused = self.focus == Focus::Tree;
-        Block::new()
-            .borders(Borders::ALL)
-            .border_style(theme.border(focused))
-            .title(" Topics ")
-            .render(outer, buf);
-        let w = usize::from(inner.width);
-        let hits: &[usize] = if self.search.query.is_empty() {
-            &[]
-        } else {
-            &self.search.hits
-        };
-        for (row, &(i, depth)) in self
-            .rows
-            .iter()
-            .enumerate()
-            .skip(self.tree_offset)
-            .take(usize::from(inner.height))
-        {
-            let t = &self.lib.topics[i];
-            let marker = if t.children.is_empty() {
-                "  "
-            } else if self.is_expanded(i) {
-                "▾ "
-            } else {
-                "▸ "
-            };
-            let indent = "  ".repeat(depth);
-            let head = format!("{indent}{marker}");
-            let zh = t.title.zh.as_str();
-            let badge = match self.mastery.get(&i) {
-                Some(&(m, n, due)) if due > 0 => format!(" {m}/{n}·{due} due"),
-                Some(&(m, n, _)) if m > 0 => format!(" {m}/{n}"),
-                _ => String::new(),
-            };
-            let label = format!("{head}{zh} {}{badge}", t.title.en);
-            let label = text::truncate(&label, w);
-            let mut style = Style::new();
-            if hits.contains(&i) {
-                style = style.patch(theme.fg(Color::Yellow));
-            }
-            if row == self.selected {
-                style = if focused {
-                    style.add_modifier(Modifier::REVERSED | Modifier::BOLD)
-                } else {
-                    style.add_modifier(Modifier::REVERSED)
-                };
-            }
-            let y = inner.y + (row - self.tree_offset) as u16;
-            // Title in two tones: Chinese bright, English dim (unless selected).
-            let zh_end = text::width(&head) + text::width(zh);
-            let mut spans = Vec::new();
-            let mut used = 0;
-            for c in label.chars() {
-                let cw = text::width(c.encode_utf8(&mut [0u8; 4]));
-                let st = if used >= zh_end && row != self.selected && !hits.contains(&i) {
-                    theme.kind(Kind::Dim)
-                } else {
-                    style
-                };
-                spans.push(TSpan::styled(c.to_string(), st));
-                used += cw;
-            }
-            let line = TLine::from(spans);
-            buf.set_line(inner.x, y, &line, inner.width);
-            if row == self.selected {
-                // Fill the rest of the row so the selection bar is whole.
-                let lw = text::width(&label) as u16;
-                if lw < inner.width {
-                    buf.set_style(Rect::new(inner.x + lw, y, inner.width - lw, 1), style);
-                }
-            }
-        }
-    }
-
-    fn render_note(&self, outer: Rect, inner: Rect, buf: &mut Buffer, theme: &Theme) {
-        let focused = self.focus == Focus::Note;
-        let lines = self.note_lines();
-        let total = lines.len();
-        let shown_end = (self.note_scroll + usize::from(inner.height)).min(total);
-        let pos = if total == 0 {
-            String::new()
-        } else {
-            format!(" {}-{}/{} ", self.note_scroll + 1, shown_end, total)
-        };
-        let title = match self.selected_topic() {
-            Some(i) => format!(" {} ", self.lib.topics[i].id),
-            None => " Note ".to_string(),
-        };
-        Block::new()
-            .borders(Borders::ALL)
-            .border_style(theme.border(focused))
-            .title(text::truncate(
-                &title,
-                usize::from(outer.width.saturating_sub(2)),
-            ))
-            .title_bottom(TLine::from(pos).right_aligned())
-            .render(outer, buf);
-        if total == 0 {
-            let msg = if self.lib.topics.is_empty() {
-                "No topics loaded. Press p to see why."
-            } else {
-                ""
-            };
-            Paragraph::new(msg).render(inner, buf);
-            return;
-        }
-        let query = self.search.query.trim().to_lowercase();
-        for (n, line) in lines
-            .iter()
-            .skip(self.note_scroll)
-            .take(usize::from(inner.height))
-            .enumerate()
-        {
-            let y = inner.y + n as u16;
-            buf.set_line(inner.x, y, &to_tline(line, theme), inner.width);
-            if !query.is_empty() {
-                highlight(
-                    buf,
-                    inner.x,
-                    y,
-                    inner.width,
-                    &text::line_text(line),
-                    &query,
-                    theme,
-                );
-            }
-        }
-    }
-
-    fn render_status(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
-        let w = usize::from(area.width);
-        let errors = self.lib.errors().count();
-        let right = if errors > 0 {
-            format!(" {errors} problem(s): p ")
-        } else {
-            String::new()
-        };
-        let lang = format!(" {} ", self.lang.label());
-        let left = match self.mode {
-            Mode::Search => {
-                let n = self.search.hits.len();
-                format!(
-                    "/{}█  {} hit{}  Enter jump · Esc cancel",
-                    self.search.query,
-                    n,
-                    if n == 1 { "" } else { "s" }
-                )
-            }
-            Mode::Help => "↑↓ scroll · Esc/q/? close help".to_string(),
-            Mode::Problems => "↑↓ scroll · Esc/q close".to_string(),
-            Mode::Edit => "type a value · Enter set · Esc cancel".to_string(),
-            Mode::QuizInput => "type your answer · Enter submit · Esc stop typing".to_string(),
-            Mode::Normal => {
-                let hits = if self.search.hits.is_empty() || self.search.query.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "[{}/{} \"{}\"] n/N next · ",
-                        self.search.current + 1,
-                        self.search.hits.len(),
-                        self.search.query
-                    )
-                };
-                if let Some(f) = &self.flash {
-                    f.clone()
-                } else if self.quiz.is_some() {
-                    "Enter reveal/answer · o order steps · 1-9 choose · 1-4 grade · O open topic · Esc end".to_string()
-                } else if self.exp.is_some() {
-                    format!("{hits}Tab pane · r run · Esc cancel/back · c matrix · e close experiment · ? help · q quit")
-                } else {
-                    let has_exp = self
-                        .selected_topic()
-                        .is_some_and(|i| !super::app::experiments_for(&self.lib, i).is_empty());
-                    format!(
-                        "{hits}↑↓/jk move · ←→/hl fold · Enter open · Tab pane · / search{} · ? help · q quit",
-                        if has_exp { " · e experiment" } else { "" }
-                    )
-                }
-            }
-        };
-        let rw = text::width(&right);
-        // The language sits left of the problem count, when there is room.
-        let lw = text::width(&lang);
-        let lw = if rw + lw + 10 <= w { lw } else { 0 };
-        let left = text::truncate(&left, w.saturating_sub(rw + lw));
-        let style = theme.fg(Color::Gray).add_modifier(Modifier::DIM);
-        buf.set_stringn(area.x, area.y, &left, w, style);
-        if lw > 0 {
-            buf.set_stringn(
-                area.x + (w - rw - lw) as u16,
-                area.y,
-                &lang,
-                lw,
-                theme.fg(Color::Cyan),
-            );
-        }
-        if rw > 0 && rw <= w {
-            buf.set_stringn(
-                area.x + (w - rw) as u16,
-                area.y,
-                &right,
-                rw,
-                theme.fg(Color::Red).add_modifier(Modifier::BOLD),
-            );
-        }
-    }
-
-    fn render_problems(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
-        let popup = centered(area, 90, 80);
-        Clear.render(popup, buf);
-        let title = format!(" {} problem(s) in the topics ", self.lib.problems.len());
-        let block = Block::new()
-            .borders(Borders::ALL)
-            .border_style(theme.fg(Color::Red))
-            .title(text::truncate(
-                &title,
-                usize::from(popup.width.saturating_sub(2)),
-            ));
-        let inner = block.inner(popup);
-        block.render(popup, buf);
-        let mut lines = Vec::new();
-        for p in self.lib.problems.iter().skip(self.problems_scroll) {
-            let spans = vec![text::Span::new(Kind::Text, p.to_string())];
-            lines.extend(text::wrap(
-                &spans,
-                usize::from(inner.width),
-                &[],
-                &[text::Span::new(Kind::Text, "  ")],
-            ));
-            if lines.len() >= usize::from(inner.height) {
-                break;
-            }
-        }
-        if self.lib.problems.is_empty() {
-            lines.push(vec![text::Span::new(
-                Kind::Text,
-                "No problems: every topic loaded.",
-            )]);
-        }
-        for (n, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
-            buf.set_line(
-                inner.x,
-                inner.y + n as u16,
-                &to_tline(line, theme),
-                inner.width,
-            );
-        }
-    }
-}
-
 /// Reverse-video every occurrence of `query` on one drawn line.
-fn highlight(buf: &mut Buffer, x: u16, y: u16, width: u16, line: &str, query: &str, theme: &Theme) {
+pub(crate) fn highlight(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    width: u16,
+    line: &str,
+    query: &str,
+    theme: &Theme,
+) {
     let lower = line.to_lowercase();
     // Lower-casing can change byte lengths for some scripts; only highlight
     // when it did not, so columns stay right.
@@ -371,7 +139,22 @@ fn highlight(buf: &mut Buffer, x: u16, y: u16, width: u16, line: &str, query: &s
     }
 }
 
-fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
+/// Clear a popup's area, and a wide character (CJK) just left of it, whose
+/// second half the popup's border would otherwise cut.
+pub(crate) fn clear_popup(popup: Rect, buf: &mut Buffer) {
+    ratatui::widgets::Clear.render(popup, buf);
+    if popup.x == 0 {
+        return;
+    }
+    for y in popup.y..popup.y.saturating_add(popup.height) {
+        let cell = &mut buf[(popup.x - 1, y)];
+        if text::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
+pub(crate) fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
     let w = (u32::from(area.width) * u32::from(pct_w) / 100) as u16;
     let h = (u32::from(area.height) * u32::from(pct_h) / 100) as u16;
     let w = w.max(area.width.min(20));
@@ -382,38 +165,4 @@ fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
         w,
         h,
     )
-}
-
-fn render_help(area: Rect, buf: &mut Buffer, theme: &Theme, scroll: usize) {
-    let main = Rect {
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    let popup = centered(main, 90, 100);
-    Clear.render(popup, buf);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.fg(Color::Cyan))
-        .title(" Keys ");
-    let inner = block.inner(popup);
-    block.render(popup, buf);
-    let key_w = KEYS.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0) + 2;
-    let mut lines: Vec<Line> = Vec::new();
-    for (keys, what) in KEYS {
-        let pad = " ".repeat(key_w.saturating_sub(text::width(keys)));
-        let first = vec![text::Span::new(Kind::Marker, format!("{keys}{pad}"))];
-        let rest = vec![text::Span::new(Kind::Text, " ".repeat(key_w))];
-        let body = vec![text::Span::new(Kind::Text, *what)];
-        lines.extend(text::wrap(&body, usize::from(inner.width), &first, &rest));
-    }
-    let height = usize::from(inner.height);
-    let scroll = scroll.min(lines.len().saturating_sub(height));
-    for (n, line) in lines.iter().skip(scroll).take(height).enumerate() {
-        buf.set_line(
-            inner.x,
-            inner.y + n as u16,
-            &to_tline(line, theme),
-            inner.width,
-        );
-    }
 }

@@ -2,15 +2,16 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Color;
 use ratatui::widgets::{Block, Borders, Widget};
 
-use super::quiz::{Phase, QuizSession};
 use crate::content::note::inline;
 use crate::content::{CardKind, Text};
 use crate::mathtext;
 use crate::settings::Lang;
 use crate::text::{self, Kind, Line, Span};
+use crate::tui::quiz::{Phase, QuizSession};
+use crate::tui::theme::Theme;
 
 fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str, rest: &str) {
     lines.extend(text::wrap(
@@ -49,12 +50,46 @@ fn push_text(
     }
 }
 
-pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: Lang) {
-    let border = if color {
-        Style::new().fg(Color::Magenta)
-    } else {
-        Style::new()
+/// The quiz pane as a widget.
+pub struct QuizPanel<'a> {
+    pub quiz: &'a QuizSession,
+    pub theme: Theme,
+    pub lang: Lang,
+    /// The answer being typed, if any.
+    pub field: super::experiment::TextField<'a>,
+}
+
+impl Widget for QuizPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(self.quiz, area, buf, self.theme, self.lang, self.field);
+    }
+}
+
+pub fn render(
+    q: &QuizSession,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+    lang: Lang,
+    field: super::experiment::TextField<'_>,
+) {
+    // The answer being typed, with its cursor.
+    let typed = match field {
+        Some((input, _)) => {
+            let v = input.value();
+            let at = v
+                .char_indices()
+                .nth(input.cursor())
+                .map_or(v.len(), |(i, _)| i);
+            if at == v.len() {
+                format!("{v}█")
+            } else {
+                format!("{}▏{}", &v[..at], &v[at..])
+            }
+        }
+        None => q.input.clone(),
     };
+    let border = theme.fg(Color::Magenta);
     let title = if q.finished {
         " Quiz · summary · Esc close ".to_string()
     } else {
@@ -123,7 +158,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
                     }
                     push_para(
                         &mut lines,
-                        vec![Span::new(Kind::Title, format!("order: {}█", q.input))],
+                        vec![Span::new(Kind::Title, format!("order: {typed}"))],
                         w,
                         "",
                         "",
@@ -168,7 +203,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
                 if q.phase == Phase::Question {
                     push_para(
                         &mut lines,
-                        vec![Span::new(Kind::Title, format!("your answer: {}█", q.input))],
+                        vec![Span::new(Kind::Title, format!("your answer: {typed}"))],
                         w,
                         "",
                         "",
@@ -269,26 +304,7 @@ pub fn render(q: &QuizSession, area: Rect, buf: &mut Buffer, color: bool, lang: 
             );
         }
     }
-    let theme_style = |k: Kind| match k {
-        Kind::Math => {
-            if color {
-                Style::new().fg(Color::Yellow)
-            } else {
-                Style::new()
-            }
-        }
-        Kind::Heading | Kind::Title => Style::new().add_modifier(Modifier::BOLD),
-        Kind::Dim => {
-            if color {
-                Style::new().fg(Color::DarkGray)
-            } else {
-                Style::new()
-            }
-        }
-        Kind::Highlight => Style::new().add_modifier(Modifier::REVERSED),
-        Kind::Label => Style::new().add_modifier(Modifier::ITALIC),
-        _ => Style::new(),
-    };
+    let theme_style = |k: Kind| theme.card_kind(k);
     // Keep the end (answer, grades) visible when the card is long.
     let h = usize::from(inner.height);
     let skip = lines.len().saturating_sub(h);

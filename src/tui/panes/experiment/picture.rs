@@ -1,0 +1,132 @@
+//! The picture panel: decision regions, a PCA projection, or the
+//! tagging / casino views.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::Span as TSpan;
+use ratatui::widgets::canvas::{Canvas, Points};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::*;
+use crate::tui::experiment::ExperimentPane;
+use crate::tui::theme::Theme;
+
+/// The picture panel as a widget.
+pub struct PicturePanel<'a> {
+    pub pane: &'a ExperimentPane,
+    pub theme: Theme,
+}
+
+impl Widget for PicturePanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render_picture(self.pane, area, buf, self.theme);
+    }
+}
+
+pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
+    if let Some(r) = &pane.report {
+        if let Some(c) = &r.casino {
+            CasinoPanel { casino: c, theme }.render(area, buf);
+            return;
+        }
+        if let Some(t) = &r.tagging {
+            TaggedPanel {
+                pane,
+                tagging: t,
+                theme,
+            }
+            .render(area, buf);
+            return;
+        }
+    }
+    let Some(pic) = pane.report.as_ref().and_then(|r| r.picture.as_ref()) else {
+        let b = theme.block("Picture", false);
+        let inner = b.inner(area);
+        b.render(area, buf);
+        Paragraph::new("decision regions (2-D data) or PCA projection appear after a run")
+            .render(inner, buf);
+        return;
+    };
+    if pic.points.is_empty() || area.width < 6 || area.height < 4 {
+        theme.block("Picture", false).render(area, buf);
+        return;
+    }
+    let title = if pic.grid.is_some() {
+        format!(
+            "Decision regions · {} vs {} · ■ test",
+            pic.axes[0], pic.axes[1]
+        )
+    } else {
+        format!("{} vs {}", pic.axes[0], pic.axes[1])
+    };
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in &pic.points {
+        x0 = x0.min(p[0]);
+        x1 = x1.max(p[0]);
+        y0 = y0.min(p[1]);
+        y1 = y1.max(p[1]);
+    }
+    if let Some(g) = &pic.grid {
+        (x0, x1, y0, y1) = (g.x.0, g.x.1, g.y.0, g.y.1);
+    }
+    if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
+        x1 = x0 + 1.0;
+    }
+    if y0.partial_cmp(&y1) != Some(std::cmp::Ordering::Less) {
+        y1 = y0 + 1.0;
+    }
+    let n_classes = pic.classes.iter().max().map_or(1, |m| m + 1);
+    let mut by_class: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_classes.max(1)];
+    let mut test_by_class: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_classes.max(1)];
+    for ((p, &c), &t) in pic.points.iter().zip(&pic.classes).zip(&pic.is_test) {
+        if t {
+            test_by_class[c.min(n_classes - 1)].push((p[0], p[1]));
+        } else {
+            by_class[c.min(n_classes - 1)].push((p[0], p[1]));
+        }
+    }
+    let mut regions: Vec<Vec<(f64, f64)>> = Vec::new();
+    if let Some(g) = &pic.grid {
+        let k = g.cells.iter().max().map_or(1, |m| m + 1);
+        regions = vec![Vec::new(); k];
+        for r in 0..g.rows {
+            for c in 0..g.cols {
+                let cls = g.cells[r * g.cols + c];
+                let x = g.x.0 + (g.x.1 - g.x.0) * (c as f64 + 0.5) / g.cols as f64;
+                let y = g.y.1 - (g.y.1 - g.y.0) * (r as f64 + 0.5) / g.rows as f64;
+                regions[cls].push((x, y));
+            }
+        }
+    }
+    Canvas::default()
+        .block(theme.block(&title, false))
+        .marker(Marker::Braille)
+        .x_bounds([x0, x1])
+        .y_bounds([y0, y1])
+        .paint(|ctx| {
+            if theme.color {
+                for (c, pts) in regions.iter().enumerate() {
+                    ctx.draw(&Points {
+                        coords: pts,
+                        color: crate::tui::theme::REGION[c % crate::tui::theme::REGION.len()],
+                    });
+                }
+            }
+            ctx.layer();
+            for (c, pts) in by_class.iter().enumerate() {
+                ctx.draw(&Points {
+                    coords: pts,
+                    color: theme.class(c),
+                });
+            }
+            ctx.layer();
+            for (c, pts) in test_by_class.iter().enumerate() {
+                for &(x, y) in pts {
+                    ctx.print(x, y, TSpan::styled("■", Style::new().fg(theme.class(c))));
+                }
+            }
+        })
+        .render(area, buf);
+}

@@ -1,0 +1,14 @@
+//! The reader's panels: the topic tree, the note, the status line, and the
+//! help and problems overlays.
+
+mod help;
+mod note;
+mod problems;
+mod status;
+mod tree;
+
+pub use help::HelpOverlay;
+pub use note::NotePanel;
+pub use problems::ProblemsOverlay;
+pub use status::StatusLine;
+pub use tree::TreePanel;
