@@ -1,0 +1,111 @@
+//! Property tests: whatever the input, wrapping fits its width, the LaTeX
+//! renderer and the CSV loader never panic, and splits are disjoint,
+//! complete and stratified.
+
+use std::io::Write;
+
+use mlwb::content::note::inline;
+use mlwb::data::split::{stratified_kfold, stratified_split};
+use mlwb::data::CsvOptions;
+use mlwb::text::{line_text, width, wrap, Kind, Span};
+use proptest::prelude::*;
+
+/// Text mixing ASCII words, Chinese, full-width punctuation, inline math
+/// and stray LaTeX.
+fn mixed_text() -> impl Strategy<Value = String> {
+    let atoms = prop_oneof![
+        Just("softmax ".to_string()),
+        Just("交叉熵".to_string()),
+        Just("，".to_string()),
+        Just("。".to_string()),
+        Just("（注意）".to_string()),
+        Just("$\\frac{a}{b}$".to_string()),
+        Just("$\\sum_{i=1}^{n} x_i$ ".to_string()),
+        Just("$x^{2}$".to_string()),
+        Just("\\alpha ".to_string()),
+        Just("$".to_string()),
+        Just("supercalifragilistic ".to_string()),
+        Just(" ".to_string()),
+        "[a-z]{1,12}",
+        "[\\u{4e00}-\\u{4e30}]{1,6}",
+    ];
+    prop::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    /// Every wrapped line fits, at every width, with a bullet and indent.
+    #[test]
+    fn wrapped_lines_fit_their_width(text in mixed_text(), w in 1usize..90) {
+        let spans = inline(&text);
+        let lines = wrap(&spans, w, &[Span::new(Kind::Marker, "• ")], &[Span::new(Kind::Text, "  ")]);
+        for line in &lines {
+            let t = line_text(line);
+            prop_assert!(width(&t) <= w.max(2), "width {w}: {t:?}");
+        }
+    }
+
+    /// The LaTeX renderer takes anything without panicking and keeps
+    /// plain letters.
+    #[test]
+    fn latex_rendering_never_panics(tex in "[a-z\\\\{}^_ ()+\\-=0-9]{0,60}") {
+        let out = mlwb::mathtext::to_unicode(&tex);
+        prop_assert!(out.len() <= tex.len() * 8 + 16);
+    }
+
+    /// The CSV loader returns a dataset or a located error for any bytes.
+    #[test]
+    fn the_csv_loader_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400),
+                                   structured in prop::collection::vec("[0-9a-z,.\\-\\n\"]{0,12}", 0..30)) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (i, content) in [bytes, structured.concat().into_bytes()].into_iter().enumerate() {
+            let path = dir.path().join(format!("f{i}.csv"));
+            let mut f = std::fs::File::create(&path).expect("create");
+            f.write_all(&content).expect("write");
+            drop(f);
+            let _ = mlwb::data::load(path.to_str().expect("utf-8 path"), &CsvOptions::default());
+        }
+    }
+
+    /// A stratified split is disjoint, complete, and keeps each class's
+    /// share within one row of the requested test size.
+    #[test]
+    fn splits_are_disjoint_complete_and_stratified(
+        counts in prop::collection::vec(2usize..40, 2..6),
+        test_size in 0.1f64..0.6,
+        seed in any::<u64>(),
+    ) {
+        let y: Vec<usize> = counts.iter().enumerate().flat_map(|(c, &n)| std::iter::repeat_n(c, n)).collect();
+        let k = counts.len();
+        let Ok((train, test)) = stratified_split(&y, k, test_size, seed) else {
+            // Refused (too few rows for this test size): a message, not a panic.
+            return Ok(());
+        };
+        let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
+        all.sort_unstable();
+        prop_assert_eq!(all, (0..y.len()).collect::<Vec<_>>(), "every row once");
+        for (c, &n) in counts.iter().enumerate() {
+            let in_test = test.iter().filter(|&&r| y[r] == c).count() as f64;
+            let want = n as f64 * test_size;
+            prop_assert!((in_test - want).abs() <= 1.0 + 1e-9 + 0.02 * y.len() as f64 / k as f64,
+                "class {c}: {in_test} of {n} in test, want about {want}");
+        }
+    }
+
+    /// k-fold: every row is tested exactly once, and never in its own train set.
+    #[test]
+    fn kfold_tests_each_row_once(counts in prop::collection::vec(5usize..30, 2..5), k in 2usize..5, seed in any::<u64>()) {
+        let y: Vec<usize> = counts.iter().enumerate().flat_map(|(c, &n)| std::iter::repeat_n(c, n)).collect();
+        let Ok(folds) = stratified_kfold(&y, counts.len(), k, seed) else { return Ok(()); };
+        let mut seen = vec![0usize; y.len()];
+        for (train, test) in &folds {
+            for &r in test {
+                seen[r] += 1;
+                prop_assert!(!train.contains(&r));
+            }
+            prop_assert_eq!(train.len() + test.len(), y.len());
+        }
+        prop_assert!(seen.iter().all(|&s| s == 1));
+    }
+}
