@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use super::out::{fail, print_json, FAILED, USAGE};
-use crate::algos::registry::{ParamKind, ALGOS};
+use crate::algos::registry::{self, AlgoSpec, ParamKind};
 use crate::data::{manifest, CsvOptions};
 use crate::experiment::{self, Config, Event, Report};
 
@@ -66,9 +66,10 @@ pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        return print_json(out, ALGOS);
+        let specs: Vec<&AlgoSpec> = registry::algos().collect();
+        return print_json(out, &specs);
     }
-    for a in ALGOS {
+    for a in registry::algos() {
         let imp = match a.implementation {
             crate::algos::registry::Implementation::Own => "own",
             crate::algos::registry::Implementation::Linfa => "linfa",

@@ -29,8 +29,11 @@ pub use self::report::{
 };
 
 use crate::algos::pca::pca;
-use crate::algos::registry::{self, AlgoSpec, FitData, Fitted, Params, Task};
-use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
+use crate::algos::registry::{
+    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, TrainClassifier, TrainClusterer,
+    TrainTagger,
+};
+use crate::algos::{Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
@@ -96,7 +99,7 @@ impl Report {
     /// A report with the run's settings filled in and no results yet.
     fn start(
         spec: &AlgoSpec,
-        params: &Params,
+        params: &ParamValues,
         config: &Config,
         dataset: &str,
         n_rows: usize,
@@ -251,22 +254,6 @@ fn progress_sink<'a>(
     }
 }
 
-fn fit_classifier(
-    spec: &AlgoSpec,
-    params: &Params,
-    data: FitData<'_>,
-    seed: u64,
-    progress: &mut Progress<'_>,
-) -> Result<Box<dyn Classifier>, AlgoError> {
-    match registry::fit(spec, params, data, seed, progress)? {
-        Fitted::Classifier(m) => Ok(m),
-        Fitted::Clusterer(_) => Err(AlgoError::Failed(format!(
-            "{} is not a classifier",
-            spec.name
-        ))),
-    }
-}
-
 /// Run `config` to the end, reporting through `emit`. Errors are messages
 /// for people ("cancelled" when cancelled).
 pub fn run(
@@ -274,24 +261,63 @@ pub fn run(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    let spec = registry::find(&config.algo).ok_or_else(|| {
-        let names: Vec<&str> = registry::ALGOS.iter().map(|a| a.name).collect();
-        format!(
-            "no algorithm `{}`; the algorithms are: {}",
-            config.algo,
-            names.join(", ")
-        )
-    })?;
-    let params = spec.params(&config.params).map_err(|e| e.to_string())?;
+    let registered =
+        registry::lookup(&config.algo).ok_or_else(|| registry::unknown_algo(&config.algo))?;
+    let spec = registered.spec;
+    // Parsed once: the checked values (for the report) and the typed
+    // parameters every fit of this run (test split, CV folds) reuses.
+    let (params, prepared) = registered
+        .prepare(&config.params)
+        .map_err(|e| e.to_string())?;
     if !(config.test_size > 0.0 && config.test_size < 1.0) {
         return Err(format!(
             "--test-size must be between 0 and 1 (exclusive), got {}",
             config.test_size
         ));
     }
-    if spec.task == Task::Tagging {
-        return run_tagging(spec, &params, config, emit, cancel);
-    }
+    let trainer = match prepared {
+        Prepared::Tagger(t) => return run_tagging(spec, &params, t.as_ref(), config, emit, cancel),
+        Prepared::Classifier(c) => c,
+        Prepared::Clusterer(c) => {
+            return run_table(spec, &params, config, emit, |ds, report, emit| {
+                run_unsupervised(
+                    spec,
+                    Unsupervised::Cluster(c.as_ref()),
+                    config,
+                    ds,
+                    report,
+                    emit,
+                    cancel,
+                )
+            })
+        }
+        Prepared::Reducer(r) => {
+            return run_table(spec, &params, config, emit, |ds, report, emit| {
+                run_unsupervised(
+                    spec,
+                    Unsupervised::Reduce(r.as_ref()),
+                    config,
+                    ds,
+                    report,
+                    emit,
+                    cancel,
+                )
+            })
+        }
+    };
+    run_table(spec, &params, config, emit, |ds, report, emit| {
+        run_classifier(spec, trainer.as_ref(), config, ds, report, emit, cancel)
+    })
+}
+
+/// Load a table or text dataset and start its report; `then` runs the task.
+fn run_table(
+    spec: &AlgoSpec,
+    params: &ParamValues,
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    then: impl FnOnce(&Dataset, Report, &mut dyn FnMut(Event)) -> Result<Report, String>,
+) -> Result<Report, String> {
     let is_sequence_data = data::manifest()
         .iter()
         .any(|d| d.name == config.dataset && matches!(d.kind.as_str(), "conll" | "sequence"))
@@ -304,7 +330,6 @@ pub fn run(
     }
     let ds = data::load(&config.dataset, &config.csv).map_err(|e| e.to_string())?;
     let classes = ds.classes().to_vec();
-    let n_classes = classes.len();
     let y = ds.y().to_vec();
     let mut notes = Vec::new();
     let source_lines = match &ds {
@@ -314,14 +339,27 @@ pub fn run(
         }
         Dataset::Text(_) => (0..y.len()).map(|i| i + 2).collect(),
     };
-    let mut report = Report::start(spec, &params, config, ds.name(), y.len());
-    report.classes = classes.clone();
+    let mut report = Report::start(spec, params, config, ds.name(), y.len());
+    report.classes = classes;
     report.notes = notes;
     report.source_lines = source_lines;
+    then(&ds, report, emit)
+}
 
-    if spec.task != Task::Classification {
-        return run_unsupervised(spec, &params, config, &ds, report, emit, cancel);
-    }
+/// Fit a classifier on the training rows, evaluate on the test rows (and
+/// cross-validate), all with the same typed parameters.
+fn run_classifier(
+    spec: &AlgoSpec,
+    trainer: &dyn TrainClassifier,
+    config: &Config,
+    ds: &Dataset,
+    mut report: Report,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, String> {
+    let classes = report.classes.clone();
+    let n_classes = classes.len();
+    let y = ds.y().to_vec();
 
     let (train, test) = match &config.split {
         Some((tr, te)) => {
@@ -346,7 +384,7 @@ pub fn run(
         train: xtr,
         test: xte,
         names,
-    } = features(&ds, &train, &test, config.scale, config.text)?;
+    } = features(ds, &train, &test, config.scale, config.text)?;
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();
@@ -364,7 +402,7 @@ pub fn run(
             y: &ytr,
             n_classes,
         };
-        fit_classifier(spec, &params, data, config.seed, &mut progress)
+        trainer.fit(data, config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
@@ -397,14 +435,15 @@ pub fn run(
             if cancel.load(Ordering::SeqCst) {
                 return Err("cancelled".into());
             }
-            let f = features(&ds, tr, te, config.scale, config.text)?;
+            let f = features(ds, tr, te, config.scale, config.text)?;
             let data = FitData {
                 x: f.train.view(),
                 names: &f.names,
                 y: &pick(&y, tr),
                 n_classes,
             };
-            let m = fit_classifier(spec, &params, data, config.seed, &mut Progress::none())
+            let m = trainer
+                .fit(data, config.seed, &mut Progress::none())
                 .map_err(|e| e.to_string())?;
             let p = m.predict(f.test.view());
             let truth = pick(&y, te);
@@ -427,14 +466,15 @@ pub fn run(
         });
     }
 
-    report.picture = picture(&ds, &train, &test, config, model.as_ref());
+    report.picture = picture(ds, &train, &test, config, model.as_ref());
     Ok(report)
 }
 
 /// A tagging run: HMM or CRF on a CoNLL corpus, or the HMM on the casino.
 fn run_tagging(
     spec: &AlgoSpec,
-    params: &Params,
+    params: &ParamValues,
+    trainer: &dyn TrainTagger,
     config: &Config,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
@@ -445,12 +485,12 @@ fn run_tagging(
         r
     };
     if config.dataset == "casino" {
-        if spec.name != "hmm" {
+        let Some(hmm) = trainer.casino() else {
             return Err("the casino rolls are a job for the HMM: --algo hmm".into());
-        }
+        };
         let mut history = Vec::new();
         let c = tagging::casino_run(
-            params,
+            hmm,
             config.test_size,
             config.seed,
             emit,
@@ -481,6 +521,7 @@ fn run_tagging(
         algo: spec.name,
         dataset: &config.dataset,
         params,
+        trainer,
         seed: config.seed,
     };
     let t = tagging::evaluate(&setup, &train, &test, emit, cancel)?;
@@ -509,18 +550,22 @@ fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, String> {
     features(ds, &all, &[], config.scale, config.text)
 }
 
+/// A clustering or a reduction, with its typed parameters.
+enum Unsupervised<'a> {
+    Cluster(&'a dyn TrainClusterer),
+    Reduce(&'a dyn Reduce),
+}
+
 fn run_unsupervised(
     spec: &AlgoSpec,
-    params: &Params,
+    algo: Unsupervised<'_>,
     config: &Config,
     ds: &Dataset,
     mut report: Report,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, String> {
-    let Features {
-        train: x, names, ..
-    } = scaled_all(ds, config)?;
+    let Features { train: x, .. } = scaled_all(ds, config)?;
     let y = ds.y();
     report.n_features = x.ncols();
     report.n_train = x.nrows();
@@ -530,50 +575,41 @@ fn run_unsupervised(
         n_train: x.nrows(),
         n_test: 0,
     });
-    if spec.task == Task::Reduction {
-        let k = match params.get("components") {
-            Some(registry::Value::Int(k)) => usize::try_from(k).unwrap_or(2),
-            _ => 2,
-        };
-        let t0 = Instant::now();
-        let r = pca(x.view(), k).map_err(|e| e.to_string())?;
-        report.fit_seconds = t0.elapsed().as_secs_f64();
-        report.explained_variance_ratio = Some(r.explained_variance_ratio);
-        if r.projection.ncols() >= 2 {
-            report.picture = Some(Picture {
-                axes: ["PC1".into(), "PC2".into()],
-                points: r
-                    .projection
-                    .rows()
-                    .into_iter()
-                    .map(|p| [p[0], p[1]])
-                    .collect(),
-                classes: y.to_vec(),
-                is_test: vec![false; y.len()],
-                grid: None,
-            });
+    let clusterer = match algo {
+        Unsupervised::Cluster(c) => c,
+        Unsupervised::Reduce(reducer) => {
+            let t0 = Instant::now();
+            let r = reducer.reduce(x.view()).map_err(|e| e.to_string())?;
+            report.fit_seconds = t0.elapsed().as_secs_f64();
+            report.explained_variance_ratio = Some(r.explained_variance_ratio);
+            if r.projection.ncols() >= 2 {
+                report.picture = Some(Picture {
+                    axes: ["PC1".into(), "PC2".into()],
+                    points: r
+                        .projection
+                        .rows()
+                        .into_iter()
+                        .map(|p| [p[0], p[1]])
+                        .collect(),
+                    classes: y.to_vec(),
+                    is_test: vec![false; y.len()],
+                    grid: None,
+                });
+            }
+            return Ok(report);
         }
-        return Ok(report);
-    }
+    };
     let mut history = Vec::new();
     let t0 = Instant::now();
     let fitted = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        let data = FitData {
-            x: x.view(),
-            names: &names,
-            y,
-            n_classes: report.classes.len(),
-        };
-        registry::fit(spec, params, data, config.seed, &mut progress)
+        clusterer.fit(x.view(), config.seed, &mut progress)
     }
     .map_err(|e| e.to_string())?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
     report.history = history;
-    let Fitted::Clusterer(model) = fitted else {
-        return Err(format!("{} is not a clustering algorithm", spec.name));
-    };
+    let model = fitted;
     let t1 = Instant::now();
     let labels = model.predict(x.view());
     report.predict_seconds = t1.elapsed().as_secs_f64();

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::algos::registry::{Params, Task};
+use crate::algos::registry::{ParamValues, Task};
 use crate::algos::HistoryPoint;
 use crate::metrics::seqeval::EntityReport;
 use crate::metrics::{self, ClassificationReport, ConfusionMatrix, Curve};
@@ -57,7 +57,7 @@ pub struct Report {
     pub algo: String,
     pub dataset: String,
     pub task: Task,
-    pub params: Params,
+    pub params: ParamValues,
     pub seed: u64,
     pub test_size: f64,
     pub scale: Option<&'static str>,
@@ -122,7 +122,7 @@ pub struct TaggedSentence {
 pub struct TaggingReport {
     pub algo: String,
     pub dataset: String,
-    pub params: Params,
+    pub params: ParamValues,
     pub seed: u64,
     pub n_train_sentences: usize,
     pub n_test_sentences: usize,

@@ -2,7 +2,6 @@
 //! corpus (bundled or the user's own), evaluated with entity-level scores;
 //! and the occasionally dishonest casino (an HMM over dice rolls).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -10,88 +9,15 @@ use serde::Serialize;
 
 use super::event::Event;
 use super::report::{Casino, TaggedSentence, TaggingReport};
-use crate::algos::registry::{Params, Value};
+use crate::algos::registry::{AlgoSpec, Algorithm, ParamValues, TrainTagger};
 use crate::algos::{HistoryPoint, Progress, Step};
 use crate::data::{bundled_file, manifest};
 use crate::metrics::seqeval::{self, Mode};
 use crate::seq::conll::{self, Corpus};
-use crate::seq::crf::{self, CrfModel, CrfParams};
-use crate::seq::hmm::{fit_supervised, Hmm};
+use crate::seq::crf::Crf;
+use crate::seq::hmm::{fit_supervised, Hmm, HmmAlgo, HmmFit, HmmParams};
 use crate::seq::hmm_io;
-
-/// A supervised HMM tagger: states are tags, symbols are lower-cased words;
-/// words seen once in training are mapped to `<unk>` so the model learns
-/// what an unknown word looks like.
-pub struct HmmTagger {
-    pub hmm: Hmm,
-    pub tags: Vec<String>,
-    vocab: HashMap<String, usize>,
-}
-
-impl HmmTagger {
-    fn symbol(&self, w: &str) -> usize {
-        let w = w.to_lowercase();
-        self.vocab.get(&w).copied().unwrap_or(self.vocab.len())
-    }
-
-    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
-        let obs: Vec<usize> = tokens.iter().map(|t| self.symbol(t)).collect();
-        match self.hmm.viterbi(&obs) {
-            Ok((path, _)) => path.into_iter().map(|s| self.tags[s].clone()).collect(),
-            Err(_) => vec!["O".to_string(); tokens.len()],
-        }
-    }
-}
-
-pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, String> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for s in &train.sentences {
-        for t in &s.tokens {
-            *counts.entry(t.to_lowercase()).or_insert(0) += 1;
-        }
-    }
-    let mut words: Vec<&String> = counts
-        .iter()
-        .filter(|(_, &c)| c > 1)
-        .map(|(w, _)| w)
-        .collect();
-    words.sort();
-    let vocab: HashMap<String, usize> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((*w).clone(), i))
-        .collect();
-    let tags = train.tag_set();
-    let tag_index: HashMap<&str, usize> = tags
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
-    let unk = vocab.len();
-    let obs: Vec<Vec<usize>> = train
-        .sentences
-        .iter()
-        .map(|s| {
-            s.tokens
-                .iter()
-                .map(|t| vocab.get(&t.to_lowercase()).copied().unwrap_or(unk))
-                .collect()
-        })
-        .collect();
-    let states: Vec<Vec<usize>> = train
-        .sentences
-        .iter()
-        .map(|s| {
-            s.tags
-                .iter()
-                .map(|t| tag_index.get(t.as_str()).copied().unwrap_or(0))
-                .collect()
-        })
-        .collect();
-    let hmm = fit_supervised(&obs, &states, tags.len(), vocab.len() + 1, smoothing)
-        .map_err(|e| e.to_string())?;
-    Ok(HmmTagger { hmm, tags, vocab })
-}
+pub use crate::seq::tagger::{fit_hmm_tagger, HmmTagger, Tagger};
 
 /// Train and test corpora for `dataset`: a bundled CoNLL pair, or a user's
 /// file (split by sentence, seeded).
@@ -137,71 +63,21 @@ pub fn corpora(
     ))
 }
 
-fn param_f64(p: &Params, name: &str, default: f64) -> f64 {
-    match p.get(name) {
-        Some(Value::Float(v)) => v,
-        Some(Value::Int(v)) => v as f64,
-        _ => default,
-    }
-}
-
-fn param_usize(p: &Params, name: &str, default: usize) -> usize {
-    match p.get(name) {
-        Some(Value::Int(v)) => usize::try_from(v).unwrap_or(default),
-        _ => default,
-    }
-}
-
-/// A fitted tagger of either kind.
-pub enum Tagger {
-    Hmm(HmmTagger),
-    Crf(CrfModel),
-}
-
-impl Tagger {
-    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
-        match self {
-            Tagger::Hmm(h) => h.predict(tokens),
-            Tagger::Crf(c) => c.predict(tokens),
-        }
-    }
-}
-
-/// Fit `algo` ("hmm" or "crf") on `train`, streaming progress.
+/// Fit a tagger with typed parameters on `train`, streaming progress.
 pub fn fit_tagger(
-    algo: &str,
-    params: &Params,
+    trainer: &dyn TrainTagger,
     train: &Corpus,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
 ) -> Result<Tagger, String> {
-    match algo {
-        "hmm" if matches!(params.get("fit"), Some(Value::Choice("baum-welch"))) => Err(
-            "fit=baum-welch learns hidden states without labels: use it on the casino rolls; a tagger is trained from its labels (fit=counts)".into(),
-        ),
-        "hmm" => fit_hmm_tagger(train, param_f64(params, "smoothing", 0.01)).map(Tagger::Hmm),
-        "crf" => {
-            let cp = CrfParams {
-                c2: param_f64(params, "c2", 1.0),
-                max_iter: param_usize(params, "max_iter", 100),
-                ..CrfParams::default()
-            };
-            let tokens: Vec<Vec<String>> =
-                train.sentences.iter().map(|s| s.tokens.clone()).collect();
-            let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
-            let mut sink = |s: Step| {
-                history.push(s.into());
-                emit(Event::Progress(s));
-                !cancel.load(Ordering::SeqCst)
-            };
-            let mut progress = Progress::new(&mut sink);
-            crf::fit(&tokens, &tags, &cp, &mut progress)
-                .map(Tagger::Crf)
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!("`{other}` is not a sequence tagger")),
-    }
+    let mut sink = |s: Step| {
+        history.push(s.into());
+        emit(Event::Progress(s));
+        !cancel.load(Ordering::SeqCst)
+    };
+    let mut progress = Progress::new(&mut sink);
+    trainer.fit(train, &mut progress).map_err(|e| e.to_string())
 }
 
 /// What to train: the algorithm, its checked parameters, and for the
@@ -209,7 +85,9 @@ pub fn fit_tagger(
 pub struct TaggingSetup<'a> {
     pub algo: &'a str,
     pub dataset: &'a str,
-    pub params: &'a Params,
+    /// The checked values (for the report) and the typed parameters.
+    pub params: &'a ParamValues,
+    pub trainer: &'a dyn TrainTagger,
     pub seed: u64,
 }
 
@@ -225,6 +103,7 @@ pub fn evaluate(
         algo,
         dataset,
         params,
+        trainer,
         seed,
     } = *setup;
     emit(Event::Started {
@@ -235,7 +114,7 @@ pub fn evaluate(
     });
     let mut history = Vec::new();
     let t0 = Instant::now();
-    let tagger = fit_tagger(algo, params, train, emit, cancel, &mut history)?;
+    let tagger = fit_tagger(trainer, train, emit, cancel, &mut history)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
@@ -294,10 +173,9 @@ pub fn learning_curve(
     cancel: &AtomicBool,
 ) -> Result<LearningCurve, String> {
     let (train, test, _) = corpora(dataset, 0.25, 0)?;
-    let hmm_spec = crate::algos::registry::find("hmm").ok_or("no hmm")?;
-    let crf_spec = crate::algos::registry::find("crf").ok_or("no crf")?;
-    let hp = hmm_spec.params(&[]).map_err(|e| e.to_string())?;
-    let cp = crf_spec.params(&[]).map_err(|e| e.to_string())?;
+    let defaults = |spec: &AlgoSpec| spec.values(&[]).map_err(|e| e.to_string());
+    let hp = HmmAlgo::params(&defaults(&HmmAlgo::SPEC)?).map_err(|e| e.to_string())?;
+    let cp = Crf::params(&defaults(&Crf::SPEC)?).map_err(|e| e.to_string())?;
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
     let mut out = LearningCurve {
         fractions: Vec::new(),
@@ -311,10 +189,10 @@ pub fn learning_curve(
         let part = Corpus {
             sentences: train.sentences[..n].to_vec(),
         };
-        let f1 = |algo: &str, params: &Params| -> Result<f64, String> {
+        let f1 = |trainer: &dyn TrainTagger| -> Result<f64, String> {
             let mut sink = |_: Event| {};
             let mut hist = Vec::new();
-            let tagger = fit_tagger(algo, params, &part, &mut sink, cancel, &mut hist)?;
+            let tagger = fit_tagger(trainer, &part, &mut sink, cancel, &mut hist)?;
             let pred: Vec<Vec<String>> = test
                 .sentences
                 .iter()
@@ -325,7 +203,7 @@ pub fn learning_curve(
                 .micro
                 .f1)
         };
-        let h = f1("hmm", &hp)?;
+        let h = f1(&hp)?;
         emit(Event::Progress(Step {
             iter: 2 * i + 1,
             total,
@@ -335,7 +213,7 @@ pub fn learning_curve(
         if cancel.load(Ordering::SeqCst) {
             return Err("cancelled".into());
         }
-        let c = f1("crf", &cp)?;
+        let c = f1(&cp)?;
         emit(Event::Progress(Step {
             iter: 2 * i + 2,
             total,
@@ -408,7 +286,7 @@ pub struct CasinoRun {
 }
 
 pub fn casino_run(
-    params: &Params,
+    params: &HmmParams,
     test_size: f64,
     seed: u64,
     emit: &mut dyn FnMut(Event),
@@ -426,7 +304,7 @@ pub fn casino_run(
     }
     let train = casino.rolls[..n_train].to_vec();
     let t0 = Instant::now();
-    let baum_welch = matches!(params.get("fit"), Some(Value::Choice("baum-welch")));
+    let baum_welch = params.fit == HmmFit::BaumWelch;
     let mut hmm = if baum_welch {
         // Unsupervised: the dice are hidden. Start from a seeded random
         // model and let EM find two dice; report the log-likelihood live.
@@ -437,7 +315,7 @@ pub fn casino_run(
             !cancel.load(Ordering::SeqCst)
         };
         let mut progress = Progress::new(&mut sink);
-        let n_iter = param_usize(params, "iterations", 100);
+        let n_iter = params.iterations;
         init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)
             .map_err(|e| e.to_string())?
             .0
@@ -447,7 +325,7 @@ pub fn casino_run(
             &[casino.truth[..n_train].to_vec()],
             casino.states.len(),
             6,
-            param_f64(params, "smoothing", 0.01),
+            params.smoothing,
         )
         .map_err(|e| e.to_string())?
     };

@@ -278,8 +278,7 @@ impl ExperimentPane {
             }
             Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
             Field::Algo => {
-                let names: Vec<String> =
-                    registry::ALGOS.iter().map(|a| a.name.to_string()).collect();
+                let names: Vec<String> = registry::algos().map(|a| a.name.to_string()).collect();
                 self.config.algo = cycle(&names, &self.config.algo);
                 self.config.params.clear();
                 self.field = self.field.min(self.fields().len().saturating_sub(1));
@@ -497,7 +496,7 @@ impl ExperimentPane {
         }
         // Check parameters now, so a typo is reported before any work.
         if let Some(spec) = self.spec() {
-            if let Err(e) = spec.params(&self.config.params) {
+            if let Err(e) = spec.values(&self.config.params) {
                 self.error = Some(e.to_string());
                 return;
             }
