@@ -585,7 +585,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     let exp = app.exp.as_ref().expect("pane");
     assert!(exp.error.is_none(), "{:?}", exp.error);
     let report = exp.report.as_ref().expect("report");
-    assert!(report.metrics.as_ref().expect("metrics").accuracy > 0.85);
+    assert!(report.metrics().expect("metrics").accuracy > 0.85);
     let s = screen(&app);
     for want in [
         "Confusion matrix",
@@ -605,7 +605,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     assert!(s.contains("recall = TP/(TP+FN) = "), "{s}");
     let exp = app.exp.as_ref().expect("pane");
     let report = exp.report.as_ref().expect("report");
-    let cm = report.confusion_matrix.as_ref().expect("cm");
+    let cm = report.confusion_matrix().expect("cm");
     assert_eq!(
         exp.cell_rows().len(),
         cm.counts[0][1],

@@ -190,7 +190,7 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
     }
-    if let Some(t) = &r.tagging {
+    if let Some(t) = r.tagging() {
         let e = &t.entities;
         writeln!(
             out,
@@ -208,7 +208,7 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         });
         prf_table(out, "entity type", rows)?;
     }
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         writeln!(
             out,
             "\naccuracy {:.4}   macro F1 {:.4}   weighted F1 {:.4}",
@@ -244,13 +244,13 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out)?;
         }
     }
-    if let Some(roc) = &r.roc {
+    if let Some(roc) = r.roc() {
         writeln!(out, "\nROC AUC {:.4}", roc.auc)?;
     }
-    if let Some(pr) = &r.pr {
+    if let Some(pr) = r.pr() {
         writeln!(out, "average precision {:.4}", pr.auc)?;
     }
-    if let Some(cv) = &r.cv {
+    if let Some(cv) = r.cv() {
         let folds: Vec<String> = cv.accuracy.iter().map(|a| format!("{a:.3}")).collect();
         writeln!(
             out,
@@ -261,14 +261,14 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             folds.join(" ")
         )?;
     }
-    if let Some(c) = &r.clustering {
+    if let Some(c) = r.clustering() {
         writeln!(
             out,
             "\nclusters {}  inertia {:.4}  adjusted Rand index {:.4}",
             c.n_clusters, c.inertia, c.ari
         )?;
     }
-    if let Some(v) = &r.explained_variance_ratio {
+    if let Some(v) = r.explained_variance_ratio() {
         let s: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
         writeln!(out, "\nexplained variance ratio: {}", s.join(" "))?;
     }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::error::ExperimentError;
 use super::event::Event;
 use super::report::{Casino, TaggedSentence, TaggingReport};
 use crate::algos::registry::{AlgoSpec, Algorithm, ParamValues, TrainTagger};
@@ -25,14 +26,14 @@ pub fn corpora(
     dataset: &str,
     test_size: f64,
     seed: u64,
-) -> Result<(Corpus, Corpus, Vec<String>), String> {
+) -> Result<(Corpus, Corpus, Vec<String>), ExperimentError> {
     if let Some(info) = manifest()
         .iter()
         .find(|d| d.name == dataset && d.kind == "conll")
     {
-        let train = conll::load_bundled(&info.file).map_err(|e| e.to_string())?;
+        let train = conll::load_bundled(&info.file)?;
         let test_file = info.test_file.clone().unwrap_or_default();
-        let test = conll::load_bundled(&test_file).map_err(|e| e.to_string())?;
+        let test = conll::load_bundled(&test_file)?;
         return Ok((
             train,
             test,
@@ -46,13 +47,13 @@ pub fn corpora(
             .filter(|d| d.kind == "conll")
             .map(|d| d.name.as_str())
             .collect();
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "{dataset}: no such file, and not a bundled CoNLL corpus (bundled: {})",
             names.join(", ")
-        ));
+        )));
     }
-    let corpus = conll::load(path).map_err(|e| e.to_string())?;
-    let (train, test) = corpus.split(test_size, seed).map_err(|e| e.to_string())?;
+    let corpus = conll::load(path)?;
+    let (train, test) = corpus.split(test_size, seed)?;
     Ok((
         train,
         test,
@@ -70,14 +71,14 @@ pub fn fit_tagger(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
-) -> Result<Tagger, String> {
+) -> Result<Tagger, ExperimentError> {
     let mut sink = |s: Step| {
         history.push(s.into());
         emit(Event::Progress(s));
         !cancel.load(Ordering::SeqCst)
     };
     let mut progress = Progress::new(&mut sink);
-    trainer.fit(train, &mut progress).map_err(|e| e.to_string())
+    Ok(trainer.fit(train, &mut progress)?)
 }
 
 /// What to train: the algorithm, its checked parameters, and for the
@@ -98,7 +99,7 @@ pub fn evaluate(
     test: &Corpus,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<TaggingReport, String> {
+) -> Result<TaggingReport, ExperimentError> {
     let TaggingSetup {
         algo,
         dataset,
@@ -124,9 +125,8 @@ pub fn evaluate(
         .map(|s| tagger.predict(&s.tokens))
         .collect();
     let predict_seconds = t1.elapsed().as_secs_f64();
-    let entities =
-        seqeval::entity_report(&truth, &pred, Mode::Default).map_err(|e| e.to_string())?;
-    let tag_confusion = seqeval::tag_confusion(&truth, &pred).map_err(|e| e.to_string())?;
+    let entities = seqeval::entity_report(&truth, &pred, Mode::Default)?;
+    let tag_confusion = seqeval::tag_confusion(&truth, &pred)?;
     let sentences = test
         .sentences
         .iter()
@@ -171,11 +171,11 @@ pub fn learning_curve(
     fractions: &[f64],
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<LearningCurve, String> {
+) -> Result<LearningCurve, ExperimentError> {
     let (train, test, _) = corpora(dataset, 0.25, 0)?;
-    let defaults = |spec: &AlgoSpec| spec.values(&[]).map_err(|e| e.to_string());
-    let hp = HmmAlgo::params(&defaults(&HmmAlgo::SPEC)?).map_err(|e| e.to_string())?;
-    let cp = Crf::params(&defaults(&Crf::SPEC)?).map_err(|e| e.to_string())?;
+    let defaults = |spec: &AlgoSpec| spec.values(&[]);
+    let hp = HmmAlgo::params(&defaults(&HmmAlgo::SPEC)?)?;
+    let cp = Crf::params(&defaults(&Crf::SPEC)?)?;
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
     let mut out = LearningCurve {
         fractions: Vec::new(),
@@ -189,7 +189,7 @@ pub fn learning_curve(
         let part = Corpus {
             sentences: train.sentences[..n].to_vec(),
         };
-        let f1 = |trainer: &dyn TrainTagger| -> Result<f64, String> {
+        let f1 = |trainer: &dyn TrainTagger| -> Result<f64, ExperimentError> {
             let mut sink = |_: Event| {};
             let mut hist = Vec::new();
             let tagger = fit_tagger(trainer, &part, &mut sink, cancel, &mut hist)?;
@@ -198,8 +198,7 @@ pub fn learning_curve(
                 .iter()
                 .map(|s| tagger.predict(&s.tokens))
                 .collect();
-            Ok(seqeval::entity_report(&truth, &pred, Mode::Default)
-                .map_err(|e| e.to_string())?
+            Ok(seqeval::entity_report(&truth, &pred, Mode::Default)?
                 .micro
                 .f1)
         };
@@ -211,7 +210,7 @@ pub fn learning_curve(
             value: h,
         }));
         if cancel.load(Ordering::SeqCst) {
-            return Err("cancelled".into());
+            return Err(ExperimentError::Cancelled);
         }
         let c = f1(&cp)?;
         emit(Event::Progress(Step {
@@ -227,12 +226,13 @@ pub fn learning_curve(
     Ok(out)
 }
 
-pub fn casino() -> Result<Casino, String> {
-    let model_text = bundled_file("casino_model.json").ok_or("casino_model.json is not bundled")?;
+pub fn casino() -> Result<Casino, ExperimentError> {
+    let model_text = bundled_file("casino_model.json")
+        .ok_or_else(|| ExperimentError::setup("casino_model.json is not bundled"))?;
     let text = String::from_utf8_lossy(model_text);
-    let (hmm, names) =
-        hmm_io::parse_model(&text, "datasets/casino_model.json").map_err(|e| e.to_string())?;
-    let csv = bundled_file("casino.csv").ok_or("casino.csv is not bundled")?;
+    let (hmm, names) = hmm_io::parse_model(&text, "datasets/casino_model.json")?;
+    let csv = bundled_file("casino.csv")
+        .ok_or_else(|| ExperimentError::setup("casino.csv is not bundled"))?;
     let csv = String::from_utf8_lossy(csv);
     let states: Vec<String> = (0..hmm.n_states()).map(|i| names.state(i)).collect();
     let mut rolls = Vec::new();
@@ -242,13 +242,18 @@ pub fn casino() -> Result<Casino, String> {
         let roll: usize = it
             .next()
             .and_then(|r| r.trim().parse().ok())
-            .ok_or_else(|| format!("datasets/casino.csv:{}: expected a roll 1-6", i + 1))?;
+            .ok_or_else(|| {
+                ExperimentError::setup(format!(
+                    "datasets/casino.csv:{}: expected a roll 1-6",
+                    i + 1
+                ))
+            })?;
         let die = it.next().unwrap_or("").trim();
         rolls.push(roll.saturating_sub(1));
         truth.push(states.iter().position(|s| s == die).unwrap_or(0));
     }
-    let (viterbi, log_prob) = hmm.viterbi(&rolls).map_err(|e| e.to_string())?;
-    let post = hmm.posteriors(&rolls).map_err(|e| e.to_string())?;
+    let (viterbi, log_prob) = hmm.viterbi(&rolls)?;
+    let post = hmm.posteriors(&rolls)?;
     let loaded = states.iter().position(|s| s == "loaded").unwrap_or(1);
     let posterior_loaded: Vec<f64> = post.column(loaded).to_vec();
     let acc = |p: &[usize]| {
@@ -259,9 +264,7 @@ pub fn casino() -> Result<Casino, String> {
         .map(|&p| usize::from(p > 0.5) * loaded + usize::from(p <= 0.5) * (1 - loaded))
         .collect();
     Ok(Casino {
-        log_likelihood: hmm
-            .log_likelihood(std::slice::from_ref(&rolls))
-            .map_err(|e| e.to_string())?,
+        log_likelihood: hmm.log_likelihood(std::slice::from_ref(&rolls))?,
         viterbi_accuracy: acc(&viterbi),
         posterior_accuracy: acc(&post_path),
         states,
@@ -292,15 +295,15 @@ pub fn casino_run(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
-) -> Result<CasinoRun, String> {
+) -> Result<CasinoRun, ExperimentError> {
     let casino = casino()?;
     let n = casino.rolls.len();
     let n_test = ((n as f64) * test_size).round() as usize;
     let n_train = n.saturating_sub(n_test);
     if n_train < 2 || n_test < 1 {
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "--test-size {test_size} leaves no rolls to train or test on"
-        ));
+        )));
     }
     let train = casino.rolls[..n_train].to_vec();
     let t0 = Instant::now();
@@ -316,8 +319,7 @@ pub fn casino_run(
         };
         let mut progress = Progress::new(&mut sink);
         let n_iter = params.iterations;
-        init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)
-            .map_err(|e| e.to_string())?
+        init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)?
             .0
     } else {
         fit_supervised(
@@ -326,8 +328,7 @@ pub fn casino_run(
             casino.states.len(),
             6,
             params.smoothing,
-        )
-        .map_err(|e| e.to_string())?
+        )?
     };
     if baum_welch {
         // EM's states have no names: call "loaded" the state whose die shows
@@ -341,9 +342,7 @@ pub fn casino_run(
     }
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let (pred, _) = hmm
-        .viterbi(&casino.rolls[n_train..])
-        .map_err(|e| e.to_string())?;
+    let (pred, _) = hmm.viterbi(&casino.rolls[n_train..])?;
     let predict_seconds = t1.elapsed().as_secs_f64();
     Ok(CasinoRun {
         test_truth: casino.truth[n_train..].to_vec(),
@@ -357,7 +356,7 @@ pub fn casino_run(
 }
 
 /// A random row-stochastic model (rows drawn uniformly, then normalised).
-fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, String> {
+fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, ExperimentError> {
     use rand::Rng as _;
     let mut rng = crate::algos::rng(seed);
     let mut row = |k: usize| -> Vec<f64> {
@@ -368,19 +367,17 @@ fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, Str
     let start = ndarray::Array1::from(row(n_states));
     let trans: Vec<f64> = (0..n_states).flat_map(|_| row(n_states)).collect();
     let emit: Vec<f64> = (0..n_states).flat_map(|_| row(n_symbols)).collect();
-    let trans =
-        ndarray::Array2::from_shape_vec((n_states, n_states), trans).map_err(|e| e.to_string())?;
-    let emit =
-        ndarray::Array2::from_shape_vec((n_states, n_symbols), emit).map_err(|e| e.to_string())?;
-    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
+    let trans = ndarray::Array2::from_shape_vec((n_states, n_states), trans)?;
+    let emit = ndarray::Array2::from_shape_vec((n_states, n_symbols), emit)?;
+    Ok(Hmm::new(start, trans, emit)?)
 }
 
 /// The same two-state model with its states swapped.
-fn swap_states(h: &Hmm) -> Result<Hmm, String> {
+fn swap_states(h: &Hmm) -> Result<Hmm, ExperimentError> {
     let p = [1usize, 0];
     let start = ndarray::Array1::from_shape_fn(2, |i| h.startprob[p[i]]);
     let trans = ndarray::Array2::from_shape_fn((2, 2), |(i, j)| h.transmat[(p[i], p[j])]);
     let emit =
         ndarray::Array2::from_shape_fn((2, h.n_symbols()), |(i, k)| h.emissionprob[(p[i], k)]);
-    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
+    Ok(Hmm::new(start, trans, emit)?)
 }

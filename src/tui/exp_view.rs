@@ -192,7 +192,11 @@ fn render_setup(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: bo
             ("running…".to_string(), Style::new())
         } else if let Some(e) = &pane.error {
             (
-                format!("error: {e}"),
+                if pane.cancelled {
+                    e.clone()
+                } else {
+                    format!("error: {e}")
+                },
                 if color {
                     Style::new().fg(Color::Red)
                 } else {
@@ -225,10 +229,10 @@ fn summary(r: &Report) -> String {
         seconds(r.fit_seconds),
         seconds(r.predict_seconds)
     );
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         s.push_str(&format!(", accuracy {:.3}", m.accuracy));
     }
-    if let Some(a) = r.ari {
+    if let Some(a) = r.ari() {
         s.push_str(&format!(", ARI {a:.3}"));
     }
     s
@@ -244,8 +248,8 @@ fn seconds(s: f64) -> String {
 }
 
 fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
-    let roc = pane.report.as_ref().and_then(|r| r.roc.as_ref());
-    let pr = pane.report.as_ref().and_then(|r| r.pr.as_ref());
+    let roc = pane.report.as_ref().and_then(|r| r.roc());
+    let pr = pane.report.as_ref().and_then(|r| r.pr());
     match (pane.curve_view, roc, pr) {
         (CurveView::Roc, Some(c), _) => {
             return render_xy(
@@ -370,7 +374,7 @@ fn render_xy(
 }
 
 fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
-    let more = if pane.report.as_ref().is_some_and(|r| r.roc.is_some()) {
+    let more = if pane.report.as_ref().is_some_and(|r| r.roc().is_some()) {
         " · v ROC/PR"
     } else {
         ""
@@ -704,16 +708,16 @@ fn render_trellis(t: &super::experiment::TrellisView, area: Rect, buf: &mut Buff
 
 fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bool) {
     if let Some(r) = &pane.report {
-        if let Some(c) = &r.casino {
+        if let Some(c) = r.casino() {
             render_casino(c, area, buf, color);
             return;
         }
-        if let Some(t) = &r.tagging {
+        if let Some(t) = r.tagging() {
             render_tagged(pane, t, area, buf, color);
             return;
         }
     }
-    let Some(pic) = pane.report.as_ref().and_then(|r| r.picture.as_ref()) else {
+    let Some(pic) = pane.report.as_ref().and_then(|r| r.picture()) else {
         let b = block("Picture", false, color);
         let inner = b.inner(area);
         b.render(area, buf);
@@ -816,7 +820,7 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
         return;
     };
     let mut lines: Vec<String> = Vec::new();
-    if let Some(t) = &r.tagging {
+    if let Some(t) = r.tagging() {
         let e = &t.entities;
         lines.push(format!(
             "token accuracy {:.4}   entity micro F1 {:.4}",
@@ -845,7 +849,7 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
             t.n_train_sentences, t.n_test_sentences
         ));
     }
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         lines.push(format!(
             "accuracy {:.4}  macro F1 {:.4}  weighted F1 {:.4}",
             m.accuracy, m.macro_avg.f1, m.weighted_avg.f1
@@ -865,20 +869,20 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
             ));
         }
     }
-    if let Some(roc) = &r.roc {
+    if let Some(roc) = r.roc() {
         lines.push(format!("ROC AUC {:.4}", roc.auc));
     }
-    if let Some(pr) = &r.pr {
+    if let Some(pr) = r.pr() {
         lines.push(format!("average precision {:.4}", pr.auc));
     }
-    if let Some(cv) = &r.cv {
+    if let Some(cv) = r.cv() {
         lines.push(format!(
             "{}-fold CV {:.4} ± {:.4}",
             cv.folds, cv.mean, cv.std
         ));
     }
-    if r.task == Task::Clustering {
-        if let Some(c) = &r.clustering {
+    if r.task() == Task::Clustering {
+        if let Some(c) = r.clustering() {
             lines.push(format!(
                 "clusters {}  inertia {:.3}",
                 c.n_clusters, c.inertia
@@ -886,7 +890,7 @@ fn render_metrics(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, color: bo
             lines.push(format!("adjusted Rand index vs labels {:.4}", c.ari));
         }
     }
-    if let Some(v) = &r.explained_variance_ratio {
+    if let Some(v) = r.explained_variance_ratio() {
         let s: Vec<String> = v.iter().map(|x| format!("{x:.3}")).collect();
         lines.push(format!("explained variance ratio {}", s.join(" ")));
     }
@@ -912,11 +916,7 @@ fn render_matrix(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: b
     );
     let inner = b.inner(area);
     b.render(area, buf);
-    let Some(cm) = pane
-        .report
-        .as_ref()
-        .and_then(|r| r.confusion_matrix.as_ref())
-    else {
+    let Some(cm) = pane.report.as_ref().and_then(|r| r.confusion_matrix()) else {
         Paragraph::new("after a classification run").render(inner, buf);
         return;
     };
@@ -1012,7 +1012,7 @@ fn render_matrix(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, focused: b
             )
         }
     )];
-    if let Some(m) = pane.report.as_ref().and_then(|r| r.metrics.as_ref()) {
+    if let Some(m) = pane.report.as_ref().and_then(|r| r.metrics()) {
         info.push(m.explain_precision(p));
         info.push(m.explain_recall(t));
         info.push(m.explain_f1(t));

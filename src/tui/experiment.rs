@@ -60,6 +60,8 @@ pub struct ExperimentPane {
     pub curve_metric: &'static str,
     pub report: Option<Box<Report>>,
     pub error: Option<String>,
+    /// The last run was cancelled (`error` then says only "cancelled").
+    pub cancelled: bool,
     /// Selected confusion-matrix cell (truth row, predicted column).
     pub cell: (usize, usize),
     pub curve_view: CurveView,
@@ -90,7 +92,7 @@ pub const TRELLIS_STEPS: usize = 12;
 
 impl TrellisView {
     pub fn new() -> Result<TrellisView, String> {
-        let casino = crate::experiment::tagging::casino()?;
+        let casino = crate::experiment::tagging::casino().map_err(|e| e.to_string())?;
         let rolls: Vec<usize> = casino.rolls.iter().take(TRELLIS_STEPS).copied().collect();
         let text = crate::data::bundled_file("casino_model.json")
             .ok_or("casino_model.json is not bundled")?;
@@ -145,6 +147,7 @@ impl ExperimentPane {
             curve_metric: "",
             report: None,
             error: None,
+            cancelled: false,
             cell: (0, 0),
             curve_view: CurveView::Training,
             trellis: None,
@@ -444,7 +447,7 @@ impl ExperimentPane {
                     &mut |_| {},
                     &cancel,
                 );
-                let _ = tx.send(r);
+                let _ = tx.send(r.map_err(|e| e.to_string()));
             });
         if spawned.is_err() {
             self.error = Some("cannot start a thread for the learning curve".into());
@@ -502,6 +505,7 @@ impl ExperimentPane {
             }
         }
         self.error = None;
+        self.cancelled = false;
         self.progress = None;
         self.curve.clear();
         self.curve_metric = "";
@@ -545,7 +549,8 @@ impl ExperimentPane {
                     done = true;
                 }
                 Event::Failed(e) => {
-                    self.error = Some(e);
+                    self.cancelled = e.is_cancelled();
+                    self.error = Some(e.to_string());
                     done = true;
                 }
             }
@@ -565,7 +570,7 @@ impl ExperimentPane {
         let n = self
             .report
             .as_ref()
-            .and_then(|r| r.confusion_matrix.as_ref())
+            .and_then(|r| r.confusion_matrix())
             .map_or(0, |c| c.labels.len());
         if n == 0 {
             return;
@@ -581,9 +586,9 @@ impl ExperimentPane {
             return Vec::new();
         };
         let (t, p) = self.cell;
-        r.test_rows
+        r.test_rows()
             .iter()
-            .zip(r.test_truth.iter().zip(&r.test_pred))
+            .zip(r.test_truth().iter().zip(r.test_pred()))
             .filter(|(_, (a, b))| **a == t && **b == p)
             .map(|(&row, _)| r.source_lines.get(row).copied().unwrap_or(row + 2))
             .collect()
