@@ -352,7 +352,10 @@ impl ExperimentPane {
                         format!("{}", (v * 1e6).round() / 1e6)
                     }
                 };
-                self.set_param(p.name, next);
+                // Only to a value the spec accepts (the same check as a run's).
+                if p.parse(&next).is_ok() {
+                    self.set_param(p.name, next);
+                }
             }
         }
     }
