@@ -161,7 +161,7 @@ use super::core::AlgoError;
 /// Hyper-parameters, named and defaulted as scikit-learn's `SVC`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SvmParams {
-    /// Box constraint `C` (> 0). Default 1.
+    /// Box constraint `C` (the range of [`C`]). Default 1.
     pub c: f64,
     /// Default RBF.
     pub kernel: KernelKind,
@@ -171,7 +171,7 @@ pub struct SvmParams {
     pub gamma: Option<f64>,
     /// Polynomial degree (the range of [`DEGREE`]). Default 3.
     pub degree: u32,
-    /// Polynomial constant term. Default 0.
+    /// Polynomial constant term (the range of [`COEF0`]). Default 0.
     pub coef0: f64,
     /// Stopping tolerance on the maximal KKT violation (> 0). Default 1e-3.
     pub tol: f64,
@@ -204,12 +204,9 @@ impl Default for SvmParams {
 impl SvmParams {
     /// Validates every parameter range before fitting.
     pub fn check(&self, n_features: usize) -> Result<(), AlgoError> {
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return Err(AlgoError::param(
-                "c",
-                format!("must be a finite number > 0, got {}", self.c),
-            ));
-        }
+        // The ranges of the registry's parameters live in their spec
+        // constants (`C`, `DEGREE`, `COEF0`, `TOL`), nowhere else.
+        C.check_float(self.c)?;
         if let Some(g) = self.gamma {
             if !(g.is_finite() && g > 0.0) {
                 return Err(AlgoError::param(
@@ -218,20 +215,9 @@ impl SvmParams {
                 ));
             }
         }
-        // The range lives in the spec constant (`DEGREE`), nowhere else.
         DEGREE.check_int(i64::from(self.degree))?;
-        if !self.coef0.is_finite() {
-            return Err(AlgoError::param(
-                "coef0",
-                format!("must be finite, got {}", self.coef0),
-            ));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(AlgoError::param(
-                "tol",
-                format!("must be a finite number > 0, got {}", self.tol),
-            ));
-        }
+        COEF0.check_float(self.coef0)?;
+        TOL.check_float(self.tol)?;
         if !(self.cache_mb.is_finite() && self.cache_mb > 0.0) {
             return Err(AlgoError::param(
                 "cache_mb",
