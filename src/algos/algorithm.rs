@@ -226,6 +226,12 @@ impl ParamSpec {
         }
     }
 
+    /// Range-check a count against this spec.
+    pub fn check_usize(&self, v: usize) -> Result<usize, ParamError> {
+        self.check_int(i64::try_from(v).unwrap_or(i64::MAX))?;
+        Ok(v)
+    }
+
     /// Range-check a number against this spec.
     pub fn check_float(&self, v: f64) -> Result<f64, ParamError> {
         self.check_float_as(v, &v.to_string())

@@ -98,24 +98,12 @@ impl Default for ForestParams {
     }
 }
 
-/// More threads than this is certainly a mistake.
-const MAX_THREADS: usize = 1024;
-
 impl ForestParams {
     /// Validates every parameter for data with `n_features` columns.
     pub fn check(&self, n_features: usize) -> Result<(), AlgoError> {
-        if self.n_trees == 0 {
-            return Err(AlgoError::param("n_trees", "must be >= 1, got 0"));
-        }
-        if self.threads > MAX_THREADS {
-            return Err(AlgoError::param(
-                "threads",
-                format!(
-                    "must be <= {MAX_THREADS} (0 = all cores), got {}",
-                    self.threads
-                ),
-            ));
-        }
+        // Ranges of the registry's parameters live in their spec constants.
+        N_TREES.check_usize(self.n_trees)?;
+        THREADS.check_usize(self.threads)?;
         if let MaxFeatures::Count(m) = self.max_features {
             if m == 0 || m > n_features {
                 return Err(AlgoError::param(

@@ -101,15 +101,9 @@ impl TreeParams {
                 "must be >= 1 (or none), got 0",
             ));
         }
-        if self.min_samples_split < 2 {
-            return Err(AlgoError::param(
-                "min_samples_split",
-                format!("must be >= 2, got {}", self.min_samples_split),
-            ));
-        }
-        if self.min_samples_leaf < 1 {
-            return Err(AlgoError::param("min_samples_leaf", "must be >= 1, got 0"));
-        }
+        // Ranges of the registry's parameters live in their spec constants.
+        MIN_SAMPLES_SPLIT.check_usize(self.min_samples_split)?;
+        MIN_LEAF.check_usize(self.min_samples_leaf)?;
         if !(self.min_impurity_decrease >= 0.0 && self.min_impurity_decrease.is_finite()) {
             return Err(AlgoError::param(
                 "min_impurity_decrease",

@@ -221,12 +221,8 @@ impl Default for CrfParams {
 impl CrfParams {
     /// Validates every parameter range (the error names the parameter).
     pub fn check(&self) -> Result<(), AlgoError> {
-        if !(self.c2.is_finite() && self.c2 >= 0.0) {
-            return Err(AlgoError::param(
-                "c2",
-                format!("must be a finite number >= 0, got {}", self.c2),
-            ));
-        }
+        // The range of `c2` lives in its spec constant.
+        C2.check_float(self.c2)?;
         self.lbfgs_options().check()
     }
 
