@@ -71,85 +71,6 @@ mod cache;
 mod kernel;
 mod multiclass;
 mod solver;
-// ---------------------------------------------------------------------------
-// The registry's view: specs, typed parameters, fitting.
-// ---------------------------------------------------------------------------
-
-use super::algorithm::{
-    choice, float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec,
-    ParamValues, Task, TrainClassifier,
-};
-use super::core::{Classifier, Progress};
-
-pub const KERNEL: ParamSpec = choice(
-    "kernel",
-    &["rbf", "linear", "poly"],
-    "rbf",
-    "kernel function",
-);
-pub const C: ParamSpec = float("c", 0.0, 1e9, true, "1", "soft-margin penalty C");
-pub const GAMMA: ParamSpec = float(
-    "gamma",
-    0.0,
-    1e9,
-    false,
-    "0",
-    "kernel width; 0 = 'scale': 1/(n_features * var(X))",
-);
-pub const DEGREE: ParamSpec = int("degree", 1, 20, "3", "polynomial kernel degree");
-pub const COEF0: ParamSpec = float("coef0", -1e6, 1e6, false, "0", "polynomial kernel constant");
-pub const TOL: ParamSpec = float(
-    "tol",
-    0.0,
-    1.0,
-    true,
-    "0.001",
-    "stopping tolerance on the KKT violation",
-);
-
-/// Our SMO SVM in the registry.
-pub struct Svm;
-
-impl Algorithm for Svm {
-    const SPEC: AlgoSpec = AlgoSpec {
-        name: "svm",
-        title: "Support vector machine (SMO)",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-svm is binary only, stores the full n x n kernel, is 40-60x slower and its shrinking gives wrong answers",
-        topics: &["svm", "top-ten-algorithms"],
-        params: &[KERNEL, C, GAMMA, DEGREE, COEF0, TOL],
-    };
-    type Params = SvmParams;
-    fn params(v: &ParamValues) -> Result<SvmParams, ParamError> {
-        let gamma = v.float(&GAMMA)?;
-        Ok(SvmParams {
-            c: v.float(&C)?,
-            kernel: match v.choice(&KERNEL)? {
-                "linear" => KernelKind::Linear,
-                "poly" => KernelKind::Poly,
-                _ => KernelKind::Rbf,
-            },
-            gamma: (gamma > 0.0).then_some(gamma),
-            degree: v.u32(&DEGREE)?,
-            coef0: v.float(&COEF0)?,
-            tol: v.float(&TOL)?,
-            ..SvmParams::default()
-        })
-    }
-}
-
-impl TrainClassifier for SvmParams {
-    fn fit(
-        &self,
-        d: FitData<'_>,
-        seed: u64,
-        progress: &mut Progress<'_>,
-    ) -> Result<Box<dyn Classifier>, AlgoError> {
-        Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
-    }
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -233,5 +154,84 @@ impl SvmParams {
             ));
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    choice, float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec,
+    ParamValues, Task, TrainClassifier,
+};
+use super::core::{Classifier, Progress};
+
+pub const KERNEL: ParamSpec = choice(
+    "kernel",
+    &["rbf", "linear", "poly"],
+    "rbf",
+    "kernel function",
+);
+pub const C: ParamSpec = float("c", 0.0, 1e9, true, "1", "soft-margin penalty C");
+pub const GAMMA: ParamSpec = float(
+    "gamma",
+    0.0,
+    1e9,
+    false,
+    "0",
+    "kernel width; 0 = 'scale': 1/(n_features * var(X))",
+);
+pub const DEGREE: ParamSpec = int("degree", 1, 20, "3", "polynomial kernel degree");
+pub const COEF0: ParamSpec = float("coef0", -1e6, 1e6, false, "0", "polynomial kernel constant");
+pub const TOL: ParamSpec = float(
+    "tol",
+    0.0,
+    1.0,
+    true,
+    "0.001",
+    "stopping tolerance on the KKT violation",
+);
+
+/// Our SMO SVM in the registry.
+pub struct Svm;
+
+impl Algorithm for Svm {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "svm",
+        title: "Support vector machine (SMO)",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-svm is binary only, stores the full n x n kernel, is 40-60x slower and its shrinking gives wrong answers",
+        topics: &["svm", "top-ten-algorithms"],
+        params: &[KERNEL, C, GAMMA, DEGREE, COEF0, TOL],
+    };
+    type Params = SvmParams;
+    fn params(v: &ParamValues) -> Result<SvmParams, ParamError> {
+        let gamma = v.float(&GAMMA)?;
+        Ok(SvmParams {
+            c: v.float(&C)?,
+            kernel: match v.choice(&KERNEL)? {
+                "linear" => KernelKind::Linear,
+                "poly" => KernelKind::Poly,
+                _ => KernelKind::Rbf,
+            },
+            gamma: (gamma > 0.0).then_some(gamma),
+            degree: v.u32(&DEGREE)?,
+            coef0: v.float(&COEF0)?,
+            tol: v.float(&TOL)?,
+            ..SvmParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for SvmParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
     }
 }
