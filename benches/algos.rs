@@ -8,8 +8,9 @@
 
 use std::sync::OnceLock;
 
-use mlwb::algos::registry::{self, Fitted};
+use mlwb::algos::registry::{self, Prepared};
 use mlwb::algos::{logistic, svm, Progress};
+use mlwb::algos::{Classifier, Clusterer};
 use mlwb::data::{self, CsvOptions, Dataset};
 use ndarray::Array2;
 use rand::Rng as _;
@@ -74,16 +75,36 @@ fn digits() -> &'static Data {
     })
 }
 
-fn fit(algo: &str, d: &Data) -> Fitted {
-    let spec = registry::find(algo).expect("algorithm");
-    let params = spec.params(&[]).expect("defaults");
+/// A fitted model of either task (what a bench returns, so it is not
+/// optimised away).
+#[allow(dead_code)] // the models are held, not read: so the fit is not optimised away
+enum Fitted {
+    Classifier(Box<dyn Classifier>),
+    Clusterer(Box<dyn Clusterer>),
+}
+
+fn fit_with(algo: &str, given: &[(String, String)], d: &Data) -> Fitted {
+    let reg = registry::lookup(algo).expect("algorithm");
+    let (_, prepared) = reg.prepare(given).expect("valid settings");
     let data = registry::FitData {
         x: d.x.view(),
         names: &[],
         y: &d.y,
         n_classes: d.n_classes,
     };
-    registry::fit(spec, &params, data, 0, &mut Progress::none()).expect("fit")
+    match prepared {
+        Prepared::Classifier(t) => {
+            Fitted::Classifier(t.fit(data, 0, &mut Progress::none()).expect("fit"))
+        }
+        Prepared::Clusterer(t) => {
+            Fitted::Clusterer(t.fit(data.x, 0, &mut Progress::none()).expect("fit"))
+        }
+        _ => panic!("{algo} is not fitted on a table"),
+    }
+}
+
+fn fit(algo: &str, d: &Data) -> Fitted {
+    fit_with(algo, &[], d)
 }
 
 const FAST: &[&str] = &[
@@ -128,20 +149,12 @@ fn predict_synthetic_20k(bencher: divan::Bencher, algo: &str) {
 ], sample_count = 10)]
 fn fit_digits_variants(variant: &str) -> Fitted {
     let mut words = variant.split_whitespace();
-    let spec = registry::find(words.next().unwrap_or_default()).expect("algorithm");
+    let algo = words.next().unwrap_or_default();
     let given: Vec<(String, String)> = words
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let params = spec.params(&given).expect("valid settings");
-    let d = digits();
-    let data = registry::FitData {
-        x: d.x.view(),
-        names: &[],
-        y: &d.y,
-        n_classes: d.n_classes,
-    };
-    registry::fit(spec, &params, data, 0, &mut Progress::none()).expect("fit")
+    fit_with(algo, &given, digits())
 }
 
 /// libsvm's shrinking heuristic on and off (same solution within `tol`).

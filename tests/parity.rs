@@ -81,7 +81,7 @@ fn run_all(filter: impl Fn(&serde_json::Value) -> bool) -> Vec<Outcome> {
         let cancel = AtomicBool::new(false);
         let report = experiment::run(&config, &mut |_| {}, &cancel)
             .unwrap_or_else(|e| panic!("{}: {e}", c["id"]));
-        let ours = report.metrics.expect("classification metrics").accuracy;
+        let ours = report.metrics().expect("classification metrics").accuracy;
         assert_eq!(
             report.classes,
             split["classes"]
@@ -191,10 +191,10 @@ fn clustering_objectives_are_as_good_as_sklearns() {
             ..Config::default()
         };
         let report = experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect("run");
-        let ari = report.ari.expect("ari");
+        let ari = report.ari().expect("ari");
         match algo {
             "kmeans" => {
-                let ours = report.inertia.expect("inertia");
+                let ours = report.inertia().expect("inertia");
                 let theirs = c["inertia"].as_f64().expect("inertia");
                 println!("{:<34} inertia ours {ours:.4} sklearn {theirs:.4}  ARI ours {ari:.3} sklearn {:.3}", c["id"].as_str().unwrap_or(""), c["ari"]);
                 assert!(
@@ -228,7 +228,7 @@ fn pca_explained_variance_matches_sklearn() {
             ..Config::default()
         };
         let report = experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect("run");
-        let ours = report.explained_variance_ratio.expect("ratios");
+        let ours = report.explained_variance_ratio().expect("ratios");
         for (o, t) in ours
             .iter()
             .zip(c["explained_variance_ratio"].as_array().expect("ratios"))
@@ -258,5 +258,5 @@ fn gaussian_nb_predicts_every_iris_test_row_as_sklearn() {
         .bytes()
         .map(|b| usize::from(b - b'0'))
         .collect();
-    assert_eq!(report.test_pred, sklearn);
+    assert_eq!(report.test_pred(), sklearn);
 }

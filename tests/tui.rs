@@ -737,7 +737,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     let exp = app.exp.as_ref().expect("pane");
     assert!(exp.error.is_none(), "{:?}", exp.error);
     let report = exp.report.as_ref().expect("report");
-    assert!(report.metrics.as_ref().expect("metrics").accuracy > 0.85);
+    assert!(report.metrics().expect("metrics").accuracy > 0.85);
     let s = screen(&app);
     for want in [
         "Confusion matrix",
@@ -757,7 +757,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     assert!(s.contains("recall = TP/(TP+FN) = "), "{s}");
     let exp = app.exp.as_ref().expect("pane");
     let report = exp.report.as_ref().expect("report");
-    let cm = report.confusion_matrix.as_ref().expect("cm");
+    let cm = report.confusion_matrix().expect("cm");
     assert_eq!(
         exp.cell_rows().len(),
         cm.counts[0][1],
@@ -1241,7 +1241,11 @@ fn update_returns_effects_and_does_no_work_itself() {
     // The job's events come back as messages; a stale run's are ignored.
     let fail = |run, e: &str| Msg::JobEvent {
         run,
-        event: mlwb::tui::Carry::new(mlwb::experiment::Event::Failed(e.into())),
+        event: mlwb::tui::Carry::new(mlwb::experiment::Event::Failed(if e == "cancelled" {
+            mlwb::experiment::ExperimentError::Cancelled
+        } else {
+            mlwb::experiment::ExperimentError::setup(e)
+        })),
     };
     app.update(fail(run + 100, "stale"));
     assert!(app.exp.as_ref().expect("pane").is_running());
@@ -1556,7 +1560,7 @@ fn snapshots_of_the_help_per_context() {
 #[test]
 fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
     for (w, h) in SIZES {
-        for algo in mlwb::algos::registry::ALGOS {
+        for algo in mlwb::algos::registry::algos() {
             let mut app = bundled(w, h);
             open_topic(&mut app, "naive-bayes");
             send(&mut app, &[Msg::ToggleExperiment]);

@@ -98,24 +98,12 @@ impl Default for ForestParams {
     }
 }
 
-/// More threads than this is certainly a mistake.
-const MAX_THREADS: usize = 1024;
-
 impl ForestParams {
     /// Validates every parameter for data with `n_features` columns.
     pub fn check(&self, n_features: usize) -> Result<(), AlgoError> {
-        if self.n_trees == 0 {
-            return Err(AlgoError::param("n_trees", "must be >= 1, got 0"));
-        }
-        if self.threads > MAX_THREADS {
-            return Err(AlgoError::param(
-                "threads",
-                format!(
-                    "must be <= {MAX_THREADS} (0 = all cores), got {}",
-                    self.threads
-                ),
-            ));
-        }
+        // Ranges of the registry's parameters live in their spec constants.
+        N_TREES.check_usize(self.n_trees)?;
+        THREADS.check_usize(self.threads)?;
         if let MaxFeatures::Count(m) = self.max_features {
             if m == 0 || m > n_features {
                 return Err(AlgoError::param(
@@ -423,6 +411,73 @@ fn oob_score(
     });
     let (correct, scored) = parts.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     (scored > 0).then(|| correct as f64 / scored as f64)
+}
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    choice, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues,
+    Task, TrainClassifier,
+};
+use super::tree::{CRITERION, MAX_DEPTH, MIN_LEAF};
+
+pub const N_TREES: ParamSpec = int("n_trees", 1, 5_000, "100", "number of trees");
+pub const MAX_FEATURES: ParamSpec = choice(
+    "max_features",
+    &["sqrt", "log2", "all"],
+    "sqrt",
+    "features tried at each split",
+);
+pub const THREADS: ParamSpec = int(
+    "threads",
+    0,
+    256,
+    "0",
+    "worker threads; 0 = all cores (results do not depend on it)",
+);
+
+/// The random forest in the registry.
+pub struct Forest;
+
+impl Algorithm for Forest {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "random-forest",
+        title: "Random forest",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa draws one feature subset per tree (not per split) and is 14x slower and less accurate",
+        topics: &["random-forest", "other-algorithms"],
+        params: &[N_TREES, CRITERION, MAX_DEPTH, MAX_FEATURES, MIN_LEAF, THREADS],
+    };
+    type Params = ForestParams;
+    fn params(v: &ParamValues) -> Result<ForestParams, ParamError> {
+        Ok(ForestParams {
+            n_trees: v.usize(&N_TREES)?,
+            criterion: tree::criterion(v)?,
+            max_depth: tree::max_depth(v)?,
+            min_samples_leaf: v.usize(&MIN_LEAF)?,
+            max_features: match v.choice(&MAX_FEATURES)? {
+                "log2" => MaxFeatures::Log2,
+                "all" => MaxFeatures::All,
+                _ => MaxFeatures::Sqrt,
+            },
+            threads: v.usize(&THREADS)?,
+            ..ForestParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for ForestParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
+    }
 }
 
 #[cfg(test)]

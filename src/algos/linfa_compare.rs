@@ -102,6 +102,7 @@ pub struct LinfaSvm {
 }
 
 /// linfa-svm's settings, named as in `svm`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LinfaSvmParams<'a> {
     pub c: f64,
     pub kernel: &'a str,
@@ -209,6 +210,111 @@ impl Classifier for LinfaSvm {
         }
         let p: Array1<bool> = self.model.predict(&x);
         p.iter().map(|&b| usize::from(b)).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    float, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues, Task,
+    TrainClassifier,
+};
+use super::core::Progress;
+use super::svm::{COEF0, DEGREE, KERNEL};
+use super::tree::{CRITERION, MAX_DEPTH};
+
+pub const SVM_C: ParamSpec = super::svm::C;
+pub const SVM_GAMMA: ParamSpec = float(
+    "gamma",
+    0.0,
+    1e9,
+    false,
+    "0",
+    "RBF width; 0 = 'scale': 1/(n_features * var(X))",
+);
+
+/// linfa-trees' decision tree in the registry.
+pub struct LinfaTreeAlgo;
+
+/// Typed parameters of [`LinfaTreeAlgo`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinfaTreeParams {
+    pub entropy: bool,
+    pub max_depth: Option<usize>,
+}
+
+impl Algorithm for LinfaTreeAlgo {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "decision-tree-linfa",
+        title: "Decision tree, linfa-trees (for comparison)",
+        task: Task::Classification,
+        implementation: Implementation::Linfa,
+        why: "linfa's tree beside ours: see how tie handling changes the result (digits)",
+        topics: &["decision-tree"],
+        params: &[CRITERION, MAX_DEPTH],
+    };
+    type Params = LinfaTreeParams;
+    fn params(v: &ParamValues) -> Result<LinfaTreeParams, ParamError> {
+        Ok(LinfaTreeParams {
+            entropy: v.choice(&CRITERION)? == "entropy",
+            max_depth: super::tree::max_depth(v)?,
+        })
+    }
+}
+
+impl TrainClassifier for LinfaTreeParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_tree(
+            d.x,
+            d.names,
+            d.y,
+            d.n_classes,
+            self.entropy,
+            self.max_depth,
+        )?))
+    }
+}
+
+/// linfa-svm in the registry.
+pub struct LinfaSvmAlgo;
+
+impl Algorithm for LinfaSvmAlgo {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "svm-linfa",
+        title: "SVM, linfa-svm (binary only, for comparison)",
+        task: Task::Classification,
+        implementation: Implementation::Linfa,
+        why: "linfa's SMO beside ours: same answers on small binary sets, much slower",
+        topics: &["svm"],
+        params: &[KERNEL, SVM_C, SVM_GAMMA, DEGREE, COEF0],
+    };
+    type Params = LinfaSvmParams<'static>;
+    fn params(v: &ParamValues) -> Result<LinfaSvmParams<'static>, ParamError> {
+        Ok(LinfaSvmParams {
+            c: v.float(&SVM_C)?,
+            kernel: v.choice(&KERNEL)?,
+            gamma: v.float(&SVM_GAMMA)?,
+            degree: v.u32(&DEGREE)?,
+            coef0: v.float(&COEF0)?,
+        })
+    }
+}
+
+impl TrainClassifier for LinfaSvmParams<'static> {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_svm(d.x, d.names, d.y, d.n_classes, self)?))
     }
 }
 

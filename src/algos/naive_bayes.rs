@@ -406,6 +406,120 @@ impl Classifier for MultinomialNbModel {
     }
 }
 
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    float, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues, Task,
+    TrainClassifier,
+};
+use super::core::Progress;
+
+pub const VAR_SMOOTHING: ParamSpec = float(
+    "var_smoothing",
+    0.0,
+    1.0,
+    false,
+    "1e-9",
+    "share of the largest feature variance added to every variance",
+);
+pub const ALPHA: ParamSpec = float(
+    "alpha",
+    0.0,
+    1000.0,
+    true,
+    "1",
+    "additive (Laplace) smoothing of the counts",
+);
+
+/// Gaussian naive Bayes in the registry.
+pub struct GaussianNb;
+
+/// Typed parameters of [`GaussianNb`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianNbParams {
+    pub var_smoothing: f64,
+}
+
+impl Algorithm for GaussianNb {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "gaussian-nb",
+        title: "Gaussian naive Bayes",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-bayes 0.8.1 panics (unwrap on an undefined ordering) when a feature has zero variance in every class or a variance overflows (values near 1e308)",
+        topics: &["naive-bayes", "generative-vs-discriminative", "top-ten-algorithms"],
+        params: &[VAR_SMOOTHING],
+    };
+    type Params = GaussianNbParams;
+    fn params(v: &ParamValues) -> Result<GaussianNbParams, ParamError> {
+        Ok(GaussianNbParams {
+            var_smoothing: v.float(&VAR_SMOOTHING)?,
+        })
+    }
+}
+
+impl TrainClassifier for GaussianNbParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_gaussian_nb(
+            d.x,
+            d.y,
+            d.n_classes,
+            self.var_smoothing,
+            d.names,
+        )?))
+    }
+}
+
+/// Multinomial naive Bayes in the registry.
+pub struct MultinomialNb;
+
+/// Typed parameters of [`MultinomialNb`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultinomialNbParams {
+    pub alpha: f64,
+}
+
+impl Algorithm for MultinomialNb {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "multinomial-nb",
+        title: "Multinomial naive Bayes",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-bayes 0.8.1 prints its whole model to stderr (a leftover dbg!) on every fit",
+        topics: &["naive-bayes", "text-classification", "tf-idf"],
+        params: &[ALPHA],
+    };
+    type Params = MultinomialNbParams;
+    fn params(v: &ParamValues) -> Result<MultinomialNbParams, ParamError> {
+        Ok(MultinomialNbParams {
+            alpha: v.float(&ALPHA)?,
+        })
+    }
+}
+
+impl TrainClassifier for MultinomialNbParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_multinomial_nb(
+            d.x,
+            d.y,
+            d.n_classes,
+            self.alpha,
+        )?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

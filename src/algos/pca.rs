@@ -187,6 +187,55 @@ fn jacobi_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
     ((0..d).map(|i| a[(i, i)]).collect(), v)
 }
 
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, reducing.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Reduce, Task,
+};
+
+pub const COMPONENTS: ParamSpec = int(
+    "components",
+    1,
+    10_000,
+    "2",
+    "number of principal components",
+);
+
+/// PCA in the registry.
+pub struct Pca;
+
+/// Typed parameters of [`Pca`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PcaParams {
+    pub components: usize,
+}
+
+impl Algorithm for Pca {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "pca",
+        title: "Principal component analysis",
+        task: Task::Reduction,
+        implementation: Implementation::Own,
+        why: "linfa-reduction 0.8.1 normalises explained variance over the kept components only and panics on unscaled wine",
+        topics: &["svd"],
+        params: &[COMPONENTS],
+    };
+    type Params = PcaParams;
+    fn params(v: &ParamValues) -> Result<PcaParams, ParamError> {
+        Ok(PcaParams {
+            components: v.usize(&COMPONENTS)?,
+        })
+    }
+}
+
+impl Reduce for PcaParams {
+    fn reduce(&self, x: ArrayView2<'_, f64>) -> Result<PcaResult, AlgoError> {
+        pca(x, self.components)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

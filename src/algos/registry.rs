@@ -1,629 +1,166 @@
-//! The algorithm registry: every runnable algorithm with its topics, its
-//! typed hyper-parameters (defaults and valid ranges, checked before any
-//! fitting: linfa's Params -> ValidParams idea) and how to fit it.
+//! The algorithm registry: every runnable algorithm, built from its
+//! family's [`Algorithm`] impl (spec, typed parameters, how it fits). One
+//! list; nothing matches on a name string. Parameters are checked against
+//! the spec before any fitting (linfa's Params -> ValidParams idea) and
+//! turned into the family's typed parameters once per run.
 
-use std::collections::BTreeMap;
-use std::fmt;
+pub use super::algorithm::{
+    AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamKind, ParamSpec, ParamValues,
+    Reduce, Task, TrainClassifier, TrainClusterer, TrainTagger, Value,
+};
+use super::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree};
+use crate::seq::{crf, hmm};
 
-use ndarray::ArrayView2;
-use serde::Serialize;
-
-use super::core::{AlgoError, Classifier, Clusterer, Progress};
-use super::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, svm, tree};
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum ParamKind {
-    Int {
-        min: i64,
-        max: i64,
-    },
-    Float {
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-    },
-    Choice {
-        options: &'static [&'static str],
-    },
+/// Typed parameters ready to fit, by task.
+pub enum Prepared {
+    Classifier(Box<dyn TrainClassifier>),
+    Clusterer(Box<dyn TrainClusterer>),
+    Reducer(Box<dyn Reduce>),
+    Tagger(Box<dyn TrainTagger>),
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ParamSpec {
-    pub name: &'static str,
-    #[serde(flatten)]
-    pub kind: ParamKind,
-    pub default: &'static str,
-    pub help: &'static str,
+type Prepare<T> = fn(&ParamValues) -> Result<Box<T>, ParamError>;
+
+/// How an algorithm's checked values become typed parameters of its task.
+#[derive(Clone, Copy)]
+pub enum Runner {
+    Classifier(Prepare<dyn TrainClassifier>),
+    Clusterer(Prepare<dyn TrainClusterer>),
+    Reducer(Prepare<dyn Reduce>),
+    Tagger(Prepare<dyn TrainTagger>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    Classification,
-    Clustering,
-    Reduction,
-    /// Sequence labelling (HMM, CRF) on CoNLL corpora or the casino rolls.
-    Tagging,
+/// One registered algorithm.
+pub struct Registered {
+    pub spec: &'static AlgoSpec,
+    pub runner: Runner,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Implementation {
-    /// Our own code (the comment in `why` says why not linfa's).
-    Own,
-    Linfa,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct AlgoSpec {
-    pub name: &'static str,
-    pub title: &'static str,
-    pub task: Task,
-    pub implementation: Implementation,
-    pub why: &'static str,
-    /// Topic ids of the knowledge map this algorithm belongs to.
-    pub topics: &'static [&'static str],
-    pub params: &'static [ParamSpec],
-}
-
-const fn int(
-    name: &'static str,
-    min: i64,
-    max: i64,
-    default: &'static str,
-    help: &'static str,
-) -> ParamSpec {
-    ParamSpec {
-        name,
-        kind: ParamKind::Int { min, max },
-        default,
-        help,
+impl Registered {
+    /// Check `k=v` settings and build the typed parameters, once.
+    pub fn prepare(
+        &self,
+        given: &[(String, String)],
+    ) -> Result<(ParamValues, Prepared), ParamError> {
+        let values = self.spec.values(given)?;
+        let prepared = match self.runner {
+            Runner::Classifier(f) => Prepared::Classifier(f(&values)?),
+            Runner::Clusterer(f) => Prepared::Clusterer(f(&values)?),
+            Runner::Reducer(f) => Prepared::Reducer(f(&values)?),
+            Runner::Tagger(f) => Prepared::Tagger(f(&values)?),
+        };
+        Ok((values, prepared))
     }
 }
 
-const fn float(
-    name: &'static str,
-    min: f64,
-    max: f64,
-    min_exclusive: bool,
-    default: &'static str,
-    help: &'static str,
-) -> ParamSpec {
-    ParamSpec {
-        name,
-        kind: ParamKind::Float {
-            min,
-            max,
-            min_exclusive,
-        },
-        default,
-        help,
-    }
+fn classifier<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainClassifier>, ParamError>
+where
+    A::Params: TrainClassifier,
+{
+    Ok(Box::new(A::params(v)?))
 }
 
-const fn choice(
-    name: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-    help: &'static str,
-) -> ParamSpec {
-    ParamSpec {
-        name,
-        kind: ParamKind::Choice { options },
-        default,
-        help,
-    }
+fn clusterer<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainClusterer>, ParamError>
+where
+    A::Params: TrainClusterer,
+{
+    Ok(Box::new(A::params(v)?))
 }
 
-const CRITERION: ParamSpec = choice(
-    "criterion",
-    &["gini", "entropy"],
-    "gini",
-    "split quality: Gini impurity or information gain",
-);
-const MAX_DEPTH: ParamSpec = int(
-    "max_depth",
-    0,
-    10_000,
-    "0",
-    "deepest level a tree may grow to; 0 = no limit",
-);
-const MIN_LEAF: ParamSpec = int(
-    "min_samples_leaf",
-    1,
-    1_000_000,
-    "1",
-    "fewest training rows a leaf may hold",
-);
+fn reducer<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn Reduce>, ParamError>
+where
+    A::Params: Reduce,
+{
+    Ok(Box::new(A::params(v)?))
+}
 
-pub static ALGOS: &[AlgoSpec] = &[
-    AlgoSpec {
-        name: "gaussian-nb",
-        title: "Gaussian naive Bayes",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-bayes 0.8.1 panics (unwrap on an undefined ordering) when a feature has zero variance in every class or a variance overflows (values near 1e308)",
-        topics: &["naive-bayes", "generative-vs-discriminative", "top-ten-algorithms"],
-        params: &[float("var_smoothing", 0.0, 1.0, false, "1e-9", "share of the largest feature variance added to every variance")],
+fn tagger<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainTagger>, ParamError>
+where
+    A::Params: TrainTagger,
+{
+    Ok(Box::new(A::params(v)?))
+}
+
+/// Every runnable algorithm, in the order `mlwb algos` lists them.
+pub static REGISTRY: &[Registered] = &[
+    Registered {
+        spec: &naive_bayes::GaussianNb::SPEC,
+        runner: Runner::Classifier(classifier::<naive_bayes::GaussianNb>),
     },
-    AlgoSpec {
-        name: "multinomial-nb",
-        title: "Multinomial naive Bayes",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-bayes 0.8.1 prints its whole model to stderr (a leftover dbg!) on every fit",
-        topics: &["naive-bayes", "text-classification", "tf-idf"],
-        params: &[float("alpha", 0.0, 1000.0, true, "1", "additive (Laplace) smoothing of the counts")],
+    Registered {
+        spec: &naive_bayes::MultinomialNb::SPEC,
+        runner: Runner::Classifier(classifier::<naive_bayes::MultinomialNb>),
     },
-    AlgoSpec {
-        name: "decision-tree",
-        title: "Decision tree (CART)",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-trees mishandles tied values (0.744 vs 0.880 on digits), is not deterministic and is 4x slower",
-        topics: &["decision-tree", "information-theory", "top-ten-algorithms"],
-        params: &[
-            CRITERION,
-            MAX_DEPTH,
-            int("min_samples_split", 2, 1_000_000, "2", "fewest rows a node needs to be split"),
-            MIN_LEAF,
-        ],
+    Registered {
+        spec: &tree::Tree::SPEC,
+        runner: Runner::Classifier(classifier::<tree::Tree>),
     },
-    AlgoSpec {
-        name: "decision-tree-linfa",
-        title: "Decision tree, linfa-trees (for comparison)",
-        task: Task::Classification,
-        implementation: Implementation::Linfa,
-        why: "linfa's tree beside ours: see how tie handling changes the result (digits)",
-        topics: &["decision-tree"],
-        params: &[CRITERION, MAX_DEPTH],
+    Registered {
+        spec: &linfa_compare::LinfaTreeAlgo::SPEC,
+        runner: Runner::Classifier(classifier::<linfa_compare::LinfaTreeAlgo>),
     },
-    AlgoSpec {
-        name: "random-forest",
-        title: "Random forest",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa draws one feature subset per tree (not per split) and is 14x slower and less accurate",
-        topics: &["random-forest", "other-algorithms"],
-        params: &[
-            int("n_trees", 1, 5_000, "100", "number of trees"),
-            CRITERION,
-            MAX_DEPTH,
-            choice("max_features", &["sqrt", "log2", "all"], "sqrt", "features tried at each split"),
-            MIN_LEAF,
-            int("threads", 0, 256, "0", "worker threads; 0 = all cores (results do not depend on it)"),
-        ],
+    Registered {
+        spec: &forest::Forest::SPEC,
+        runner: Runner::Classifier(classifier::<forest::Forest>),
     },
-    AlgoSpec {
-        name: "logistic-regression",
-        title: "Logistic regression (softmax, L-BFGS)",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-logistic stalls on multinomial problems (objective 735 vs 99 on digits)",
-        topics: &["logistic-regression", "top-ten-algorithms"],
-        params: &[
-            float("c", 0.0, 1e9, true, "1", "inverse L2 strength: objective = sum of log-losses + |W|^2/(2C)"),
-            int("max_iter", 1, 1_000_000, "1000", "L-BFGS iteration cap"),
-        ],
+    Registered {
+        spec: &logistic::LogisticLbfgs::SPEC,
+        runner: Runner::Classifier(classifier::<logistic::LogisticLbfgs>),
     },
-    AlgoSpec {
-        name: "logistic-gd",
-        title: "Logistic regression by gradient descent",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "the topic is the training process itself: loss reported every epoch",
-        topics: &["logistic-regression", "feature-scaling"],
-        params: &[
-            float("learning_rate", 0.0, 1000.0, true, "0.1", "step size of each full-batch gradient step"),
-            int("epochs", 1, 1_000_000, "300", "number of gradient steps"),
-            float("l2", 0.0, 1000.0, false, "0", "L2 penalty added to the mean loss: (l2/2)|W|^2"),
-        ],
+    Registered {
+        spec: &logistic::LogisticGd::SPEC,
+        runner: Runner::Classifier(classifier::<logistic::LogisticGd>),
     },
-    AlgoSpec {
-        name: "svm",
-        title: "Support vector machine (SMO)",
-        task: Task::Classification,
-        implementation: Implementation::Own,
-        why: "linfa-svm is binary only, stores the full n x n kernel, is 40-60x slower and its shrinking gives wrong answers",
-        topics: &["svm", "top-ten-algorithms"],
-        params: &[
-            choice("kernel", &["rbf", "linear", "poly"], "rbf", "kernel function"),
-            float("c", 0.0, 1e9, true, "1", "soft-margin penalty C"),
-            float("gamma", 0.0, 1e9, false, "0", "kernel width; 0 = 'scale': 1/(n_features * var(X))"),
-            int("degree", 1, 20, "3", "polynomial kernel degree"),
-            float("coef0", -1e6, 1e6, false, "0", "polynomial kernel constant"),
-            float("tol", 0.0, 1.0, true, "0.001", "stopping tolerance on the KKT violation"),
-        ],
+    Registered {
+        spec: &svm::Svm::SPEC,
+        runner: Runner::Classifier(classifier::<svm::Svm>),
     },
-    AlgoSpec {
-        name: "svm-linfa",
-        title: "SVM, linfa-svm (binary only, for comparison)",
-        task: Task::Classification,
-        implementation: Implementation::Linfa,
-        why: "linfa's SMO beside ours: same answers on small binary sets, much slower",
-        topics: &["svm"],
-        params: &[
-            choice("kernel", &["rbf", "linear", "poly"], "rbf", "kernel function"),
-            float("c", 0.0, 1e9, true, "1", "soft-margin penalty C"),
-            float("gamma", 0.0, 1e9, false, "0", "RBF width; 0 = 'scale': 1/(n_features * var(X))"),
-            int("degree", 1, 20, "3", "polynomial kernel degree"),
-            float("coef0", -1e6, 1e6, false, "0", "polynomial kernel constant"),
-        ],
+    Registered {
+        spec: &linfa_compare::LinfaSvmAlgo::SPEC,
+        runner: Runner::Classifier(classifier::<linfa_compare::LinfaSvmAlgo>),
     },
-    AlgoSpec {
-        name: "kmeans",
-        title: "k-means (k-means++ and Lloyd)",
-        task: Task::Clustering,
-        implementation: Implementation::Own,
-        why: "linfa-clustering reaches the same solutions 4-5x slower than scikit-learn",
-        topics: &["em"],
-        params: &[
-            int("k", 1, 1000, "3", "number of clusters"),
-            int("n_init", 1, 1000, "10", "restarts; the lowest inertia wins"),
-            int("max_iter", 1, 100_000, "300", "Lloyd iterations per restart"),
-        ],
+    Registered {
+        spec: &kmeans::KMeans::SPEC,
+        runner: Runner::Clusterer(clusterer::<kmeans::KMeans>),
     },
-    AlgoSpec {
-        name: "gmm",
-        title: "Gaussian mixture by EM",
-        task: Task::Clustering,
-        implementation: Implementation::Own,
-        why: "the topic is EM itself: the log-likelihood is reported every iteration (linfa is also 2.6x slower)",
-        topics: &["em", "probabilistic-graphical-models"],
-        params: &[
-            int("k", 1, 1000, "3", "number of mixture components"),
-            choice("covariance", &["full", "diag"], "full", "covariance matrix of each component"),
-            int("max_iter", 1, 100_000, "100", "EM iterations"),
-            float("tol", 0.0, 1.0, true, "0.001", "stop when the mean log-likelihood gains less than this"),
-        ],
+    Registered {
+        spec: &gmm::Gmm::SPEC,
+        runner: Runner::Clusterer(clusterer::<gmm::Gmm>),
     },
-    AlgoSpec {
-        name: "hmm",
-        title: "Hidden Markov model (supervised counts, Viterbi decoding)",
-        task: Task::Tagging,
-        implementation: Implementation::Own,
-        why: "linfa has no sequence models",
-        topics: &["hmm", "viterbi", "sequence-labeling", "ner", "generative-vs-discriminative"],
-        params: &[
-            choice(
-                "fit",
-                &["counts", "baum-welch"],
-                "counts",
-                "learn from the labelled states (counts), or unsupervised by EM (casino only)",
-            ),
-            float("smoothing", 0.0, 1e6, false, "0.01", "additive smoothing of transition and emission counts"),
-            int("iterations", 1, 10_000, "100", "Baum-Welch iterations (fit=baum-welch)"),
-        ],
+    Registered {
+        spec: &hmm::HmmAlgo::SPEC,
+        runner: Runner::Tagger(tagger::<hmm::HmmAlgo>),
     },
-    AlgoSpec {
-        name: "crf",
-        title: "Linear-chain CRF (L-BFGS, L2)",
-        task: Task::Tagging,
-        implementation: Implementation::Own,
-        why: "linfa has no sequence models",
-        topics: &["crf", "ner", "lstm-crf", "sequence-labeling", "structured-prediction", "generative-vs-discriminative"],
-        params: &[
-            float("c2", 0.0, 1e6, false, "1", "L2 penalty c2 * |w|^2 (CRFsuite's definition)"),
-            int("max_iter", 1, 100_000, "100", "L-BFGS iterations"),
-        ],
+    Registered {
+        spec: &crf::Crf::SPEC,
+        runner: Runner::Tagger(tagger::<crf::Crf>),
     },
-    AlgoSpec {
-        name: "pca",
-        title: "Principal component analysis",
-        task: Task::Reduction,
-        implementation: Implementation::Own,
-        why: "linfa-reduction 0.8.1 normalises explained variance over the kept components only and panics on unscaled wine",
-        topics: &["svd"],
-        params: &[int("components", 1, 10_000, "2", "number of principal components")],
+    Registered {
+        spec: &pca::Pca::SPEC,
+        runner: Runner::Reducer(reducer::<pca::Pca>),
     },
 ];
 
+/// The specs of every algorithm, in registry order.
+pub fn algos() -> impl Iterator<Item = &'static AlgoSpec> {
+    REGISTRY.iter().map(|r| r.spec)
+}
+
 pub fn find(name: &str) -> Option<&'static AlgoSpec> {
-    ALGOS.iter().find(|a| a.name == name)
+    lookup(name).map(|r| r.spec)
 }
 
-/// A checked parameter value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    Int(i64),
-    Float(f64),
-    Choice(&'static str),
+pub fn lookup(name: &str) -> Option<&'static Registered> {
+    REGISTRY.iter().find(|r| r.spec.name == name)
 }
 
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Int(v) => write!(f, "{v}"),
-            Value::Float(v) => write!(f, "{v}"),
-            Value::Choice(v) => write!(f, "{v}"),
-        }
-    }
-}
-
-/// Every parameter of an algorithm, checked against its spec. Only a
-/// `Params` can be passed to [`fit`], so nothing unchecked reaches a model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Params(BTreeMap<&'static str, Value>);
-
-impl Params {
-    fn int(&self, name: &str) -> i64 {
-        match self.0.get(name) {
-            Some(Value::Int(v)) => *v,
-            _ => 0,
-        }
-    }
-    fn usize(&self, name: &str) -> usize {
-        usize::try_from(self.int(name)).unwrap_or(0)
-    }
-    fn float(&self, name: &str) -> f64 {
-        match self.0.get(name) {
-            Some(Value::Float(v)) => *v,
-            Some(Value::Int(v)) => *v as f64,
-            _ => 0.0,
-        }
-    }
-    fn choice(&self, name: &str) -> &'static str {
-        match self.0.get(name) {
-            Some(Value::Choice(v)) => v,
-            _ => "",
-        }
-    }
-    pub fn get(&self, name: &str) -> Option<Value> {
-        self.0.get(name).copied()
-    }
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
-        self.0.iter().map(|(k, v)| (*k, *v))
-    }
-}
-
-fn parse_value(spec: &ParamSpec, raw: &str) -> Result<Value, AlgoError> {
-    let raw = raw.trim();
-    match spec.kind {
-        ParamKind::Int { min, max } => {
-            let v: i64 = raw.parse().map_err(|_| {
-                AlgoError::param(spec.name, format!("expected a whole number, got `{raw}`"))
-            })?;
-            if v < min || v > max {
-                return Err(AlgoError::param(
-                    spec.name,
-                    format!("must be between {min} and {max}, got {v}"),
-                ));
-            }
-            Ok(Value::Int(v))
-        }
-        ParamKind::Float {
-            min,
-            max,
-            min_exclusive,
-        } => {
-            let v: f64 = raw.parse().map_err(|_| {
-                AlgoError::param(spec.name, format!("expected a number, got `{raw}`"))
-            })?;
-            let low_ok = if min_exclusive { v > min } else { v >= min };
-            if !v.is_finite() || !low_ok || v > max {
-                let lo = if min_exclusive {
-                    format!("greater than {min}")
-                } else {
-                    format!("at least {min}")
-                };
-                return Err(AlgoError::param(
-                    spec.name,
-                    format!("must be {lo} and at most {max}, got {raw}"),
-                ));
-            }
-            Ok(Value::Float(v))
-        }
-        ParamKind::Choice { options } => options
-            .iter()
-            .find(|o| **o == raw)
-            .map(|o| Value::Choice(o))
-            .ok_or_else(|| {
-                AlgoError::param(
-                    spec.name,
-                    format!("expected one of {}, got `{raw}`", options.join(", ")),
-                )
-            }),
-    }
-}
-
-impl AlgoSpec {
-    /// Check `k=v` settings against the spec; unset parameters take their
-    /// defaults. Unknown names are refused with the list of known ones.
-    pub fn params(&self, given: &[(String, String)]) -> Result<Params, AlgoError> {
-        let mut out = BTreeMap::new();
-        for spec in self.params {
-            out.insert(spec.name, parse_value(spec, spec.default)?);
-        }
-        for (k, v) in given {
-            let spec = self.params.iter().find(|p| p.name == k).ok_or_else(|| {
-                let known: Vec<&str> = self.params.iter().map(|p| p.name).collect();
-                AlgoError::param(
-                    k,
-                    format!(
-                        "`{}` has no such parameter; it has: {}",
-                        self.name,
-                        known.join(", ")
-                    ),
-                )
-            })?;
-            out.insert(spec.name, parse_value(spec, v)?);
-        }
-        Ok(Params(out))
-    }
-}
-
-/// A fitted model of any task.
-pub enum Fitted {
-    Classifier(Box<dyn Classifier>),
-    Clusterer(Box<dyn Clusterer>),
-}
-
-/// What a fit learns from.
-#[derive(Clone, Copy)]
-pub struct FitData<'a> {
-    /// One row per sample, one column per feature.
-    pub x: ArrayView2<'a, f64>,
-    /// The feature names, for messages about a column (may be empty).
-    pub names: &'a [String],
-    /// Class of each row, `0..n_classes` (ignored by clusterers).
-    pub y: &'a [usize],
-    pub n_classes: usize,
-}
-
-/// Fit `spec` with checked `params`. PCA is not fitted here (see `pca::pca`).
-pub fn fit(
-    spec: &AlgoSpec,
-    params: &Params,
-    data: FitData<'_>,
-    seed: u64,
-    progress: &mut Progress<'_>,
-) -> Result<Fitted, AlgoError> {
-    let FitData {
-        x,
-        names,
-        y,
-        n_classes,
-    } = data;
-    let p = params;
-    let depth = |p: &Params| (p.usize("max_depth") > 0).then(|| p.usize("max_depth"));
-    let criterion = |p: &Params| match p.choice("criterion") {
-        "entropy" => tree::Criterion::Entropy,
-        _ => tree::Criterion::Gini,
-    };
-    let c = |m: Box<dyn Classifier>| Ok(Fitted::Classifier(m));
-    match spec.name {
-        "gaussian-nb" => c(Box::new(naive_bayes::fit_gaussian_nb(
-            x,
-            y,
-            n_classes,
-            p.float("var_smoothing"),
-            names,
-        )?)),
-        "multinomial-nb" => c(Box::new(naive_bayes::fit_multinomial_nb(
-            x,
-            y,
-            n_classes,
-            p.float("alpha"),
-        )?)),
-        "decision-tree" => {
-            let tp = tree::TreeParams {
-                criterion: criterion(p),
-                max_depth: depth(p),
-                min_samples_split: p.usize("min_samples_split"),
-                min_samples_leaf: p.usize("min_samples_leaf"),
-                ..tree::TreeParams::default()
-            };
-            c(Box::new(tree::fit(x, y, n_classes, &tp, seed, progress)?))
-        }
-        "decision-tree-linfa" => c(Box::new(linfa_compare::fit_tree(
-            x,
-            names,
-            y,
-            n_classes,
-            p.choice("criterion") == "entropy",
-            depth(p),
-        )?)),
-        "svm-linfa" => {
-            let lp = linfa_compare::LinfaSvmParams {
-                c: p.float("c"),
-                kernel: p.choice("kernel"),
-                gamma: p.float("gamma"),
-                degree: u32::try_from(p.int("degree")).unwrap_or(3),
-                coef0: p.float("coef0"),
-            };
-            c(Box::new(linfa_compare::fit_svm(x, names, y, n_classes, &lp)?))
-        }
-        "random-forest" => {
-            let fp = forest::ForestParams {
-                n_trees: p.usize("n_trees"),
-                criterion: criterion(p),
-                max_depth: depth(p),
-                min_samples_leaf: p.usize("min_samples_leaf"),
-                max_features: match p.choice("max_features") {
-                    "log2" => forest::MaxFeatures::Log2,
-                    "all" => forest::MaxFeatures::All,
-                    _ => forest::MaxFeatures::Sqrt,
-                },
-                threads: p.usize("threads"),
-                ..forest::ForestParams::default()
-            };
-            c(Box::new(forest::fit(x, y, n_classes, &fp, seed, progress)?))
-        }
-        "logistic-regression" => {
-            let lp = logistic::LbfgsParams {
-                c: p.float("c"),
-                max_iter: p.usize("max_iter"),
-                ..logistic::LbfgsParams::default()
-            };
-            c(Box::new(logistic::fit_lbfgs(
-                x, y, n_classes, &lp, seed, progress,
-            )?))
-        }
-        "logistic-gd" => {
-            let gp = logistic::GdParams {
-                learning_rate: p.float("learning_rate"),
-                epochs: p.usize("epochs"),
-                l2: p.float("l2"),
-                ..logistic::GdParams::default()
-            };
-            c(Box::new(logistic::fit_gd(
-                x, y, n_classes, &gp, seed, progress,
-            )?))
-        }
-        "svm" => {
-            let gamma = p.float("gamma");
-            let sp = svm::SvmParams {
-                c: p.float("c"),
-                kernel: match p.choice("kernel") {
-                    "linear" => svm::KernelKind::Linear,
-                    "poly" => svm::KernelKind::Poly,
-                    _ => svm::KernelKind::Rbf,
-                },
-                gamma: (gamma > 0.0).then_some(gamma),
-                degree: u32::try_from(p.int("degree")).unwrap_or(3),
-                coef0: p.float("coef0"),
-                tol: p.float("tol"),
-                ..svm::SvmParams::default()
-            };
-            c(Box::new(svm::fit(x, y, n_classes, &sp, seed, progress)?))
-        }
-        "kmeans" => {
-            let kp = kmeans::KMeansParams {
-                k: p.usize("k"),
-                n_init: p.usize("n_init"),
-                max_iter: p.usize("max_iter"),
-                ..kmeans::KMeansParams::default()
-            };
-            Ok(Fitted::Clusterer(Box::new(kmeans::fit(
-                x, &kp, seed, progress,
-            )?)))
-        }
-        "gmm" if p.choice("covariance") == "full" && x.ncols() > 100 => Err(AlgoError::BadData(format!(
-            "a full covariance in {} dimensions is a {0} x {0} matrix per component: too slow to be useful here; use --param covariance=diag",
-            x.ncols()
-        ))),
-        "gmm" => {
-            let gp = gmm::GmmParams {
-                k: p.usize("k"),
-                covariance: match p.choice("covariance") {
-                    "diag" => gmm::Covariance::Diag,
-                    _ => gmm::Covariance::Full,
-                },
-                max_iter: p.usize("max_iter"),
-                tol: p.float("tol"),
-                ..gmm::GmmParams::default()
-            };
-            Ok(Fitted::Clusterer(Box::new(gmm::fit(
-                x, &gp, seed, progress,
-            )?)))
-        }
-        other => Err(AlgoError::Failed(format!(
-            "`{other}` is not fitted through the registry"
-        ))),
-    }
+/// "no algorithm `x`; the algorithms are: ...".
+pub fn unknown_algo(name: &str) -> String {
+    let names: Vec<&str> = algos().map(|a| a.name).collect();
+    format!(
+        "no algorithm `{name}`; the algorithms are: {}",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -633,11 +170,97 @@ mod tests {
     #[test]
     fn every_default_is_valid_and_names_are_unique() {
         let mut names = std::collections::HashSet::new();
-        for a in ALGOS {
+        for r in REGISTRY {
+            let a = r.spec;
             assert!(names.insert(a.name), "duplicate {}", a.name);
-            let p = a.params(&[]).unwrap_or_else(|e| panic!("{}: {e}", a.name));
-            assert_eq!(p.0.len(), a.params.len());
+            // Builds the typed parameters: a family reading a parameter
+            // that is not in its spec fails here.
+            let (p, _) = r.prepare(&[]).unwrap_or_else(|e| panic!("{}: {e}", a.name));
+            assert_eq!(p.len(), a.params.len());
             assert!(!a.topics.is_empty());
+            let task = match r.runner {
+                Runner::Classifier(_) => Task::Classification,
+                Runner::Clusterer(_) => Task::Clustering,
+                Runner::Reducer(_) => Task::Reduction,
+                Runner::Tagger(_) => Task::Tagging,
+            };
+            assert_eq!(task, a.task, "{}", a.name);
+        }
+    }
+
+    #[test]
+    fn reading_a_parameter_outside_the_spec_is_an_error() {
+        let v = svm::Svm::SPEC.values(&[]).expect("defaults");
+        assert_eq!(v.int(&kmeans::K), Err(ParamError::NotInSpec("k")));
+        assert!(v.float(&svm::C).is_ok());
+    }
+
+    /// The bounds every face accepts: the TUI (field stepping clamps to
+    /// the spec and `run` checks with [`AlgoSpec::values`]), the CLI
+    /// (`experiment::run` calls [`Registered::prepare`]) and `mlwb check`
+    /// (calls [`AlgoSpec::values`]) all go through [`ParamSpec::parse`].
+    #[test]
+    fn every_parameter_accepts_its_bounds_and_refuses_just_outside() {
+        for r in REGISTRY {
+            for p in r.spec.params {
+                let set = |v: String| r.prepare(&[(p.name.to_string(), v)]);
+                match p.kind {
+                    ParamKind::Int { min, max } => {
+                        assert!(set(min.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
+                        assert!(set(max.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
+                        assert!(
+                            set((min - 1).to_string()).is_err(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                        assert!(
+                            set((max + 1).to_string()).is_err(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                    }
+                    ParamKind::Float {
+                        min,
+                        max,
+                        min_exclusive,
+                    } => {
+                        let below = if min_exclusive {
+                            min
+                        } else {
+                            min - min.abs().max(1.0) * 1e-9
+                        };
+                        let inside = if min_exclusive { min + 1e-12 } else { min };
+                        assert!(
+                            set(inside.to_string()).is_ok(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                        assert!(set(max.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
+                        assert!(
+                            set(below.to_string()).is_err(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                        let above = max + max.abs().max(1.0) * 1e-9;
+                        assert!(
+                            set(above.to_string()).is_err(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                    }
+                    ParamKind::Choice { options } => {
+                        for o in options {
+                            assert!(set(o.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
+                        }
+                        assert!(set("no-such-choice".into()).is_err());
+                    }
+                }
+            }
         }
     }
 
@@ -645,7 +268,7 @@ mod tests {
     fn invalid_parameters_are_refused_before_fitting() {
         let svm = find("svm").expect("svm");
         let bad = |k: &str, v: &str| {
-            svm.params(&[(k.to_string(), v.to_string())])
+            svm.values(&[(k.to_string(), v.to_string())])
                 .expect_err(k)
                 .to_string()
         };
@@ -675,10 +298,12 @@ mod tests {
         );
         assert!(bad("depth", "3")
             .contains("has no such parameter; it has: kernel, c, gamma, degree, coef0, tol"));
+        assert!(bad("gama", "3").ends_with("; did you mean `gamma`?"));
+        assert!(!bad("depth", "3").contains("did you mean"));
         let ok = svm
-            .params(&[
+            .values(&[
                 ("kernel".into(), "linear".into()),
-                ("c".into(), "10".into()),
+                ("C".into(), "10".into()),
             ])
             .expect("valid");
         assert_eq!(ok.get("c"), Some(Value::Float(10.0)));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use super::out::{fail, print_json, FAILED, USAGE};
-use crate::algos::registry::{ParamKind, ALGOS};
+use crate::algos::registry::{self, AlgoSpec, ParamKind};
 use crate::data::{manifest, CsvOptions};
 use crate::experiment::{self, Config, Event, Report};
 
@@ -66,9 +66,10 @@ pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        return print_json(out, ALGOS);
+        let specs: Vec<&AlgoSpec> = registry::algos().collect();
+        return print_json(out, &specs);
     }
-    for a in ALGOS {
+    for a in registry::algos() {
         let imp = match a.implementation {
             crate::algos::registry::Implementation::Own => "own",
             crate::algos::registry::Implementation::Linfa => "linfa",
@@ -189,7 +190,7 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
     }
-    if let Some(t) = &r.tagging {
+    if let Some(t) = r.tagging() {
         let e = &t.entities;
         writeln!(
             out,
@@ -207,7 +208,7 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         });
         prf_table(out, "entity type", rows)?;
     }
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         writeln!(
             out,
             "\naccuracy {:.4}   macro F1 {:.4}   weighted F1 {:.4}",
@@ -243,13 +244,13 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out)?;
         }
     }
-    if let Some(roc) = &r.roc {
+    if let Some(roc) = r.roc() {
         writeln!(out, "\nROC AUC {:.4}", roc.auc)?;
     }
-    if let Some(pr) = &r.pr {
+    if let Some(pr) = r.pr() {
         writeln!(out, "average precision {:.4}", pr.auc)?;
     }
-    if let Some(cv) = &r.cv {
+    if let Some(cv) = r.cv() {
         let folds: Vec<String> = cv.accuracy.iter().map(|a| format!("{a:.3}")).collect();
         writeln!(
             out,
@@ -260,14 +261,14 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             folds.join(" ")
         )?;
     }
-    if let Some(c) = &r.clustering {
+    if let Some(c) = r.clustering() {
         writeln!(
             out,
             "\nclusters {}  inertia {:.4}  adjusted Rand index {:.4}",
             c.n_clusters, c.inertia, c.ari
         )?;
     }
-    if let Some(v) = &r.explained_variance_ratio {
+    if let Some(v) = r.explained_variance_ratio() {
         let s: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
         writeln!(out, "\nexplained variance ratio: {}", s.join(" "))?;
     }

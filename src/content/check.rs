@@ -632,7 +632,7 @@ impl Ctx<'_> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.0.clone()))
                 .collect();
-            if let Err(err) = spec.params(&given) {
+            if let Err(err) = spec.values(&given) {
                 self.push(
                     loc,
                     Severity::Error,

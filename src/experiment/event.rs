@@ -1,6 +1,7 @@
 //! The events of a running experiment. A leaf beside the run code: it knows
 //! only the step type and the finished [`Report`].
 
+use super::error::ExperimentError;
 use super::report::Report;
 use crate::algos::Step;
 
@@ -15,5 +16,5 @@ pub enum Event {
     },
     Progress(Step),
     Finished(Box<Report>),
-    Failed(String),
+    Failed(ExperimentError),
 }

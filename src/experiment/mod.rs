@@ -10,6 +10,7 @@
 //!   while running. Neither imports the run code, so nothing here imports a
 //!   module that imports it back.
 
+pub mod error;
 pub mod event;
 pub mod job;
 pub mod report;
@@ -21,15 +22,21 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::Serialize;
 
+pub use self::error::ExperimentError;
 pub use self::event::Event;
 pub use self::job::{Cancel, Job};
 pub use self::report::{
-    Casino, ClusteringReport, CvReport, Grid, Picture, Report, TaggedSentence, TaggingReport,
+    Casino, CasinoOutcome, ClassificationOutcome, ClusteringOutcome, ClusteringReport, CvReport,
+    Grid, Outcome, Picture, ReductionOutcome, Report, TaggedSentence, TaggingOutcome,
+    TaggingReport,
 };
 
 use crate::algos::pca::pca;
-use crate::algos::registry::{self, AlgoSpec, FitData, Fitted, Params, Task};
-use crate::algos::{AlgoError, Classifier, HistoryPoint, Progress, Step};
+use crate::algos::registry::{
+    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, TrainClassifier, TrainClusterer,
+    TrainTagger,
+};
+use crate::algos::{Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
@@ -91,49 +98,32 @@ impl Default for Config {
     }
 }
 
-impl Report {
-    /// A report with the run's settings filled in and no results yet.
-    fn start(
-        spec: &AlgoSpec,
-        params: &Params,
-        config: &Config,
-        dataset: &str,
-        n_rows: usize,
-    ) -> Report {
-        Report {
-            algo: spec.name.to_string(),
-            dataset: dataset.to_string(),
-            task: spec.task,
-            params: params.clone(),
-            seed: config.seed,
-            test_size: config.test_size,
-            scale: config.scale.map(Scale::name),
-            n_rows,
-            n_features: 0,
-            n_train: 0,
-            n_test: 0,
-            classes: Vec::new(),
-            fit_seconds: 0.0,
-            predict_seconds: 0.0,
-            metrics: None,
-            confusion_matrix: None,
-            roc: None,
-            pr: None,
-            cv: None,
-            clustering: None,
-            inertia: None,
-            ari: None,
-            explained_variance_ratio: None,
-            tagging: None,
-            casino: None,
-            history: Vec::new(),
-            notes: Vec::new(),
-            test_rows: Vec::new(),
-            test_truth: Vec::new(),
-            test_pred: Vec::new(),
-            source_lines: Vec::new(),
-            picture: None,
-        }
+/// A report with the run's settings filled in and no outcome yet.
+fn start(
+    spec: &AlgoSpec,
+    params: &ParamValues,
+    config: &Config,
+    dataset: &str,
+    n_rows: usize,
+) -> Report<()> {
+    Report {
+        algo: spec.name.to_string(),
+        dataset: dataset.to_string(),
+        params: params.clone(),
+        seed: config.seed,
+        test_size: config.test_size,
+        scale: config.scale.map(Scale::name),
+        n_rows,
+        n_features: 0,
+        n_train: 0,
+        n_test: 0,
+        classes: Vec::new(),
+        fit_seconds: 0.0,
+        predict_seconds: 0.0,
+        outcome: (),
+        history: Vec::new(),
+        notes: Vec::new(),
+        source_lines: Vec::new(),
     }
 }
 
@@ -174,7 +164,7 @@ fn features(
     test: &[usize],
     scale: Option<Scale>,
     text: TextFeatures,
-) -> Result<Features, String> {
+) -> Result<Features, ExperimentError> {
     let (xtr, xte, names) = match ds {
         Dataset::Table(t) => (
             select_rows(t.x.view(), train),
@@ -191,7 +181,7 @@ fn features(
     let (train, test) = match scale {
         None => (xtr, xte),
         Some(s) => {
-            let f = FittedScaler::fit(s, xtr.view(), &names).map_err(|e| e.to_string())?;
+            let f = FittedScaler::fit(s, xtr.view(), &names)?;
             (f.transform(xtr.view()), f.transform(xte.view()))
         }
     };
@@ -210,60 +200,80 @@ fn progress_sink<'a>(
     }
 }
 
-fn fit_classifier(
-    spec: &AlgoSpec,
-    params: &Params,
-    data: FitData<'_>,
-    seed: u64,
-    progress: &mut Progress<'_>,
-) -> Result<Box<dyn Classifier>, AlgoError> {
-    match registry::fit(spec, params, data, seed, progress)? {
-        Fitted::Classifier(m) => Ok(m),
-        Fitted::Clusterer(_) => Err(AlgoError::Failed(format!(
-            "{} is not a classifier",
-            spec.name
-        ))),
-    }
-}
-
-/// Run `config` to the end, reporting through `emit`. Errors are messages
-/// for people ("cancelled" when cancelled).
+/// Run `config` to the end, reporting through `emit`. Errors are typed
+/// ([`ExperimentError::Cancelled`] when cancelled); their text is for people.
 pub fn run(
     config: &Config,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<Report, String> {
-    let spec = registry::find(&config.algo).ok_or_else(|| {
-        let names: Vec<&str> = registry::ALGOS.iter().map(|a| a.name).collect();
-        format!(
-            "no algorithm `{}`; the algorithms are: {}",
-            config.algo,
-            names.join(", ")
-        )
-    })?;
-    let params = spec.params(&config.params).map_err(|e| e.to_string())?;
+) -> Result<Report, ExperimentError> {
+    let registered = registry::lookup(&config.algo)
+        .ok_or_else(|| ExperimentError::setup(registry::unknown_algo(&config.algo)))?;
+    let spec = registered.spec;
+    // Parsed once: the checked values (for the report) and the typed
+    // parameters every fit of this run (test split, CV folds) reuses.
+    let (params, prepared) = registered.prepare(&config.params)?;
     if !(config.test_size > 0.0 && config.test_size < 1.0) {
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "--test-size must be between 0 and 1 (exclusive), got {}",
             config.test_size
-        ));
+        )));
     }
-    if spec.task == Task::Tagging {
-        return run_tagging(spec, &params, config, emit, cancel);
-    }
+    let trainer = match prepared {
+        Prepared::Tagger(t) => return run_tagging(spec, &params, t.as_ref(), config, emit, cancel),
+        Prepared::Classifier(c) => c,
+        Prepared::Clusterer(c) => {
+            return run_table(spec, &params, config, emit, |ds, report, emit| {
+                run_unsupervised(
+                    spec,
+                    Unsupervised::Cluster(c.as_ref()),
+                    config,
+                    ds,
+                    report,
+                    emit,
+                    cancel,
+                )
+            })
+        }
+        Prepared::Reducer(r) => {
+            return run_table(spec, &params, config, emit, |ds, report, emit| {
+                run_unsupervised(
+                    spec,
+                    Unsupervised::Reduce(r.as_ref()),
+                    config,
+                    ds,
+                    report,
+                    emit,
+                    cancel,
+                )
+            })
+        }
+    };
+    run_table(spec, &params, config, emit, |ds, report, emit| {
+        run_classifier(spec, trainer.as_ref(), config, ds, report, emit, cancel)
+    })
+}
+
+/// Load a table or text dataset and start its report; `then` runs the task.
+fn run_table(
+    spec: &AlgoSpec,
+    params: &ParamValues,
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    then: impl FnOnce(&Dataset, Report<()>, &mut dyn FnMut(Event)) -> Result<Report, ExperimentError>,
+) -> Result<Report, ExperimentError> {
     let is_sequence_data = data::manifest()
         .iter()
         .any(|d| d.name == config.dataset && d.kind.is_sequence())
         || config.dataset.ends_with(".conll");
     if is_sequence_data {
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "`{}` is sequence data: run it with a sequence model (--algo hmm or --algo crf)",
             config.dataset
-        ));
+        )));
     }
-    let ds = data::load(&config.dataset, &config.csv).map_err(|e| e.to_string())?;
+    let ds = data::load(&config.dataset, &config.csv)?;
     let classes = ds.classes().to_vec();
-    let n_classes = classes.len();
     let y = ds.y().to_vec();
     let mut notes = Vec::new();
     let source_lines = match &ds {
@@ -273,27 +283,39 @@ pub fn run(
         }
         Dataset::Text(_) => (0..y.len()).map(|i| i + 2).collect(),
     };
-    let mut report = Report::start(spec, &params, config, ds.name(), y.len());
-    report.classes = classes.clone();
+    let mut report = start(spec, params, config, ds.name(), y.len());
+    report.classes = classes;
     report.notes = notes;
     report.source_lines = source_lines;
+    then(&ds, report, emit)
+}
 
-    if spec.task != Task::Classification {
-        return run_unsupervised(spec, &params, config, &ds, report, emit, cancel);
-    }
+/// Fit a classifier on the training rows, evaluate on the test rows (and
+/// cross-validate), all with the same typed parameters.
+fn run_classifier(
+    spec: &AlgoSpec,
+    trainer: &dyn TrainClassifier,
+    config: &Config,
+    ds: &Dataset,
+    mut report: Report<()>,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, ExperimentError> {
+    let classes = report.classes.clone();
+    let n_classes = classes.len();
+    let y = ds.y().to_vec();
 
     let (train, test) = match &config.split {
         Some((tr, te)) => {
             if let Some(&bad) = tr.iter().chain(te).find(|&&r| r >= y.len()) {
-                return Err(format!(
+                return Err(ExperimentError::setup(format!(
                     "split row {bad} is out of range: the dataset has {} rows",
                     y.len()
-                ));
+                )));
             }
             (tr.clone(), te.clone())
         }
-        None => data::split::stratified_split(&y, n_classes, config.test_size, config.seed)
-            .map_err(|e| e.to_string())?,
+        None => data::split::stratified_split(&y, n_classes, config.test_size, config.seed)?,
     };
     emit(Event::Started {
         algo: spec.name.to_string(),
@@ -305,7 +327,7 @@ pub fn run(
         train: xtr,
         test: xte,
         names,
-    } = features(&ds, &train, &test, config.scale, config.text)?;
+    } = features(ds, &train, &test, config.scale, config.text)?;
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();
@@ -323,48 +345,41 @@ pub fn run(
             y: &ytr,
             n_classes,
         };
-        fit_classifier(spec, &params, data, config.seed, &mut progress)
-    }
-    .map_err(|e| e.to_string())?;
+        trainer.fit(data, config.seed, &mut progress)
+    }?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
     report.history = history;
 
     let t1 = Instant::now();
     let pred = model.predict(xte.view());
     report.predict_seconds = t1.elapsed().as_secs_f64();
-    let cls = metrics::report(&yte, &pred, &classes).map_err(|e| e.to_string())?;
-    report.confusion_matrix = Some(cls.confusion.clone());
-    report.metrics = Some(cls);
+    let cls = metrics::report(&yte, &pred, &classes)?;
+    let (mut roc, mut pr) = (None, None);
     if n_classes == 2 {
         if let Some(scores) = model.scores(xte.view()) {
             let truth: Vec<bool> = yte.iter().map(|&c| c == 1).collect();
             let s: Vec<f64> = scores.column(1).to_vec();
             // Non-finite scores would be a model bug; then there is no curve.
-            report.roc = metrics::roc_curve(&truth, &s).ok();
-            report.pr = metrics::pr_curve(&truth, &s).ok();
+            roc = metrics::roc_curve(&truth, &s).ok();
+            pr = metrics::pr_curve(&truth, &s).ok();
         }
     }
-    report.test_rows = test.clone();
-    report.test_truth = yte;
-    report.test_pred = pred;
-
+    let mut cv = None;
     if let Some(k) = config.cv {
-        let folds = data::split::stratified_kfold(&y, n_classes, k, config.seed)
-            .map_err(|e| e.to_string())?;
+        let folds = data::split::stratified_kfold(&y, n_classes, k, config.seed)?;
         let mut acc = Vec::with_capacity(k);
         for (i, (tr, te)) in folds.iter().enumerate() {
             if cancel.load(Ordering::SeqCst) {
-                return Err("cancelled".into());
+                return Err(ExperimentError::Cancelled);
             }
-            let f = features(&ds, tr, te, config.scale, config.text)?;
+            let f = features(ds, tr, te, config.scale, config.text)?;
             let data = FitData {
                 x: f.train.view(),
                 names: &f.names,
                 y: &pick(&y, tr),
                 n_classes,
             };
-            let m = fit_classifier(spec, &params, data, config.seed, &mut Progress::none())
-                .map_err(|e| e.to_string())?;
+            let m = trainer.fit(data, config.seed, &mut Progress::none())?;
             let p = m.predict(f.test.view());
             let truth = pick(&y, te);
             let correct = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
@@ -378,7 +393,7 @@ pub fn run(
         }
         let mean = acc.iter().sum::<f64>() / k as f64;
         let var = acc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / k as f64;
-        report.cv = Some(CvReport {
+        cv = Some(CvReport {
             folds: k,
             accuracy: acc,
             mean,
@@ -386,30 +401,44 @@ pub fn run(
         });
     }
 
-    report.picture = picture(&ds, &train, &test, config, model.as_ref());
-    Ok(report)
+    let picture = picture(ds, &train, &test, config, model.as_ref());
+    let outcome = ClassificationOutcome {
+        confusion_matrix: cls.confusion.clone(),
+        metrics: cls,
+        roc,
+        pr,
+        cv,
+        test_rows: test,
+        test_truth: yte,
+        test_pred: pred,
+        picture,
+    };
+    Ok(report.with_outcome(Outcome::Classification(Box::new(outcome))))
 }
 
 /// A tagging run: HMM or CRF on a CoNLL corpus, or the HMM on the casino.
 fn run_tagging(
     spec: &AlgoSpec,
-    params: &Params,
+    params: &ParamValues,
+    trainer: &dyn TrainTagger,
     config: &Config,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<Report, String> {
+) -> Result<Report, ExperimentError> {
     let empty = |n_rows: usize| {
-        let mut r = Report::start(spec, params, config, &config.dataset, n_rows);
+        let mut r = start(spec, params, config, &config.dataset, n_rows);
         r.scale = None;
         r
     };
     if config.dataset == "casino" {
-        if spec.name != "hmm" {
-            return Err("the casino rolls are a job for the HMM: --algo hmm".into());
-        }
+        let Some(hmm) = trainer.casino() else {
+            return Err(ExperimentError::setup(
+                "the casino rolls are a job for the HMM: --algo hmm",
+            ));
+        };
         let mut history = Vec::new();
         let c = tagging::casino_run(
-            params,
+            hmm,
             config.test_size,
             config.seed,
             emit,
@@ -423,23 +452,25 @@ fn run_tagging(
         r.fit_seconds = c.fit_seconds;
         r.predict_seconds = c.predict_seconds;
         r.classes = c.casino.states.clone();
-        let cls = metrics::report(&c.test_truth, &c.test_pred, &c.casino.states)
-            .map_err(|e| e.to_string())?;
-        r.confusion_matrix = Some(cls.confusion.clone());
-        r.metrics = Some(cls);
+        let cls = metrics::report(&c.test_truth, &c.test_pred, &c.casino.states)?;
         r.notes.push(format!(
             "true model on all 2000 rolls: Viterbi gets {:.1}% of the dice right, posterior decoding {:.1}%",
             c.casino.viterbi_accuracy * 100.0,
             c.casino.posterior_accuracy * 100.0
         ));
-        r.casino = Some(c.casino);
-        return Ok(r);
+        let outcome = CasinoOutcome {
+            confusion_matrix: cls.confusion.clone(),
+            metrics: cls,
+            casino: c.casino,
+        };
+        return Ok(r.with_outcome(Outcome::Casino(Box::new(outcome))));
     }
     let (train, test, notes) = tagging::corpora(&config.dataset, config.test_size, config.seed)?;
     let setup = tagging::TaggingSetup {
         algo: spec.name,
         dataset: &config.dataset,
         params,
+        trainer,
         seed: config.seed,
     };
     let t = tagging::evaluate(&setup, &train, &test, emit, cancel)?;
@@ -457,29 +488,34 @@ fn run_tagging(
             t.unknown_test_tags.len()
         ));
     }
-    r.confusion_matrix = Some(t.tag_confusion.clone());
     r.classes = t.tag_confusion.labels.clone();
-    r.tagging = Some(Box::new(t));
-    Ok(r)
+    Ok(r.with_outcome(Outcome::Tagging(TaggingOutcome {
+        confusion_matrix: t.tag_confusion.clone(),
+        tagging: Box::new(t),
+    })))
 }
 
-fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, String> {
+fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, ExperimentError> {
     let all: Vec<usize> = (0..ds.n_rows()).collect();
     features(ds, &all, &[], config.scale, config.text)
 }
 
+/// A clustering or a reduction, with its typed parameters.
+enum Unsupervised<'a> {
+    Cluster(&'a dyn TrainClusterer),
+    Reduce(&'a dyn Reduce),
+}
+
 fn run_unsupervised(
     spec: &AlgoSpec,
-    params: &Params,
+    algo: Unsupervised<'_>,
     config: &Config,
     ds: &Dataset,
-    mut report: Report,
+    mut report: Report<()>,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<Report, String> {
-    let Features {
-        train: x, names, ..
-    } = scaled_all(ds, config)?;
+) -> Result<Report, ExperimentError> {
+    let Features { train: x, .. } = scaled_all(ds, config)?;
     let y = ds.y();
     report.n_features = x.ncols();
     report.n_train = x.nrows();
@@ -489,17 +525,13 @@ fn run_unsupervised(
         n_train: x.nrows(),
         n_test: 0,
     });
-    if spec.task == Task::Reduction {
-        let k = match params.get("components") {
-            Some(registry::Value::Int(k)) => usize::try_from(k).unwrap_or(2),
-            _ => 2,
-        };
-        let t0 = Instant::now();
-        let r = pca(x.view(), k).map_err(|e| e.to_string())?;
-        report.fit_seconds = t0.elapsed().as_secs_f64();
-        report.explained_variance_ratio = Some(r.explained_variance_ratio);
-        if r.projection.ncols() >= 2 {
-            report.picture = Some(Picture {
+    let clusterer = match algo {
+        Unsupervised::Cluster(c) => c,
+        Unsupervised::Reduce(reducer) => {
+            let t0 = Instant::now();
+            let r = reducer.reduce(x.view())?;
+            report.fit_seconds = t0.elapsed().as_secs_f64();
+            let picture = (r.projection.ncols() >= 2).then(|| Picture {
                 axes: ["PC1".into(), "PC2".into()],
                 points: r
                     .projection
@@ -511,50 +543,47 @@ fn run_unsupervised(
                 is_test: vec![false; y.len()],
                 grid: None,
             });
+            return Ok(report.with_outcome(Outcome::Reduction(ReductionOutcome {
+                explained_variance_ratio: r.explained_variance_ratio,
+                picture,
+            })));
         }
-        return Ok(report);
-    }
+    };
     let mut history = Vec::new();
     let t0 = Instant::now();
     let fitted = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        let data = FitData {
-            x: x.view(),
-            names: &names,
-            y,
-            n_classes: report.classes.len(),
-        };
-        registry::fit(spec, params, data, config.seed, &mut progress)
-    }
-    .map_err(|e| e.to_string())?;
+        clusterer.fit(x.view(), config.seed, &mut progress)
+    }?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
     report.history = history;
-    let Fitted::Clusterer(model) = fitted else {
-        return Err(format!("{} is not a clustering algorithm", spec.name));
-    };
+    let model = fitted;
     let t1 = Instant::now();
     let labels = model.predict(x.view());
     report.predict_seconds = t1.elapsed().as_secs_f64();
     let inertia = model.inertia(x.view());
-    let ari = metrics::adjusted_rand_index(y, &labels).map_err(|e| e.to_string())?;
-    report.inertia = Some(inertia);
-    report.ari = Some(ari);
-    report.clustering = Some(ClusteringReport {
+    let ari = metrics::adjusted_rand_index(y, &labels)?;
+    let clustering = ClusteringReport {
         n_clusters: model.n_clusters(),
         inertia,
         ari,
         labels: labels.clone(),
-    });
+    };
     let (points, axes) = plane(&x);
-    report.picture = Some(Picture {
+    let picture = Some(Picture {
         axes,
         points,
         classes: labels,
         is_test: vec![false; y.len()],
         grid: None,
     });
-    Ok(report)
+    Ok(report.with_outcome(Outcome::Clustering(ClusteringOutcome {
+        clustering,
+        inertia,
+        ari,
+        picture,
+    })))
 }
 
 /// 2-D coordinates of every row: the data when it has two features, else

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
-use crate::algos::registry::{Params, Task};
+use crate::algos::registry::{ParamValues, Task};
 use crate::algos::HistoryPoint;
 use crate::metrics::seqeval::EntityReport;
-use crate::metrics::{self, ClassificationReport, ConfusionMatrix, Curve};
+use crate::metrics::{ClassificationReport, ConfusionMatrix, Curve};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CvReport {
@@ -51,13 +51,14 @@ pub struct Grid {
     pub cells: Vec<usize>,
 }
 
-/// The outcome of a run; `mlwb run --json` prints it.
+/// The outcome of a run; `mlwb run --json` prints it. `O` is the
+/// [`Outcome`]; the run code builds a `Report<()>` (settings and timings)
+/// and finishes it with [`Report::with_outcome`].
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<O = Outcome> {
     pub algo: String,
     pub dataset: String,
-    pub task: Task,
-    pub params: Params,
+    pub params: ParamValues,
     pub seed: u64,
     pub test_size: f64,
     pub scale: Option<&'static str>,
@@ -68,32 +69,49 @@ pub struct Report {
     pub classes: Vec<String>,
     pub fit_seconds: f64,
     pub predict_seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<ClassificationReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confusion_matrix: Option<metrics::ConfusionMatrix>,
+    /// `task` and what that task produces (flattened into the JSON).
+    #[serde(flatten)]
+    pub outcome: O,
+    pub history: Vec<HistoryPoint>,
+    pub notes: Vec<String>,
+    /// The source line of every dataset row (for "row 57 of iris.csv").
+    #[serde(skip)]
+    pub source_lines: Vec<usize>,
+}
+
+/// What a run produces beyond its settings and timings, by task.
+/// Serialised flattened into the [`Report`] with a `task` tag, so
+/// `mlwb run --json` has `task`, `metrics`, `confusion_matrix`, ... at the
+/// top level.
+///
+/// Room for the coming lab outcomes (training curves, attention maps,
+/// embeddings): each is one more variant with its own struct here, and one
+/// widget file in `tui/panes/`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum Outcome {
+    Classification(Box<ClassificationOutcome>),
+    Clustering(ClusteringOutcome),
+    Reduction(ReductionOutcome),
+    /// An HMM or a CRF on a CoNLL corpus.
+    Tagging(TaggingOutcome),
+    /// The HMM on the casino rolls (a tagging task, hence its tag).
+    #[serde(rename = "tagging")]
+    Casino(Box<CasinoOutcome>),
+}
+
+/// A classifier evaluated on the test rows (and by cross-validation).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassificationOutcome {
+    pub metrics: ClassificationReport,
+    pub confusion_matrix: ConfusionMatrix,
+    /// Binary problems only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roc: Option<Curve>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pr: Option<Curve>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cv: Option<CvReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clustering: Option<ClusteringReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inertia: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ari: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explained_variance_ratio: Option<Vec<f64>>,
-    /// Sequence labelling: token accuracy and entity-level scores.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tagging: Option<Box<TaggingReport>>,
-    /// The casino HMM: true die against the Viterbi path and the posterior.
-    #[serde(skip)]
-    pub casino: Option<Casino>,
-    pub history: Vec<HistoryPoint>,
-    pub notes: Vec<String>,
     /// Dataset rows of the test set, in order, with truth and prediction:
     /// what a confusion-matrix cell is made of.
     #[serde(skip)]
@@ -102,11 +120,187 @@ pub struct Report {
     pub test_truth: Vec<usize>,
     #[serde(skip)]
     pub test_pred: Vec<usize>,
-    /// The source line of every dataset row (for "row 57 of iris.csv").
-    #[serde(skip)]
-    pub source_lines: Vec<usize>,
     #[serde(skip)]
     pub picture: Option<Picture>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusteringOutcome {
+    pub clustering: ClusteringReport,
+    pub inertia: f64,
+    pub ari: f64,
+    #[serde(skip)]
+    pub picture: Option<Picture>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReductionOutcome {
+    pub explained_variance_ratio: Vec<f64>,
+    #[serde(skip)]
+    pub picture: Option<Picture>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaggingOutcome {
+    /// Truth against predicted tag, token by token.
+    pub confusion_matrix: ConfusionMatrix,
+    /// Token accuracy and entity-level scores.
+    pub tagging: Box<TaggingReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CasinoOutcome {
+    /// Scores of the decoded dice on the test rolls.
+    pub metrics: ClassificationReport,
+    pub confusion_matrix: ConfusionMatrix,
+    /// True die against the Viterbi path and the posterior.
+    #[serde(skip)]
+    pub casino: Casino,
+}
+
+impl Report {
+    pub fn task(&self) -> Task {
+        match &self.outcome {
+            Outcome::Classification(_) => Task::Classification,
+            Outcome::Clustering(_) => Task::Clustering,
+            Outcome::Reduction(_) => Task::Reduction,
+            Outcome::Tagging(_) | Outcome::Casino(_) => Task::Tagging,
+        }
+    }
+
+    pub fn classification(&self) -> Option<&ClassificationOutcome> {
+        match &self.outcome {
+            Outcome::Classification(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn clustering_outcome(&self) -> Option<&ClusteringOutcome> {
+        match &self.outcome {
+            Outcome::Clustering(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn reduction(&self) -> Option<&ReductionOutcome> {
+        match &self.outcome {
+            Outcome::Reduction(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Per-class scores: a classifier's, or the casino's decoded dice.
+    pub fn metrics(&self) -> Option<&ClassificationReport> {
+        match &self.outcome {
+            Outcome::Classification(c) => Some(&c.metrics),
+            Outcome::Casino(c) => Some(&c.metrics),
+            _ => None,
+        }
+    }
+
+    /// Truth on rows, predictions on columns: classes, dice or tags.
+    pub fn confusion_matrix(&self) -> Option<&ConfusionMatrix> {
+        match &self.outcome {
+            Outcome::Classification(c) => Some(&c.confusion_matrix),
+            Outcome::Casino(c) => Some(&c.confusion_matrix),
+            Outcome::Tagging(t) => Some(&t.confusion_matrix),
+            _ => None,
+        }
+    }
+
+    pub fn roc(&self) -> Option<&Curve> {
+        self.classification().and_then(|c| c.roc.as_ref())
+    }
+
+    pub fn pr(&self) -> Option<&Curve> {
+        self.classification().and_then(|c| c.pr.as_ref())
+    }
+
+    pub fn cv(&self) -> Option<&CvReport> {
+        self.classification().and_then(|c| c.cv.as_ref())
+    }
+
+    pub fn clustering(&self) -> Option<&ClusteringReport> {
+        self.clustering_outcome().map(|c| &c.clustering)
+    }
+
+    pub fn inertia(&self) -> Option<f64> {
+        self.clustering_outcome().map(|c| c.inertia)
+    }
+
+    pub fn ari(&self) -> Option<f64> {
+        self.clustering_outcome().map(|c| c.ari)
+    }
+
+    pub fn explained_variance_ratio(&self) -> Option<&[f64]> {
+        self.reduction()
+            .map(|r| r.explained_variance_ratio.as_slice())
+    }
+
+    pub fn tagging(&self) -> Option<&TaggingReport> {
+        match &self.outcome {
+            Outcome::Tagging(t) => Some(&t.tagging),
+            _ => None,
+        }
+    }
+
+    pub fn casino(&self) -> Option<&Casino> {
+        match &self.outcome {
+            Outcome::Casino(c) => Some(&c.casino),
+            _ => None,
+        }
+    }
+
+    /// The points to draw, if the task has a picture.
+    pub fn picture(&self) -> Option<&Picture> {
+        match &self.outcome {
+            Outcome::Classification(c) => c.picture.as_ref(),
+            Outcome::Clustering(c) => c.picture.as_ref(),
+            Outcome::Reduction(r) => r.picture.as_ref(),
+            Outcome::Tagging(_) | Outcome::Casino(_) => None,
+        }
+    }
+
+    /// Test rows of a classification run (empty otherwise).
+    pub fn test_rows(&self) -> &[usize] {
+        self.classification()
+            .map_or(&[], |c| c.test_rows.as_slice())
+    }
+
+    pub fn test_truth(&self) -> &[usize] {
+        self.classification()
+            .map_or(&[], |c| c.test_truth.as_slice())
+    }
+
+    pub fn test_pred(&self) -> &[usize] {
+        self.classification()
+            .map_or(&[], |c| c.test_pred.as_slice())
+    }
+}
+
+impl<O> Report<O> {
+    /// The same report with `outcome` as its outcome.
+    pub fn with_outcome<P>(self, outcome: P) -> Report<P> {
+        Report {
+            algo: self.algo,
+            dataset: self.dataset,
+            params: self.params,
+            seed: self.seed,
+            test_size: self.test_size,
+            scale: self.scale,
+            n_rows: self.n_rows,
+            n_features: self.n_features,
+            n_train: self.n_train,
+            n_test: self.n_test,
+            classes: self.classes,
+            fit_seconds: self.fit_seconds,
+            predict_seconds: self.predict_seconds,
+            outcome,
+            history: self.history,
+            notes: self.notes,
+            source_lines: self.source_lines,
+        }
+    }
 }
 
 /// One test sentence as shown in the TUI.
@@ -122,7 +316,7 @@ pub struct TaggedSentence {
 pub struct TaggingReport {
     pub algo: String,
     pub dataset: String,
-    pub params: Params,
+    pub params: ParamValues,
     pub seed: u64,
     pub n_train_sentences: usize,
     pub n_test_sentences: usize,

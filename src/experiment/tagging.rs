@@ -2,96 +2,23 @@
 //! corpus (bundled or the user's own), evaluated with entity-level scores;
 //! and the occasionally dishonest casino (an HMM over dice rolls).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::error::ExperimentError;
 use super::event::Event;
 use super::report::{Casino, TaggedSentence, TaggingReport};
-use crate::algos::registry::{Params, Value};
+use crate::algos::registry::{AlgoSpec, Algorithm, ParamValues, TrainTagger};
 use crate::algos::{HistoryPoint, Progress, Step};
 use crate::data::{bundled_file, manifest, DatasetKind};
 use crate::metrics::seqeval::{self, Mode};
 use crate::seq::conll::{self, Corpus};
-use crate::seq::crf::{self, CrfModel, CrfParams};
-use crate::seq::hmm::{fit_supervised, Hmm};
+use crate::seq::crf::Crf;
+use crate::seq::hmm::{fit_supervised, Hmm, HmmAlgo, HmmFit, HmmParams};
 use crate::seq::hmm_io;
-
-/// A supervised HMM tagger: states are tags, symbols are lower-cased words;
-/// words seen once in training are mapped to `<unk>` so the model learns
-/// what an unknown word looks like.
-pub struct HmmTagger {
-    pub hmm: Hmm,
-    pub tags: Vec<String>,
-    vocab: HashMap<String, usize>,
-}
-
-impl HmmTagger {
-    fn symbol(&self, w: &str) -> usize {
-        let w = w.to_lowercase();
-        self.vocab.get(&w).copied().unwrap_or(self.vocab.len())
-    }
-
-    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
-        let obs: Vec<usize> = tokens.iter().map(|t| self.symbol(t)).collect();
-        match self.hmm.viterbi(&obs) {
-            Ok((path, _)) => path.into_iter().map(|s| self.tags[s].clone()).collect(),
-            Err(_) => vec!["O".to_string(); tokens.len()],
-        }
-    }
-}
-
-pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, String> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for s in &train.sentences {
-        for t in &s.tokens {
-            *counts.entry(t.to_lowercase()).or_insert(0) += 1;
-        }
-    }
-    let mut words: Vec<&String> = counts
-        .iter()
-        .filter(|(_, &c)| c > 1)
-        .map(|(w, _)| w)
-        .collect();
-    words.sort();
-    let vocab: HashMap<String, usize> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((*w).clone(), i))
-        .collect();
-    let tags = train.tag_set();
-    let tag_index: HashMap<&str, usize> = tags
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
-    let unk = vocab.len();
-    let obs: Vec<Vec<usize>> = train
-        .sentences
-        .iter()
-        .map(|s| {
-            s.tokens
-                .iter()
-                .map(|t| vocab.get(&t.to_lowercase()).copied().unwrap_or(unk))
-                .collect()
-        })
-        .collect();
-    let states: Vec<Vec<usize>> = train
-        .sentences
-        .iter()
-        .map(|s| {
-            s.tags
-                .iter()
-                .map(|t| tag_index.get(t.as_str()).copied().unwrap_or(0))
-                .collect()
-        })
-        .collect();
-    let hmm = fit_supervised(&obs, &states, tags.len(), vocab.len() + 1, smoothing)
-        .map_err(|e| e.to_string())?;
-    Ok(HmmTagger { hmm, tags, vocab })
-}
+pub use crate::seq::tagger::{fit_hmm_tagger, HmmTagger, Tagger};
 
 /// Train and test corpora for `dataset`: a bundled CoNLL pair, or a user's
 /// file (split by sentence, seeded).
@@ -99,14 +26,14 @@ pub fn corpora(
     dataset: &str,
     test_size: f64,
     seed: u64,
-) -> Result<(Corpus, Corpus, Vec<String>), String> {
+) -> Result<(Corpus, Corpus, Vec<String>), ExperimentError> {
     if let Some(info) = manifest()
         .iter()
         .find(|d| d.name == dataset && d.kind == DatasetKind::Conll)
     {
-        let train = conll::load_bundled(&info.file).map_err(|e| e.to_string())?;
+        let train = conll::load_bundled(&info.file)?;
         let test_file = info.test_file.clone().unwrap_or_default();
-        let test = conll::load_bundled(&test_file).map_err(|e| e.to_string())?;
+        let test = conll::load_bundled(&test_file)?;
         return Ok((
             train,
             test,
@@ -120,13 +47,13 @@ pub fn corpora(
             .filter(|d| d.kind == DatasetKind::Conll)
             .map(|d| d.name.as_str())
             .collect();
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "{dataset}: no such file, and not a bundled CoNLL corpus (bundled: {})",
             names.join(", ")
-        ));
+        )));
     }
-    let corpus = conll::load(path).map_err(|e| e.to_string())?;
-    let (train, test) = corpus.split(test_size, seed).map_err(|e| e.to_string())?;
+    let corpus = conll::load(path)?;
+    let (train, test) = corpus.split(test_size, seed)?;
     Ok((
         train,
         test,
@@ -137,71 +64,21 @@ pub fn corpora(
     ))
 }
 
-fn param_f64(p: &Params, name: &str, default: f64) -> f64 {
-    match p.get(name) {
-        Some(Value::Float(v)) => v,
-        Some(Value::Int(v)) => v as f64,
-        _ => default,
-    }
-}
-
-fn param_usize(p: &Params, name: &str, default: usize) -> usize {
-    match p.get(name) {
-        Some(Value::Int(v)) => usize::try_from(v).unwrap_or(default),
-        _ => default,
-    }
-}
-
-/// A fitted tagger of either kind.
-pub enum Tagger {
-    Hmm(HmmTagger),
-    Crf(CrfModel),
-}
-
-impl Tagger {
-    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
-        match self {
-            Tagger::Hmm(h) => h.predict(tokens),
-            Tagger::Crf(c) => c.predict(tokens),
-        }
-    }
-}
-
-/// Fit `algo` ("hmm" or "crf") on `train`, streaming progress.
+/// Fit a tagger with typed parameters on `train`, streaming progress.
 pub fn fit_tagger(
-    algo: &str,
-    params: &Params,
+    trainer: &dyn TrainTagger,
     train: &Corpus,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
-) -> Result<Tagger, String> {
-    match algo {
-        "hmm" if matches!(params.get("fit"), Some(Value::Choice("baum-welch"))) => Err(
-            "fit=baum-welch learns hidden states without labels: use it on the casino rolls; a tagger is trained from its labels (fit=counts)".into(),
-        ),
-        "hmm" => fit_hmm_tagger(train, param_f64(params, "smoothing", 0.01)).map(Tagger::Hmm),
-        "crf" => {
-            let cp = CrfParams {
-                c2: param_f64(params, "c2", 1.0),
-                max_iter: param_usize(params, "max_iter", 100),
-                ..CrfParams::default()
-            };
-            let tokens: Vec<Vec<String>> =
-                train.sentences.iter().map(|s| s.tokens.clone()).collect();
-            let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
-            let mut sink = |s: Step| {
-                history.push(s.into());
-                emit(Event::Progress(s));
-                !cancel.load(Ordering::SeqCst)
-            };
-            let mut progress = Progress::new(&mut sink);
-            crf::fit(&tokens, &tags, &cp, &mut progress)
-                .map(Tagger::Crf)
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!("`{other}` is not a sequence tagger")),
-    }
+) -> Result<Tagger, ExperimentError> {
+    let mut sink = |s: Step| {
+        history.push(s.into());
+        emit(Event::Progress(s));
+        !cancel.load(Ordering::SeqCst)
+    };
+    let mut progress = Progress::new(&mut sink);
+    Ok(trainer.fit(train, &mut progress)?)
 }
 
 /// What to train: the algorithm, its checked parameters, and for the
@@ -209,7 +86,9 @@ pub fn fit_tagger(
 pub struct TaggingSetup<'a> {
     pub algo: &'a str,
     pub dataset: &'a str,
-    pub params: &'a Params,
+    /// The checked values (for the report) and the typed parameters.
+    pub params: &'a ParamValues,
+    pub trainer: &'a dyn TrainTagger,
     pub seed: u64,
 }
 
@@ -220,11 +99,12 @@ pub fn evaluate(
     test: &Corpus,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<TaggingReport, String> {
+) -> Result<TaggingReport, ExperimentError> {
     let TaggingSetup {
         algo,
         dataset,
         params,
+        trainer,
         seed,
     } = *setup;
     emit(Event::Started {
@@ -235,7 +115,7 @@ pub fn evaluate(
     });
     let mut history = Vec::new();
     let t0 = Instant::now();
-    let tagger = fit_tagger(algo, params, train, emit, cancel, &mut history)?;
+    let tagger = fit_tagger(trainer, train, emit, cancel, &mut history)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
@@ -245,9 +125,8 @@ pub fn evaluate(
         .map(|s| tagger.predict(&s.tokens))
         .collect();
     let predict_seconds = t1.elapsed().as_secs_f64();
-    let entities =
-        seqeval::entity_report(&truth, &pred, Mode::Default).map_err(|e| e.to_string())?;
-    let tag_confusion = seqeval::tag_confusion(&truth, &pred).map_err(|e| e.to_string())?;
+    let entities = seqeval::entity_report(&truth, &pred, Mode::Default)?;
+    let tag_confusion = seqeval::tag_confusion(&truth, &pred)?;
     let sentences = test
         .sentences
         .iter()
@@ -292,12 +171,11 @@ pub fn learning_curve(
     fractions: &[f64],
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
-) -> Result<LearningCurve, String> {
+) -> Result<LearningCurve, ExperimentError> {
     let (train, test, _) = corpora(dataset, 0.25, 0)?;
-    let hmm_spec = crate::algos::registry::find("hmm").ok_or("no hmm")?;
-    let crf_spec = crate::algos::registry::find("crf").ok_or("no crf")?;
-    let hp = hmm_spec.params(&[]).map_err(|e| e.to_string())?;
-    let cp = crf_spec.params(&[]).map_err(|e| e.to_string())?;
+    let defaults = |spec: &AlgoSpec| spec.values(&[]);
+    let hp = HmmAlgo::params(&defaults(&HmmAlgo::SPEC)?)?;
+    let cp = Crf::params(&defaults(&Crf::SPEC)?)?;
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
     let mut out = LearningCurve {
         fractions: Vec::new(),
@@ -311,21 +189,20 @@ pub fn learning_curve(
         let part = Corpus {
             sentences: train.sentences[..n].to_vec(),
         };
-        let f1 = |algo: &str, params: &Params| -> Result<f64, String> {
+        let f1 = |trainer: &dyn TrainTagger| -> Result<f64, ExperimentError> {
             let mut sink = |_: Event| {};
             let mut hist = Vec::new();
-            let tagger = fit_tagger(algo, params, &part, &mut sink, cancel, &mut hist)?;
+            let tagger = fit_tagger(trainer, &part, &mut sink, cancel, &mut hist)?;
             let pred: Vec<Vec<String>> = test
                 .sentences
                 .iter()
                 .map(|s| tagger.predict(&s.tokens))
                 .collect();
-            Ok(seqeval::entity_report(&truth, &pred, Mode::Default)
-                .map_err(|e| e.to_string())?
+            Ok(seqeval::entity_report(&truth, &pred, Mode::Default)?
                 .micro
                 .f1)
         };
-        let h = f1("hmm", &hp)?;
+        let h = f1(&hp)?;
         emit(Event::Progress(Step {
             iter: 2 * i + 1,
             total,
@@ -333,9 +210,9 @@ pub fn learning_curve(
             value: h,
         }));
         if cancel.load(Ordering::SeqCst) {
-            return Err("cancelled".into());
+            return Err(ExperimentError::Cancelled);
         }
-        let c = f1("crf", &cp)?;
+        let c = f1(&cp)?;
         emit(Event::Progress(Step {
             iter: 2 * i + 2,
             total,
@@ -349,12 +226,13 @@ pub fn learning_curve(
     Ok(out)
 }
 
-pub fn casino() -> Result<Casino, String> {
-    let model_text = bundled_file("casino_model.json").ok_or("casino_model.json is not bundled")?;
+pub fn casino() -> Result<Casino, ExperimentError> {
+    let model_text = bundled_file("casino_model.json")
+        .ok_or_else(|| ExperimentError::setup("casino_model.json is not bundled"))?;
     let text = String::from_utf8_lossy(model_text);
-    let (hmm, names) =
-        hmm_io::parse_model(&text, "datasets/casino_model.json").map_err(|e| e.to_string())?;
-    let csv = bundled_file("casino.csv").ok_or("casino.csv is not bundled")?;
+    let (hmm, names) = hmm_io::parse_model(&text, "datasets/casino_model.json")?;
+    let csv = bundled_file("casino.csv")
+        .ok_or_else(|| ExperimentError::setup("casino.csv is not bundled"))?;
     let csv = String::from_utf8_lossy(csv);
     let states: Vec<String> = (0..hmm.n_states()).map(|i| names.state(i)).collect();
     let mut rolls = Vec::new();
@@ -364,13 +242,18 @@ pub fn casino() -> Result<Casino, String> {
         let roll: usize = it
             .next()
             .and_then(|r| r.trim().parse().ok())
-            .ok_or_else(|| format!("datasets/casino.csv:{}: expected a roll 1-6", i + 1))?;
+            .ok_or_else(|| {
+                ExperimentError::setup(format!(
+                    "datasets/casino.csv:{}: expected a roll 1-6",
+                    i + 1
+                ))
+            })?;
         let die = it.next().unwrap_or("").trim();
         rolls.push(roll.saturating_sub(1));
         truth.push(states.iter().position(|s| s == die).unwrap_or(0));
     }
-    let (viterbi, log_prob) = hmm.viterbi(&rolls).map_err(|e| e.to_string())?;
-    let post = hmm.posteriors(&rolls).map_err(|e| e.to_string())?;
+    let (viterbi, log_prob) = hmm.viterbi(&rolls)?;
+    let post = hmm.posteriors(&rolls)?;
     let loaded = states.iter().position(|s| s == "loaded").unwrap_or(1);
     let posterior_loaded: Vec<f64> = post.column(loaded).to_vec();
     let acc = |p: &[usize]| {
@@ -381,9 +264,7 @@ pub fn casino() -> Result<Casino, String> {
         .map(|&p| usize::from(p > 0.5) * loaded + usize::from(p <= 0.5) * (1 - loaded))
         .collect();
     Ok(Casino {
-        log_likelihood: hmm
-            .log_likelihood(std::slice::from_ref(&rolls))
-            .map_err(|e| e.to_string())?,
+        log_likelihood: hmm.log_likelihood(std::slice::from_ref(&rolls))?,
         viterbi_accuracy: acc(&viterbi),
         posterior_accuracy: acc(&post_path),
         states,
@@ -408,25 +289,25 @@ pub struct CasinoRun {
 }
 
 pub fn casino_run(
-    params: &Params,
+    params: &HmmParams,
     test_size: f64,
     seed: u64,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
-) -> Result<CasinoRun, String> {
+) -> Result<CasinoRun, ExperimentError> {
     let casino = casino()?;
     let n = casino.rolls.len();
     let n_test = ((n as f64) * test_size).round() as usize;
     let n_train = n.saturating_sub(n_test);
     if n_train < 2 || n_test < 1 {
-        return Err(format!(
+        return Err(ExperimentError::setup(format!(
             "--test-size {test_size} leaves no rolls to train or test on"
-        ));
+        )));
     }
     let train = casino.rolls[..n_train].to_vec();
     let t0 = Instant::now();
-    let baum_welch = matches!(params.get("fit"), Some(Value::Choice("baum-welch")));
+    let baum_welch = params.fit == HmmFit::BaumWelch;
     let mut hmm = if baum_welch {
         // Unsupervised: the dice are hidden. Start from a seeded random
         // model and let EM find two dice; report the log-likelihood live.
@@ -437,9 +318,8 @@ pub fn casino_run(
             !cancel.load(Ordering::SeqCst)
         };
         let mut progress = Progress::new(&mut sink);
-        let n_iter = param_usize(params, "iterations", 100);
-        init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)
-            .map_err(|e| e.to_string())?
+        let n_iter = params.iterations;
+        init.baum_welch(std::slice::from_ref(&train), n_iter, 1e-4, &mut progress)?
             .0
     } else {
         fit_supervised(
@@ -447,9 +327,8 @@ pub fn casino_run(
             &[casino.truth[..n_train].to_vec()],
             casino.states.len(),
             6,
-            param_f64(params, "smoothing", 0.01),
-        )
-        .map_err(|e| e.to_string())?
+            params.smoothing,
+        )?
     };
     if baum_welch {
         // EM's states have no names: call "loaded" the state whose die shows
@@ -463,9 +342,7 @@ pub fn casino_run(
     }
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let (pred, _) = hmm
-        .viterbi(&casino.rolls[n_train..])
-        .map_err(|e| e.to_string())?;
+    let (pred, _) = hmm.viterbi(&casino.rolls[n_train..])?;
     let predict_seconds = t1.elapsed().as_secs_f64();
     Ok(CasinoRun {
         test_truth: casino.truth[n_train..].to_vec(),
@@ -479,7 +356,7 @@ pub fn casino_run(
 }
 
 /// A random row-stochastic model (rows drawn uniformly, then normalised).
-fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, String> {
+fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, ExperimentError> {
     use rand::Rng as _;
     let mut rng = crate::algos::rng(seed);
     let mut row = |k: usize| -> Vec<f64> {
@@ -490,19 +367,17 @@ fn random_model(n_states: usize, n_symbols: usize, seed: u64) -> Result<Hmm, Str
     let start = ndarray::Array1::from(row(n_states));
     let trans: Vec<f64> = (0..n_states).flat_map(|_| row(n_states)).collect();
     let emit: Vec<f64> = (0..n_states).flat_map(|_| row(n_symbols)).collect();
-    let trans =
-        ndarray::Array2::from_shape_vec((n_states, n_states), trans).map_err(|e| e.to_string())?;
-    let emit =
-        ndarray::Array2::from_shape_vec((n_states, n_symbols), emit).map_err(|e| e.to_string())?;
-    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
+    let trans = ndarray::Array2::from_shape_vec((n_states, n_states), trans)?;
+    let emit = ndarray::Array2::from_shape_vec((n_states, n_symbols), emit)?;
+    Ok(Hmm::new(start, trans, emit)?)
 }
 
 /// The same two-state model with its states swapped.
-fn swap_states(h: &Hmm) -> Result<Hmm, String> {
+fn swap_states(h: &Hmm) -> Result<Hmm, ExperimentError> {
     let p = [1usize, 0];
     let start = ndarray::Array1::from_shape_fn(2, |i| h.startprob[p[i]]);
     let trans = ndarray::Array2::from_shape_fn((2, 2), |(i, j)| h.transmat[(p[i], p[j])]);
     let emit =
         ndarray::Array2::from_shape_fn((2, h.n_symbols()), |(i, k)| h.emissionprob[(p[i], k)]);
-    Hmm::new(start, trans, emit).map_err(|e| e.to_string())
+    Ok(Hmm::new(start, trans, emit)?)
 }

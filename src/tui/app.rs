@@ -296,8 +296,7 @@ pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<Exper
         return t.experiments.clone();
     }
     let datasets = crate::data::manifest();
-    registry::ALGOS
-        .iter()
+    registry::algos()
         .filter(|a| a.topics.contains(&t.id.as_str()))
         .map(|a| {
             let preferred = match a.task {

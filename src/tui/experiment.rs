@@ -66,6 +66,8 @@ pub struct ExperimentPane {
     pub curve_metric: &'static str,
     pub report: Option<Box<Report>>,
     pub error: Option<String>,
+    /// The last run was cancelled (`error` then says only "cancelled").
+    pub cancelled: bool,
     /// Selected confusion-matrix cell (truth row, predicted column).
     pub cell: (usize, usize),
     pub curve_view: CurveView,
@@ -96,7 +98,7 @@ pub const TRELLIS_STEPS: usize = 12;
 
 impl TrellisView {
     pub fn new() -> Result<TrellisView, String> {
-        let casino = crate::experiment::tagging::casino()?;
+        let casino = crate::experiment::tagging::casino().map_err(|e| e.to_string())?;
         let rolls: Vec<usize> = casino.rolls.iter().take(TRELLIS_STEPS).copied().collect();
         let text = crate::data::bundled_file("casino_model.json")
             .ok_or("casino_model.json is not bundled")?;
@@ -152,6 +154,7 @@ impl ExperimentPane {
             curve_metric: "",
             report: None,
             error: None,
+            cancelled: false,
             cell: (0, 0),
             curve_view: CurveView::Training,
             trellis: None,
@@ -285,8 +288,7 @@ impl ExperimentPane {
             }
             Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
             Field::Algo => {
-                let names: Vec<String> =
-                    registry::ALGOS.iter().map(|a| a.name.to_string()).collect();
+                let names: Vec<String> = registry::algos().map(|a| a.name.to_string()).collect();
                 self.config.algo = cycle(&names, &self.config.algo);
                 self.config.params.clear();
                 self.field = self.field.min(self.fields().len().saturating_sub(1));
@@ -357,7 +359,10 @@ impl ExperimentPane {
                         format!("{}", (v * 1e6).round() / 1e6)
                     }
                 };
-                self.set_param(p.name, next);
+                // Only to a value the spec accepts (the same check as a run's).
+                if p.parse(&next).is_ok() {
+                    self.set_param(p.name, next);
+                }
             }
         }
     }
@@ -442,7 +447,7 @@ impl ExperimentPane {
                     Some(slot) => slot.1 = text.clone(),
                     None => trial.push((name.to_string(), text.clone())),
                 }
-                if let Some(Err(e)) = self.spec().map(|s| s.params(&trial)) {
+                if let Some(Err(e)) = self.spec().map(|s| s.values(&trial)) {
                     return refuse(self, e.to_string());
                 }
                 self.set_param(name, text);
@@ -548,12 +553,13 @@ impl ExperimentPane {
         self.running = None;
         // Check parameters now, so a typo is reported before any work.
         if let Some(spec) = self.spec() {
-            if let Err(e) = spec.params(&self.config.params) {
+            if let Err(e) = spec.values(&self.config.params) {
                 self.error = Some(e.to_string());
                 return None;
             }
         }
         self.error = None;
+        self.cancelled = false;
         self.progress = None;
         self.curve.clear();
         self.curve_metric = "";
@@ -597,7 +603,8 @@ impl ExperimentPane {
                 self.running = None;
             }
             Event::Failed(e) => {
-                self.error = Some(e);
+                self.cancelled = e.is_cancelled();
+                self.error = Some(e.to_string());
                 self.running = None;
             }
         }
@@ -621,7 +628,7 @@ impl ExperimentPane {
         let n = self
             .report
             .as_ref()
-            .and_then(|r| r.confusion_matrix.as_ref())
+            .and_then(|r| r.confusion_matrix())
             .map_or(0, |c| c.labels.len());
         if n == 0 {
             return;
@@ -637,9 +644,9 @@ impl ExperimentPane {
             return Vec::new();
         };
         let (t, p) = self.cell;
-        r.test_rows
+        r.test_rows()
             .iter()
-            .zip(r.test_truth.iter().zip(&r.test_pred))
+            .zip(r.test_truth().iter().zip(r.test_pred()))
             .filter(|(_, (a, b))| **a == t && **b == p)
             .map(|(&row, _)| r.source_lines.get(row).copied().unwrap_or(row + 2))
             .collect()

@@ -147,9 +147,11 @@ impl Runtime {
                         Ok(job) => self.experiment = Some((run, job)),
                         Err(e) => out.push(Msg::JobEvent {
                             run,
-                            event: Carry::new(Event::Failed(format!(
-                                "cannot start a thread for the run: {e}"
-                            ))),
+                            event: Carry::new(Event::Failed(
+                                crate::experiment::ExperimentError::setup(format!(
+                                    "cannot start a thread for the run: {e}"
+                                )),
+                            )),
                         }),
                     }
                 }
@@ -162,7 +164,7 @@ impl Runtime {
                             &mut |_| {},
                             cancel.flag(),
                         );
-                        tx.send(r);
+                        tx.send(r.map_err(|e| e.to_string()));
                     });
                     match job {
                         Ok(job) => self.learning = Some((run, job)),

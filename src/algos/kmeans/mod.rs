@@ -716,3 +716,57 @@ fn same_clustering(a: &[usize], b: &[usize], k: usize) -> bool {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
+    TrainClusterer,
+};
+
+pub const K: ParamSpec = int("k", 1, 1000, "3", "number of clusters");
+pub const N_INIT: ParamSpec = int("n_init", 1, 1000, "10", "restarts; the lowest inertia wins");
+pub const MAX_ITER: ParamSpec = int(
+    "max_iter",
+    1,
+    100_000,
+    "300",
+    "Lloyd iterations per restart",
+);
+
+/// k-means in the registry.
+pub struct KMeans;
+
+impl Algorithm for KMeans {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "kmeans",
+        title: "k-means (k-means++ and Lloyd)",
+        task: Task::Clustering,
+        implementation: Implementation::Own,
+        why: "linfa-clustering reaches the same solutions 4-5x slower than scikit-learn",
+        topics: &["em"],
+        params: &[K, N_INIT, MAX_ITER],
+    };
+    type Params = KMeansParams;
+    fn params(v: &ParamValues) -> Result<KMeansParams, ParamError> {
+        Ok(KMeansParams {
+            k: v.usize(&K)?,
+            n_init: v.usize(&N_INIT)?,
+            max_iter: v.usize(&MAX_ITER)?,
+            ..KMeansParams::default()
+        })
+    }
+}
+
+impl TrainClusterer for KMeansParams {
+    fn fit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Clusterer>, AlgoError> {
+        Ok(Box::new(fit(x, self, seed, progress)?))
+    }
+}

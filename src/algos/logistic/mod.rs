@@ -738,5 +738,124 @@ pub fn fit_gd(
     ))
 }
 
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues,
+    Task, TrainClassifier,
+};
+
+pub const C: ParamSpec = float(
+    "c",
+    0.0,
+    1e9,
+    true,
+    "1",
+    "inverse L2 strength: objective = sum of log-losses + |W|^2/(2C)",
+);
+pub const MAX_ITER: ParamSpec = int("max_iter", 1, 1_000_000, "1000", "L-BFGS iteration cap");
+pub const LEARNING_RATE: ParamSpec = float(
+    "learning_rate",
+    0.0,
+    1000.0,
+    true,
+    "0.1",
+    "step size of each full-batch gradient step",
+);
+pub const EPOCHS: ParamSpec = int("epochs", 1, 1_000_000, "300", "number of gradient steps");
+pub const L2: ParamSpec = float(
+    "l2",
+    0.0,
+    1000.0,
+    false,
+    "0",
+    "L2 penalty added to the mean loss: (l2/2)|W|^2",
+);
+
+/// Softmax regression by L-BFGS in the registry.
+pub struct LogisticLbfgs;
+
+impl Algorithm for LogisticLbfgs {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "logistic-regression",
+        title: "Logistic regression (softmax, L-BFGS)",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-logistic stalls on multinomial problems (objective 735 vs 99 on digits)",
+        topics: &["logistic-regression", "top-ten-algorithms"],
+        params: &[C, MAX_ITER],
+    };
+    type Params = LbfgsParams;
+    fn params(v: &ParamValues) -> Result<LbfgsParams, ParamError> {
+        Ok(LbfgsParams {
+            c: v.float(&C)?,
+            max_iter: v.usize(&MAX_ITER)?,
+            ..LbfgsParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for LbfgsParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_lbfgs(
+            d.x,
+            d.y,
+            d.n_classes,
+            self,
+            seed,
+            progress,
+        )?))
+    }
+}
+
+/// Softmax regression by gradient descent in the registry.
+pub struct LogisticGd;
+
+impl Algorithm for LogisticGd {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "logistic-gd",
+        title: "Logistic regression by gradient descent",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "the topic is the training process itself: loss reported every epoch",
+        topics: &["logistic-regression", "feature-scaling"],
+        params: &[LEARNING_RATE, EPOCHS, L2],
+    };
+    type Params = GdParams;
+    fn params(v: &ParamValues) -> Result<GdParams, ParamError> {
+        Ok(GdParams {
+            learning_rate: v.float(&LEARNING_RATE)?,
+            epochs: v.usize(&EPOCHS)?,
+            l2: v.float(&L2)?,
+            ..GdParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for GdParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_gd(
+            d.x,
+            d.y,
+            d.n_classes,
+            self,
+            seed,
+            progress,
+        )?))
+    }
+}
+
 #[cfg(test)]
 mod tests;

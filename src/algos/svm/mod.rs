@@ -82,7 +82,7 @@ use super::core::AlgoError;
 /// Hyper-parameters, named and defaulted as scikit-learn's `SVC`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SvmParams {
-    /// Box constraint `C` (> 0). Default 1.
+    /// Box constraint `C` (the range of [`C`]). Default 1.
     pub c: f64,
     /// Default RBF.
     pub kernel: KernelKind,
@@ -90,9 +90,9 @@ pub struct SvmParams {
     /// scikit-learn's `"scale"`: `1 / (n_features · X.var())` (variance over
     /// all entries of the training matrix; 1 when that variance is 0).
     pub gamma: Option<f64>,
-    /// Polynomial degree (1..=20, the registry's range). Default 3.
+    /// Polynomial degree (the range of [`DEGREE`]). Default 3.
     pub degree: u32,
-    /// Polynomial constant term. Default 0.
+    /// Polynomial constant term (the range of [`COEF0`]). Default 0.
     pub coef0: f64,
     /// Stopping tolerance on the maximal KKT violation (> 0). Default 1e-3.
     pub tol: f64,
@@ -125,12 +125,9 @@ impl Default for SvmParams {
 impl SvmParams {
     /// Validates every parameter range before fitting.
     pub fn check(&self, n_features: usize) -> Result<(), AlgoError> {
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return Err(AlgoError::param(
-                "c",
-                format!("must be a finite number > 0, got {}", self.c),
-            ));
-        }
+        // The ranges of the registry's parameters live in their spec
+        // constants (`C`, `DEGREE`, `COEF0`, `TOL`), nowhere else.
+        C.check_float(self.c)?;
         if let Some(g) = self.gamma {
             if !(g.is_finite() && g > 0.0) {
                 return Err(AlgoError::param(
@@ -139,24 +136,9 @@ impl SvmParams {
                 ));
             }
         }
-        if !(1..=20).contains(&self.degree) {
-            return Err(AlgoError::param(
-                "degree",
-                format!("must be between 1 and 20, got {}", self.degree),
-            ));
-        }
-        if !self.coef0.is_finite() {
-            return Err(AlgoError::param(
-                "coef0",
-                format!("must be finite, got {}", self.coef0),
-            ));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(AlgoError::param(
-                "tol",
-                format!("must be a finite number > 0, got {}", self.tol),
-            ));
-        }
+        DEGREE.check_int(i64::from(self.degree))?;
+        COEF0.check_float(self.coef0)?;
+        TOL.check_float(self.tol)?;
         if !(self.cache_mb.is_finite() && self.cache_mb > 0.0) {
             return Err(AlgoError::param(
                 "cache_mb",
@@ -172,5 +154,84 @@ impl SvmParams {
             ));
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    choice, float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec,
+    ParamValues, Task, TrainClassifier,
+};
+use super::core::{Classifier, Progress};
+
+pub const KERNEL: ParamSpec = choice(
+    "kernel",
+    &["rbf", "linear", "poly"],
+    "rbf",
+    "kernel function",
+);
+pub const C: ParamSpec = float("c", 0.0, 1e9, true, "1", "soft-margin penalty C");
+pub const GAMMA: ParamSpec = float(
+    "gamma",
+    0.0,
+    1e9,
+    false,
+    "0",
+    "kernel width; 0 = 'scale': 1/(n_features * var(X))",
+);
+pub const DEGREE: ParamSpec = int("degree", 1, 20, "3", "polynomial kernel degree");
+pub const COEF0: ParamSpec = float("coef0", -1e6, 1e6, false, "0", "polynomial kernel constant");
+pub const TOL: ParamSpec = float(
+    "tol",
+    0.0,
+    1.0,
+    true,
+    "0.001",
+    "stopping tolerance on the KKT violation",
+);
+
+/// Our SMO SVM in the registry.
+pub struct Svm;
+
+impl Algorithm for Svm {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "svm",
+        title: "Support vector machine (SMO)",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-svm is binary only, stores the full n x n kernel, is 40-60x slower and its shrinking gives wrong answers",
+        topics: &["svm", "top-ten-algorithms"],
+        params: &[KERNEL, C, GAMMA, DEGREE, COEF0, TOL],
+    };
+    type Params = SvmParams;
+    fn params(v: &ParamValues) -> Result<SvmParams, ParamError> {
+        let gamma = v.float(&GAMMA)?;
+        Ok(SvmParams {
+            c: v.float(&C)?,
+            kernel: match v.choice(&KERNEL)? {
+                "linear" => KernelKind::Linear,
+                "poly" => KernelKind::Poly,
+                _ => KernelKind::Rbf,
+            },
+            gamma: (gamma > 0.0).then_some(gamma),
+            degree: v.u32(&DEGREE)?,
+            coef0: v.float(&COEF0)?,
+            tol: v.float(&TOL)?,
+            ..SvmParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for SvmParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
     }
 }

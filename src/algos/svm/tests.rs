@@ -213,12 +213,12 @@ fn degree_range_matches_registry() {
         };
         assert!(p.check(4).is_ok(), "degree {degree}");
         assert!(spec
-            .params(&[("degree".into(), degree.to_string())])
+            .values(&[("degree".into(), degree.to_string())])
             .is_ok());
     }
     for degree in [0, 21] {
         assert!(spec
-            .params(&[("degree".into(), degree.to_string())])
+            .values(&[("degree".into(), degree.to_string())])
             .is_err());
     }
 }

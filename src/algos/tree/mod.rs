@@ -101,15 +101,9 @@ impl TreeParams {
                 "must be >= 1 (or none), got 0",
             ));
         }
-        if self.min_samples_split < 2 {
-            return Err(AlgoError::param(
-                "min_samples_split",
-                format!("must be >= 2, got {}", self.min_samples_split),
-            ));
-        }
-        if self.min_samples_leaf < 1 {
-            return Err(AlgoError::param("min_samples_leaf", "must be >= 1, got 0"));
-        }
+        // Ranges of the registry's parameters live in their spec constants.
+        MIN_SAMPLES_SPLIT.check_usize(self.min_samples_split)?;
+        MIN_LEAF.check_usize(self.min_samples_leaf)?;
         if !(self.min_impurity_decrease >= 0.0 && self.min_impurity_decrease.is_finite()) {
             return Err(AlgoError::param(
                 "min_impurity_decrease",
@@ -996,3 +990,90 @@ pub(crate) fn build(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting.
+// ---------------------------------------------------------------------------
+
+use super::algorithm::{
+    choice, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues,
+    Task, TrainClassifier,
+};
+
+pub const CRITERION: ParamSpec = choice(
+    "criterion",
+    &["gini", "entropy"],
+    "gini",
+    "split quality: Gini impurity or information gain",
+);
+pub const MAX_DEPTH: ParamSpec = int(
+    "max_depth",
+    0,
+    10_000,
+    "0",
+    "deepest level a tree may grow to; 0 = no limit",
+);
+pub const MIN_SAMPLES_SPLIT: ParamSpec = int(
+    "min_samples_split",
+    2,
+    1_000_000,
+    "2",
+    "fewest rows a node needs to be split",
+);
+pub const MIN_LEAF: ParamSpec = int(
+    "min_samples_leaf",
+    1,
+    1_000_000,
+    "1",
+    "fewest training rows a leaf may hold",
+);
+
+/// `criterion` as a [`Criterion`].
+pub(crate) fn criterion(v: &ParamValues) -> Result<Criterion, ParamError> {
+    Ok(match v.choice(&CRITERION)? {
+        "entropy" => Criterion::Entropy,
+        _ => Criterion::Gini,
+    })
+}
+
+/// `max_depth` (0 = no limit).
+pub(crate) fn max_depth(v: &ParamValues) -> Result<Option<usize>, ParamError> {
+    let d = v.usize(&MAX_DEPTH)?;
+    Ok((d > 0).then_some(d))
+}
+
+/// Our CART tree in the registry.
+pub struct Tree;
+
+impl Algorithm for Tree {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "decision-tree",
+        title: "Decision tree (CART)",
+        task: Task::Classification,
+        implementation: Implementation::Own,
+        why: "linfa-trees mishandles tied values (0.744 vs 0.880 on digits), is not deterministic and is 4x slower",
+        topics: &["decision-tree", "information-theory", "top-ten-algorithms"],
+        params: &[CRITERION, MAX_DEPTH, MIN_SAMPLES_SPLIT, MIN_LEAF],
+    };
+    type Params = TreeParams;
+    fn params(v: &ParamValues) -> Result<TreeParams, ParamError> {
+        Ok(TreeParams {
+            criterion: criterion(v)?,
+            max_depth: max_depth(v)?,
+            min_samples_split: v.usize(&MIN_SAMPLES_SPLIT)?,
+            min_samples_leaf: v.usize(&MIN_LEAF)?,
+            ..TreeParams::default()
+        })
+    }
+}
+
+impl TrainClassifier for TreeParams {
+    fn fit(
+        &self,
+        d: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
+    }
+}

@@ -161,12 +161,8 @@ impl Default for CrfParams {
 impl CrfParams {
     /// Validates every parameter range (the error names the parameter).
     pub fn check(&self) -> Result<(), AlgoError> {
-        if !(self.c2.is_finite() && self.c2 >= 0.0) {
-            return Err(AlgoError::param(
-                "c2",
-                format!("must be a finite number >= 0, got {}", self.c2),
-            ));
-        }
+        // The range of `c2` lives in its spec constant.
+        C2.check_float(self.c2)?;
         self.lbfgs_options().check()
     }
 
@@ -178,5 +174,65 @@ impl CrfParams {
             delta: self.delta,
             ..lbfgs::Options::crfsuite(self.max_iter)
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting a tagger.
+// ---------------------------------------------------------------------------
+
+use crate::algos::algorithm::{
+    float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
+    TrainTagger,
+};
+use crate::algos::Progress;
+use crate::seq::conll::Corpus;
+use crate::seq::tagger::Tagger;
+
+pub const C2: ParamSpec = float(
+    "c2",
+    0.0,
+    1e6,
+    false,
+    "1",
+    "L2 penalty c2 * |w|^2 (CRFsuite's definition)",
+);
+pub const MAX_ITER: ParamSpec = int("max_iter", 1, 100_000, "100", "L-BFGS iterations");
+
+/// The linear-chain CRF in the registry.
+pub struct Crf;
+
+impl Algorithm for Crf {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "crf",
+        title: "Linear-chain CRF (L-BFGS, L2)",
+        task: Task::Tagging,
+        implementation: Implementation::Own,
+        why: "linfa has no sequence models",
+        topics: &[
+            "crf",
+            "ner",
+            "lstm-crf",
+            "sequence-labeling",
+            "structured-prediction",
+            "generative-vs-discriminative",
+        ],
+        params: &[C2, MAX_ITER],
+    };
+    type Params = CrfParams;
+    fn params(v: &ParamValues) -> Result<CrfParams, ParamError> {
+        Ok(CrfParams {
+            c2: v.float(&C2)?,
+            max_iter: v.usize(&MAX_ITER)?,
+            ..CrfParams::default()
+        })
+    }
+}
+
+impl TrainTagger for CrfParams {
+    fn fit(&self, train: &Corpus, progress: &mut Progress<'_>) -> Result<Tagger, AlgoError> {
+        let tokens: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tokens.clone()).collect();
+        let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
+        fit(&tokens, &tags, self, progress).map(Tagger::Crf)
     }
 }

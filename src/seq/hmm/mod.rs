@@ -530,3 +530,105 @@ impl Hmm {
         Ok((states, obs))
     }
 }
+
+// ---------------------------------------------------------------------------
+// The registry's view: specs, typed parameters, fitting a tagger.
+// ---------------------------------------------------------------------------
+
+use crate::algos::algorithm::{
+    choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
+    Task, TrainTagger,
+};
+use crate::algos::Progress;
+use crate::seq::conll::Corpus;
+use crate::seq::tagger::{fit_hmm_tagger, Tagger};
+
+pub const FIT: ParamSpec = choice(
+    "fit",
+    &["counts", "baum-welch"],
+    "counts",
+    "learn from the labelled states (counts), or unsupervised by EM (casino only)",
+);
+pub const SMOOTHING: ParamSpec = float(
+    "smoothing",
+    0.0,
+    1e6,
+    false,
+    "0.01",
+    "additive smoothing of transition and emission counts",
+);
+pub const ITERATIONS: ParamSpec = int(
+    "iterations",
+    1,
+    10_000,
+    "100",
+    "Baum-Welch iterations (fit=baum-welch)",
+);
+
+/// How the HMM learns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HmmFit {
+    /// From the labelled states.
+    Counts,
+    /// Unsupervised, by EM (the casino only).
+    BaumWelch,
+}
+
+/// Typed parameters of the HMM experiments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HmmParams {
+    pub fit: HmmFit,
+    pub smoothing: f64,
+    pub iterations: usize,
+}
+
+/// The HMM in the registry.
+pub struct HmmAlgo;
+
+impl Algorithm for HmmAlgo {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "hmm",
+        title: "Hidden Markov model (supervised counts, Viterbi decoding)",
+        task: Task::Tagging,
+        implementation: Implementation::Own,
+        why: "linfa has no sequence models",
+        topics: &[
+            "hmm",
+            "viterbi",
+            "sequence-labeling",
+            "ner",
+            "generative-vs-discriminative",
+        ],
+        params: &[FIT, SMOOTHING, ITERATIONS],
+    };
+    type Params = HmmParams;
+    fn params(v: &ParamValues) -> std::result::Result<HmmParams, ParamError> {
+        Ok(HmmParams {
+            fit: match v.choice(&FIT)? {
+                "baum-welch" => HmmFit::BaumWelch,
+                _ => HmmFit::Counts,
+            },
+            smoothing: v.float(&SMOOTHING)?,
+            iterations: v.usize(&ITERATIONS)?,
+        })
+    }
+}
+
+impl TrainTagger for HmmParams {
+    fn fit(
+        &self,
+        train: &Corpus,
+        _progress: &mut Progress<'_>,
+    ) -> std::result::Result<Tagger, AlgoError> {
+        if self.fit == HmmFit::BaumWelch {
+            return Err(AlgoError::BadData(
+                "fit=baum-welch learns hidden states without labels: use it on the casino rolls; a tagger is trained from its labels (fit=counts)".into(),
+            ));
+        }
+        fit_hmm_tagger(train, self.smoothing).map(Tagger::Hmm)
+    }
+
+    fn casino(&self) -> Option<&HmmParams> {
+        Some(self)
+    }
+}

@@ -24,8 +24,8 @@ impl Widget for CurvePanel<'_> {
 }
 
 pub(super) fn render_curve(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let roc = pane.report.as_ref().and_then(|r| r.roc.as_ref());
-    let pr = pane.report.as_ref().and_then(|r| r.pr.as_ref());
+    let roc = pane.report.as_ref().and_then(|r| r.roc());
+    let pr = pane.report.as_ref().and_then(|r| r.pr());
     match (pane.curve_view, roc, pr) {
         (CurveView::Roc, Some(c), _) => {
             return render_xy(
@@ -149,7 +149,7 @@ pub(super) fn render_xy(
 }
 
 pub(super) fn render_training(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
-    let more = if pane.report.as_ref().is_some_and(|r| r.roc.is_some()) {
+    let more = if pane.report.as_ref().is_some_and(|r| r.roc().is_some()) {
         " · v ROC/PR"
     } else {
         ""

@@ -36,11 +36,7 @@ pub(super) fn render_matrix(
     );
     let inner = b.inner(area);
     b.render(area, buf);
-    let Some(cm) = pane
-        .report
-        .as_ref()
-        .and_then(|r| r.confusion_matrix.as_ref())
-    else {
+    let Some(cm) = pane.report.as_ref().and_then(|r| r.confusion_matrix()) else {
         Paragraph::new("after a classification run").render(inner, buf);
         return;
     };
@@ -136,7 +132,7 @@ pub(super) fn render_matrix(
             )
         }
     )];
-    if let Some(m) = pane.report.as_ref().and_then(|r| r.metrics.as_ref()) {
+    if let Some(m) = pane.report.as_ref().and_then(|r| r.metrics()) {
         info.push(m.explain_precision(p));
         info.push(m.explain_recall(t));
         info.push(m.explain_f1(t));

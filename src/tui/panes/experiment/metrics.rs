@@ -53,7 +53,7 @@ pub(super) fn render_metrics(
 /// The metrics panel's lines.
 pub(super) fn metrics_lines(r: &Report) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    if let Some(t) = &r.tagging {
+    if let Some(t) = r.tagging() {
         let e = &t.entities;
         lines.push(format!(
             "token accuracy {:.4}   entity micro F1 {:.4}",
@@ -82,7 +82,7 @@ pub(super) fn metrics_lines(r: &Report) -> Vec<String> {
             t.n_train_sentences, t.n_test_sentences
         ));
     }
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         lines.push(format!(
             "accuracy {:.4}  macro F1 {:.4}  weighted F1 {:.4}",
             m.accuracy, m.macro_avg.f1, m.weighted_avg.f1
@@ -102,20 +102,20 @@ pub(super) fn metrics_lines(r: &Report) -> Vec<String> {
             ));
         }
     }
-    if let Some(roc) = &r.roc {
+    if let Some(roc) = r.roc() {
         lines.push(format!("ROC AUC {:.4}", roc.auc));
     }
-    if let Some(pr) = &r.pr {
+    if let Some(pr) = r.pr() {
         lines.push(format!("average precision {:.4}", pr.auc));
     }
-    if let Some(cv) = &r.cv {
+    if let Some(cv) = r.cv() {
         lines.push(format!(
             "{}-fold CV {:.4} ± {:.4}",
             cv.folds, cv.mean, cv.std
         ));
     }
-    if r.task == Task::Clustering {
-        if let Some(c) = &r.clustering {
+    if r.task() == Task::Clustering {
+        if let Some(c) = r.clustering() {
             lines.push(format!(
                 "clusters {}  inertia {:.3}",
                 c.n_clusters, c.inertia
@@ -123,7 +123,7 @@ pub(super) fn metrics_lines(r: &Report) -> Vec<String> {
             lines.push(format!("adjusted Rand index vs labels {:.4}", c.ari));
         }
     }
-    if let Some(v) = &r.explained_variance_ratio {
+    if let Some(v) = r.explained_variance_ratio() {
         let s: Vec<String> = v.iter().map(|x| format!("{x:.3}")).collect();
         lines.push(format!("explained variance ratio {}", s.join(" ")));
     }

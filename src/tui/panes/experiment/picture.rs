@@ -27,11 +27,11 @@ impl Widget for PicturePanel<'_> {
 
 pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme) {
     if let Some(r) = &pane.report {
-        if let Some(c) = &r.casino {
+        if let Some(c) = r.casino() {
             CasinoPanel { casino: c, theme }.render(area, buf);
             return;
         }
-        if let Some(t) = &r.tagging {
+        if let Some(t) = r.tagging() {
             TaggedPanel {
                 pane,
                 tagging: t,
@@ -41,7 +41,7 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
             return;
         }
     }
-    let Some(pic) = pane.report.as_ref().and_then(|r| r.picture.as_ref()) else {
+    let Some(pic) = pane.report.as_ref().and_then(|r| r.picture()) else {
         let b = theme.block("Picture", false);
         let inner = b.inner(area);
         b.render(area, buf);

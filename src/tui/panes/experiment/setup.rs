@@ -134,7 +134,11 @@ pub(super) fn render_setup(
             )
         } else if let Some(e) = &pane.error {
             (
-                format!("error: {e}"),
+                if pane.cancelled {
+                    e.clone()
+                } else {
+                    format!("error: {e}")
+                },
                 if theme.color {
                     Style::new().fg(Color::Red)
                 } else {
@@ -159,10 +163,10 @@ pub(super) fn render_setup(
 pub(super) fn summary(r: &Report) -> String {
     // The result first, so it survives a narrow pane.
     let mut s = String::new();
-    if let Some(m) = &r.metrics {
+    if let Some(m) = r.metrics() {
         s.push_str(&format!("accuracy {:.3} · ", m.accuracy));
     }
-    if let Some(a) = r.ari {
+    if let Some(a) = r.ari() {
         s.push_str(&format!("ARI {a:.3} · "));
     }
     s.push_str(&format!(

@@ -1,0 +1,462 @@
+//! The one interface every runnable algorithm implements: its [`AlgoSpec`]
+//! (name, task, parameters with their valid ranges), how `k=v` settings
+//! become checked [`ParamValues`] (the one function every face calls:
+//! [`AlgoSpec::values`]), and how those become the family's typed
+//! parameters ([`Algorithm::params`]). How a typed parameter set fits is
+//! per task: [`TrainClassifier`], [`TrainClusterer`], [`Reduce`],
+//! [`TrainTagger`]. The registry ([`super::registry`]) lists the impls.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ndarray::ArrayView2;
+use serde::Serialize;
+
+use super::core::{AlgoError, Classifier, Clusterer, Progress};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ParamKind {
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+        min_exclusive: bool,
+    },
+    Choice {
+        options: &'static [&'static str],
+    },
+}
+
+/// One hyper-parameter: its name, valid range, default and help. The
+/// constants beside each family (`svm::C`, `tree::MAX_DEPTH`, ...) are the
+/// only place a range is written down.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    #[serde(flatten)]
+    pub kind: ParamKind,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+pub const fn int(
+    name: &'static str,
+    min: i64,
+    max: i64,
+    default: &'static str,
+    help: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        name,
+        kind: ParamKind::Int { min, max },
+        default,
+        help,
+    }
+}
+
+pub const fn float(
+    name: &'static str,
+    min: f64,
+    max: f64,
+    min_exclusive: bool,
+    default: &'static str,
+    help: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        name,
+        kind: ParamKind::Float {
+            min,
+            max,
+            min_exclusive,
+        },
+        default,
+        help,
+    }
+}
+
+pub const fn choice(
+    name: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+    help: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        name,
+        kind: ParamKind::Choice { options },
+        default,
+        help,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Classification,
+    Clustering,
+    Reduction,
+    /// Sequence labelling (HMM, CRF) on CoNLL corpora or the casino rolls.
+    Tagging,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Implementation {
+    /// Our own code (the comment in `why` says why not linfa's).
+    Own,
+    Linfa,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AlgoSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub task: Task,
+    pub implementation: Implementation,
+    pub why: &'static str,
+    /// Topic ids of the knowledge map this algorithm belongs to.
+    pub topics: &'static [&'static str],
+    pub params: &'static [ParamSpec],
+}
+
+/// Why parameter settings were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// A value out of its range or of the wrong kind.
+    #[error("invalid parameter `{name}`: {message}")]
+    Invalid { name: String, message: String },
+    /// A name the algorithm does not have.
+    #[error(
+        "invalid parameter `{name}`: `{algo}` has no such parameter; it has: {}{}",
+        known.join(", "),
+        suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    )]
+    Unknown {
+        algo: &'static str,
+        name: String,
+        known: Vec<&'static str>,
+        suggestion: Option<&'static str>,
+    },
+    /// A family read a parameter that is not in its spec (a bug, caught by
+    /// the test that builds every algorithm's parameters from its defaults).
+    #[error("parameter `{0}` is not in this algorithm's spec")]
+    NotInSpec(&'static str),
+}
+
+impl ParamError {
+    pub fn invalid(name: &str, message: impl Into<String>) -> ParamError {
+        ParamError::Invalid {
+            name: name.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ParamError> for AlgoError {
+    fn from(e: ParamError) -> AlgoError {
+        match e {
+            ParamError::Invalid { name, message } => AlgoError::InvalidParam { name, message },
+            other => AlgoError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// A checked parameter value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Choice(&'static str),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{v}"),
+            Value::Choice(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl ParamSpec {
+    /// Parse and range-check one value: the only place a range is checked
+    /// (CLI `--param`, TUI fields, `mlwb check`, the families' `check`).
+    pub fn parse(&self, raw: &str) -> Result<Value, ParamError> {
+        let raw = raw.trim();
+        match self.kind {
+            ParamKind::Int { .. } => {
+                let v: i64 = raw.parse().map_err(|_| {
+                    ParamError::invalid(self.name, format!("expected a whole number, got `{raw}`"))
+                })?;
+                self.check_int(v).map(Value::Int)
+            }
+            ParamKind::Float { .. } => {
+                let v: f64 = raw.parse().map_err(|_| {
+                    ParamError::invalid(self.name, format!("expected a number, got `{raw}`"))
+                })?;
+                self.check_float_as(v, raw).map(Value::Float)
+            }
+            ParamKind::Choice { options } => options
+                .iter()
+                .find(|o| **o == raw)
+                .map(|o| Value::Choice(o))
+                .ok_or_else(|| {
+                    ParamError::invalid(
+                        self.name,
+                        format!("expected one of {}, got `{raw}`", options.join(", ")),
+                    )
+                }),
+        }
+    }
+
+    /// Range-check a whole number against this spec.
+    pub fn check_int(&self, v: i64) -> Result<i64, ParamError> {
+        match self.kind {
+            ParamKind::Int { min, max } if v < min || v > max => Err(ParamError::invalid(
+                self.name,
+                format!("must be between {min} and {max}, got {v}"),
+            )),
+            ParamKind::Int { .. } => Ok(v),
+            _ => Err(ParamError::NotInSpec(self.name)),
+        }
+    }
+
+    /// Range-check a count against this spec.
+    pub fn check_usize(&self, v: usize) -> Result<usize, ParamError> {
+        self.check_int(i64::try_from(v).unwrap_or(i64::MAX))?;
+        Ok(v)
+    }
+
+    /// Range-check a number against this spec.
+    pub fn check_float(&self, v: f64) -> Result<f64, ParamError> {
+        self.check_float_as(v, &v.to_string())
+    }
+
+    fn check_float_as(&self, v: f64, raw: &str) -> Result<f64, ParamError> {
+        let ParamKind::Float {
+            min,
+            max,
+            min_exclusive,
+        } = self.kind
+        else {
+            return Err(ParamError::NotInSpec(self.name));
+        };
+        let low_ok = if min_exclusive { v > min } else { v >= min };
+        if !v.is_finite() || !low_ok || v > max {
+            let lo = if min_exclusive {
+                format!("greater than {min}")
+            } else {
+                format!("at least {min}")
+            };
+            return Err(ParamError::invalid(
+                self.name,
+                format!("must be {lo} and at most {max}, got {raw}"),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Check a choice against this spec.
+    pub fn check_choice(&self, v: &str) -> Result<&'static str, ParamError> {
+        match self.parse(v)? {
+            Value::Choice(c) => Ok(c),
+            _ => Err(ParamError::NotInSpec(self.name)),
+        }
+    }
+}
+
+/// Every parameter of an algorithm, checked against its spec (unset ones at
+/// their defaults). Typed reads go through the spec constants
+/// (`values.float(&svm::C)?`); reading one the algorithm does not have is a
+/// [`ParamError::NotInSpec`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ParamValues {
+    #[serde(skip)]
+    specs: &'static [ParamSpec],
+    values: BTreeMap<&'static str, Value>,
+}
+
+impl ParamValues {
+    fn value(&self, spec: &ParamSpec) -> Result<Value, ParamError> {
+        if !self.specs.contains(spec) {
+            return Err(ParamError::NotInSpec(spec.name));
+        }
+        self.values
+            .get(spec.name)
+            .copied()
+            .ok_or(ParamError::NotInSpec(spec.name))
+    }
+
+    pub fn int(&self, spec: &ParamSpec) -> Result<i64, ParamError> {
+        match self.value(spec)? {
+            Value::Int(v) => Ok(v),
+            _ => Err(ParamError::NotInSpec(spec.name)),
+        }
+    }
+
+    pub fn usize(&self, spec: &ParamSpec) -> Result<usize, ParamError> {
+        let v = self.int(spec)?;
+        usize::try_from(v)
+            .map_err(|_| ParamError::invalid(spec.name, format!("must be >= 0, got {v}")))
+    }
+
+    pub fn u32(&self, spec: &ParamSpec) -> Result<u32, ParamError> {
+        let v = self.int(spec)?;
+        u32::try_from(v)
+            .map_err(|_| ParamError::invalid(spec.name, format!("out of range, got {v}")))
+    }
+
+    pub fn float(&self, spec: &ParamSpec) -> Result<f64, ParamError> {
+        match self.value(spec)? {
+            Value::Float(v) => Ok(v),
+            _ => Err(ParamError::NotInSpec(spec.name)),
+        }
+    }
+
+    pub fn choice(&self, spec: &ParamSpec) -> Result<&'static str, ParamError> {
+        match self.value(spec)? {
+            Value::Choice(v) => Ok(v),
+            _ => Err(ParamError::NotInSpec(spec.name)),
+        }
+    }
+
+    /// A value by name, for display.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.values.get(name).copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
+        self.values.iter().map(|(k, v)| (*k, *v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl AlgoSpec {
+    /// The parameter called `name` (case-insensitive: `C=10` sets `c`).
+    pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
+        self.params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Check `k=v` settings against the spec; unset parameters take their
+    /// defaults. Unknown names are refused with the list of known ones and
+    /// the closest one. The CLI, the TUI and `mlwb check` all call this.
+    pub fn values(&self, given: &[(String, String)]) -> Result<ParamValues, ParamError> {
+        let mut values = BTreeMap::new();
+        for spec in self.params {
+            values.insert(spec.name, spec.parse(spec.default)?);
+        }
+        for (k, v) in given {
+            let spec = self.param(k).ok_or_else(|| self.unknown(k))?;
+            values.insert(spec.name, spec.parse(v)?);
+        }
+        Ok(ParamValues {
+            specs: self.params,
+            values,
+        })
+    }
+
+    fn unknown(&self, name: &str) -> ParamError {
+        let lower = name.to_lowercase();
+        let suggestion = self
+            .params
+            .iter()
+            .map(|p| (edit_distance(&lower, p.name), p.name))
+            .filter(|(d, p)| *d <= (p.len() / 3).max(2))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, p)| p);
+        ParamError::Unknown {
+            algo: self.name,
+            name: name.to_string(),
+            known: self.params.iter().map(|p| p.name).collect(),
+            suggestion,
+        }
+    }
+}
+
+/// A runnable algorithm: its spec and its typed parameters, built once
+/// from checked values (`Params` -> typed params, linfa's idea).
+pub trait Algorithm {
+    const SPEC: AlgoSpec;
+    type Params: Clone + Send + Sync + 'static;
+    fn params(values: &ParamValues) -> Result<Self::Params, ParamError>;
+}
+
+/// What a classifier or clusterer learns from.
+#[derive(Clone, Copy)]
+pub struct FitData<'a> {
+    /// One row per sample, one column per feature.
+    pub x: ArrayView2<'a, f64>,
+    /// The feature names, for messages about a column (may be empty).
+    pub names: &'a [String],
+    /// Class of each row, `0..n_classes` (ignored by clusterers).
+    pub y: &'a [usize],
+    pub n_classes: usize,
+}
+
+/// Typed parameters that fit a classifier.
+pub trait TrainClassifier: Send + Sync {
+    fn fit(
+        &self,
+        data: FitData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError>;
+}
+
+/// Typed parameters that fit a clustering.
+pub trait TrainClusterer: Send + Sync {
+    fn fit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Clusterer>, AlgoError>;
+}
+
+/// Typed parameters of a dimensionality reduction.
+pub trait Reduce: Send + Sync {
+    fn reduce(&self, x: ArrayView2<'_, f64>) -> Result<super::pca::PcaResult, AlgoError>;
+}
+
+/// Typed parameters that fit a sequence tagger on a CoNLL corpus.
+pub trait TrainTagger: Send + Sync {
+    fn fit(
+        &self,
+        train: &crate::seq::conll::Corpus,
+        progress: &mut Progress<'_>,
+    ) -> Result<crate::seq::tagger::Tagger, AlgoError>;
+    /// The HMM's parameters, when this tagger can also learn the casino.
+    fn casino(&self) -> Option<&crate::seq::hmm::HmmParams> {
+        None
+    }
+}

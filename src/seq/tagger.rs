@@ -1,0 +1,97 @@
+//! Fitted sequence taggers: the supervised HMM over words and the CRF,
+//! behind one [`Tagger`] enum the tagging experiments evaluate.
+
+use std::collections::HashMap;
+
+use crate::algos::AlgoError;
+use crate::seq::conll::Corpus;
+use crate::seq::crf::CrfModel;
+use crate::seq::hmm::{fit_supervised, Hmm};
+
+/// A supervised HMM tagger: states are tags, symbols are lower-cased words;
+/// words seen once in training are mapped to `<unk>` so the model learns
+/// what an unknown word looks like.
+pub struct HmmTagger {
+    pub hmm: Hmm,
+    pub tags: Vec<String>,
+    vocab: HashMap<String, usize>,
+}
+
+impl HmmTagger {
+    fn symbol(&self, w: &str) -> usize {
+        let w = w.to_lowercase();
+        self.vocab.get(&w).copied().unwrap_or(self.vocab.len())
+    }
+
+    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
+        let obs: Vec<usize> = tokens.iter().map(|t| self.symbol(t)).collect();
+        match self.hmm.viterbi(&obs) {
+            Ok((path, _)) => path.into_iter().map(|s| self.tags[s].clone()).collect(),
+            Err(_) => vec!["O".to_string(); tokens.len()],
+        }
+    }
+}
+
+pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, AlgoError> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for s in &train.sentences {
+        for t in &s.tokens {
+            *counts.entry(t.to_lowercase()).or_insert(0) += 1;
+        }
+    }
+    let mut words: Vec<&String> = counts
+        .iter()
+        .filter(|(_, &c)| c > 1)
+        .map(|(w, _)| w)
+        .collect();
+    words.sort();
+    let vocab: HashMap<String, usize> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((*w).clone(), i))
+        .collect();
+    let tags = train.tag_set();
+    let tag_index: HashMap<&str, usize> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let unk = vocab.len();
+    let obs: Vec<Vec<usize>> = train
+        .sentences
+        .iter()
+        .map(|s| {
+            s.tokens
+                .iter()
+                .map(|t| vocab.get(&t.to_lowercase()).copied().unwrap_or(unk))
+                .collect()
+        })
+        .collect();
+    let states: Vec<Vec<usize>> = train
+        .sentences
+        .iter()
+        .map(|s| {
+            s.tags
+                .iter()
+                .map(|t| tag_index.get(t.as_str()).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    let hmm = fit_supervised(&obs, &states, tags.len(), vocab.len() + 1, smoothing)?;
+    Ok(HmmTagger { hmm, tags, vocab })
+}
+
+/// A fitted tagger of either kind.
+pub enum Tagger {
+    Hmm(HmmTagger),
+    Crf(CrfModel),
+}
+
+impl Tagger {
+    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
+        match self {
+            Tagger::Hmm(h) => h.predict(tokens),
+            Tagger::Crf(c) => c.predict(tokens),
+        }
+    }
+}
