@@ -8,10 +8,10 @@
 
 use std::sync::OnceLock;
 
-use mlwb::algos::registry::{self, Prepared};
 use mlwb::algos::{logistic, svm, Progress};
 use mlwb::algos::{Classifier, Clusterer};
 use mlwb::data::{self, CsvOptions, Dataset};
+use mlwb::registry::{self, Prepared};
 use ndarray::Array2;
 use rand::Rng as _;
 

@@ -15,9 +15,12 @@
 //! - [`content`]: the knowledge map: YAML schema, loading, checks, notes.
 //! - [`metrics`]: classification report, confusion matrix, ROC/PR, ARI,
 //!   entity-level scores, entropy.
-//! - [`seq`]: HMM, linear-chain CRF, CoNLL files, HMM file formats.
-//! - [`algos`]: the algorithms, one file per family, behind
-//!   [`algos::registry`]; progress reporting and errors in [`algos::core`].
+//! - [`registry`]: every runnable algorithm (the `Algorithm` impls of
+//!   `algos`, `seq` and, next, `nn`), listed once, looked up by name.
+//! - [`seq`]: HMM, linear-chain CRF, CoNLL files, HMM file formats;
+//!   [`nn`]: the neural engine (tape autodiff on ndarray, layers, training).
+//! - [`algos`]: the algorithms, one file or folder per family, the
+//!   `Algorithm` trait; progress reporting and errors in [`algos::core`].
 //! - [`data`]: the dataset manifest, CSV and text loaders, scalers,
 //!   stratified split and k-fold.
 //! - Leaves: [`mathtext`] (LaTeX subset to Unicode), [`mathexpr`] (typed
@@ -38,6 +41,7 @@ pub mod mathtext;
 pub mod metrics;
 pub mod nn;
 pub mod quiz;
+pub mod registry;
 pub mod rng;
 pub mod seq;
 pub mod settings;

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top to bottom. A module may use any module on a later line; modules on
-/// one line do not use each other. `nn` is the neural engine (it reports
-/// progress through `algos::core`, as `seq` does); the last two lines hold
-/// the leaves.
+/// one line do not use each other. `registry` lists every runnable family
+/// (`algos`, `seq`, `nn`), so it sits above them; `nn` is the neural engine
+/// (it reports progress through `algos::core`, as `seq` does); the last two
+/// lines hold the leaves.
 const LAYERS: &[&[&str]] = &[
     &["cli"],
     &["tui"],
@@ -17,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["quiz"],
     &["content"],
     &["metrics"],
+    &["registry"],
     &["seq", "nn"],
     &["algos"],
     &["data"],

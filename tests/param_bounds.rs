@@ -7,9 +7,9 @@
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
-use mlwb::algos::registry::{self, ParamKind, ParamSpec};
 use mlwb::content::schema::ExperimentRef;
 use mlwb::experiment::{self, Config, ExperimentError};
+use mlwb::registry::{self, ParamKind, ParamSpec};
 use mlwb::tui::experiment::{ExperimentPane, Field};
 
 /// (accepted, refused) values at each end of the range.

@@ -1560,7 +1560,7 @@ fn snapshots_of_the_help_per_context() {
 #[test]
 fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
     for (w, h) in SIZES {
-        for algo in mlwb::algos::registry::algos() {
+        for algo in mlwb::registry::algos() {
             let mut app = bundled(w, h);
             open_topic(&mut app, "naive-bayes");
             send(&mut app, &[Msg::ToggleExperiment]);

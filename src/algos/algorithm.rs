@@ -4,7 +4,7 @@
 //! [`AlgoSpec::values`]), and how those become the family's typed
 //! parameters ([`Algorithm::params`]). How a typed parameter set fits is
 //! per task: [`TrainClassifier`], [`TrainClusterer`], [`Reduce`],
-//! [`TrainTagger`]. The registry ([`super::registry`]) lists the impls.
+//! `seq::tagger::TrainTagger`. The registry (`crate::registry`) lists the impls.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -446,17 +446,4 @@ pub trait TrainClusterer: Send + Sync {
 /// Typed parameters of a dimensionality reduction.
 pub trait Reduce: Send + Sync {
     fn reduce(&self, x: ArrayView2<'_, f64>) -> Result<super::pca::PcaResult, AlgoError>;
-}
-
-/// Typed parameters that fit a sequence tagger on a CoNLL corpus.
-pub trait TrainTagger: Send + Sync {
-    fn fit(
-        &self,
-        train: &crate::seq::conll::Corpus,
-        progress: &mut Progress<'_>,
-    ) -> Result<crate::seq::tagger::Tagger, AlgoError>;
-    /// The HMM's parameters, when this tagger can also learn the casino.
-    fn casino(&self) -> Option<&crate::seq::hmm::HmmParams> {
-        None
-    }
 }

@@ -11,7 +11,6 @@ pub mod logistic;
 pub mod naive_bayes;
 pub mod optim;
 pub mod pca;
-pub mod registry;
 pub mod svm;
 pub mod tree;
 

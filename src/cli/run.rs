@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use super::out::{fail, print_json, FAILED, USAGE};
-use crate::algos::registry::{self, AlgoSpec, ParamKind};
 use crate::data::{manifest, CsvOptions};
 use crate::experiment::{self, Config, Event, Report};
+use crate::registry::{self, AlgoSpec, ParamKind};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -71,8 +71,8 @@ pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     }
     for a in registry::algos() {
         let imp = match a.implementation {
-            crate::algos::registry::Implementation::Own => "own",
-            crate::algos::registry::Implementation::Linfa => "linfa",
+            crate::registry::Implementation::Own => "own",
+            crate::registry::Implementation::Linfa => "linfa",
         };
         writeln!(
             out,

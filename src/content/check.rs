@@ -605,7 +605,7 @@ impl Ctx<'_> {
     fn check_experiments(&mut self) {
         for e in &self.topic.experiments {
             let loc = self.at(&format!("algo: {}", e.algo));
-            let Some(spec) = crate::algos::registry::find(&e.algo) else {
+            let Some(spec) = crate::registry::find(&e.algo) else {
                 self.push(
                     loc,
                     Severity::Error,

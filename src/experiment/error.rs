@@ -2,13 +2,13 @@
 //! (`#[from]`), with its own text (file:line:col for data, CoNLL and model
 //! files); the CLI and the TUI turn it into text at the edge.
 
-use crate::algos::registry::ParamError;
 use crate::algos::AlgoError;
 use crate::data::scale::ScaleError;
 use crate::data::split::SplitError;
 use crate::data::DataError;
 use crate::metrics::seqeval::SeqevalError;
 use crate::metrics::MetricsError;
+use crate::registry::ParamError;
 use crate::seq::conll::ConllError;
 use crate::seq::hmm::HmmError;
 use crate::seq::hmm_io::IoError;

@@ -32,15 +32,15 @@ pub use self::report::{
 };
 
 use crate::algos::pca::pca;
-use crate::algos::registry::{
-    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, TrainClassifier, TrainClusterer,
-    TrainTagger,
-};
 use crate::algos::{Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
 use crate::metrics;
+use crate::registry::{
+    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, TrainClassifier, TrainClusterer,
+    TrainTagger,
+};
 
 /// How text corpora become features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
-use crate::algos::registry::{ParamValues, Task};
 use crate::algos::HistoryPoint;
 use crate::metrics::seqeval::EntityReport;
 use crate::metrics::{ClassificationReport, ConfusionMatrix, Curve};
+use crate::registry::{ParamValues, Task};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CvReport {

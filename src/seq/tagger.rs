@@ -3,10 +3,21 @@
 
 use std::collections::HashMap;
 
-use crate::algos::AlgoError;
+use crate::algos::{AlgoError, Progress};
 use crate::seq::conll::Corpus;
 use crate::seq::crf::CrfModel;
 use crate::seq::hmm::{fit_supervised, Hmm};
+
+/// Typed parameters that fit a sequence tagger on a CoNLL corpus (the
+/// tagging counterpart of `algos::algorithm::TrainClassifier`; it lives
+/// here because its types are the sequence models').
+pub trait TrainTagger: Send + Sync {
+    fn fit(&self, train: &Corpus, progress: &mut Progress<'_>) -> Result<Tagger, AlgoError>;
+    /// The HMM's parameters, when this tagger can also learn the casino.
+    fn casino(&self) -> Option<&crate::seq::hmm::HmmParams> {
+        None
+    }
+}
 
 /// A supervised HMM tagger: states are tags, symbols are lower-cased words;
 /// words seen once in training are mapped to `<unk>` so the model learns

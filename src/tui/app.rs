@@ -8,13 +8,13 @@ use crate::text::{self, Line};
 
 use super::experiment::{ExpFocus, ExperimentPane};
 use super::layout::{areas, Areas};
-use crate::algos::registry;
 use crate::content::CardKind;
 use crate::content::ExperimentRef;
 use crate::experiment::tagging::LearningCurve;
 use crate::experiment::{Config, Event};
 use crate::quiz::schedule;
 use crate::quiz::store::Progress;
+use crate::registry;
 
 use super::experiment::TrellisView;
 use super::keys::Context;

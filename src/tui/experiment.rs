@@ -5,12 +5,12 @@
 
 use std::time::Instant;
 
-use crate::algos::registry::{self, ParamKind, Task};
 use crate::algos::Step;
 use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
 use crate::data::{manifest, DatasetKind, Missing};
 use crate::experiment::{Config, Event, Report};
+use crate::registry::{self, ParamKind, Task};
 
 /// A field of the setup line the user can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

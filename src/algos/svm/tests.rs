@@ -205,7 +205,7 @@ fn invalid_degree() {
 /// `check` accepts exactly the registry's `degree` range.
 #[test]
 fn degree_range_matches_registry() {
-    let spec = crate::algos::registry::find("svm").unwrap();
+    let spec = crate::registry::find("svm").unwrap();
     for degree in [1, 20] {
         let p = SvmParams {
             degree,

@@ -183,11 +183,11 @@ impl CrfParams {
 
 use crate::algos::algorithm::{
     float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
-    TrainTagger,
 };
 use crate::algos::Progress;
 use crate::seq::conll::Corpus;
 use crate::seq::tagger::Tagger;
+use crate::seq::tagger::TrainTagger;
 
 pub const C2: ParamSpec = float(
     "c2",

@@ -537,10 +537,11 @@ impl Hmm {
 
 use crate::algos::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
-    Task, TrainTagger,
+    Task,
 };
 use crate::algos::Progress;
 use crate::seq::conll::Corpus;
+use crate::seq::tagger::TrainTagger;
 use crate::seq::tagger::{fit_hmm_tagger, Tagger};
 
 pub const FIT: ParamSpec = choice(

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::algos::registry::Task;
 use crate::experiment::Report;
+use crate::registry::Task;
 use crate::text::truncate;
 use crate::tui::experiment::ExperimentPane;
 use crate::tui::theme::Theme;

@@ -4,11 +4,12 @@
 //! the spec before any fitting (linfa's Params -> ValidParams idea) and
 //! turned into the family's typed parameters once per run.
 
-pub use super::algorithm::{
+pub use crate::algos::algorithm::{
     AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamKind, ParamSpec, ParamValues,
-    Reduce, Task, TrainClassifier, TrainClusterer, TrainTagger, Value,
+    Reduce, Task, TrainClassifier, TrainClusterer, Value,
 };
-use super::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree};
+use crate::algos::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree};
+pub use crate::seq::tagger::TrainTagger;
 use crate::seq::{crf, hmm};
 
 /// Typed parameters ready to fit, by task.
