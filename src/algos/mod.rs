@@ -1,6 +1,7 @@
 //! Algorithms: our own implementations and linfa-backed ones, behind one
 //! registry (names, typed parameters with valid ranges, fit/predict).
 
+pub mod boosting;
 pub mod core;
 pub mod forest;
 pub mod gmm;
