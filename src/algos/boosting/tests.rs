@@ -11,7 +11,7 @@ fn xor() -> (Array2<f64>, Vec<usize>) {
         let (a, b) = ((i % 2) as f64, ((i / 2) % 2) as f64);
         x[(i, 0)] = a + 0.01 * i as f64;
         x[(i, 1)] = b;
-        y.push(((i % 2) ^ ((i / 2) % 2)) as usize);
+        y.push((i % 2) ^ ((i / 2) % 2));
     }
     (x, y)
 }
