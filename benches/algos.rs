@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use mlwb::algos::boosting::{adaboost, gbdt};
 use mlwb::algos::{logistic, svm, Progress};
 use mlwb::algos::{Classifier, Clusterer};
 use mlwb::data::{self, CsvOptions, Dataset};
@@ -190,6 +191,36 @@ fn fit_digits_logistic_tol(tol: f64) -> logistic::LogisticModel {
         d.n_classes,
         &params,
         0,
+        &mut Progress::none(),
+    )
+    .expect("fit")
+}
+
+/// Gradient boosting with scikit-learn's defaults (100 stages, depth 3; ten
+/// trees per stage on digits). Not in the registry yet, so called directly.
+/// `benches/compare_boosting_sklearn.py` times scikit-learn on the same rows.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn fit_digits_gbdt() -> gbdt::GbdtModel {
+    let d = digits();
+    gbdt::fit(
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        &gbdt::GbdtParams::default(),
+        &mut Progress::none(),
+    )
+    .expect("fit")
+}
+
+/// AdaBoost (SAMME) with 50 stumps, scikit-learn's defaults.
+#[divan::bench(sample_count = 10)]
+fn fit_digits_adaboost() -> adaboost::AdaBoostModel {
+    let d = digits();
+    adaboost::fit(
+        d.x.view(),
+        &d.y,
+        d.n_classes,
+        &adaboost::AdaBoostParams::default(),
         &mut Progress::none(),
     )
     .expect("fit")

@@ -8,7 +8,9 @@ pub use crate::algos::algorithm::{
     AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamKind, ParamSpec, ParamValues,
     Reduce, Task, TrainClassifier, TrainClusterer, Value,
 };
-use crate::algos::{forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree};
+use crate::algos::{
+    boosting, forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree,
+};
 pub use crate::seq::tagger::TrainTagger;
 use crate::seq::{crf, hmm};
 
@@ -103,6 +105,14 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &forest::Forest::SPEC,
         runner: Runner::Classifier(classifier::<forest::Forest>),
+    },
+    Registered {
+        spec: &boosting::Gbdt::SPEC,
+        runner: Runner::Classifier(classifier::<boosting::Gbdt>),
+    },
+    Registered {
+        spec: &boosting::AdaBoost::SPEC,
+        runner: Runner::Classifier(classifier::<boosting::AdaBoost>),
     },
     Registered {
         spec: &logistic::LogisticLbfgs::SPEC,

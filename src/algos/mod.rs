@@ -2,6 +2,7 @@
 //! registry (names, typed parameters with valid ranges, fit/predict).
 
 pub mod algorithm;
+pub mod boosting;
 pub mod core;
 pub mod forest;
 pub mod gmm;
