@@ -205,6 +205,11 @@ struct Scan {
     last: f64,
     /// Classification: left class totals.
     counts: Vec<f64>,
+    /// The node's totals: rows, weight, Σw·y (regression), class totals.
+    tot_n: usize,
+    tot_w: f64,
+    tot_s: f64,
+    tot_counts: Vec<f64>,
 }
 
 #[derive(Clone, Copy)]
@@ -264,6 +269,17 @@ pub(crate) fn grow(
         for (a, &node) in frontier.iter().enumerate() {
             local[node] = a as u32;
         }
+        // Frontier slot of every row's node (NONE: row out or node finished).
+        let slot: Vec<u32> = node_of
+            .iter()
+            .map(|&node| {
+                if node == NONE {
+                    NONE
+                } else {
+                    local[node as usize]
+                }
+            })
+            .collect();
         let mut best: Vec<Option<Best>> = vec![None; frontier.len()];
         let blank = Scan {
             w_l: 0.0,
@@ -272,9 +288,16 @@ pub(crate) fn grow(
             b: 0.0,
             last: f64::NAN,
             counts: vec![0.0; k],
+            tot_n: 0,
+            tot_w: 0.0,
+            tot_s: 0.0,
+            tot_counts: Vec::with_capacity(k),
         };
         let mut scans: Vec<Scan> = vec![blank; frontier.len()];
         for f in 0..p {
+            if n > 0 && sorted.vals[(f + 1) * n - 1] <= sorted.vals[f * n] + FEATURE_THRESHOLD {
+                continue; // constant over all rows: no split anywhere
+            }
             for (a, s) in scans.iter_mut().enumerate() {
                 let tot = &stats[frontier[a]];
                 s.w_l = 0.0;
@@ -285,59 +308,57 @@ pub(crate) fn grow(
                     Target::Classes(..) => tot.acc.iter().map(|c| c * c).sum(),
                 };
                 s.counts.iter_mut().for_each(|c| *c = 0.0);
+                s.tot_n = tot.n;
+                s.tot_w = tot.w;
+                s.tot_s = tot.acc.first().copied().unwrap_or(0.0);
+                if k > 0 {
+                    s.tot_counts.clear();
+                    s.tot_counts.extend_from_slice(&tot.acc);
+                }
             }
             let order = &sorted.order[f * n..(f + 1) * n];
             let vals = &sorted.vals[f * n..(f + 1) * n];
-            for (&i, &v) in order.iter().zip(vals) {
-                let node = node_of[i as usize];
-                if node == NONE {
-                    continue;
-                }
-                let a = local[node as usize];
-                if a == NONE {
-                    continue;
-                }
-                let a = a as usize;
-                let s = &mut scans[a];
-                let tot = &stats[frontier[a]];
-                if s.n_l >= msl && tot.n - s.n_l >= msl && v > s.last + FEATURE_THRESHOLD {
-                    let w_r = tot.w - s.w_l;
-                    let proxy = match target {
-                        Target::Regression(_) => {
-                            let s_r = tot.acc[0] - s.a;
-                            let d = w_r * s.a - s.w_l * s_r;
-                            d * d / (s.w_l * w_r)
-                        }
-                        Target::Classes(..) => s.a / s.w_l + s.b / w_r,
-                    };
-                    if best[a].is_none_or(|b| proxy > b.proxy) {
-                        let mut thr = s.last / 2.0 + v / 2.0;
-                        if thr == v || !thr.is_finite() {
-                            thr = s.last;
-                        }
-                        best[a] = Some(Best {
-                            proxy,
-                            feature: f,
-                            threshold: thr,
-                        });
-                    }
-                }
-                let i = i as usize;
-                let w = weights[i];
-                s.w_l += w;
-                s.n_l += 1;
-                s.last = v;
-                match target {
-                    Target::Regression(r) => s.a += w * r[i],
-                    Target::Classes(y, _) => {
+            // One monomorphic loop per target kind (no match per row).
+            match target {
+                Target::Regression(r) => scan_feature(
+                    order,
+                    vals,
+                    &slot,
+                    &mut scans,
+                    &mut best,
+                    f,
+                    msl,
+                    |s, i| {
+                        let w = weights[i];
+                        s.w_l += w;
+                        s.a += w * r[i];
+                    },
+                    |s| {
+                        let w_r = s.tot_w - s.w_l;
+                        let d = w_r * s.a - s.w_l * (s.tot_s - s.a);
+                        d * d / (s.w_l * w_r)
+                    },
+                ),
+                Target::Classes(y, _) => scan_feature(
+                    order,
+                    vals,
+                    &slot,
+                    &mut scans,
+                    &mut best,
+                    f,
+                    msl,
+                    |s, i| {
+                        let w = weights[i];
                         let c = y[i];
                         let l = s.counts[c];
-                        let r = tot.acc[c] - l;
+                        let r = s.tot_counts[c] - l;
+                        s.w_l += w;
                         s.a += 2.0 * l * w + w * w;
                         s.b -= 2.0 * r * w - w * w;
                         s.counts[c] = l + w;
-                    }
-                }
+                    },
+                    |s| s.a / s.w_l + s.b / (s.tot_w - s.w_l),
+                ),
             }
         }
         // Split the frontier nodes that found a split.
@@ -414,6 +435,49 @@ pub(crate) fn grow(
         },
         node_of,
     )
+}
+
+/// Scans one feature's sorted rows for every frontier node at once: before
+/// adding each row, a split between it and the node's previous row is a
+/// candidate if the values differ and both sides keep `msl` rows.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn scan_feature(
+    order: &[u32],
+    vals: &[f64],
+    slot: &[u32],
+    scans: &mut [Scan],
+    best: &mut [Option<Best>],
+    f: usize,
+    msl: usize,
+    add: impl Fn(&mut Scan, usize),
+    proxy: impl Fn(&Scan) -> f64,
+) {
+    for (&i, &v) in order.iter().zip(vals) {
+        let a = slot[i as usize];
+        if a == NONE {
+            continue;
+        }
+        let a = a as usize;
+        let s = &mut scans[a];
+        if s.n_l >= msl && s.tot_n - s.n_l >= msl && v > s.last + FEATURE_THRESHOLD {
+            let p = proxy(s);
+            if best[a].is_none_or(|b| p > b.proxy) {
+                let mut thr = s.last / 2.0 + v / 2.0;
+                if thr == v || !thr.is_finite() {
+                    thr = s.last;
+                }
+                best[a] = Some(Best {
+                    proxy: p,
+                    feature: f,
+                    threshold: thr,
+                });
+            }
+        }
+        add(s, i as usize);
+        s.n_l += 1;
+        s.last = v;
+    }
 }
 
 /// x[i, f].
