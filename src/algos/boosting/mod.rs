@@ -58,7 +58,13 @@ pub const DEPTH_GBDT: ParamSpec = int(
     "3",
     "depth of each regression tree; 0 = grow until leaves are pure",
 );
-pub const DEPTH_ADA: ParamSpec = int("max_depth", 1, 64, "1", "depth of each weak tree; 1 = stumps");
+pub const DEPTH_ADA: ParamSpec = int(
+    "max_depth",
+    1,
+    64,
+    "1",
+    "depth of each weak tree; 1 = stumps",
+);
 pub const MIN_LEAF: ParamSpec = int(
     "min_samples_leaf",
     1,
@@ -154,7 +160,13 @@ impl TrainClassifier for AdaBoostParams {
         _seed: u64,
         progress: &mut Progress<'_>,
     ) -> Result<Box<dyn Classifier>, AlgoError> {
-        Ok(Box::new(adaboost::fit(d.x, d.y, d.n_classes, self, progress)?))
+        Ok(Box::new(adaboost::fit(
+            d.x,
+            d.y,
+            d.n_classes,
+            self,
+            progress,
+        )?))
     }
 }
 
