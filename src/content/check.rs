@@ -396,8 +396,10 @@ impl Ctx<'_> {
         }
         let n = card.steps.len();
         let faults_at = self.key(loc, "faults").unwrap_or(loc);
+        let mut cursor = faults_at;
         for (i, f) in card.faults.iter().enumerate() {
-            let at = self.nth_key(faults_at, "step", i).unwrap_or(faults_at);
+            let at = self.key(cursor, "step").unwrap_or(cursor);
+            cursor = (at.0, at.1 + 1);
             let what = format!("fault {}", i + 1);
             if f.step >= n {
                 bad(
@@ -430,8 +432,10 @@ impl Ctx<'_> {
             );
         }
         let gaps_at = self.key(loc, "gaps").unwrap_or(loc);
+        let mut cursor = gaps_at;
         for (i, g) in card.gaps.iter().enumerate() {
-            let at = self.nth_key(gaps_at, "step", i).unwrap_or(gaps_at);
+            let at = self.key(cursor, "step").unwrap_or(cursor);
+            cursor = (at.0, at.1 + 1);
             let what = format!("gap {}", i + 1);
             if g.step >= n {
                 bad(
@@ -518,8 +522,12 @@ impl Ctx<'_> {
     fn check_terms(&mut self) {
         let start = (self.topic.source.line, 1);
         let terms_at = self.key(start, "terms").unwrap_or(start);
+        // A running cursor: each term's `zh:` is found from the previous one
+        // (looking each up from the list's start made loading quadratic).
+        let mut cursor = terms_at;
         for (i, t) in self.topic.terms.iter().enumerate() {
-            let at = self.nth_key(terms_at, "zh", i).unwrap_or(terms_at);
+            let at = self.key(cursor, "zh").unwrap_or(cursor);
+            cursor = (at.0, at.1 + 1);
             if t.zh.trim().is_empty() || t.en.trim().is_empty() {
                 self.push(
                     at,
