@@ -460,11 +460,7 @@ fn group(chars: &[char], mut i: usize) -> (String, usize) {
 
 /// Parse plain or LaTeX input.
 pub fn parse(input: &str) -> Result<Expr, ParseError> {
-    let plain = if input.contains('\\') || input.contains('{') {
-        from_latex(input)
-    } else {
-        from_latex(input.trim())
-    };
+    let plain = from_latex(input);
     let toks = tokenize(&plain)?;
     if toks.is_empty() {
         return Err(ParseError {

@@ -20,6 +20,7 @@ use super::algorithm::{
     Task, TrainClassifier,
 };
 use super::core::{AlgoError, Classifier, Progress};
+use super::tree::MIN_LEAF;
 
 pub const N_ESTIMATORS_GBDT: ParamSpec = int(
     "n_estimators",
@@ -64,13 +65,6 @@ pub const DEPTH_ADA: ParamSpec = int(
     64,
     "1",
     "depth of each weak tree; 1 = stumps",
-);
-pub const MIN_LEAF: ParamSpec = int(
-    "min_samples_leaf",
-    1,
-    1_000_000,
-    "1",
-    "fewest training rows a leaf may hold",
 );
 pub const SUBSAMPLE: ParamSpec = float(
     "subsample",
