@@ -13,10 +13,12 @@
 //! - [`quiz`]: the card deck, numeric generators, the session queue and
 //!   mastery rule, the progress store (FSRS).
 //! - [`content`]: the knowledge map: YAML schema, loading, checks, notes.
+//! - [`registry`]: every runnable algorithm and lab (the `Algorithm` impls
+//!   of `algos`, `seq` and `labs`), listed once, looked up by name.
+//! - [`labs`]: demonstrations with charts, tables and pictures (one
+//!   generic [`labs::LabOutcome`]), mostly on the neural engine.
 //! - [`metrics`]: classification report, confusion matrix, ROC/PR, ARI,
 //!   entity-level scores, entropy.
-//! - [`registry`]: every runnable algorithm (the `Algorithm` impls of
-//!   `algos`, `seq` and, next, `nn`), listed once, looked up by name.
 //! - [`seq`]: HMM, linear-chain CRF, CoNLL files, HMM file formats;
 //!   [`nn`]: the neural engine (tape autodiff on ndarray, layers, training).
 //! - [`algos`]: the algorithms, one file or folder per family, the
@@ -36,6 +38,7 @@ pub mod cli;
 pub mod content;
 pub mod data;
 pub mod experiment;
+pub mod labs;
 pub mod mathexpr;
 pub mod mathtext;
 pub mod metrics;

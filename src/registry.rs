@@ -11,6 +11,7 @@ pub use crate::algos::algorithm::{
 use crate::algos::{
     boosting, forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree,
 };
+pub use crate::labs::RunLab;
 pub use crate::seq::tagger::TrainTagger;
 use crate::seq::{crf, hmm};
 
@@ -20,6 +21,7 @@ pub enum Prepared {
     Clusterer(Box<dyn TrainClusterer>),
     Reducer(Box<dyn Reduce>),
     Tagger(Box<dyn TrainTagger>),
+    Lab(Box<dyn RunLab>),
 }
 
 type Prepare<T> = fn(&ParamValues) -> Result<Box<T>, ParamError>;
@@ -31,6 +33,7 @@ pub enum Runner {
     Clusterer(Prepare<dyn TrainClusterer>),
     Reducer(Prepare<dyn Reduce>),
     Tagger(Prepare<dyn TrainTagger>),
+    Lab(Prepare<dyn RunLab>),
 }
 
 /// One registered algorithm.
@@ -51,6 +54,7 @@ impl Registered {
             Runner::Clusterer(f) => Prepared::Clusterer(f(&values)?),
             Runner::Reducer(f) => Prepared::Reducer(f(&values)?),
             Runner::Tagger(f) => Prepared::Tagger(f(&values)?),
+            Runner::Lab(f) => Prepared::Lab(f(&values)?),
         };
         Ok((values, prepared))
     }
@@ -80,6 +84,14 @@ where
 fn tagger<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainTagger>, ParamError>
 where
     A::Params: TrainTagger,
+{
+    Ok(Box::new(A::params(v)?))
+}
+
+#[allow(dead_code)] // the first labs register next
+fn lab<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn RunLab>, ParamError>
+where
+    A::Params: RunLab,
 {
     Ok(Box::new(A::params(v)?))
 }
@@ -194,6 +206,7 @@ mod tests {
                 Runner::Clusterer(_) => Task::Clustering,
                 Runner::Reducer(_) => Task::Reduction,
                 Runner::Tagger(_) => Task::Tagging,
+                Runner::Lab(_) => Task::Lab,
             };
             assert_eq!(task, a.task, "{}", a.name);
         }

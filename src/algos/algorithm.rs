@@ -100,6 +100,9 @@ pub enum Task {
     Reduction,
     /// Sequence labelling (HMM, CRF) on CoNLL corpora or the casino rolls.
     Tagging,
+    /// A lab (`crate::labs`): a demonstration with its own charts, tables
+    /// and pictures, mostly on the neural engine.
+    Lab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

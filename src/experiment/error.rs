@@ -6,6 +6,7 @@ use crate::algos::AlgoError;
 use crate::data::scale::ScaleError;
 use crate::data::split::SplitError;
 use crate::data::DataError;
+use crate::labs::LabError;
 use crate::metrics::seqeval::SeqevalError;
 use crate::metrics::MetricsError;
 use crate::registry::ParamError;
@@ -46,6 +47,9 @@ pub enum ExperimentError {
     HmmFile(#[from] IoError),
     #[error(transparent)]
     Shape(#[from] ndarray::ShapeError),
+    /// A lab refused its settings or failed (never [`LabError::Cancelled`]).
+    #[error(transparent)]
+    Lab(LabError),
 }
 
 impl ExperimentError {
@@ -63,6 +67,15 @@ impl From<AlgoError> for ExperimentError {
         match e {
             AlgoError::Cancelled => ExperimentError::Cancelled,
             other => ExperimentError::Algo(other),
+        }
+    }
+}
+
+impl From<LabError> for ExperimentError {
+    fn from(e: LabError) -> ExperimentError {
+        match e {
+            LabError::Cancelled => ExperimentError::Cancelled,
+            other => ExperimentError::Lab(other),
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::error::ExperimentError;
 use super::report::Report;
 use crate::algos::Step;
+use crate::labs::LabOutcome;
 
 /// What a running experiment tells its listener.
 #[derive(Debug, Clone)]
@@ -15,6 +16,8 @@ pub enum Event {
         n_test: usize,
     },
     Progress(Step),
+    /// A lab's partial outcome so far (drawn live).
+    Lab(Box<LabOutcome>),
     Finished(Box<Report>),
     Failed(ExperimentError),
 }

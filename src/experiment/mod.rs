@@ -36,10 +36,11 @@ use crate::algos::{Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
 use crate::data::text::Vectorizer;
 use crate::data::{self, CsvOptions, Dataset};
+use crate::labs::{LabContext, LabOutcome};
 use crate::metrics;
 use crate::registry::{
-    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, TrainClassifier, TrainClusterer,
-    TrainTagger,
+    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, RunLab, TrainClassifier,
+    TrainClusterer, TrainTagger,
 };
 
 /// How text corpora become features.
@@ -221,6 +222,7 @@ pub fn run(
     }
     let trainer = match prepared {
         Prepared::Tagger(t) => return run_tagging(spec, &params, t.as_ref(), config, emit, cancel),
+        Prepared::Lab(l) => return run_lab(spec, &params, l.as_ref(), config, emit, cancel),
         Prepared::Classifier(c) => c,
         Prepared::Clusterer(c) => {
             return run_table(spec, &params, config, emit, |ds, report, emit| {
@@ -252,6 +254,53 @@ pub fn run(
     run_table(spec, &params, config, emit, |ds, report, emit| {
         run_classifier(spec, trainer.as_ref(), config, ds, report, emit, cancel)
     })
+}
+
+/// Run a lab: its dataset is `config.dataset` when the lab takes one (empty
+/// for its default); snapshots of its partial outcome go out as
+/// [`Event::Lab`].
+fn run_lab(
+    spec: &AlgoSpec,
+    params: &ParamValues,
+    lab: &dyn RunLab,
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, ExperimentError> {
+    let accepted = lab.datasets();
+    let dataset = match config.dataset.as_str() {
+        "" => None,
+        d if accepted.is_empty() => {
+            return Err(ExperimentError::setup(format!(
+                "`{}` makes its own data; it takes no dataset (got `{d}`)",
+                spec.name
+            )))
+        }
+        d => Some(d),
+    };
+    let shown = dataset
+        .or(accepted.first().copied())
+        .unwrap_or("generated")
+        .to_string();
+    emit(Event::Started {
+        algo: spec.name.to_string(),
+        dataset: shown.clone(),
+        n_train: 0,
+        n_test: 0,
+    });
+    let started = Instant::now();
+    let mut sink = |o: &LabOutcome| emit(Event::Lab(Box::new(o.clone())));
+    let mut ctx = LabContext::new(config.seed, dataset, &mut sink, cancel);
+    let outcome = lab.run(&mut ctx)?;
+    let mut report = start(spec, params, config, &shown, 0);
+    report.dataset = if outcome.dataset.is_empty() {
+        shown
+    } else {
+        outcome.dataset.clone()
+    };
+    report.scale = None;
+    report.fit_seconds = started.elapsed().as_secs_f64();
+    Ok(report.with_outcome(Outcome::Lab(Box::new(outcome))))
 }
 
 /// Load a table or text dataset and start its report; `then` runs the task.

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::algos::HistoryPoint;
+use crate::labs::LabOutcome;
 use crate::metrics::seqeval::EntityReport;
 use crate::metrics::{ClassificationReport, ConfusionMatrix, Curve};
 use crate::registry::{ParamValues, Task};
@@ -98,6 +99,8 @@ pub enum Outcome {
     /// The HMM on the casino rolls (a tagging task, hence its tag).
     #[serde(rename = "tagging")]
     Casino(Box<CasinoOutcome>),
+    /// A lab: figures, charts, tables, pictures (`crate::labs`).
+    Lab(Box<LabOutcome>),
 }
 
 /// A classifier evaluated on the test rows (and by cross-validation).
@@ -165,6 +168,14 @@ impl Report {
             Outcome::Clustering(_) => Task::Clustering,
             Outcome::Reduction(_) => Task::Reduction,
             Outcome::Tagging(_) | Outcome::Casino(_) => Task::Tagging,
+            Outcome::Lab(_) => Task::Lab,
+        }
+    }
+
+    pub fn lab(&self) -> Option<&LabOutcome> {
+        match &self.outcome {
+            Outcome::Lab(l) => Some(l),
+            _ => None,
         }
     }
 
@@ -257,7 +268,7 @@ impl Report {
             Outcome::Classification(c) => c.picture.as_ref(),
             Outcome::Clustering(c) => c.picture.as_ref(),
             Outcome::Reduction(r) => r.picture.as_ref(),
-            Outcome::Tagging(_) | Outcome::Casino(_) => None,
+            Outcome::Tagging(_) | Outcome::Casino(_) | Outcome::Lab(_) => None,
         }
     }
 

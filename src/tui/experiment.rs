@@ -65,6 +65,8 @@ pub struct ExperimentPane {
     pub curve: Vec<(f64, f64)>,
     pub curve_metric: &'static str,
     pub report: Option<Box<Report>>,
+    /// The latest snapshot of a running lab (its curves fill in live).
+    pub lab_live: Option<Box<crate::labs::LabOutcome>>,
     pub error: Option<String>,
     /// The last run was cancelled (`error` then says only "cancelled").
     pub cancelled: bool,
@@ -153,6 +155,7 @@ impl ExperimentPane {
             curve: Vec::new(),
             curve_metric: "",
             report: None,
+            lab_live: None,
             error: None,
             cancelled: false,
             cell: (0, 0),
@@ -593,6 +596,7 @@ impl ExperimentPane {
                 self.curve.push((step.iter as f64, step.value));
                 self.progress = Some(step);
             }
+            Event::Lab(partial) => self.lab_live = Some(partial),
             Event::Finished(report) => {
                 let n = report.classes.len();
                 self.cell = (
