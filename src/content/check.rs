@@ -371,6 +371,34 @@ impl Ctx<'_> {
                 self.check_text(&name(&format!("option {}", i + 1)), o, at, false);
             }
             self.check_interview_drills(card, loc);
+            self.check_follow_ups(card, loc);
+        }
+    }
+
+    /// `follow_ups`: each a question and a model answer, both written in
+    /// both languages (they are prose), neither blank.
+    fn check_follow_ups(&mut self, card: &super::Card, loc: (usize, usize)) {
+        if card.follow_ups.is_empty() {
+            return;
+        }
+        let mut cursor = self.key(loc, "follow_ups").unwrap_or(loc);
+        for (i, f) in card.follow_ups.iter().enumerate() {
+            let at = self.key(cursor, "prompt").unwrap_or(cursor);
+            cursor = (at.0, at.1 + 1);
+            for (what, t) in [("question", &f.prompt), ("answer", &f.answer)] {
+                let name = format!("card `{}`: follow-up {} {what}", card.id, i + 1);
+                if t.is_blank() {
+                    self.push(at, Severity::Error, format!("{name} is empty"));
+                } else if t.is_plain() {
+                    self.push(
+                        at,
+                        Severity::Error,
+                        format!("{name} needs both languages (`en:` and `zh:`)"),
+                    );
+                } else {
+                    self.check_text(&name, t, at, false);
+                }
+            }
         }
     }
 

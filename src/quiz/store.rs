@@ -44,6 +44,10 @@ pub struct CardProgress {
 pub struct Progress {
     pub format: u32,
     pub cards: BTreeMap<String, CardProgress>,
+    /// Mock interviews, oldest first. Optional in the file, so files
+    /// written before interviews existed still read (same format).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interviews: Vec<super::interview::InterviewRecord>,
 }
 
 impl Default for Progress {
@@ -51,6 +55,7 @@ impl Default for Progress {
         Progress {
             format: FORMAT,
             cards: BTreeMap::new(),
+            interviews: Vec::new(),
         }
     }
 }
