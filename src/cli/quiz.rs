@@ -9,7 +9,33 @@ use crate::mathtext;
 use crate::quiz::{self, generators, schedule};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct QuizArgs {
+    #[command(subcommand)]
+    pub action: Option<QuizAction>,
+    /// Interview drills on derivation cards: spot (find the wrong step and
+    /// the kind of error), gap (type the hidden steps' expressions), derive
+    /// (write the derivation; each line is checked), mock (a timed mixed
+    /// interview with follow-ups). With --show CARD / --answer CARD ANSWER
+    /// / --list / --json: for scripts; else the interactive session.
+    #[arg(long, value_name = "spot|gap|derive|mock")]
+    pub mode: Option<String>,
+    /// Spot: which authored fault to show (1-based; default from --seed).
+    #[arg(long, value_name = "N")]
+    pub fault: Option<usize>,
+    /// Derive: the written lines, one step a line (`-`: standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub lines: Option<std::path::PathBuf>,
+    /// Derive: hints taken (each costs a grade).
+    #[arg(long, default_value_t = 0)]
+    pub hints: usize,
+    /// Mock: number of questions in the plan.
+    #[arg(long, value_name = "N")]
+    pub questions: Option<usize>,
+    /// With --mode and --answer: record the suggested grade in the FSRS
+    /// schedule (saved at once).
+    #[arg(long)]
+    pub record: bool,
     /// List the cards: id, topic, kind, prompt.
     #[arg(long)]
     pub list: bool,
@@ -47,6 +73,12 @@ pub struct QuizArgs {
     pub lang: Option<crate::settings::Lang>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QuizAction {
+    /// Export cards to Markdown or an Anki deck (.apkg).
+    Export(super::interview::ExportArgs),
 }
 
 fn kind(s: &str) -> Result<CardKind, String> {
@@ -99,6 +131,14 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<ExitCode> {
+    if let Some(QuizAction::Export(e)) = &a.action {
+        return super::interview::export_command(lib, e, out, err);
+    }
+    let mode = match a.mode.as_deref().map(crate::quiz::interview::Mode::parse) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return fail(err, e, USAGE),
+    };
     let k = match a.kind.as_deref().map(kind).transpose() {
         Ok(k) => k,
         Err(e) => {
@@ -112,6 +152,37 @@ pub fn run(
         }
     };
     let find = |id: &str| deck.iter().find(|c| c.card.id == id);
+    if let Some(m) = mode {
+        let lang = if a.json {
+            a.lang.unwrap_or(Lang::En)
+        } else {
+            crate::settings::resolve_lang(a.lang, a.data_dir.as_deref()).0
+        };
+        let scripted = a.show.is_some() || a.answer.is_some() || a.list || a.json;
+        let plan_only = m == crate::quiz::interview::Mode::Mock && a.questions.is_some();
+        if scripted || plan_only {
+            return super::interview::mode_command(lib, a, m, lang, out, err);
+        }
+        if let Some(t) = &a.topic {
+            if lib.index_of(t).is_none() {
+                return fail(err, format!("no topic with id `{t}`"), USAGE);
+            }
+        }
+        return match crate::tui::run_quiz(
+            lib.clone(),
+            a.topic.clone(),
+            k,
+            a.data_dir.clone(),
+            lang,
+            Some(m),
+        ) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                error(err, format!("{e:#}"))?;
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
     let lang = if a.json {
         a.lang.unwrap_or(Lang::En)
     } else {
@@ -249,7 +320,14 @@ pub fn run(
             return fail(err, format!("no topic with id `{t}`"), USAGE);
         }
     }
-    match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone(), lang) {
+    match crate::tui::run_quiz(
+        lib.clone(),
+        a.topic.clone(),
+        k,
+        a.data_dir.clone(),
+        lang,
+        None,
+    ) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             error(err, format!("{e:#}"))?;

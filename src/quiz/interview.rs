@@ -505,13 +505,16 @@ pub const MOCK_MINUTES: i64 = 20;
 /// then the rest, the soonest due first), then take the ranked cards round
 /// robin over topics (each topic's best card in rank order, then each
 /// topic's second, ...), so `n` questions spread over as many topics as
-/// possible. Derivations are drilled: spot the error where they have
+/// possible; topics tied in rank (say, all new) come in an order drawn
+/// from `seed`, so a whole-map interview does not always start with the
+/// first section. Derivations are drilled: spot the error where they have
 /// faults, fill the gap where they have only gaps (both: alternating).
 pub fn plan_mock(
     cards: &[DeckCard<'_>],
     progress: &Progress,
     now: DateTime<Utc>,
     n: usize,
+    seed: u64,
 ) -> Vec<MockItem> {
     // (class, key): class 0 due, 1 new, 2 later; key orders within it.
     let rank = |c: &DeckCard<'_>| -> (u8, i64) {
@@ -522,7 +525,16 @@ pub fn plan_mock(
         }
     };
     let mut ranked: Vec<(usize, &DeckCard<'_>)> = cards.iter().enumerate().collect();
-    ranked.sort_by_key(|(i, c)| (rank(c), *i));
+    let shuffle = |t: &str| {
+        // FNV-1a of the topic id, mixed with the seed.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for b in t.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    };
+    ranked.sort_by_key(|(i, c)| (rank(c).0, rank(c).1, shuffle(c.topic), *i));
     let mut by_topic: Vec<(&str, Vec<&DeckCard<'_>>)> = Vec::new();
     for (_, c) in &ranked {
         match by_topic.iter_mut().find(|(t, _)| *t == c.topic) {
@@ -808,7 +820,7 @@ mod tests {
         p.grade("a2", 1, now - chrono::Duration::days(30))
             .expect("grade");
         p.grade("c1", 4, now).expect("grade");
-        let plan = plan_mock(&deck, &p, now, 4);
+        let plan = plan_mock(&deck, &p, now, 4, 0);
         let ids: Vec<&str> = plan.iter().map(|m| m.card.as_str()).collect();
         // a2 is overdue: topic A first with it; then the new cards of B;
         // C's card is scheduled later; A's second card comes last.
@@ -816,7 +828,15 @@ mod tests {
         assert_eq!(plan[0].why, "due");
         assert_eq!(plan[1].drill, Drill::Gap);
         assert_eq!(plan[2].drill, Drill::Card);
-        assert_eq!(plan_mock(&deck, &p, now, 2).len(), 2);
+        assert_eq!(plan_mock(&deck, &p, now, 2, 0).len(), 2);
+        // The same seed, the same plan.
+        let ids = |s| {
+            plan_mock(&deck, &p, now, 4, s)
+                .into_iter()
+                .map(|m| m.card)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(5), ids(5));
         let scores = score_topics(&[
             Answer {
                 topic: "A".into(),
