@@ -230,9 +230,9 @@ pub fn bindings() -> Vec<Binding> {
     row(C::QuizQuestion, enter(), "Enter / Space", m(Msg::Enter), "reveal the next derivation step, start typing an answer (cloze, numeric), or show a model answer", Some("Enter reveal"));
     row(C::QuizQuestion, digits(), "1-9", Emit::Digit, "pick a multiple-choice option; spot the error: pick the wrong step, then the kind of error", Some("1-9 choose"));
     row(C::QuizQuestion, vec![ch('o')], "o", m(Msg::OrderMode), "derivation: order the shuffled steps instead (type their numbers, Enter)", Some("o order"));
-    row(C::QuizQuestion, vec![ch('s')], "s", m(Msg::StartDrill(Mode::Spot)), "derivation: spot the error (one step is wrong: pick it with 1-9 or ↑↓ Enter, then the kind of error)", Some("s spot"));
-    row(C::QuizQuestion, vec![ch('f')], "f", m(Msg::StartDrill(Mode::Gap)), "derivation: fill the gap (type the hidden steps' expressions, plain or LaTeX; checked numerically)", Some("f gap"));
-    row(C::QuizQuestion, vec![ch('d')], "d", m(Msg::StartDrill(Mode::Derive)), "derivation: derive on your own (one line per step, each checked against the model chain)", Some("d derive"));
+    row(C::QuizQuestion, vec![ch('s')], "s", m(Msg::StartDrill(Mode::Spot)), "derivation: spot the error (one step is wrong: pick it with 1-9 or ↑↓ Enter, then the kind of error)", None);
+    row(C::QuizQuestion, vec![ch('f')], "f", m(Msg::StartDrill(Mode::Gap)), "derivation: fill the gap (type the hidden steps' expressions, plain or LaTeX; checked numerically)", None);
+    row(C::QuizQuestion, vec![ch('d')], "d", m(Msg::StartDrill(Mode::Derive)), "derivation: derive on your own (one line per step, each checked against the model chain)", None);
     row(C::QuizQuestion, vec![ch('H')], "H", m(Msg::Hint), "derive: reveal the next step (each hint costs a grade)", None);
     row(C::QuizQuestion, vec![ch('a')], "a", m(Msg::GiveUp), "derive: give up and show the model derivation", None);
     row(C::QuizQuestion, up(), "↑ / k", m(Msg::Up), "spot the error: move over the steps, then the kinds of error", None);

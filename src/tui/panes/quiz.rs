@@ -494,7 +494,14 @@ pub fn render(
                             );
                         }
                         if q.phase == Phase::Question {
-                            push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal (o: order the steps instead)", q.revealed + 1, card.steps.len()))], w, "", "");
+                            let mut also = vec!["o: order the steps"];
+                            if !card.faults.is_empty() {
+                                also.push("s: spot the error");
+                            }
+                            if !card.gaps.is_empty() {
+                                also.extend(["f: fill the gap", "d: derive"]);
+                            }
+                            push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal ({})", q.revealed + 1, card.steps.len(), also.join("; ")))], w, "", "");
                         }
                     }
                 }
