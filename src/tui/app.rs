@@ -279,6 +279,8 @@ pub struct App {
     pub data_dir: Option<std::path::PathBuf>,
     /// Per topic with cards: (mastered, cards, due now), from the progress file.
     pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
+    /// Topics the latest mock interview found weak (marked ⚠ in the tree).
+    pub weak: std::collections::HashSet<usize>,
     /// The language notes and cards are shown in (`L` cycles it).
     pub lang: Lang,
     /// The time of the last tick.
@@ -350,6 +352,7 @@ impl App {
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
+            weak: std::collections::HashSet::new(),
             // `load_settings` puts the saved or locale language here.
             lang: Lang::En,
             now: Now::current(),
@@ -517,6 +520,8 @@ impl App {
                 // A mock interview ends when its time is up.
                 if let Some(q) = &mut self.quiz {
                     if q.seconds_left(now.utc) == Some(0) && q.finish(now.utc) {
+                        let progress = q.progress.clone();
+                        self.refresh_mastery(&progress);
                         self.effect(Effect::SaveProgress);
                     }
                 }
@@ -1043,6 +1048,10 @@ impl App {
     pub fn refresh_mastery(&mut self, progress: &Progress) {
         let now = self.now.utc;
         self.mastery.clear();
+        self.weak = crate::quiz::interview::weak_topics(progress)
+            .iter()
+            .filter_map(|t| self.lib.index_of(t))
+            .collect();
         for (i, t) in self.lib.topics.iter().enumerate() {
             if t.cards.is_empty() {
                 continue;
@@ -1155,6 +1164,8 @@ impl App {
             }
             Msg::Close => {
                 if q.finish(self.now.utc) {
+                    let progress = q.progress.clone();
+                    self.refresh_mastery(&progress);
                     self.effect(Effect::SaveProgress);
                 }
             }

@@ -300,7 +300,13 @@ fn render_drill(
                     "✗  ",
                     "   ",
                 );
-                para(lines, Kind::Highlight, format!("   {why}"), w);
+                push_para(
+                    lines,
+                    vec![Span::new(Kind::Highlight, why.clone())],
+                    w,
+                    "   ",
+                    "   ",
+                );
             }
             if *hints > 0 {
                 para(lines, Kind::Dim, format!("{hints} hint(s) taken"), w);
@@ -362,12 +368,13 @@ pub fn render(
     let title = if q.finished {
         " Quiz · summary · Esc close ".to_string()
     } else {
+        // A mock interview's clock comes first, where it is never cut.
         let left = q
             .seconds_left(now)
-            .map(|s| format!(" · {}:{:02} left", s / 60, s % 60))
+            .map(|s| format!("{}:{:02} left · ", s / 60, s % 60))
             .unwrap_or_default();
         format!(
-            " Quiz · {} · card {}/{}{left} ",
+            " Quiz · {left}{} · card {}/{} ",
             q.title,
             q.index + 1,
             q.queue.len()
