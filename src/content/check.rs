@@ -1049,6 +1049,32 @@ mod tests {
     }
 
     #[test]
+    fn follow_ups_need_both_languages_and_no_blank() {
+        let text = "format: 2\ntopics:\n  - id: a\n    title: {zh: 甲, en: A}\n    body: {en: 'Some words here.', zh: '一些文字。'}\n    interview: {en: '- q', zh: '- 问'}\n    cards:\n      - id: c\n        kind: open\n        prompt: {en: 'Why?', zh: '为什么？'}\n        answer: {en: 'Because.', zh: '因为。'}\n        follow_ups:\n          - prompt: {en: 'And then?', zh: '然后呢？'}\n            answer: {en: 'Then this.', zh: '然后是这样。'}\n          - prompt: 'Only English here'\n            answer: {en: ' ', zh: ' '}\n";
+        let (topics, problems) = super::super::load::parse_file("x.yaml", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(topics[0].cards[0].follow_ups.len(), 2);
+        let lib = super::super::Library::build(topics, &mut Vec::new());
+        let mut out = Vec::new();
+        check_topics(&lib, &HashMap::from([("x.yaml", text)]), &mut out);
+        let msgs: Vec<(usize, &str)> = out
+            .iter()
+            .filter(|p| p.message.contains("follow-up"))
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            vec![
+                (
+                    15,
+                    "topic `a`: card `c`: follow-up 2 question needs both languages (`en:` and `zh:`)"
+                ),
+                (15, "topic `a`: card `c`: follow-up 2 answer is empty"),
+            ]
+        );
+    }
+
+    #[test]
     fn a_topic_block_ends_at_the_next_topic_not_at_a_card() {
         let text = "topics:\n  - id: a\n    cards:\n      - id: c\n        prompt: p\n\n  - id: b\n    body: x\n";
         let text: Vec<&str> = text.lines().collect();

@@ -324,6 +324,32 @@ mod tests {
     }
 
     #[test]
+    fn interviews_are_kept_and_older_files_without_them_still_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        fs::write(dir.path().join(FILE), br#"{"format": 1, "cards": {}}"#).expect("old file");
+        let (store, mut p) = Store::open(dir.path()).expect("open");
+        assert!(p.interviews.is_empty() && store.notices.is_empty());
+        let answers = vec![super::super::interview::Answer {
+            topic: "svm".into(),
+            card: "c".into(),
+            follow_up: None,
+            grade: 2,
+        }];
+        p.interviews.push(super::super::interview::InterviewRecord {
+            started: Utc::now(),
+            seconds: 61,
+            scope: Some("svm".into()),
+            topics: super::super::interview::score_topics(&answers),
+            answers,
+        });
+        store.save(&p).expect("save");
+        drop(store);
+        let (_, again) = Store::open(dir.path()).expect("reopen");
+        assert_eq!(again.interviews, p.interviews);
+        assert_eq!(super::super::interview::weak_topics(&again), vec!["svm"]);
+    }
+
+    #[test]
     fn a_second_instance_is_read_only() {
         let dir = tempfile::tempdir().expect("tmp");
         let (first, p) = Store::open(dir.path()).expect("open");
