@@ -27,7 +27,7 @@ pub struct QuizArgs {
     #[arg(long, value_name = "FILE|-")]
     pub lines: Option<std::path::PathBuf>,
     /// Derive: hints taken (each costs a grade).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub hints: usize,
     /// Mock: number of questions in the plan.
     #[arg(long, value_name = "N")]
@@ -45,10 +45,13 @@ pub struct QuizArgs {
     /// Only cards of this kind: derivation, cloze, numeric, choice, open.
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
-    /// Show one card (a numeric card draws an instance from --seed).
+    /// Show one card (a numeric card draws an instance from --seed; with
+    /// --mode: the drill's view of it).
     #[arg(long, value_name = "CARD")]
     pub show: Option<String>,
     /// Check an answer to a cloze, choice (option number, 1-based) or numeric card.
+    /// With --mode: spot `STEP,KIND` (`2,sign`), gap `EXPR` (several: `EXPR; EXPR`),
+    /// derive (the lines come from --lines).
     #[arg(long, value_name = "CARD")]
     pub answer: Option<String>,
     /// The answer to check with --answer (may start with `-`, as in `-inf`).
@@ -64,13 +67,15 @@ pub struct QuizArgs {
     /// Where progress is kept (default: MLWB_DATA_DIR, else the platform data directory).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
-    /// Seed of a numeric card's instance.
+    /// Seed of a numeric card's instance; with --mode, also which fault (spot),
+    /// which gaps (gap) and the topic order of the mock plan.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Language of the cards: zh, en or both (default: the saved setting,
     /// else the locale; --json: English strings unless given).
     #[arg(long, value_name = "zh|en|both")]
     pub lang: Option<crate::settings::Lang>,
+    /// JSON output, for scripts.
     #[arg(long)]
     pub json: bool,
 }
