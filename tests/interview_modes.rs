@@ -236,6 +236,70 @@ fn mock_on_the_cli_lists_a_plan_spread_over_topics() {
 }
 
 #[test]
+fn a_mock_interview_runs_on_stdin_and_is_saved() {
+    let data = tempfile::tempdir().expect("tmp");
+    // The plan for this topic and seed: see the JSON plan. Answer every
+    // line with "3" (a self-grade, or a wrong drill answer: graded again).
+    let plan = mlwb_in(
+        &[
+            "quiz",
+            "--mode",
+            "mock",
+            "--topic",
+            "logistic-regression",
+            "--json",
+            "--questions",
+            "2",
+        ],
+        data.path(),
+        None,
+    );
+    let plan = json(&plan);
+    let first = plan["questions"][0]["card"]
+        .as_str()
+        .expect("card")
+        .to_string();
+    let o = mlwb_in(
+        &[
+            "quiz",
+            "--mode",
+            "mock",
+            "--topic",
+            "logistic-regression",
+            "--stdin",
+            "--json",
+            "--questions",
+            "2",
+        ],
+        data.path(),
+        Some(&"3\n".repeat(12)),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shown = String::from_utf8_lossy(&o.stderr);
+    assert!(shown.contains(&format!("[1/2] {first}")), "{shown}");
+    assert!(shown.contains("follow-up: "), "{shown}");
+    let rec = json(&o);
+    assert_eq!(rec["scope"], "logistic-regression");
+    let answers = rec["answers"].as_array().expect("answers");
+    assert!(answers.len() >= 3, "two cards and their follow-ups");
+    assert!(answers.iter().any(|a| a["follow_up"] == 0));
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.path().join("progress.json")).expect("saved"),
+    )
+    .expect("json");
+    assert_eq!(saved["interviews"].as_array().expect("kept").len(), 1);
+    assert!(saved["cards"][&first].is_object(), "the card was scheduled");
+    // No answers at all: nothing is saved, and it says so.
+    let o = mlwb_in(
+        &["quiz", "--mode", "mock", "--topic", "svm", "--stdin"],
+        data.path(),
+        Some(""),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no answers"));
+}
+
+#[test]
 fn a_card_without_faults_is_refused_for_spot() {
     let o = mlwb(&[
         "quiz",

@@ -110,6 +110,27 @@ pub fn mode_command(
             .unwrap_or_default();
         let n = a.questions.unwrap_or(interview::MOCK_QUESTIONS);
         let plan = interview::plan_mock(&deck, &progress, chrono::Utc::now(), n, a.seed);
+        if a.stdin {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            // With --json the questions go to standard error and the
+            // record alone to standard output.
+            let done = if a.json {
+                let mut shown = std::io::stderr();
+                mock_on_stdin(&deck, &plan, a, lang, &mut input, &mut shown, err)?
+            } else {
+                mock_on_stdin(&deck, &plan, a, lang, &mut input, out, err)?
+            };
+            return match done {
+                Ok(record) => {
+                    if a.json {
+                        print_json(out, &record)?;
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(code) => Ok(code),
+            };
+        }
         if a.json {
             print_json(
                 out,
@@ -464,4 +485,260 @@ fn plain(s: &str) -> String {
         .into_iter()
         .map(|(_, t)| t)
         .collect()
+}
+
+/// Read one answer line; `None` at the end of the input.
+fn read_answer(input: &mut dyn std::io::BufRead) -> std::io::Result<Option<String>> {
+    let mut line = String::new();
+    Ok((input.read_line(&mut line)? > 0).then(|| line.trim().to_string()))
+}
+
+/// A self-grade 1-4 (or again/hard/good/easy); anything else is "again".
+fn self_grade(s: &str) -> u8 {
+    crate::quiz::store::parse_grade(s).unwrap_or(1)
+}
+
+/// The mock interview on standard input and output: each planned question
+/// is printed, one line is read as the answer and graded, follow-ups are
+/// chained; the scores per topic end it and the session is saved (FSRS
+/// grades of the cards and the interview record).
+fn mock_on_stdin(
+    deck: &[quiz::DeckCard<'_>],
+    plan: &[interview::MockItem],
+    a: &QuizArgs,
+    lang: Lang,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<interview::InterviewRecord, ExitCode>> {
+    use crate::content::CardKind;
+    use crate::quiz::store::{data_dir, Store};
+    let (store, mut progress) = match data_dir(a.data_dir.as_deref()).and_then(|d| Store::open(&d))
+    {
+        Ok(x) => x,
+        Err(e) => return fail(err, e, FAILED).map(Err),
+    };
+    for n in &store.notices {
+        error(err, n)?;
+    }
+    let started = chrono::Utc::now();
+    let deadline = started + chrono::Duration::minutes(interview::MOCK_MINUTES);
+    let text = |t: &crate::content::Text| plain(&t.parts(lang).join(" / "));
+    let mut answers: Vec<interview::Answer> = Vec::new();
+    'items: for (i, item) in plan.iter().enumerate() {
+        if chrono::Utc::now() >= deadline {
+            writeln!(out, "time is up")?;
+            break;
+        }
+        let Some(c) = deck.iter().find(|c| c.card.id == item.card) else {
+            continue;
+        };
+        let card = c.card;
+        writeln!(
+            out,
+            "\n[{}/{}] {} ({})",
+            i + 1,
+            plan.len(),
+            card.id,
+            c.topic
+        )?;
+        writeln!(out, "{}", text(&card.prompt))?;
+        let seed = a.seed.wrapping_add(i as u64);
+        let grade = match item.drill {
+            interview::Drill::Spot => {
+                let fault = interview::pick_fault(card, seed).unwrap_or(0);
+                for (k, m) in interview::spot_steps(card, fault).iter().enumerate() {
+                    writeln!(out, "{:>2}. {}", k + 1, mathtext::to_unicode(m))?;
+                }
+                writeln!(
+                    out,
+                    "which step is wrong, and why? STEP,KIND (kinds: {})",
+                    ErrorKind::ALL
+                        .into_iter()
+                        .map(interview::kind_name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+                let Some(line) = read_answer(input)? else {
+                    break 'items;
+                };
+                let graded = line.split_once(',').and_then(|(s, k)| {
+                    let s = s.trim().parse::<usize>().ok()?;
+                    let k = interview::parse_kind(k).ok()?;
+                    interview::grade_spot(card, fault, s, k).ok()
+                });
+                let f = &card.faults[fault];
+                writeln!(
+                    out,
+                    "the wrong step is {} ({}): {}",
+                    f.step + 1,
+                    interview::kind_name(f.error),
+                    text(&f.why)
+                )?;
+                graded.map_or(1, |r| r.grade)
+            }
+            interview::Drill::Gap => {
+                let hidden = interview::hidden_gaps(card, seed);
+                for (k, st) in card.steps.iter().enumerate() {
+                    match hidden.iter().find(|&&g| card.gaps[g].step == k) {
+                        Some(&g) => writeln!(
+                            out,
+                            "{:>2}. {} ___",
+                            k + 1,
+                            mathtext::to_unicode(&card.gaps[g].show)
+                        )?,
+                        None => writeln!(out, "{:>2}. {}", k + 1, mathtext::to_unicode(&st.math))?,
+                    }
+                }
+                writeln!(out, "the hidden expression(s), separated by `;`:")?;
+                let Some(line) = read_answer(input)? else {
+                    break 'items;
+                };
+                let parts: Vec<&str> = line.split(';').map(str::trim).collect();
+                let results: Vec<_> = hidden
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &g)| {
+                        interview::check_gap(&card.gaps[g], parts.get(k).copied().unwrap_or(""))
+                    })
+                    .collect();
+                for r in &results {
+                    writeln!(
+                        out,
+                        "step {}: {} (expected {})",
+                        r.step, r.message, r.expected_unicode
+                    )?;
+                }
+                interview::gap_grade(&results)
+            }
+            interview::Drill::Card => {
+                let problem = card
+                    .generator
+                    .as_deref()
+                    .and_then(|g| quiz::generators::generate(g, seed));
+                match card.kind {
+                    CardKind::Choice => {
+                        for (k, o) in card.options.iter().enumerate() {
+                            writeln!(out, "  {}) {}", k + 1, text(o))?;
+                        }
+                    }
+                    CardKind::Numeric => {
+                        if let Some(p) = &problem {
+                            writeln!(out, "{}", p.prompt)?;
+                        }
+                    }
+                    CardKind::Derivation | CardKind::Open => {
+                        writeln!(out, "(answer aloud, then grade yourself 1-4 against the model answer below)")?;
+                    }
+                    CardKind::Cloze => {}
+                }
+                let model = || -> String {
+                    match card.kind {
+                        CardKind::Derivation => card
+                            .steps
+                            .iter()
+                            .enumerate()
+                            .map(|(k, s)| {
+                                format!("{:>2}. {}", k + 1, mathtext::to_unicode(&s.math))
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                        _ => card.answer.as_ref().map(text).unwrap_or_default(),
+                    }
+                };
+                if matches!(card.kind, CardKind::Derivation | CardKind::Open) {
+                    writeln!(out, "{}", model())?;
+                }
+                let Some(line) = read_answer(input)? else {
+                    break 'items;
+                };
+                let right = match card.kind {
+                    CardKind::Cloze => Some(quiz::cloze_correct(card, &line)),
+                    CardKind::Choice => {
+                        Some(line.parse::<usize>().ok() == card.correct.map(|k| k + 1))
+                    }
+                    CardKind::Numeric => problem
+                        .as_ref()
+                        .map(|p| quiz::generators::check(p, &line) == Ok(true)),
+                    _ => None,
+                };
+                match right {
+                    Some(ok) => {
+                        let answer = match (&problem, card.kind) {
+                            (Some(p), CardKind::Numeric) => p.solution.clone(),
+                            (_, CardKind::Choice) => {
+                                card.correct.map_or(String::new(), |k| (k + 1).to_string())
+                            }
+                            _ => model(),
+                        };
+                        writeln!(out, "{} — {answer}", if ok { "correct" } else { "wrong" })?;
+                        if ok {
+                            3
+                        } else {
+                            1
+                        }
+                    }
+                    None => self_grade(&line),
+                }
+            }
+        };
+        writeln!(out, "grade {grade}")?;
+        if let Err(e) = progress.grade(&card.id, grade, chrono::Utc::now()) {
+            return fail(err, e, FAILED).map(Err);
+        }
+        answers.push(interview::Answer {
+            topic: c.topic.to_string(),
+            card: card.id.clone(),
+            follow_up: None,
+            grade,
+        });
+        for (k, f) in card.follow_ups.iter().enumerate() {
+            writeln!(out, "follow-up: {}", text(&f.prompt))?;
+            writeln!(out, "model answer: {}", text(&f.answer))?;
+            writeln!(out, "(grade yourself 1-4)")?;
+            let Some(line) = read_answer(input)? else {
+                break 'items;
+            };
+            answers.push(interview::Answer {
+                topic: c.topic.to_string(),
+                card: card.id.clone(),
+                follow_up: Some(k),
+                grade: self_grade(&line),
+            });
+        }
+    }
+    if answers.is_empty() {
+        return fail(err, "no answers: nothing to score or save", USAGE).map(Err);
+    }
+    let ended = chrono::Utc::now();
+    let record = interview::InterviewRecord {
+        started,
+        seconds: (ended - started).num_seconds().max(0),
+        scope: a.topic.clone(),
+        topics: interview::score_topics(&answers),
+        answers,
+    };
+    progress.interviews.push(record.clone());
+    if let Err(e) = store.save(&progress) {
+        return fail(err, e, FAILED).map(Err);
+    }
+    {
+        writeln!(out, "\nscore per topic (weakest first):")?;
+        for t in &record.topics {
+            writeln!(
+                out,
+                "{} {:<30} {:>3.0}%  ({} answer(s))",
+                if t.score < interview::WEAK_SCORE {
+                    "⚠"
+                } else {
+                    " "
+                },
+                t.topic,
+                100.0 * t.score,
+                t.answers
+            )?;
+        }
+        writeln!(out, "saved to {}", store.path().display())?;
+    }
+    Ok(Ok(record))
 }

@@ -36,6 +36,12 @@ pub struct QuizArgs {
     /// schedule (saved at once).
     #[arg(long)]
     pub record: bool,
+    /// Mock: run the interview on standard input, one answer a line (spot
+    /// `STEP,KIND`; gap `EXPR; EXPR`; cloze, choice and numeric answers as
+    /// with --answer; derivation, open and follow-up questions: a self-grade
+    /// 1-4 after the model answer is shown); saved to the progress file.
+    #[arg(long)]
+    pub stdin: bool,
     /// List the cards: id, topic, kind, prompt.
     #[arg(long)]
     pub list: bool,
@@ -164,7 +170,8 @@ pub fn run(
             crate::settings::resolve_lang(a.lang, a.data_dir.as_deref()).0
         };
         let scripted = a.show.is_some() || a.answer.is_some() || a.list || a.json;
-        let plan_only = m == crate::quiz::interview::Mode::Mock && a.questions.is_some();
+        let plan_only =
+            m == crate::quiz::interview::Mode::Mock && (a.questions.is_some() || a.stdin);
         if scripted || plan_only {
             return super::interview::mode_command(lib, a, m, lang, out, err);
         }
