@@ -383,3 +383,22 @@ fn weak_topics_of_the_last_interview_are_marked_in_the_tree() {
     send(&mut app, &[Msg::Close]);
     assert!(screen(&app).contains("⚠ 支持向量机"), "{}", screen(&app));
 }
+
+#[test]
+fn a_drill_over_topics_without_its_material_says_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = app_at(dir.path(), 120, 40);
+    app.run(vec![Effect::StartQuiz {
+        topic: Some("basics-resources".into()),
+        kind: None,
+        mode: Some(Drill::Spot),
+    }]);
+    assert!(app.quiz.is_none());
+    assert!(screen(&app).contains("nothing to drill here"));
+    // `s` on a card without faults is refused with the reason.
+    start(&mut app, "basics-resources", None);
+    send(&mut app, &[Msg::StartDrill(Drill::Spot)]);
+    let q = app.quiz.as_ref().expect("quiz");
+    assert!(q.drill.is_none());
+    assert!(q.message.as_deref().is_some_and(|m| m.contains("authored faults")));
+}

@@ -104,6 +104,7 @@ impl QuizSession {
         if let Some(m) = mode {
             cards.retain(|c| m.fits(c.card));
         }
+        let fitting = cards.len();
         let (store, progress, notices) =
             match crate::quiz::store::data_dir(data_dir).and_then(|d| Store::open(&d)) {
                 Ok((s, p)) => {
@@ -157,19 +158,13 @@ impl QuizSession {
                 topic.is_none() && mode.is_none(),
             )
         };
-        if due.is_empty() && mode.is_some_and(|m| m != Mode::Mock) {
-            return Err(format!(
-                "no cards for this drill here: {} needs derivation cards with {}",
-                format!("{mode:?}")
-                    .to_lowercase()
-                    .trim_start_matches("some(")
-                    .trim_end_matches(')'),
-                if mode == Some(Mode::Spot) {
-                    "faults"
-                } else {
-                    "gaps"
-                }
-            ));
+        if fitting == 0 && mode.is_some_and(|m| m != Mode::Mock) {
+            return Err(if mode == Some(Mode::Spot) {
+                "nothing to drill here: spot the error needs derivation cards with faults".into()
+            } else {
+                "nothing to drill here: this drill needs derivation cards with gaps (checkable steps)"
+                    .into()
+            });
         }
         if due.is_empty() {
             return Err("nothing due: every card here is scheduled for later".into());
