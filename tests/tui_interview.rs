@@ -400,5 +400,8 @@ fn a_drill_over_topics_without_its_material_says_so() {
     send(&mut app, &[Msg::StartDrill(Drill::Spot)]);
     let q = app.quiz.as_ref().expect("quiz");
     assert!(q.drill.is_none());
-    assert!(q.message.as_deref().is_some_and(|m| m.contains("authored faults")));
+    assert!(q
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("authored faults")));
 }
