@@ -213,6 +213,10 @@ fn derive_checks_each_line_and_hints_cost_a_grade() {
 fn answer_mock_item(app: &mut Headless) {
     let q = app.quiz.as_ref().expect("quiz");
     if q.follow_up().is_some() {
+        // A digit is not an answer to a follow-up question (nor a spot pick).
+        send(app, &[Msg::Digit(1), Msg::Down]);
+        let q = app.quiz.as_ref().expect("quiz");
+        assert!(q.follow_up().is_some() && q.phase == Phase::Question);
         send(app, &[Msg::Enter]);
         assert!(screen(app).contains("Model answer"));
         send(app, &[Msg::Digit(2)]);

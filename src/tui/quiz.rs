@@ -256,7 +256,7 @@ impl QuizSession {
             return false;
         };
         let card = &card;
-        if self.phase != Phase::Question || !mode.fits(card) {
+        if self.phase != Phase::Question || !mode.fits(card) || self.follow_up().is_some() {
             return false;
         }
         self.shuffled = None;
@@ -294,7 +294,7 @@ impl QuizSession {
     /// Spot the error: move the cursor over the steps or the kinds.
     pub fn move_cursor(&mut self, down: bool) -> bool {
         let n_steps = self.current().map_or(0, |(_, c)| c.steps.len());
-        if self.phase != Phase::Question {
+        if self.phase != Phase::Question || self.follow_up().is_some() {
             return false;
         }
         let Some(Drill::Spot { cursor, step, .. }) = &mut self.drill else {
@@ -580,6 +580,9 @@ impl QuizSession {
 
     /// A choice card answered with its number key.
     pub fn choose(&mut self, n: usize) {
+        if self.follow_up().is_some() {
+            return;
+        }
         if matches!(self.drill, Some(Drill::Spot { .. })) && self.phase == Phase::Question {
             self.spot_pick(n);
             return;
