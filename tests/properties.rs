@@ -1,6 +1,7 @@
 //! Property tests: whatever the input, wrapping fits its width, the LaTeX
-//! renderer and the CSV loader never panic, and splits are disjoint,
-//! complete and stratified.
+//! renderer and the CSV loader never panic, splits are disjoint, complete
+//! and stratified, and the fill-the-gap checker accepts equal forms and
+//! rejects near misses on every gap of the map.
 
 use std::io::Write;
 
@@ -107,5 +108,50 @@ proptest! {
             prop_assert_eq!(train.len() + test.len(), y.len());
         }
         prop_assert!(seen.iter().all(|&s| s == 1));
+    }
+}
+
+/// Every fill-the-gap step of the bundled map (loaded once).
+fn bundled_gaps() -> &'static [(String, mlwb::content::Gap)] {
+    static GAPS: std::sync::OnceLock<Vec<(String, mlwb::content::Gap)>> =
+        std::sync::OnceLock::new();
+    GAPS.get_or_init(|| {
+        let lib = mlwb::content::Library::load(mlwb::content::TopicSource::Bundled);
+        lib.topics
+            .iter()
+            .flat_map(|t| &t.cards)
+            .flat_map(|c| c.gaps.iter().map(move |g| (c.id.clone(), g.clone())))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, .. ProptestConfig::default() })]
+
+    /// For any gap of the map, the checker accepts the expected expression
+    /// rewritten with random algebraic identities (a random factor in and
+    /// out, a random term added and taken away, in plain or LaTeX form) and
+    /// rejects it shifted by a random amount or scaled by a random factor.
+    #[test]
+    fn gap_checker_accepts_equal_forms_and_rejects_near_misses(
+        pick in any::<prop::sample::Index>(),
+        a in 0.5f64..9.0,
+        d in 0.05f64..3.0,
+        s in 1.02f64..2.0,
+    ) {
+        let gaps = bundled_gaps();
+        let (card, g) = &gaps[pick.index(gaps.len())];
+        let ok = |typed: &str| mlwb::quiz::interview::check_gap(g, typed).equivalent;
+        let e = &g.expr;
+        for same in [
+            format!("{a} * ({e}) / {a}"),
+            format!("({e}) + {a} - {a}"),
+            format!("\\frac{{{a} \\cdot ({e})}}{{{a}}}"),
+        ] {
+            prop_assert!(ok(&same), "{card}: `{same}` refused");
+        }
+        for wrong in [format!("({e}) + {d}"), format!("{s} * ({e})")] {
+            prop_assert!(!ok(&wrong), "{card}: `{wrong}` accepted");
+        }
     }
 }

@@ -1147,6 +1147,7 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
     app.run(vec![Effect::StartQuiz {
         topic: None,
         kind: Some(mlwb::content::CardKind::Derivation),
+        mode: None,
     }]);
     let q = app.quiz.as_ref().expect("quiz");
     assert!(q
@@ -1168,6 +1169,7 @@ fn quiz_for_one_kind_and_the_daily_new_card_limit() {
     app.run(vec![Effect::StartQuiz {
         topic: None,
         kind: None,
+        mode: None,
     }]);
     assert_eq!(
         app.quiz.as_ref().expect("quiz").queue.len(),
@@ -1272,7 +1274,7 @@ fn update_returns_effects_and_does_no_work_itself() {
     );
     let effects = app.update(Msg::StartQuiz);
     assert!(
-        matches!(effects.as_slice(), [Effect::StartQuiz { topic: Some(t), kind: None }] if t == "viterbi"),
+        matches!(effects.as_slice(), [Effect::StartQuiz { topic: Some(t), kind: None, mode: None }] if t == "viterbi"),
         "{effects:?}"
     );
     assert!(app.quiz.is_none(), "opened only when the runtime answers");

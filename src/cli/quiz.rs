@@ -9,7 +9,39 @@ use crate::mathtext;
 use crate::quiz::{self, generators, schedule};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct QuizArgs {
+    #[command(subcommand)]
+    pub action: Option<QuizAction>,
+    /// Interview drills on derivation cards: spot (find the wrong step and
+    /// the kind of error), gap (type the hidden steps' expressions), derive
+    /// (write the derivation; each line is checked), mock (a timed mixed
+    /// interview with follow-ups). With --show CARD / --answer CARD ANSWER
+    /// / --list / --json: for scripts; else the interactive session.
+    #[arg(long, value_name = "spot|gap|derive|mock")]
+    pub mode: Option<String>,
+    /// Spot: which authored fault to show (1-based; default from --seed).
+    #[arg(long, value_name = "N")]
+    pub fault: Option<usize>,
+    /// Derive: the written lines, one step a line (`-`: standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub lines: Option<std::path::PathBuf>,
+    /// Derive: hints taken (each costs a grade).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub hints: usize,
+    /// Mock: number of questions in the plan.
+    #[arg(long, value_name = "N")]
+    pub questions: Option<usize>,
+    /// With --mode and --answer: record the suggested grade in the FSRS
+    /// schedule (saved at once).
+    #[arg(long)]
+    pub record: bool,
+    /// Mock: run the interview on standard input, one answer a line (spot
+    /// `STEP,KIND`; gap `EXPR; EXPR`; cloze, choice and numeric answers as
+    /// with --answer; derivation, open and follow-up questions: a self-grade
+    /// 1-4 after the model answer is shown); saved to the progress file.
+    #[arg(long)]
+    pub stdin: bool,
     /// List the cards: id, topic, kind, prompt.
     #[arg(long)]
     pub list: bool,
@@ -19,10 +51,13 @@ pub struct QuizArgs {
     /// Only cards of this kind: derivation, cloze, numeric, choice, open.
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
-    /// Show one card (a numeric card draws an instance from --seed).
+    /// Show one card (a numeric card draws an instance from --seed; with
+    /// --mode: the drill's view of it).
     #[arg(long, value_name = "CARD")]
     pub show: Option<String>,
     /// Check an answer to a cloze, choice (option number, 1-based) or numeric card.
+    /// With --mode: spot `STEP,KIND` (`2,sign`), gap `EXPR` (several: `EXPR; EXPR`),
+    /// derive (the lines come from --lines).
     #[arg(long, value_name = "CARD")]
     pub answer: Option<String>,
     /// The answer to check with --answer (may start with `-`, as in `-inf`).
@@ -38,15 +73,23 @@ pub struct QuizArgs {
     /// Where progress is kept (default: MLWB_DATA_DIR, else the platform data directory).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
-    /// Seed of a numeric card's instance.
+    /// Seed of a numeric card's instance; with --mode, also which fault (spot),
+    /// which gaps (gap) and the topic order of the mock plan.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Language of the cards: zh, en or both (default: the saved setting,
     /// else the locale; --json: English strings unless given).
     #[arg(long, value_name = "zh|en|both")]
     pub lang: Option<crate::settings::Lang>,
+    /// JSON output, for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QuizAction {
+    /// Export cards to Markdown or an Anki deck (.apkg).
+    Export(super::interview::ExportArgs),
 }
 
 fn kind(s: &str) -> Result<CardKind, String> {
@@ -99,6 +142,14 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<ExitCode> {
+    if let Some(QuizAction::Export(e)) = &a.action {
+        return super::interview::export_command(lib, e, out, err);
+    }
+    let mode = match a.mode.as_deref().map(crate::quiz::interview::Mode::parse) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return fail(err, e, USAGE),
+    };
     let k = match a.kind.as_deref().map(kind).transpose() {
         Ok(k) => k,
         Err(e) => {
@@ -112,6 +163,38 @@ pub fn run(
         }
     };
     let find = |id: &str| deck.iter().find(|c| c.card.id == id);
+    if let Some(m) = mode {
+        let lang = if a.json {
+            a.lang.unwrap_or(Lang::En)
+        } else {
+            crate::settings::resolve_lang(a.lang, a.data_dir.as_deref()).0
+        };
+        let scripted = a.show.is_some() || a.answer.is_some() || a.list || a.json;
+        let plan_only =
+            m == crate::quiz::interview::Mode::Mock && (a.questions.is_some() || a.stdin);
+        if scripted || plan_only {
+            return super::interview::mode_command(lib, a, m, lang, out, err);
+        }
+        if let Some(t) = &a.topic {
+            if lib.index_of(t).is_none() {
+                return fail(err, format!("no topic with id `{t}`"), USAGE);
+            }
+        }
+        return match crate::tui::run_quiz(
+            lib.clone(),
+            a.topic.clone(),
+            k,
+            a.data_dir.clone(),
+            lang,
+            Some(m),
+        ) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                error(err, format!("{e:#}"))?;
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
     let lang = if a.json {
         a.lang.unwrap_or(Lang::En)
     } else {
@@ -249,7 +332,14 @@ pub fn run(
             return fail(err, format!("no topic with id `{t}`"), USAGE);
         }
     }
-    match crate::tui::run_quiz(lib.clone(), a.topic.clone(), k, a.data_dir.clone(), lang) {
+    match crate::tui::run_quiz(
+        lib.clone(),
+        a.topic.clone(),
+        k,
+        a.data_dir.clone(),
+        lang,
+        None,
+    ) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             error(err, format!("{e:#}"))?;

@@ -371,6 +371,34 @@ impl Ctx<'_> {
                 self.check_text(&name(&format!("option {}", i + 1)), o, at, false);
             }
             self.check_interview_drills(card, loc);
+            self.check_follow_ups(card, loc);
+        }
+    }
+
+    /// `follow_ups`: each a question and a model answer, both written in
+    /// both languages (they are prose), neither blank.
+    fn check_follow_ups(&mut self, card: &super::Card, loc: (usize, usize)) {
+        if card.follow_ups.is_empty() {
+            return;
+        }
+        let mut cursor = self.key(loc, "follow_ups").unwrap_or(loc);
+        for (i, f) in card.follow_ups.iter().enumerate() {
+            let at = self.key(cursor, "prompt").unwrap_or(cursor);
+            cursor = (at.0, at.1 + 1);
+            for (what, t) in [("question", &f.prompt), ("answer", &f.answer)] {
+                let name = format!("card `{}`: follow-up {} {what}", card.id, i + 1);
+                if t.is_blank() {
+                    self.push(at, Severity::Error, format!("{name} is empty"));
+                } else if t.is_plain() {
+                    self.push(
+                        at,
+                        Severity::Error,
+                        format!("{name} needs both languages (`en:` and `zh:`)"),
+                    );
+                } else {
+                    self.check_text(&name, t, at, false);
+                }
+            }
         }
     }
 
@@ -1017,6 +1045,32 @@ mod tests {
         assert_eq!(
             text.lines().nth(8).expect("line").chars().nth(18),
             Some('$')
+        );
+    }
+
+    #[test]
+    fn follow_ups_need_both_languages_and_no_blank() {
+        let text = "format: 2\ntopics:\n  - id: a\n    title: {zh: 甲, en: A}\n    body: {en: 'Some words here.', zh: '一些文字。'}\n    interview: {en: '- q', zh: '- 问'}\n    cards:\n      - id: c\n        kind: open\n        prompt: {en: 'Why?', zh: '为什么？'}\n        answer: {en: 'Because.', zh: '因为。'}\n        follow_ups:\n          - prompt: {en: 'And then?', zh: '然后呢？'}\n            answer: {en: 'Then this.', zh: '然后是这样。'}\n          - prompt: 'Only English here'\n            answer: {en: ' ', zh: ' '}\n";
+        let (topics, problems) = super::super::load::parse_file("x.yaml", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(topics[0].cards[0].follow_ups.len(), 2);
+        let lib = super::super::Library::build(topics, &mut Vec::new());
+        let mut out = Vec::new();
+        check_topics(&lib, &HashMap::from([("x.yaml", text)]), &mut out);
+        let msgs: Vec<(usize, &str)> = out
+            .iter()
+            .filter(|p| p.message.contains("follow-up"))
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            vec![
+                (
+                    15,
+                    "topic `a`: card `c`: follow-up 2 question needs both languages (`en:` and `zh:`)"
+                ),
+                (15, "topic `a`: card `c`: follow-up 2 answer is empty"),
+            ]
         );
     }
 

@@ -14,8 +14,8 @@ use std::path::Path;
 
 pub use check::MIN_LEAF_WORDS;
 pub use schema::{
-    Card, CardKind, ErrorKind, ExperimentRef, Fault, Formula, Gap, Reference, Scalar, Step, Term,
-    Text, Title, VarRange,
+    Card, CardKind, ErrorKind, ExperimentRef, Fault, FollowUp, Formula, Gap, Reference, Scalar,
+    Step, Term, Text, Title, VarRange,
 };
 
 /// How serious a problem is: errors make `mlwb check` fail; warnings are

@@ -324,6 +324,18 @@ pub struct Card {
     /// gap"), checked numerically.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
+    /// Questions an interviewer asks next, once the card is answered ("now
+    /// with L1?"): asked in the mock interview, each with a model answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// A follow-up question chained to a card, with its model answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub prompt: Text,
+    pub answer: Text,
 }
 
 /// The kinds of mistake a faulty derivation step makes.
@@ -443,6 +455,14 @@ impl Card {
                 .map(|f| Fault {
                     why: p(&f.why),
                     ..f.clone()
+                })
+                .collect(),
+            follow_ups: self
+                .follow_ups
+                .iter()
+                .map(|f| FollowUp {
+                    prompt: p(&f.prompt),
+                    answer: p(&f.answer),
                 })
                 .collect(),
             ..self.clone()

@@ -1,8 +1,12 @@
 //! Quiz cards: the deck gathered from the topics, the numeric card
 //! generators, the session queue and mastery rule (`schedule`), and the
-//! progress store with FSRS grading (`store`).
+//! progress store with FSRS grading (`store`), the interview drills
+//! (`interview`: spot the error, fill the gap, derive, mock interview) and
+//! the export to Markdown and Anki (`export`).
 
+pub mod export;
 pub mod generators;
+pub mod interview;
 pub mod schedule;
 pub mod store;
 
@@ -163,6 +167,7 @@ mod tests {
             explanation: None,
             faults: Vec::new(),
             gaps: Vec::new(),
+            follow_ups: Vec::new(),
         };
         assert!(cloze_correct(&card, " \\dfrac{1}{2} "));
         assert!(cloze_correct(&card, "$\\frac 1 2$"));
@@ -212,6 +217,7 @@ mod tests {
             explanation: None,
             faults: Vec::new(),
             gaps: Vec::new(),
+            follow_ups: Vec::new(),
         };
         for ok in [
             "lagrange",

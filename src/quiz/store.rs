@@ -44,6 +44,10 @@ pub struct CardProgress {
 pub struct Progress {
     pub format: u32,
     pub cards: BTreeMap<String, CardProgress>,
+    /// Mock interviews, oldest first. Optional in the file, so files
+    /// written before interviews existed still read (same format).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interviews: Vec<super::interview::InterviewRecord>,
 }
 
 impl Default for Progress {
@@ -51,6 +55,7 @@ impl Default for Progress {
         Progress {
             format: FORMAT,
             cards: BTreeMap::new(),
+            interviews: Vec::new(),
         }
     }
 }
@@ -316,6 +321,32 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
             .count();
         assert_eq!(stray, 0);
+    }
+
+    #[test]
+    fn interviews_are_kept_and_older_files_without_them_still_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        fs::write(dir.path().join(FILE), br#"{"format": 1, "cards": {}}"#).expect("old file");
+        let (store, mut p) = Store::open(dir.path()).expect("open");
+        assert!(p.interviews.is_empty() && store.notices.is_empty());
+        let answers = vec![super::super::interview::Answer {
+            topic: "svm".into(),
+            card: "c".into(),
+            follow_up: None,
+            grade: 2,
+        }];
+        p.interviews.push(super::super::interview::InterviewRecord {
+            started: Utc::now(),
+            seconds: 61,
+            scope: Some("svm".into()),
+            topics: super::super::interview::score_topics(&answers),
+            answers,
+        });
+        store.save(&p).expect("save");
+        drop(store);
+        let (_, again) = Store::open(dir.path()).expect("reopen");
+        assert_eq!(again.interviews, p.interviews);
+        assert_eq!(super::super::interview::weak_topics(&again), vec!["svm"]);
     }
 
     #[test]

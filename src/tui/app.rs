@@ -96,6 +96,15 @@ pub enum Msg {
     OrderMode,
     /// Quiz: open the current card's topic note.
     OpenCardTopic,
+    /// Quiz: drill the current derivation card (spot the error, fill the
+    /// gap, derive on your own).
+    StartDrill(crate::quiz::interview::Mode),
+    /// Quiz, derive: reveal the next step (costs a grade).
+    Hint,
+    /// Quiz, derive: stop and show the model derivation.
+    GiveUp,
+    /// A timed mock interview over the selected topic's subtree.
+    StartMock,
     /// Time passes; the time comes with the message (`update` never reads
     /// the clock).
     Tick(Now),
@@ -226,6 +235,7 @@ pub enum Effect {
     StartQuiz {
         topic: Option<String>,
         kind: Option<CardKind>,
+        mode: Option<crate::quiz::interview::Mode>,
     },
     /// Save the quiz session's progress (atomically); `Msg::Graded`.
     SaveProgress,
@@ -269,6 +279,8 @@ pub struct App {
     pub data_dir: Option<std::path::PathBuf>,
     /// Per topic with cards: (mastered, cards, due now), from the progress file.
     pub mastery: std::collections::HashMap<usize, (usize, usize, usize)>,
+    /// Topics the latest mock interview found weak (marked ⚠ in the tree).
+    pub weak: std::collections::HashSet<usize>,
     /// The language notes and cards are shown in (`L` cycles it).
     pub lang: Lang,
     /// The time of the last tick.
@@ -340,6 +352,7 @@ impl App {
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
+            weak: std::collections::HashSet::new(),
             // `load_settings` puts the saved or locale language here.
             lang: Lang::En,
             now: Now::current(),
@@ -504,6 +517,14 @@ impl App {
         match msg {
             Msg::Tick(now) => {
                 self.now = now;
+                // A mock interview ends when its time is up.
+                if let Some(q) = &mut self.quiz {
+                    if q.seconds_left(now.utc) == Some(0) && q.finish(now.utc) {
+                        let progress = q.progress.clone();
+                        self.refresh_mastery(&progress);
+                        self.effect(Effect::SaveProgress);
+                    }
+                }
                 if let Some(exp) = &mut self.exp {
                     exp.now = Some(now.mono);
                 }
@@ -609,7 +630,10 @@ impl App {
                     Msg::InputSubmit => {
                         q.message = None;
                         q.advance();
-                        if !q.wants_text() {
+                        if q.wants_text() {
+                            // A drill takes the next expression or line.
+                            self.input = Input::new(q.input.clone());
+                        } else {
                             self.mode = Mode::Normal;
                         }
                     }
@@ -690,7 +714,20 @@ impl App {
             },
             Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis => {}
             Msg::StartQuiz => self.start_quiz(),
-            Msg::Digit(_) | Msg::OrderMode | Msg::OpenCardTopic => {}
+            Msg::StartMock => {
+                let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
+                self.effect(Effect::StartQuiz {
+                    topic,
+                    kind: None,
+                    mode: Some(crate::quiz::interview::Mode::Mock),
+                });
+            }
+            Msg::Digit(_)
+            | Msg::OrderMode
+            | Msg::OpenCardTopic
+            | Msg::StartDrill(_)
+            | Msg::Hint
+            | Msg::GiveUp => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -1011,6 +1048,10 @@ impl App {
     pub fn refresh_mastery(&mut self, progress: &Progress) {
         let now = self.now.utc;
         self.mastery.clear();
+        self.weak = crate::quiz::interview::weak_topics(progress)
+            .iter()
+            .filter_map(|t| self.lib.index_of(t))
+            .collect();
         for (i, t) in self.lib.topics.iter().enumerate() {
             if t.cards.is_empty() {
                 continue;
@@ -1032,7 +1073,11 @@ impl App {
     /// Start a quiz on the selected topic's subtree.
     fn start_quiz(&mut self) {
         let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
-        self.effect(Effect::StartQuiz { topic, kind: None });
+        self.effect(Effect::StartQuiz {
+            topic,
+            kind: None,
+            mode: None,
+        });
     }
 
     /// Keys while a quiz is shown. Returns true if used.
@@ -1041,7 +1086,10 @@ impl App {
             return false;
         };
         if q.finished {
-            if matches!(msg, Msg::Close | Msg::Enter | Msg::StartQuiz) {
+            if matches!(
+                msg,
+                Msg::Close | Msg::Enter | Msg::StartQuiz | Msg::StartMock
+            ) {
                 self.quiz = None;
                 return true;
             }
@@ -1060,6 +1108,34 @@ impl App {
                         }
                     }
                 }
+            }
+            Msg::Up | Msg::Down if q.move_cursor(*msg == Msg::Down) => {}
+            Msg::StartDrill(m) => {
+                let seed = self.now.utc.timestamp_subsec_nanos().into();
+                if q.start_drill(*m, seed) {
+                    q.message = None;
+                    if q.wants_text() {
+                        self.mode = Mode::QuizInput;
+                        self.open_input("", false);
+                    }
+                } else {
+                    q.message = Some(match m {
+                        crate::quiz::interview::Mode::Spot => {
+                            "spot the error needs a derivation card with authored faults".into()
+                        }
+                        _ => {
+                            "this drill needs a derivation card with checkable steps (gaps)".into()
+                        }
+                    });
+                }
+            }
+            Msg::Hint => {
+                if !q.hint() {
+                    q.message = Some("hints are for derive (d on a derivation card)".into());
+                }
+            }
+            Msg::GiveUp => {
+                q.give_up();
             }
             Msg::Enter => {
                 q.message = None;
@@ -1086,7 +1162,13 @@ impl App {
                     self.focus = Focus::Note;
                 }
             }
-            Msg::Close => q.finish(self.now.utc),
+            Msg::Close => {
+                if q.finish(self.now.utc) {
+                    let progress = q.progress.clone();
+                    self.refresh_mastery(&progress);
+                    self.effect(Effect::SaveProgress);
+                }
+            }
             _ => return false,
         }
         true

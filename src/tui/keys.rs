@@ -9,6 +9,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, Mou
 use tui_input::InputRequest;
 
 use super::app::Msg;
+use crate::quiz::interview::Mode;
 
 /// Where the keyboard is: the focused pane, overlay or text field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -227,8 +228,15 @@ pub fn bindings() -> Vec<Binding> {
 
     // ---- the quiz ----
     row(C::QuizQuestion, enter(), "Enter / Space", m(Msg::Enter), "reveal the next derivation step, start typing an answer (cloze, numeric), or show a model answer", Some("Enter reveal"));
-    row(C::QuizQuestion, digits(), "1-9", Emit::Digit, "pick a multiple-choice option", Some("1-9 choose"));
+    row(C::QuizQuestion, digits(), "1-9", Emit::Digit, "pick a multiple-choice option; spot the error: pick the wrong step, then the kind of error", Some("1-9 choose"));
     row(C::QuizQuestion, vec![ch('o')], "o", m(Msg::OrderMode), "derivation: order the shuffled steps instead (type their numbers, Enter)", Some("o order"));
+    row(C::QuizQuestion, vec![ch('s')], "s", m(Msg::StartDrill(Mode::Spot)), "derivation: spot the error (one step is wrong: pick it with 1-9 or ↑↓ Enter, then the kind of error)", None);
+    row(C::QuizQuestion, vec![ch('f')], "f", m(Msg::StartDrill(Mode::Gap)), "derivation: fill the gap (type the hidden steps' expressions, plain or LaTeX; checked numerically)", None);
+    row(C::QuizQuestion, vec![ch('d')], "d", m(Msg::StartDrill(Mode::Derive)), "derivation: derive on your own (one line per step, each checked against the model chain)", None);
+    row(C::QuizQuestion, vec![ch('H')], "H", m(Msg::Hint), "derive: reveal the next step (each hint costs a grade)", None);
+    row(C::QuizQuestion, vec![ch('a')], "a", m(Msg::GiveUp), "derive: give up and show the model derivation", None);
+    row(C::QuizQuestion, up(), "↑ / k", m(Msg::Up), "spot the error: move over the steps, then the kinds of error", None);
+    row(C::QuizQuestion, down(), "↓ / j", m(Msg::Down), "spot the error: move down", None);
     row(C::QuizQuestion, vec![ch('O')], "O", m(Msg::OpenCardTopic), "open the card's topic note", None);
     row(C::QuizQuestion, vec![code(K::Esc)], "Esc", m(Msg::Close), "end the quiz with a summary (cards, accuracy, time, next due)", Some("Esc end"));
     row(C::QuizAnswer, vec![ch('1'), ch('2'), ch('3'), ch('4')], "1-4", Emit::Digit, "grade: 1 again, 2 hard, 3 good, 4 easy (saved at once)", Some("1-4 grade"));
@@ -271,6 +279,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Global, vec![ch('N')], "N", m(Msg::PrevHit), "previous search hit", None);
     row(C::Global, vec![ch('?')], "?", m(Msg::ToggleHelp), "help: the keys of the focused pane and these (type / to filter)", Some("? help"));
     row(C::Global, vec![ch('Q')], "Q", m(Msg::StartQuiz), "quiz on the selected topic and its subtopics", Some("Q quiz"));
+    row(C::Global, vec![ch('I')], "I", m(Msg::StartMock), "mock interview over the selected topic's subtree: 8 questions mixed by due-ness and topic, 20 minutes, follow-ups, a score per topic at the end", None);
     row(C::Global, vec![ch('L')], "L", m(Msg::CycleLang), "language of notes and cards: 中文 → English → 中文+English (remembered)", None);
     row(C::Global, vec![ch('p')], "p", m(Msg::ToggleProblems), "list problems found in the topic files (what was skipped and why)", None);
     row(C::Global, vec![code(K::Esc)], "Esc", m(Msg::Close), "clear a search, or back to the tree", None);

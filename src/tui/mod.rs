@@ -49,6 +49,7 @@ pub fn run_quiz(
     kind: Option<crate::content::CardKind>,
     data_dir: Option<std::path::PathBuf>,
     lang: crate::settings::Lang,
+    mode: Option<crate::quiz::interview::Mode>,
 ) -> anyhow::Result<()> {
     run_with(lib, move |app| {
         app.data_dir = data_dir;
@@ -58,7 +59,7 @@ pub fn run_quiz(
                 app.reveal(i);
             }
         }
-        vec![Effect::StartQuiz { topic, kind }]
+        vec![Effect::StartQuiz { topic, kind, mode }]
     })
 }
 
@@ -183,11 +184,12 @@ impl Runtime {
                 }
                 Effect::Cancel(JobKind::LearningCurve) => self.learning = None,
                 Effect::LoadTrellis => out.push(Msg::TrellisLoaded(Carry::new(TrellisView::new()))),
-                Effect::StartQuiz { topic, kind } => {
+                Effect::StartQuiz { topic, kind, mode } => {
                     let q = quiz::QuizSession::start(
                         &app.lib,
                         topic.as_deref(),
                         kind,
+                        mode,
                         app.data_dir.as_deref(),
                         app.now.utc,
                     );

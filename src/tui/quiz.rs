@@ -5,8 +5,11 @@
 use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom as _;
 
-use crate::content::{Card, CardKind, Library};
+use crate::content::{Card, CardKind, ErrorKind, Library};
 use crate::quiz::generators::{self, Problem};
+use crate::quiz::interview::{
+    self, Answer, DeriveReport, GapResult, InterviewRecord, LineStatus, MockItem, Mode, SpotResult,
+};
 use crate::quiz::store::{Progress, Store};
 use crate::quiz::{cloze_correct, deck, schedule};
 
@@ -16,8 +19,53 @@ pub enum Phase {
     Answer,
 }
 
+/// An interview drill on the current card.
+#[derive(Debug, Clone)]
+pub enum Drill {
+    /// Spot the error: fault `fault` is shown; `cursor` moves over the
+    /// steps, then over the error kinds once `step` (0-based) is picked.
+    Spot {
+        fault: usize,
+        cursor: usize,
+        step: Option<usize>,
+        result: Option<SpotResult>,
+    },
+    /// Fill the gap: the hidden gaps (indices into `card.gaps`) and the
+    /// verdicts so far, one per typed gap.
+    Gap {
+        hidden: Vec<usize>,
+        results: Vec<GapResult>,
+    },
+    /// Derive: the lines kept (each followed from the one before), the
+    /// last rejected line with the reason, hints taken, the latest check.
+    Derive {
+        kept: Vec<String>,
+        rejected: Option<(String, String)>,
+        hints: usize,
+        report: DeriveReport,
+        gave_up: bool,
+    },
+}
+
+/// A mock interview in progress.
+#[derive(Debug, Clone)]
+pub struct Mock {
+    pub plan: Vec<MockItem>,
+    pub deadline: DateTime<Utc>,
+    pub scope: Option<String>,
+    pub answers: Vec<Answer>,
+    /// The follow-up being asked (index into the card's `follow_ups`).
+    pub follow_up: Option<usize>,
+    /// The session as saved when it ended.
+    pub record: Option<InterviewRecord>,
+}
+
 pub struct QuizSession {
     pub title: String,
+    /// The interview drill of the session (`None`: the classic quiz).
+    pub mode: Option<Mode>,
+    pub drill: Option<Drill>,
+    pub mock: Option<Mock>,
     pub queue: Vec<(String, Card)>,
     pub index: usize,
     pub phase: Phase,
@@ -48,10 +96,15 @@ impl QuizSession {
         lib: &Library,
         topic: Option<&str>,
         kind: Option<CardKind>,
+        mode: Option<Mode>,
         data_dir: Option<&std::path::Path>,
         now: DateTime<Utc>,
     ) -> Result<QuizSession, String> {
-        let cards = deck(lib, topic, kind)?;
+        let mut cards = deck(lib, topic, kind)?;
+        if let Some(m) = mode {
+            cards.retain(|c| m.fits(c.card));
+        }
+        let fitting = cards.len();
         let (store, progress, notices) =
             match crate::quiz::store::data_dir(data_dir).and_then(|d| Store::open(&d)) {
                 Ok((s, p)) => {
@@ -70,22 +123,73 @@ impl QuizSession {
             .collect();
         // A daily limit on new cards for the "everything due" queue; a topic
         // quiz shows all of the topic's cards.
-        let due = schedule::due_queue(
-            cards,
-            |(_, c)| c.id.as_str(),
-            &progress,
-            now,
-            topic.is_none(),
-        );
+        let mut mock = None;
+        let due = if mode == Some(Mode::Mock) {
+            let dc: Vec<crate::quiz::DeckCard> = cards
+                .iter()
+                .map(|(t, c)| crate::quiz::DeckCard { topic: t, card: c })
+                .collect();
+            let plan = interview::plan_mock(
+                &dc,
+                &progress,
+                now,
+                interview::MOCK_QUESTIONS,
+                now.timestamp_subsec_nanos().into(),
+            );
+            let q: Vec<(String, Card)> = plan
+                .iter()
+                .filter_map(|m| cards.iter().find(|(_, c)| c.id == m.card).cloned())
+                .collect();
+            mock = Some(Mock {
+                plan,
+                deadline: now + chrono::Duration::minutes(interview::MOCK_MINUTES),
+                scope: topic.map(str::to_string),
+                answers: Vec::new(),
+                follow_up: None,
+                record: None,
+            });
+            q
+        } else {
+            schedule::due_queue(
+                cards,
+                |(_, c)| c.id.as_str(),
+                &progress,
+                now,
+                topic.is_none() && mode.is_none(),
+            )
+        };
+        if fitting == 0 && mode.is_some_and(|m| m != Mode::Mock) {
+            return Err(if mode == Some(Mode::Spot) {
+                "nothing to drill here: spot the error needs derivation cards with faults".into()
+            } else {
+                "nothing to drill here: this drill needs derivation cards with gaps (checkable steps)"
+                    .into()
+            });
+        }
         if due.is_empty() {
             return Err("nothing due: every card here is scheduled for later".into());
         }
         let mut s = QuizSession {
-            title: match (topic, kind) {
-                (Some(t), _) => format!("topic {t}"),
-                (None, Some(k)) => format!("{k:?} cards due").to_lowercase(),
-                (None, None) => "everything due".into(),
+            title: match (mode, topic, kind) {
+                (Some(Mode::Mock), t, _) => {
+                    format!("mock interview · {}", t.unwrap_or("the whole map"))
+                }
+                (Some(m), t, _) => format!(
+                    "{} · {}",
+                    match m {
+                        Mode::Spot => "spot the error",
+                        Mode::Gap => "fill the gap",
+                        _ => "derive",
+                    },
+                    t.unwrap_or("everything due")
+                ),
+                (None, Some(t), _) => format!("topic {t}"),
+                (None, None, Some(k)) => format!("{k:?} cards due").to_lowercase(),
+                (None, None, None) => "everything due".into(),
             },
+            mode,
+            drill: None,
+            mock,
             queue: due,
             index: 0,
             phase: Phase::Question,
@@ -119,6 +223,7 @@ impl QuizSession {
         self.input.clear();
         self.verdict = None;
         self.problem = None;
+        self.drill = None;
         let seed = (self.graded as u64) ^ (now.timestamp() as u64);
         if let Some((_, c)) = self.current() {
             if c.kind == CardKind::Numeric {
@@ -128,10 +233,246 @@ impl QuizSession {
                     .and_then(|g| generators::generate(g, seed));
             }
         }
+        let planned = self
+            .mock
+            .as_ref()
+            .and_then(|m| m.plan.get(self.index))
+            .map(|p| p.drill);
+        let mode = match (self.mode, planned) {
+            (Some(Mode::Mock), Some(interview::Drill::Spot)) => Some(Mode::Spot),
+            (Some(Mode::Mock), Some(interview::Drill::Gap)) => Some(Mode::Gap),
+            (Some(Mode::Mock), _) => None,
+            (m, _) => m,
+        };
+        if let Some(m) = mode {
+            self.start_drill(m, seed);
+        }
+    }
+
+    /// Drill the current derivation card: spot, gap or derive (`s`, `f`,
+    /// `d` in the quiz, or the session's mode). False if it cannot be.
+    pub fn start_drill(&mut self, mode: Mode, seed: u64) -> bool {
+        let Some((_, card)) = self.current().cloned() else {
+            return false;
+        };
+        let card = &card;
+        if self.phase != Phase::Question || !mode.fits(card) || self.follow_up().is_some() {
+            return false;
+        }
+        self.shuffled = None;
+        self.revealed = 0;
+        self.input.clear();
+        self.drill = match mode {
+            Mode::Spot => Some(Drill::Spot {
+                fault: interview::pick_fault(card, seed).unwrap_or(0),
+                cursor: 0,
+                step: None,
+                result: None,
+            }),
+            Mode::Gap => Some(Drill::Gap {
+                hidden: interview::hidden_gaps(card, seed),
+                results: Vec::new(),
+            }),
+            Mode::Derive => Some(Drill::Derive {
+                kept: Vec::new(),
+                rejected: None,
+                hints: 0,
+                report: interview::check_derivation(card, &[], 0),
+                gave_up: false,
+            }),
+            Mode::Mock => None,
+        };
+        self.drill.is_some()
+    }
+
+    /// Is a follow-up question being asked (mock interview)?
+    pub fn follow_up(&self) -> Option<&crate::content::FollowUp> {
+        let i = self.mock.as_ref()?.follow_up?;
+        self.current()?.1.follow_ups.get(i)
+    }
+
+    /// Spot the error: move the cursor over the steps or the kinds.
+    pub fn move_cursor(&mut self, down: bool) -> bool {
+        let n_steps = self.current().map_or(0, |(_, c)| c.steps.len());
+        if self.phase != Phase::Question || self.follow_up().is_some() {
+            return false;
+        }
+        let Some(Drill::Spot { cursor, step, .. }) = &mut self.drill else {
+            return false;
+        };
+        let n = if step.is_some() {
+            ErrorKind::ALL.len()
+        } else {
+            n_steps
+        };
+        *cursor = if down {
+            (*cursor + 1).min(n.saturating_sub(1))
+        } else {
+            cursor.saturating_sub(1)
+        };
+        true
+    }
+
+    /// Spot the error: pick step or kind `n` (1-based).
+    fn spot_pick(&mut self, n: usize) {
+        let Some((_, card)) = self.current().cloned() else {
+            return;
+        };
+        let Some(Drill::Spot {
+            fault,
+            cursor,
+            step,
+            result,
+        }) = &mut self.drill
+        else {
+            return;
+        };
+        match *step {
+            None if (1..=card.steps.len()).contains(&n) => {
+                *step = Some(n - 1);
+                *cursor = 0;
+            }
+            Some(s) if (1..=ErrorKind::ALL.len()).contains(&n) => {
+                match interview::grade_spot(&card, *fault, s + 1, ErrorKind::ALL[n - 1]) {
+                    Ok(r) => {
+                        self.verdict = Some(r.kind_correct);
+                        *result = Some(r);
+                        self.phase = Phase::Answer;
+                    }
+                    Err(e) => self.message = Some(e),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Derive: reveal the next checkable step (costs a grade).
+    pub fn hint(&mut self) -> bool {
+        let Some((_, card)) = self.current().cloned() else {
+            return false;
+        };
+        let Some(Drill::Derive {
+            kept,
+            hints,
+            report,
+            ..
+        }) = &mut self.drill
+        else {
+            return false;
+        };
+        match interview::hint(&card, report) {
+            Some((step, math)) => {
+                *hints += 1;
+                let lines: Vec<&str> = kept.iter().map(String::as_str).collect();
+                *report = interview::check_derivation(&card, &lines, *hints);
+                self.message = Some(format!(
+                    "hint {}: step {step} is {}",
+                    *hints,
+                    crate::mathtext::to_unicode(&math)
+                ));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Derive: stop and show the model derivation.
+    pub fn give_up(&mut self) -> bool {
+        let n = self.current().map_or(0, |(_, c)| c.steps.len());
+        if let Some(Drill::Derive { gave_up, .. }) = &mut self.drill {
+            if self.phase == Phase::Question {
+                *gave_up = true;
+                self.revealed = n;
+                self.verdict = Some(false);
+                self.phase = Phase::Answer;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The grade a drill suggests for the current answer.
+    pub fn suggested_grade(&self) -> Option<u8> {
+        match &self.drill {
+            Some(Drill::Spot {
+                result: Some(r), ..
+            }) => Some(r.grade),
+            Some(Drill::Gap { results, .. }) if self.phase == Phase::Answer => {
+                Some(interview::gap_grade(results))
+            }
+            Some(Drill::Derive {
+                report, gave_up, ..
+            }) if self.phase == Phase::Answer => Some(if *gave_up { 1 } else { report.grade }),
+            _ => None,
+        }
+    }
+
+    /// Submit typed text to a gap or derive drill. True if it was one.
+    fn drill_submit(&mut self) -> bool {
+        let Some((_, card)) = self.current().cloned() else {
+            return false;
+        };
+        let typed = self.input.trim().to_string();
+        match &mut self.drill {
+            Some(Drill::Gap { hidden, results }) => {
+                if typed.is_empty() {
+                    self.message = Some("type the expression, then Enter".into());
+                    return true;
+                }
+                if let Some(&g) = hidden.get(results.len()) {
+                    results.push(interview::check_gap(&card.gaps[g], &typed));
+                }
+                self.input.clear();
+                if results.len() >= hidden.len() {
+                    self.verdict = Some(results.iter().all(|r| r.equivalent));
+                    self.revealed = card.steps.len();
+                    self.phase = Phase::Answer;
+                }
+                true
+            }
+            Some(Drill::Derive {
+                kept,
+                rejected,
+                hints,
+                report,
+                ..
+            }) => {
+                if typed.is_empty() {
+                    return true;
+                }
+                let mut lines: Vec<&str> = kept.iter().map(String::as_str).collect();
+                lines.push(&typed);
+                let r = interview::check_derivation(&card, &lines, *hints);
+                match r.lines.last().map(|l| &l.status) {
+                    Some(LineStatus::DoesNotFollow { reason }) => {
+                        *rejected = Some((typed.clone(), reason.clone()));
+                    }
+                    _ => {
+                        kept.push(typed.clone());
+                        *rejected = None;
+                        *report = r;
+                    }
+                }
+                self.input.clear();
+                if report.reached_goal {
+                    self.verdict = Some(true);
+                    self.revealed = card.steps.len();
+                    self.phase = Phase::Answer;
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Does the current card expect typed text right now?
     pub fn wants_text(&self) -> bool {
+        if self.follow_up().is_some() {
+            return false;
+        }
+        if let Some(d) = &self.drill {
+            return self.phase == Phase::Question && !matches!(d, Drill::Spot { .. });
+        }
         self.phase == Phase::Question
             && (self.shuffled.is_some()
                 || self
@@ -145,6 +486,18 @@ impl QuizSession {
             return;
         };
         if self.phase == Phase::Answer {
+            return;
+        }
+        if self.follow_up().is_some() {
+            self.phase = Phase::Answer;
+            return;
+        }
+        if let Some(Drill::Spot { cursor, .. }) = &self.drill {
+            let n = *cursor + 1;
+            self.spot_pick(n);
+            return;
+        }
+        if self.drill_submit() {
             return;
         }
         match card.kind {
@@ -227,6 +580,13 @@ impl QuizSession {
 
     /// A choice card answered with its number key.
     pub fn choose(&mut self, n: usize) {
+        if self.follow_up().is_some() {
+            return;
+        }
+        if matches!(self.drill, Some(Drill::Spot { .. })) && self.phase == Phase::Question {
+            self.spot_pick(n);
+            return;
+        }
         let Some((_, card)) = self.current() else {
             return;
         };
@@ -249,19 +609,64 @@ impl QuizSession {
         if self.phase != Phase::Answer || self.finished {
             return false;
         }
-        let Some((_, card)) = self.current().cloned() else {
+        let Some((topic, card)) = self.current().cloned() else {
             return false;
         };
+        if !(1..=4).contains(&grade) {
+            return false;
+        }
+        let mut chained = None;
+        if let Some(m) = &mut self.mock {
+            m.answers.push(Answer {
+                topic: topic.clone(),
+                card: card.id.clone(),
+                follow_up: m.follow_up,
+                grade,
+            });
+            let on_card = m.follow_up.is_none();
+            // Chain the next follow-up question to this answer.
+            let next = m.follow_up.map_or(0, |i| i + 1);
+            m.follow_up = (next < card.follow_ups.len()).then_some(next);
+            if !on_card {
+                if m.follow_up.is_some() {
+                    self.phase = Phase::Question;
+                    return false;
+                }
+                return self.next_card(now);
+            }
+            chained = m.follow_up;
+        }
+        if chained.is_some() {
+            if let Err(e) = self.progress.grade(&card.id, grade, now) {
+                self.message = Some(e);
+            }
+            self.count(grade);
+            self.phase = Phase::Question;
+            self.message = None;
+            return true;
+        }
         if let Err(e) = self.progress.grade(&card.id, grade, now) {
             self.message = Some(e);
             return false;
         }
+        self.count(grade);
+        self.next_card(now);
+        true
+    }
+
+    fn count(&mut self, grade: u8) {
         self.graded += 1;
         if grade >= 3 {
             self.correct += 1;
         }
+    }
+
+    /// Move to the next card, or finish (also when a mock interview's time
+    /// is up). True: the progress changed (always, here: the caller graded).
+    fn next_card(&mut self, now: DateTime<Utc>) -> bool {
         self.index += 1;
-        if self.index >= self.queue.len() {
+        let out_of_time = self.mock.as_ref().is_some_and(|m| now >= m.deadline);
+        if self.index >= self.queue.len() || out_of_time {
             self.finish(now);
         } else {
             self.prepare(now);
@@ -269,10 +674,37 @@ impl QuizSession {
         true
     }
 
+    /// Time left in a mock interview, in seconds.
+    pub fn seconds_left(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.mock
+            .as_ref()
+            .map(|m| (m.deadline - now).num_seconds().max(0))
+    }
+
     /// End the session (last card graded, or Esc).
-    pub fn finish(&mut self, now: DateTime<Utc>) {
+    /// A mock interview also scores its topics and keeps the record in the
+    /// progress (true: save it).
+    pub fn finish(&mut self, now: DateTime<Utc>) -> bool {
+        if self.finished {
+            return false;
+        }
         self.finished = true;
-        self.ended.get_or_insert(now);
+        let ended = *self.ended.get_or_insert(now);
+        if let Some(m) = &mut self.mock {
+            if m.record.is_none() && !m.answers.is_empty() {
+                let r = InterviewRecord {
+                    started: self.started,
+                    seconds: (ended - self.started).num_seconds().max(0),
+                    scope: m.scope.clone(),
+                    answers: m.answers.clone(),
+                    topics: interview::score_topics(&m.answers),
+                };
+                self.progress.interviews.push(r.clone());
+                m.record = Some(r);
+                return true;
+            }
+        }
+        false
     }
 
     /// Save the progress through the session's store (event loop only).
@@ -286,6 +718,30 @@ impl QuizSession {
     /// The summary: cards done, accuracy, time, next due.
     pub fn summary(&self) -> Vec<String> {
         let now = self.ended.unwrap_or(self.started);
+        if let Some(r) = self.mock.as_ref().and_then(|m| m.record.as_ref()) {
+            let mut v = vec![format!(
+                "mock interview: {} answer(s) in {} min {} s",
+                r.answers.len(),
+                r.seconds / 60,
+                r.seconds % 60
+            )];
+            v.push("score per topic (weakest first):".into());
+            for t in &r.topics {
+                v.push(format!(
+                    "{} {:<28} {:>3.0}%  ({} answer(s))",
+                    if t.score < interview::WEAK_SCORE {
+                        "⚠"
+                    } else {
+                        " "
+                    },
+                    t.topic,
+                    100.0 * t.score,
+                    t.answers
+                ));
+            }
+            v.push("saved to the progress file; ⚠ marks the weak topics in the tree".into());
+            return v;
+        }
         let next = self
             .progress
             .cards

@@ -84,6 +84,7 @@ impl Widget for &App {
                         theme,
                         lang: self.lang,
                         field: self.text_field(),
+                        now: self.now.utc,
                     }
                     .render(a.note, buf);
                 }

@@ -6,11 +6,13 @@ use ratatui::style::Color;
 use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::content::note::inline;
+use crate::content::{Card, ErrorKind};
 use crate::content::{CardKind, Text};
 use crate::mathtext;
+use crate::quiz::interview::{self, LineStatus};
 use crate::settings::Lang;
 use crate::text::{self, Kind, Line, Span};
-use crate::tui::quiz::{Phase, QuizSession};
+use crate::tui::quiz::{Drill, Phase, QuizSession};
 use crate::tui::theme::Theme;
 
 fn push_para(lines: &mut Vec<Line>, spans: Vec<Span>, width: usize, first: &str, rest: &str) {
@@ -57,11 +59,283 @@ pub struct QuizPanel<'a> {
     pub lang: Lang,
     /// The answer being typed, if any.
     pub field: super::experiment::TextField<'a>,
+    /// The clock, for a mock interview's time left.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl Widget for QuizPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        render(self.quiz, area, buf, self.theme, self.lang, self.field);
+        render(
+            self.quiz, area, buf, self.theme, self.lang, self.field, self.now,
+        );
+    }
+}
+
+fn para(lines: &mut Vec<Line>, kind: Kind, s: impl Into<String>, w: usize) {
+    push_para(lines, vec![Span::new(kind, s.into())], w, "", "");
+}
+
+fn step_line(lines: &mut Vec<Line>, n: usize, math: &str, w: usize, mark: &str) {
+    push_para(
+        lines,
+        vec![Span::new(Kind::Math, mathtext::to_unicode(math))],
+        w,
+        &format!("{mark}{n}. "),
+        "    ",
+    );
+}
+
+/// The body of a drill on a derivation card.
+#[allow(clippy::too_many_arguments)]
+fn render_drill(
+    lines: &mut Vec<Line>,
+    q: &QuizSession,
+    card: &Card,
+    drill: &Drill,
+    typed: &str,
+    lang: Lang,
+    w: usize,
+) {
+    match drill {
+        Drill::Spot {
+            fault,
+            cursor,
+            step,
+            result,
+        } => {
+            let shown = interview::spot_steps(card, *fault);
+            match (step, result) {
+                (None, _) => {
+                    para(
+                        lines,
+                        Kind::Dim,
+                        "One step is wrong. Which? (1-9, or ↑↓ and Enter)",
+                        w,
+                    );
+                    for (i, m) in shown.iter().enumerate() {
+                        let mark = if i == *cursor { "▶ " } else { "  " };
+                        step_line(lines, i + 1, m, w, mark);
+                    }
+                }
+                (Some(s), None) => {
+                    step_line(lines, s + 1, shown[*s], w, "✗ ");
+                    para(
+                        lines,
+                        Kind::Dim,
+                        "What is wrong with it? (1-9, or ↑↓ and Enter)",
+                        w,
+                    );
+                    for (i, k) in ErrorKind::ALL.into_iter().enumerate() {
+                        let mark = if i == *cursor { "▶ " } else { "  " };
+                        push_text(
+                            lines,
+                            &k.describe(),
+                            lang,
+                            w,
+                            Vec::new(),
+                            Vec::new(),
+                            &format!("{mark}{}) ", i + 1),
+                            "     ",
+                        );
+                    }
+                }
+                (Some(_), Some(r)) => {
+                    for (i, m) in shown.iter().enumerate() {
+                        let mark = if i + 1 == r.wrong_step {
+                            "✗ "
+                        } else if i + 1 == r.picked_step {
+                            "? "
+                        } else {
+                            "  "
+                        };
+                        step_line(lines, i + 1, m, w, mark);
+                    }
+                    lines.push(Vec::new());
+                    para(
+                        lines,
+                        Kind::Heading,
+                        match (r.step_correct, r.kind_correct) {
+                            (true, true) => "✓ right step, right reason",
+                            (true, false) => "½ right step, but not that reason",
+                            _ => "✗ not that step",
+                        },
+                        w,
+                    );
+                    push_text(
+                        lines,
+                        &r.error.describe(),
+                        lang,
+                        w,
+                        vec![Span::new(Kind::Text, format!("step {}: ", r.wrong_step))],
+                        Vec::new(),
+                        "",
+                        "",
+                    );
+                    push_para(
+                        lines,
+                        vec![Span::new(Kind::Math, mathtext::to_unicode(&r.correct))],
+                        w,
+                        "correct: ",
+                        "         ",
+                    );
+                    push_text(lines, &r.why, lang, w, Vec::new(), Vec::new(), "", "");
+                }
+            }
+        }
+        Drill::Gap { hidden, results } => {
+            para(
+                lines,
+                Kind::Dim,
+                "Type the hidden steps (plain or LaTeX); checked at random points",
+                w,
+            );
+            for (i, st) in card.steps.iter().enumerate() {
+                match hidden.iter().position(|&g| card.gaps[g].step == i) {
+                    Some(k) => {
+                        let g = &card.gaps[hidden[k]];
+                        let vars: Vec<&str> = g.vars.keys().map(String::as_str).collect();
+                        let (body, kind) = match results.get(k) {
+                            Some(r) => (
+                                format!(
+                                    "{} {}   {}",
+                                    mathtext::to_unicode(&g.show),
+                                    r.given_unicode,
+                                    if r.equivalent { "✓" } else { "✗" }
+                                ),
+                                Kind::Math,
+                            ),
+                            None if k == results.len() => (
+                                format!(
+                                    "{} ▢   (variables: {})",
+                                    mathtext::to_unicode(&g.show),
+                                    vars.join(", ")
+                                ),
+                                Kind::Title,
+                            ),
+                            None => (format!("{} ▢", mathtext::to_unicode(&g.show)), Kind::Dim),
+                        };
+                        push_para(
+                            lines,
+                            vec![Span::new(kind, body)],
+                            w,
+                            &format!("{}. ", i + 1),
+                            "   ",
+                        );
+                        if let Some(r) = results.get(k) {
+                            para(lines, Kind::Dim, format!("   {}", r.message), w);
+                            if !r.equivalent || q.phase == Phase::Answer {
+                                para(
+                                    lines,
+                                    Kind::Text,
+                                    format!("   expected {}", r.expected_unicode),
+                                    w,
+                                );
+                            }
+                        }
+                    }
+                    None => step_line(lines, i + 1, &st.math, w, ""),
+                }
+            }
+            if q.phase == Phase::Question {
+                para(lines, Kind::Title, format!("your answer: {typed}"), w);
+                para(
+                    lines,
+                    Kind::Math,
+                    format!("preview: {}", interview::preview(&q.input)),
+                    w,
+                );
+            }
+        }
+        Drill::Derive {
+            kept,
+            rejected,
+            hints,
+            report,
+            gave_up,
+        } => {
+            let chain = interview::chain(card);
+            if let Some(goal) = chain.last() {
+                push_para(
+                    lines,
+                    vec![Span::new(
+                        Kind::Math,
+                        format!("{} …", mathtext::to_unicode(&goal.show)),
+                    )],
+                    w,
+                    "goal: ",
+                    "      ",
+                );
+            }
+            para(
+                lines,
+                Kind::Dim,
+                format!(
+                    "Write one step per line; each is checked against the model chain (steps {}). H hint, a give up",
+                    report.checkable.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                w,
+            );
+            for l in &report.lines {
+                let verdict = match &l.status {
+                    LineStatus::Matches { step } => format!("✓ step {step}"),
+                    LineStatus::Repeats { step } => format!("= step {step}"),
+                    _ => String::new(),
+                };
+                push_para(
+                    lines,
+                    vec![
+                        Span::new(Kind::Math, interview::preview(&l.text)),
+                        Span::new(Kind::Dim, format!("   {verdict}")),
+                    ],
+                    w,
+                    &format!("{}) ", l.line),
+                    "   ",
+                );
+            }
+            if let Some((text, why)) = rejected {
+                push_para(
+                    lines,
+                    vec![Span::new(Kind::Math, interview::preview(text))],
+                    w,
+                    "✗  ",
+                    "   ",
+                );
+                push_para(
+                    lines,
+                    vec![Span::new(Kind::Highlight, why.clone())],
+                    w,
+                    "   ",
+                    "   ",
+                );
+            }
+            if *hints > 0 {
+                para(lines, Kind::Dim, format!("{hints} hint(s) taken"), w);
+            }
+            if q.phase == Phase::Question {
+                para(lines, Kind::Title, format!("next line: {typed}"), w);
+                para(
+                    lines,
+                    Kind::Math,
+                    format!("preview: {}", interview::preview(&q.input)),
+                    w,
+                );
+            } else {
+                para(
+                    lines,
+                    Kind::Heading,
+                    if *gave_up {
+                        "the model derivation:"
+                    } else {
+                        "✓ goal reached; the model derivation:"
+                    },
+                    w,
+                );
+                let _ = kept;
+                for (i, st) in card.steps.iter().enumerate() {
+                    step_line(lines, i + 1, &st.math, w, "");
+                }
+            }
+        }
     }
 }
 
@@ -72,6 +346,7 @@ pub fn render(
     theme: Theme,
     lang: Lang,
     field: super::experiment::TextField<'_>,
+    now: chrono::DateTime<chrono::Utc>,
 ) {
     // The answer being typed, with its cursor.
     let typed = match field {
@@ -93,8 +368,13 @@ pub fn render(
     let title = if q.finished {
         " Quiz · summary · Esc close ".to_string()
     } else {
+        // A mock interview's clock comes first, where it is never cut.
+        let left = q
+            .seconds_left(now)
+            .map(|s| format!("{}:{:02} left · ", s / 60, s % 60))
+            .unwrap_or_default();
         format!(
-            " Quiz · {} · card {}/{} ",
+            " Quiz · {left}{} · card {}/{} ",
             q.title,
             q.index + 1,
             q.queue.len()
@@ -131,144 +411,188 @@ pub fn render(
         };
         push_text(&mut lines, &prompt, lang, w, Vec::new(), Vec::new(), "", "");
         lines.push(Vec::new());
-        match card.kind {
-            CardKind::Derivation => {
-                if let (Some(order), Phase::Question) = (&q.shuffled, q.phase) {
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(
-                            Kind::Dim,
-                            "Put these in order: type their numbers, then Enter",
-                        )],
-                        w,
-                        "",
-                        "",
-                    );
-                    for (n, &i) in order.iter().enumerate() {
+        if let Some(f) = q.follow_up() {
+            para(&mut lines, Kind::Heading, "Follow-up", w);
+            push_text(
+                &mut lines,
+                &f.prompt,
+                lang,
+                w,
+                Vec::new(),
+                Vec::new(),
+                "",
+                "",
+            );
+            lines.push(Vec::new());
+            if q.phase == Phase::Answer {
+                para(&mut lines, Kind::Heading, "Model answer", w);
+                push_text(
+                    &mut lines,
+                    &f.answer,
+                    lang,
+                    w,
+                    Vec::new(),
+                    Vec::new(),
+                    "",
+                    "",
+                );
+            } else {
+                para(
+                    &mut lines,
+                    Kind::Dim,
+                    "answer aloud or on paper, then Enter",
+                    w,
+                );
+            }
+        } else if let Some(d) = &q.drill {
+            render_drill(&mut lines, q, card, d, &typed, lang, w);
+        } else {
+            match card.kind {
+                CardKind::Derivation => {
+                    if let (Some(order), Phase::Question) = (&q.shuffled, q.phase) {
                         push_para(
                             &mut lines,
                             vec![Span::new(
-                                Kind::Math,
-                                mathtext::to_unicode(&card.steps[i].math),
+                                Kind::Dim,
+                                "Put these in order: type their numbers, then Enter",
                             )],
                             w,
-                            &format!("{}) ", n + 1),
-                            "   ",
+                            "",
+                            "",
                         );
-                    }
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(Kind::Title, format!("order: {typed}"))],
-                        w,
-                        "",
-                        "",
-                    );
-                } else {
-                    for (i, st) in card.steps.iter().enumerate().take(q.revealed) {
+                        for (n, &i) in order.iter().enumerate() {
+                            push_para(
+                                &mut lines,
+                                vec![Span::new(
+                                    Kind::Math,
+                                    mathtext::to_unicode(&card.steps[i].math),
+                                )],
+                                w,
+                                &format!("{}) ", n + 1),
+                                "   ",
+                            );
+                        }
                         push_para(
                             &mut lines,
-                            vec![Span::new(Kind::Math, mathtext::to_unicode(&st.math))],
+                            vec![Span::new(Kind::Title, format!("order: {typed}"))],
                             w,
-                            &format!("{}. ", i + 1),
-                            "   ",
+                            "",
+                            "",
                         );
-                        let because = vec![Span::new(Kind::Dim, "because ")];
-                        push_text(
-                            &mut lines,
-                            &st.why,
-                            lang,
-                            w,
-                            because,
-                            Vec::new(),
-                            "   ",
-                            "   ",
-                        );
-                    }
-                    if q.phase == Phase::Question {
-                        push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal (o: order the steps instead)", q.revealed + 1, card.steps.len()))], w, "", "");
-                    }
-                }
-            }
-            CardKind::Choice => {
-                for (i, o) in card.options.iter().enumerate() {
-                    let mut tick = Vec::new();
-                    if q.phase == Phase::Answer && card.correct == Some(i) {
-                        tick.push(Span::new(Kind::Title, "  ✓"));
-                    }
-                    let n = format!("{}) ", i + 1);
-                    push_text(&mut lines, o, lang, w, Vec::new(), tick, &n, "   ");
-                }
-            }
-            CardKind::Cloze | CardKind::Numeric => {
-                if q.phase == Phase::Question {
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(Kind::Title, format!("your answer: {typed}"))],
-                        w,
-                        "",
-                        "",
-                    );
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(Kind::Dim, "Enter to type, Enter again to submit")],
-                        w,
-                        "",
-                        "",
-                    );
-                } else {
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(Kind::Text, format!("you answered: {}", q.input))],
-                        w,
-                        "",
-                        "",
-                    );
-                    match (&card.kind, &q.problem) {
-                        (CardKind::Numeric, Some(p)) => {
-                            push_para(&mut lines, inline(&p.solution), w, "", "")
+                    } else {
+                        for (i, st) in card.steps.iter().enumerate().take(q.revealed) {
+                            push_para(
+                                &mut lines,
+                                vec![Span::new(Kind::Math, mathtext::to_unicode(&st.math))],
+                                w,
+                                &format!("{}. ", i + 1),
+                                "   ",
+                            );
+                            let because = vec![Span::new(Kind::Dim, "because ")];
+                            push_text(
+                                &mut lines,
+                                &st.why,
+                                lang,
+                                w,
+                                because,
+                                Vec::new(),
+                                "   ",
+                                "   ",
+                            );
                         }
-                        _ => push_text(
-                            &mut lines,
-                            card.answer.as_ref().unwrap_or(&Text::Same(String::new())),
-                            lang,
-                            w,
-                            vec![Span::new(Kind::Text, "answer: ")],
-                            Vec::new(),
-                            "",
-                            "",
-                        ),
+                        if q.phase == Phase::Question {
+                            let mut also = vec!["o: order the steps"];
+                            if !card.faults.is_empty() {
+                                also.push("s: spot the error");
+                            }
+                            if !card.gaps.is_empty() {
+                                also.extend(["f: fill the gap", "d: derive"]);
+                            }
+                            push_para(&mut lines, vec![Span::new(Kind::Dim, format!("step {} of {}: think it through, then Enter to reveal ({})", q.revealed + 1, card.steps.len(), also.join("; ")))], w, "", "");
+                        }
                     }
                 }
-            }
-            CardKind::Open => {
-                if q.phase == Phase::Answer {
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(Kind::Heading, "Model answer")],
-                        w,
-                        "",
-                        "",
-                    );
-                    if let Some(a) = &card.answer {
-                        push_text(&mut lines, a, lang, w, Vec::new(), Vec::new(), "", "");
+                CardKind::Choice => {
+                    for (i, o) in card.options.iter().enumerate() {
+                        let mut tick = Vec::new();
+                        if q.phase == Phase::Answer && card.correct == Some(i) {
+                            tick.push(Span::new(Kind::Title, "  ✓"));
+                        }
+                        let n = format!("{}) ", i + 1);
+                        push_text(&mut lines, o, lang, w, Vec::new(), tick, &n, "   ");
                     }
-                } else {
-                    push_para(
-                        &mut lines,
-                        vec![Span::new(
-                            Kind::Dim,
-                            "answer in your head or on paper, then Enter",
-                        )],
-                        w,
-                        "",
-                        "",
-                    );
+                }
+                CardKind::Cloze | CardKind::Numeric => {
+                    if q.phase == Phase::Question {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(Kind::Title, format!("your answer: {typed}"))],
+                            w,
+                            "",
+                            "",
+                        );
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(Kind::Dim, "Enter to type, Enter again to submit")],
+                            w,
+                            "",
+                            "",
+                        );
+                    } else {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(Kind::Text, format!("you answered: {}", q.input))],
+                            w,
+                            "",
+                            "",
+                        );
+                        match (&card.kind, &q.problem) {
+                            (CardKind::Numeric, Some(p)) => {
+                                push_para(&mut lines, inline(&p.solution), w, "", "")
+                            }
+                            _ => push_text(
+                                &mut lines,
+                                card.answer.as_ref().unwrap_or(&Text::Same(String::new())),
+                                lang,
+                                w,
+                                vec![Span::new(Kind::Text, "answer: ")],
+                                Vec::new(),
+                                "",
+                                "",
+                            ),
+                        }
+                    }
+                }
+                CardKind::Open => {
+                    if q.phase == Phase::Answer {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(Kind::Heading, "Model answer")],
+                            w,
+                            "",
+                            "",
+                        );
+                        if let Some(a) = &card.answer {
+                            push_text(&mut lines, a, lang, w, Vec::new(), Vec::new(), "", "");
+                        }
+                    } else {
+                        push_para(
+                            &mut lines,
+                            vec![Span::new(
+                                Kind::Dim,
+                                "answer in your head or on paper, then Enter",
+                            )],
+                            w,
+                            "",
+                            "",
+                        );
+                    }
                 }
             }
         }
         if q.phase == Phase::Answer {
             lines.push(Vec::new());
-            if let Some(v) = q.verdict {
+            if let (Some(v), None) = (q.verdict, &q.drill) {
                 push_para(
                     &mut lines,
                     vec![Span::new(
@@ -280,14 +604,18 @@ pub fn render(
                     "",
                 );
             }
-            if let Some(e) = &card.explanation {
+            if let (Some(e), None) = (&card.explanation, q.follow_up()) {
                 push_text(&mut lines, e, lang, w, Vec::new(), Vec::new(), "", "");
             }
+            let suggested = q
+                .suggested_grade()
+                .map(|g| format!(" (suggested: {g})"))
+                .unwrap_or_default();
             push_para(
                 &mut lines,
                 vec![Span::new(
                     Kind::Label,
-                    "grade: 1 again · 2 hard · 3 good · 4 easy",
+                    format!("grade: 1 again · 2 hard · 3 good · 4 easy{suggested}"),
                 )],
                 w,
                 "",

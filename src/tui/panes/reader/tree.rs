@@ -60,6 +60,12 @@ impl App {
                 Some(&(m, n, _)) if m > 0 => format!(" {m}/{n}"),
                 _ => String::new(),
             };
+            // A weak topic of the last mock interview: marked before the title.
+            let head = if self.weak.contains(&i) {
+                format!("{head}⚠ ")
+            } else {
+                head
+            };
             let label = format!("{head}{zh} {}{badge}", t.title.en);
             let label = text::truncate(&label, w);
             let mut style = Style::new();
