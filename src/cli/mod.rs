@@ -4,6 +4,7 @@
 //! this file uses the subcommands, they never use it.
 
 pub mod hmm;
+pub mod lab;
 pub mod out;
 pub mod quiz;
 pub mod run;

@@ -303,10 +303,15 @@ pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<Exper
                 registry::Task::Clustering => "blobs",
                 _ => "iris",
             };
-            let dataset = datasets
-                .iter()
-                .find(|d| d.topics.contains(&t.id) && d.kind.is_table())
-                .map_or(preferred.to_string(), |d| d.name.clone());
+            let dataset = if a.task == registry::Task::Lab {
+                // A lab runs on its default data.
+                String::new()
+            } else {
+                datasets
+                    .iter()
+                    .find(|d| d.topics.contains(&t.id) && d.kind.is_table())
+                    .map_or(preferred.to_string(), |d| d.name.clone())
+            };
             ExperimentRef {
                 algo: a.name.to_string(),
                 dataset,
