@@ -49,7 +49,10 @@ pub fn print_lab(o: &LabOutcome, out: &mut dyn Write) -> std::io::Result<()> {
                 let min = finite.clone().fold(f64::INFINITY, f64::min);
                 let max = finite.fold(f64::NEG_INFINITY, f64::max);
                 let first = s.points.first().map_or(f64::NAN, |p| p[1]);
-                let (lx, last) = s.points.last().map_or((f64::NAN, f64::NAN), |p| (p[0], p[1]));
+                let (lx, last) = s
+                    .points
+                    .last()
+                    .map_or((f64::NAN, f64::NAN), |p| (p[0], p[1]));
                 vec![
                     Cell::Text(s.name.clone()),
                     Cell::Int(s.points.len() as i64),
@@ -168,7 +171,9 @@ pub fn print_lab(o: &LabOutcome, out: &mut dyn Write) -> std::io::Result<()> {
 /// A table with each column as wide as its widest cell; numbers right-aligned.
 fn print_table(out: &mut dyn Write, columns: &[String], rows: &[Vec<Cell>]) -> std::io::Result<()> {
     let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-    let n = columns.len().max(rows.iter().map(Vec::len).max().unwrap_or(0));
+    let n = columns
+        .len()
+        .max(rows.iter().map(Vec::len).max().unwrap_or(0));
     let mut w = vec![0usize; n];
     for (i, c) in columns.iter().enumerate() {
         w[i] = w[i].max(crate::text::width(c));

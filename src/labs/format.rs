@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn numbers_read_well() {
-        assert_eq!(num(0.70710678), "0.7071");
+        assert_eq!(num(0.7071234), "0.7071");
         assert_eq!(num(12.3456), "12.35");
         assert_eq!(num(1234.56), "1235");
         assert_eq!(num(0.0000123), "1.230e-5");

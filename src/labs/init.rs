@@ -25,7 +25,13 @@ use crate::algos::algorithm::{
 use crate::data::{self, CsvOptions, Dataset};
 use crate::nn::{Activation, Graph, Layer, Linear, ParamStore, Tensor, WeightInit};
 
-pub const DEPTH: ParamSpec = int("depth", 2, 50, "10", "hidden layers the signal goes through");
+pub const DEPTH: ParamSpec = int(
+    "depth",
+    2,
+    50,
+    "10",
+    "hidden layers the signal goes through",
+);
 pub const WIDTH: ParamSpec = int("width", 4, 1024, "256", "units per hidden layer");
 pub const INIT: ParamSpec = choice(
     "init",
@@ -172,7 +178,11 @@ fn input_batch(p: &InitParams, seed: u64) -> Result<(Tensor, Vec<usize>, String)
         let y = (0..p.batch).map(|_| rng.gen_range(0..CLASSES)).collect();
         let x = Tensor::from_shape_vec(ndarray::IxDyn(&[p.batch, FEATURES]), v)
             .map_err(|e| LabError::setup(e.to_string()))?;
-        return Ok((x, y, format!("generated: {} rows of N(0,1) noise, 64 features", p.batch)));
+        return Ok((
+            x,
+            y,
+            format!("generated: {} rows of N(0,1) noise, 64 features", p.batch),
+        ));
     }
     let t = match data::load("digits", &CsvOptions::default())? {
         Dataset::Table(t) => t,
@@ -180,7 +190,9 @@ fn input_batch(p: &InitParams, seed: u64) -> Result<(Tensor, Vec<usize>, String)
     };
     let (n, d) = t.x.dim();
     if d != FEATURES {
-        return Err(LabError::setup(format!("digits has {d} features, expected 64")));
+        return Err(LabError::setup(format!(
+            "digits has {d} features, expected 64"
+        )));
     }
     if p.batch > n {
         return Err(LabError::setup(format!(
@@ -199,7 +211,11 @@ fn input_batch(p: &InitParams, seed: u64) -> Result<(Tensor, Vec<usize>, String)
         for j in 0..FEATURES {
             let s = std[j];
             let m = mean.as_ref().map_or(0.0, |m| m[j]);
-            v.push(if s > 0.0 { ((t.x[(r, j)] - m) / s) as f32 } else { 0.0 });
+            v.push(if s > 0.0 {
+                ((t.x[(r, j)] - m) / s) as f32
+            } else {
+                0.0
+            });
         }
     }
     let y = rows.iter().map(|&r| t.y[r]).collect();
@@ -214,7 +230,11 @@ fn input_batch(p: &InitParams, seed: u64) -> Result<(Tensor, Vec<usize>, String)
 
 fn layer_stats(a: &Tensor, grad_norm: f64, act: Activation) -> LayerStats {
     let n = a.len().max(1) as f64;
-    let finite: Vec<f64> = a.iter().filter(|x| x.is_finite()).map(|&x| x as f64).collect();
+    let finite: Vec<f64> = a
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|&x| x as f64)
+        .collect();
     let overflow = finite.len() < a.len();
     let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
     let var = finite.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / finite.len().max(1) as f64;
@@ -240,7 +260,11 @@ fn layer_stats(a: &Tensor, grad_norm: f64, act: Activation) -> LayerStats {
     let mut counts = vec![0u64; BINS];
     for &x in &finite {
         let b = ((x - lo) / w).floor();
-        let b = if b.is_finite() && b > 0.0 { b as usize } else { 0 };
+        let b = if b.is_finite() && b > 0.0 {
+            b as usize
+        } else {
+            0
+        };
         counts[b.min(BINS - 1)] += 1;
     }
     LayerStats {
@@ -268,7 +292,14 @@ pub fn probe(
     let mut layers = Vec::with_capacity(p.depth);
     for i in 0..p.depth {
         let n_in = if i == 0 { FEATURES } else { p.width };
-        layers.push(Linear::new(&mut ps, &format!("fc{}", i + 1), n_in, p.width, w, true)?);
+        layers.push(Linear::new(
+            &mut ps,
+            &format!("fc{}", i + 1),
+            n_in,
+            p.width,
+            w,
+            true,
+        )?);
     }
     let head = Linear::new(&mut ps, "head", p.width, CLASSES, w, true)?;
     let mut g = Graph::new(seed);
@@ -283,7 +314,8 @@ pub fn probe(
     let loss = g.cross_entropy(logits, y, 0.0)?;
     // A NaN loss (an overflowed signal) still gives the forward statistics;
     // the gradients are then reported as not finite.
-    let backward_ok = g.value(loss)?.iter().all(|v| v.is_finite()) && g.backward(loss, &mut ps).is_ok();
+    let backward_ok =
+        g.value(loss)?.iter().all(|v| v.is_finite()) && g.backward(loss, &mut ps).is_ok();
     let mut out = Vec::with_capacity(taps.len());
     for &t in &taps {
         let grad = if backward_ok {
@@ -344,8 +376,8 @@ impl RunLab for InitParams {
                 let c = o.chart_mut(
                     "std",
                     bi(
-                        format!("Activation std per layer ({act})"),
-                        format!("各层激活值的标准差（{act}）"),
+                        format!("Std per layer ({act} activations)"),
+                        format!("各层标准差（{act} 激活值）"),
                     ),
                     "layer",
                     "std",
@@ -355,7 +387,7 @@ impl RunLab for InitParams {
                 let c = o.chart_mut(
                     "grad",
                     bi(
-                        "Gradient norm per layer (one backward pass)",
+                        "Grad norm per layer (one backward pass)",
                         "各层梯度范数（一次反向传播）",
                     ),
                     "layer",
@@ -376,10 +408,10 @@ impl RunLab for InitParams {
                 rows.push(vec![
                     Cell::from(init.label()),
                     Cell::from(i + 1),
-                    Cell::from(s.mean),
                     Cell::from(s.std),
                     Cell::from(s.flat * 100.0),
                     Cell::from(s.grad_norm),
+                    Cell::from(s.mean),
                 ]);
             }
             let first = stats.first().map_or(0.0, |s| s.std);
@@ -387,8 +419,8 @@ impl RunLab for InitParams {
             o.figure(
                 &format!("{}_std_last", init.name()),
                 bi(
-                    format!("{} std at layer {}", init.label(), self.depth),
-                    format!("{} 第 {} 层标准差", init.label(), self.depth),
+                    format!("{} std L{}", init.label(), self.depth),
+                    format!("{} 第{}层标准差", init.label(), self.depth),
                 ),
                 last,
                 "",
@@ -396,12 +428,16 @@ impl RunLab for InitParams {
             o.figure(
                 &format!("{}_{flat_word}_last", init.name()),
                 bi(
-                    format!("{} {flat_word} at layer {}", init.label(), self.depth),
+                    format!("{} {flat_word} L{}", init.label(), self.depth),
                     format!(
-                        "{} 第 {} 层{}",
+                        "{} 第{}层{}",
                         init.label(),
                         self.depth,
-                        if flat_word == "zero" { "零值" } else { "饱和" }
+                        if flat_word == "zero" {
+                            "零值"
+                        } else {
+                            "饱和"
+                        }
                     ),
                 ),
                 stats.last().map_or(0.0, |s| s.flat * 100.0),
@@ -415,10 +451,10 @@ impl RunLab for InitParams {
                 columns: vec![
                     "init".into(),
                     "layer".into(),
-                    "mean".into(),
                     "std".into(),
                     format!("{flat_word} %"),
                     "grad norm".into(),
+                    "mean".into(),
                 ],
                 rows: rows.clone(),
             }];
@@ -719,15 +755,16 @@ mod tests {
         assert_eq!(o.charts.len(), 2);
         assert!(o.charts.iter().all(|c| c.log_y && c.series.len() == 3));
         assert_eq!(o.histograms.len(), 30);
-        assert!(o.histograms.iter().all(|h| h.edges.len() == h.counts.len() + 1
-            && h.counts.iter().sum::<u64>() == 64 * 64));
+        assert!(o.histograms.iter().all(
+            |h| h.edges.len() == h.counts.len() + 1 && h.counts.iter().sum::<u64>() == 64 * 64
+        ));
         assert_eq!(o.tables[0].rows.len(), 30);
         let sat = o.find_figure("normal_saturated_last").expect("figure");
         assert!(sat > 60.0, "{sat}");
         let text: Vec<&str> = o.notices.iter().map(|n| n.text.en.as_str()).collect();
         assert!(
-            text.iter().any(|t| t.starts_with("with N(0,1) and tanh")
-                && t.contains(&format!("{}", pct(sat / 100.0)))),
+            text.iter()
+                .any(|t| t.starts_with("with N(0,1) and tanh") && t.contains(&pct(sat / 100.0))),
             "{text:?}"
         );
         assert!(o.notices.iter().all(|n| !n.text.zh.is_empty()));
@@ -763,7 +800,9 @@ mod tests {
         p.inits = vec![InitKind::Normal];
         let o = run(&p).expect("runs");
         assert!(
-            o.notices.iter().any(|n| n.text.en.contains("overflows f32")),
+            o.notices
+                .iter()
+                .any(|n| n.text.en.contains("overflows f32")),
             "{:?}",
             o.notices
         );
