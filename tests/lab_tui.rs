@@ -191,8 +191,25 @@ fn a_bad_setting_and_a_cancel_leave_the_app_running() {
     exp.config.dataset.clear();
     send(&mut app, &[Msg::Run, Msg::Close]);
     wait_for_run(&mut app);
-    assert!(app.exp.is_some(), "the pane stays open after a cancel");
+    let exp = app.exp.as_ref().expect("the pane stays open after a cancel");
+    assert!(exp.cancelled, "{:?}", exp.error);
+    assert!(screen(&app).contains("cancelled"));
     assert!(!app.quit);
+}
+
+/// While a lab runs, its latest snapshot is drawn with the progress.
+#[test]
+fn a_running_lab_draws_its_live_snapshot() {
+    let mut app = synthetic_app(80, 24, mlwb::settings::Lang::En);
+    let exp = app.exp.as_mut().expect("pane");
+    let mut partial = synthetic();
+    partial.done = 1;
+    exp.lab_live = Some(Box::new(partial));
+    exp.running = Some(99);
+    let s = screen(&app);
+    assert!(s.contains("running 1/4"), "{s}");
+    assert!(s.contains("init 1/4"), "the gauge\n{s}");
+    assert!(s.contains("o train"), "the live chart\n{s}");
 }
 
 fn synthetic() -> LabOutcome {
