@@ -191,7 +191,10 @@ fn a_bad_setting_and_a_cancel_leave_the_app_running() {
     exp.config.dataset.clear();
     send(&mut app, &[Msg::Run, Msg::Close]);
     wait_for_run(&mut app);
-    let exp = app.exp.as_ref().expect("the pane stays open after a cancel");
+    let exp = app
+        .exp
+        .as_ref()
+        .expect("the pane stays open after a cancel");
     assert!(exp.cancelled, "{:?}", exp.error);
     assert!(screen(&app).contains("cancelled"));
     assert!(!app.quit);
