@@ -411,3 +411,21 @@ fn notices_follow_the_language() {
     assert!(s.contains("过拟合") && s.contains("overfitting"), "{s}");
     insta::assert_snapshot!("synthetic_notices_both_120x40", s);
 }
+
+/// `?` in a lab lists the lab's keys first, then the setup's.
+#[test]
+fn help_in_a_lab_lists_its_keys() {
+    let mut app = synthetic_app(120, 40, mlwb::settings::Lang::En);
+    send(&mut app, &[Msg::ToggleHelp]);
+    let s = screen(&app);
+    for want in [
+        "Experiment: a lab's results",
+        "draw the next panel big",
+        "scroll a wide table's columns right",
+        "Experiment setup",
+    ] {
+        assert!(s.contains(want), "missing {want}:\n{s}");
+    }
+    send(&mut app, &[Msg::Close, Msg::ToggleTrellis]);
+    assert!(app.exp.as_ref().is_some_and(|e| e.trellis.is_none()));
+}

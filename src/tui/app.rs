@@ -1150,6 +1150,12 @@ impl App {
                 Msg::PageUp => exp.lab_scroll = exp.lab_scroll.saturating_sub(1),
                 Msg::ColumnsRight => exp.lab_hscroll += 1,
                 Msg::ColumnsLeft => exp.lab_hscroll = exp.lab_hscroll.saturating_sub(1),
+                // The tagging views do not apply to a lab.
+                Msg::ToggleTrellis | Msg::LearningCurve | Msg::CycleCurve => {
+                    self.flash = Some(
+                        "t, L and v are for the HMM/CRF and classifier views, not labs".into(),
+                    );
+                }
                 Msg::OpenNoticeTopic => {
                     let topic = exp.notice_topic();
                     match topic.and_then(|t| self.lib.index_of(&t)) {

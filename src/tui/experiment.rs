@@ -376,6 +376,15 @@ impl ExperimentPane {
                 "preset".into(),
                 format!("{}/{}", self.preset + 1, self.presets.len()),
             ),
+            // A lab's empty dataset is its default, named.
+            Field::Dataset if self.config.dataset.is_empty() && self.is_lab() => (
+                "dataset".into(),
+                self.lab_datasets()
+                    .first()
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
+            ),
             Field::Dataset => ("dataset".into(), self.config.dataset.clone()),
             Field::Algo => ("algo".into(), self.config.algo.clone()),
             Field::Scale => (
