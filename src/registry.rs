@@ -88,7 +88,6 @@ where
     Ok(Box::new(A::params(v)?))
 }
 
-#[allow(dead_code)] // the first labs register next
 fn lab<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn RunLab>, ParamError>
 where
     A::Params: RunLab,
@@ -161,6 +160,10 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &pca::Pca::SPEC,
         runner: Runner::Reducer(reducer::<pca::Pca>),
+    },
+    Registered {
+        spec: &crate::labs::init::InitLab::SPEC,
+        runner: Runner::Lab(lab::<crate::labs::init::InitLab>),
     },
 ];
 

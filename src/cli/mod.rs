@@ -5,6 +5,7 @@
 
 pub mod hmm;
 pub mod interview;
+pub mod lab;
 pub mod out;
 pub mod quiz;
 pub mod run;

@@ -15,8 +15,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub algo: String,
     /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file.
+    /// Labs (task lab in `mlwb algos`) run without it, on their own data.
     #[arg(long)]
-    pub dataset: String,
+    pub dataset: Option<String>,
     /// Target column of a CSV (default: the last column).
     #[arg(long, value_name = "COLUMN")]
     pub target: Option<String>,
@@ -74,9 +75,13 @@ pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
             crate::registry::Implementation::Own => "own",
             crate::registry::Implementation::Linfa => "linfa",
         };
+        let task = serde_json::to_value(a.task)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{:<20} {} [{imp}] topics: {}",
+            "{:<20} {} [{imp}, {task}] topics: {}",
             a.name,
             a.title,
             a.topics.join(", ")
@@ -114,9 +119,21 @@ fn config(args: &RunArgs) -> Result<Config, String> {
             .ok_or_else(|| format!("--param `{p}`: expected NAME=VALUE"))?;
         params.push((k.trim().to_string(), v.trim().to_string()));
     }
+    // Labs make or choose their own data; everything else needs a dataset.
+    // An unknown algorithm is left for `experiment::run` to name.
+    let dataset = match (&args.dataset, registry::find(&args.algo)) {
+        (Some(d), _) => d.clone(),
+        (None, Some(spec)) if spec.task != registry::Task::Lab => {
+            return Err(format!(
+                "`{}` needs a dataset: add --dataset NAME (see `mlwb datasets`) or a CSV path",
+                spec.name
+            ))
+        }
+        (None, _) => String::new(),
+    };
     Ok(Config {
         algo: args.algo.clone(),
-        dataset: args.dataset.clone(),
+        dataset,
         csv: CsvOptions {
             target: args.target.clone(),
             features: args.features.clone(),
@@ -172,6 +189,10 @@ fn prf_table<'a>(
 fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     writeln!(out, "{} on {} ({})", r.algo, r.dataset, params.join(" "))?;
+    if let Some(lab) = r.lab() {
+        writeln!(out, "seed {}  took {:.3} s", r.seed, r.fit_seconds)?;
+        return super::lab::print_lab(lab, out);
+    }
     writeln!(
         out,
         "rows {}  features {}  train {}  test {}  seed {}{}",

@@ -649,10 +649,28 @@ impl Ctx<'_> {
                 );
                 continue;
             };
+            let given: Vec<(String, String)> = e
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect();
+            if spec.task == crate::registry::Task::Lab {
+                self.check_lab(e, &given);
+                continue;
+            }
             let runnable = crate::data::manifest()
                 .iter()
                 .any(|d| d.name == e.dataset && d.kind.is_runnable());
-            if !runnable {
+            if e.dataset.is_empty() {
+                self.push(
+                    loc,
+                    Severity::Error,
+                    format!(
+                        "experiment `{}`: needs a dataset (`dataset: NAME`, see `mlwb datasets`)",
+                        e.algo
+                    ),
+                );
+            } else if !runnable {
                 let loc = self.at(&format!("dataset: {}", e.dataset));
                 self.push(
                     loc,
@@ -663,11 +681,6 @@ impl Ctx<'_> {
                     ),
                 );
             }
-            let given: Vec<(String, String)> = e
-                .params
-                .iter()
-                .map(|(k, v)| (k.clone(), v.0.clone()))
-                .collect();
             if let Err(err) = spec.values(&given) {
                 self.push(
                     loc,
@@ -680,6 +693,60 @@ impl Ctx<'_> {
                     self.push(loc, Severity::Error, format!("experiment: scale `{s}`: expected standard, minmax, maxabs or normalize"));
                 }
             }
+        }
+    }
+
+    /// A lab preset: its parameters, and a dataset only if the lab takes
+    /// one (and that one).
+    fn check_lab(&mut self, e: &crate::content::ExperimentRef, given: &[(String, String)]) {
+        let loc = self.at(&format!("algo: {}", e.algo));
+        let Some(registered) = crate::registry::lookup(&e.algo) else {
+            return;
+        };
+        let lab = match registered.prepare(given) {
+            Ok((_, crate::registry::Prepared::Lab(lab))) => lab,
+            Ok(_) => return,
+            Err(err) => {
+                self.push(
+                    loc,
+                    Severity::Error,
+                    format!("experiment `{}`: {err}", e.algo),
+                );
+                return;
+            }
+        };
+        if let Some(s) = &e.scale {
+            self.push(
+                loc,
+                Severity::Error,
+                format!("experiment `{}`: a lab takes no scale (got `{s}`)", e.algo),
+            );
+        }
+        if e.dataset.is_empty() {
+            return;
+        }
+        let accepted = lab.datasets();
+        let loc = self.at(&format!("dataset: {}", e.dataset));
+        if accepted.is_empty() {
+            self.push(
+                loc,
+                Severity::Error,
+                format!(
+                    "experiment `{}`: this lab makes its own data and takes no dataset (got `{}`)",
+                    e.algo, e.dataset
+                ),
+            );
+        } else if !accepted.contains(&e.dataset.as_str()) {
+            self.push(
+                loc,
+                Severity::Error,
+                format!(
+                    "experiment `{}`: dataset `{}` is not one this lab runs on ({})",
+                    e.algo,
+                    e.dataset,
+                    accepted.join(", ")
+                ),
+            );
         }
     }
 

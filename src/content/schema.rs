@@ -232,12 +232,15 @@ pub struct Reference {
     pub url: String,
 }
 
-/// An experiment a topic offers: an algorithm on a bundled dataset, with
-/// optional parameters and scaling. Checked against the registry.
+/// An experiment a topic offers: an algorithm on a bundled dataset (a lab
+/// may omit it), with optional parameters and scaling. Checked against the
+/// registry.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentRef {
     pub algo: String,
+    /// Empty for a lab on its own data (`{algo: init}`); required otherwise.
+    #[serde(default)]
     pub dataset: String,
     #[serde(default)]
     pub params: std::collections::BTreeMap<String, Scalar>,

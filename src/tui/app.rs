@@ -105,6 +105,14 @@ pub enum Msg {
     GiveUp,
     /// A timed mock interview over the selected topic's subtree.
     StartMock,
+    /// Lab: the next / previous panel is drawn big.
+    NextPanel,
+    PrevPanel,
+    /// Lab: scroll a wide table's columns.
+    ColumnsLeft,
+    ColumnsRight,
+    /// Lab: open the note its "what to notice" lines link to.
+    OpenNoticeTopic,
     /// Time passes; the time comes with the message (`update` never reads
     /// the clock).
     Tick(Now),
@@ -315,10 +323,15 @@ pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<Exper
                 registry::Task::Clustering => "blobs",
                 _ => "iris",
             };
-            let dataset = datasets
-                .iter()
-                .find(|d| d.topics.contains(&t.id) && d.kind.is_table())
-                .map_or(preferred.to_string(), |d| d.name.clone());
+            let dataset = if a.task == registry::Task::Lab {
+                // A lab runs on its default data.
+                String::new()
+            } else {
+                datasets
+                    .iter()
+                    .find(|d| d.topics.contains(&t.id) && d.kind.is_table())
+                    .map_or(preferred.to_string(), |d| d.name.clone())
+            };
             ExperimentRef {
                 algo: a.name.to_string(),
                 dataset,
@@ -728,6 +741,11 @@ impl App {
             | Msg::StartDrill(_)
             | Msg::Hint
             | Msg::GiveUp => {}
+            Msg::NextPanel
+            | Msg::PrevPanel
+            | Msg::ColumnsLeft
+            | Msg::ColumnsRight
+            | Msg::OpenNoticeTopic => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -1019,6 +1037,9 @@ impl App {
                         if exp.trellis.is_some() {
                             v.push(Context::Trellis);
                         }
+                        if exp.is_lab() && exp.focus == ExpFocus::Setup {
+                            v.push(Context::Lab);
+                        }
                         v.push(if exp.focus == ExpFocus::Matrix {
                             Context::ExpMatrix
                         } else {
@@ -1198,6 +1219,49 @@ impl App {
 
     /// Keys while the experiment pane has the focus. Returns true if used.
     fn exp_key(&mut self, msg: &Msg) -> bool {
+        let Some(exp) = &mut self.exp else {
+            return false;
+        };
+        let matrix = exp.focus == ExpFocus::Matrix;
+        if exp.is_lab() && !matrix {
+            match msg {
+                Msg::NextPanel => exp.select_lab_panel(exp.lab_panel as isize + 1),
+                Msg::PrevPanel => exp.select_lab_panel(exp.lab_panel as isize - 1),
+                Msg::Digit(n) => exp.select_lab_panel(isize::from(*n) - 1),
+                Msg::PageDown => exp.lab_scroll += 1,
+                Msg::PageUp => exp.lab_scroll = exp.lab_scroll.saturating_sub(1),
+                Msg::ColumnsRight => exp.lab_hscroll += 1,
+                Msg::ColumnsLeft => exp.lab_hscroll = exp.lab_hscroll.saturating_sub(1),
+                // The tagging views do not apply to a lab.
+                Msg::ToggleTrellis | Msg::LearningCurve | Msg::CycleCurve => {
+                    self.flash = Some(
+                        "t, L and v are for the HMM/CRF and classifier views, not labs".into(),
+                    );
+                }
+                Msg::OpenNoticeTopic => {
+                    let topic = exp.notice_topic();
+                    match topic.and_then(|t| self.lib.index_of(&t)) {
+                        Some(i) => {
+                            self.exp = None;
+                            self.pending.push(Effect::Cancel(JobKind::Experiment));
+                            self.reveal(i);
+                            self.focus = Focus::Note;
+                        }
+                        None => {
+                            self.flash =
+                                Some("no note linked from this lab yet: run it first".into())
+                        }
+                    }
+                }
+                _ => return self.exp_key_common(msg),
+            }
+            return true;
+        }
+        self.exp_key_common(msg)
+    }
+
+    /// Keys of the experiment pane shared by every algorithm.
+    fn exp_key_common(&mut self, msg: &Msg) -> bool {
         let Some(exp) = &mut self.exp else {
             return false;
         };

@@ -10,6 +10,7 @@ use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
 use crate::data::{manifest, DatasetKind, Missing};
 use crate::experiment::{Config, Event, Report};
+use crate::labs::LabOutcome;
 use crate::registry::{self, ParamKind, Task};
 
 /// A field of the setup line the user can change.
@@ -81,6 +82,62 @@ pub struct ExperimentPane {
     pub learning: Option<LearningJob>,
     /// First test sentence shown in the tagging view.
     pub sentence_offset: usize,
+    /// Lab: the panel drawn big (an index into [`lab_panels`]).
+    pub lab_panel: usize,
+    /// Lab: rows scrolled in the big panel (table rows, rows of small
+    /// multiples, notice lines).
+    pub lab_scroll: usize,
+    /// Lab: table columns scrolled off to the left.
+    pub lab_hscroll: usize,
+}
+
+/// One panel of a lab's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabPanel {
+    /// `outcome.charts[i]`.
+    Chart(usize),
+    /// The heat maps of one group, side by side.
+    Heatmaps(String),
+    /// The histograms of one group (one per layer, say).
+    Histograms(String),
+    /// `outcome.tables[i]`.
+    Table(usize),
+    /// The confusion matrix of `outcome.classification`.
+    Matrix,
+    /// The "what to notice" lines.
+    Notices,
+}
+
+/// The panels of an outcome, in the order the keys `1`-`9` pick them.
+pub fn lab_panels(o: &LabOutcome) -> Vec<LabPanel> {
+    let mut v: Vec<LabPanel> = (0..o.charts.len()).map(LabPanel::Chart).collect();
+    let groups = |keys: Vec<&str>, make: fn(String) -> LabPanel, v: &mut Vec<LabPanel>| {
+        let mut seen: Vec<&str> = Vec::new();
+        for g in keys {
+            if !seen.contains(&g) {
+                seen.push(g);
+                v.push(make(g.to_string()));
+            }
+        }
+    };
+    groups(
+        o.heatmaps.iter().map(|h| h.group.as_str()).collect(),
+        LabPanel::Heatmaps,
+        &mut v,
+    );
+    groups(
+        o.histograms.iter().map(|h| h.group.as_str()).collect(),
+        LabPanel::Histograms,
+        &mut v,
+    );
+    v.extend((0..o.tables.len()).map(LabPanel::Table));
+    if o.classification.is_some() {
+        v.push(LabPanel::Matrix);
+    }
+    if !o.notices.is_empty() {
+        v.push(LabPanel::Notices);
+    }
+    v
 }
 
 /// Step-by-step dynamic programming on a short observation sequence.
@@ -163,6 +220,9 @@ impl ExperimentPane {
             trellis: None,
             learning: None,
             sentence_offset: 0,
+            lab_panel: 0,
+            lab_scroll: 0,
+            lab_hscroll: 0,
         };
         pane.apply_preset();
         pane
@@ -193,12 +253,95 @@ impl ExperimentPane {
         if self.presets.len() > 1 {
             f.push(Field::Preset);
         }
+        if self.is_lab() {
+            // A lab: its dataset only when it takes one; no scaling, CV or
+            // missing values (it prepares its own data).
+            if !self.lab_datasets().is_empty() {
+                f.push(Field::Dataset);
+            }
+            f.push(Field::Algo);
+            if let Some(spec) = self.spec() {
+                f.extend((0..spec.params.len()).map(Field::Param));
+            }
+            f.push(Field::Seed);
+            return f;
+        }
         f.extend([Field::Dataset, Field::Algo, Field::Scale]);
         if let Some(spec) = self.spec() {
             f.extend((0..spec.params.len()).map(Field::Param));
         }
         f.extend([Field::Seed, Field::Cv, Field::Missing]);
         f
+    }
+
+    /// The algorithm is a lab (`Task::Lab`).
+    pub fn is_lab(&self) -> bool {
+        self.task() == Some(Task::Lab)
+    }
+
+    /// The bundled datasets the lab accepts (default first); empty when it
+    /// makes its own data or is not a lab.
+    pub fn lab_datasets(&self) -> &'static [&'static str] {
+        let Some(r) = registry::lookup(&self.config.algo) else {
+            return &[];
+        };
+        let prepared = r.prepare(&self.config.params).or_else(|_| r.prepare(&[]));
+        match prepared {
+            Ok((_, registry::Prepared::Lab(l))) => l.datasets(),
+            _ => &[],
+        }
+    }
+
+    /// After the algorithm changed: a lab starts on its default data, a
+    /// table algorithm leaving a lab gets a dataset again.
+    fn fit_dataset_to_algo(&mut self) {
+        if self.is_lab() {
+            let ok = self.lab_datasets();
+            if !ok.contains(&self.config.dataset.as_str()) {
+                self.config.dataset = String::new();
+            }
+            self.config.scale = None;
+            self.config.cv = None;
+        } else if self.config.dataset.is_empty() {
+            self.config.dataset = "iris".into();
+        }
+        self.lab_panel = 0;
+        self.lab_scroll = 0;
+        self.lab_hscroll = 0;
+    }
+
+    /// The lab outcome to draw: the live snapshot while running (or after a
+    /// cancel or failure), else the finished report's.
+    pub fn lab_outcome(&self) -> Option<&LabOutcome> {
+        let finished = self.report.as_deref().and_then(Report::lab);
+        if self.is_running() || self.error.is_some() {
+            self.lab_live.as_deref().or(finished)
+        } else {
+            finished.or(self.lab_live.as_deref())
+        }
+    }
+
+    /// The lab panels of the outcome drawn.
+    pub fn lab_panels(&self) -> Vec<LabPanel> {
+        self.lab_outcome().map(lab_panels).unwrap_or_default()
+    }
+
+    /// Make panel `i` (wrapping) the big one.
+    pub fn select_lab_panel(&mut self, i: isize) {
+        let n = self.lab_panels().len() as isize;
+        if n > 0 {
+            self.lab_panel = i.rem_euclid(n) as usize;
+            self.lab_scroll = 0;
+            self.lab_hscroll = 0;
+        }
+    }
+
+    /// The topic the lab's notices link to (the first one named).
+    pub fn notice_topic(&self) -> Option<String> {
+        self.lab_outcome()?
+            .notices
+            .iter()
+            .find_map(|n| n.topic.clone())
     }
 
     pub fn selected_field(&self) -> Field {
@@ -232,6 +375,15 @@ impl ExperimentPane {
             Field::Preset => (
                 "preset".into(),
                 format!("{}/{}", self.preset + 1, self.presets.len()),
+            ),
+            // A lab's empty dataset is its default, named.
+            Field::Dataset if self.config.dataset.is_empty() && self.is_lab() => (
+                "dataset".into(),
+                self.lab_datasets()
+                    .first()
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
             ),
             Field::Dataset => ("dataset".into(), self.config.dataset.clone()),
             Field::Algo => ("algo".into(), self.config.algo.clone()),
@@ -289,11 +441,16 @@ impl ExperimentPane {
                 };
                 self.apply_preset();
             }
+            Field::Dataset if self.is_lab() => {
+                let list: Vec<String> = self.lab_datasets().iter().map(|d| d.to_string()).collect();
+                self.config.dataset = cycle(&list, &self.config.dataset);
+            }
             Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
             Field::Algo => {
                 let names: Vec<String> = registry::algos().map(|a| a.name.to_string()).collect();
                 self.config.algo = cycle(&names, &self.config.algo);
                 self.config.params.clear();
+                self.fit_dataset_to_algo();
                 self.field = self.field.min(self.fields().len().saturating_sub(1));
             }
             Field::Scale => {
@@ -421,6 +578,7 @@ impl ExperimentPane {
                 }
                 self.config.algo = text;
                 self.config.params.clear();
+                self.fit_dataset_to_algo();
             }
             Field::Scale => {
                 if text == "none" {
@@ -566,6 +724,7 @@ impl ExperimentPane {
         self.progress = None;
         self.curve.clear();
         self.curve_metric = "";
+        self.lab_live = None;
         self.started = self.now;
         let run = self.take_run_id();
         self.running = Some(run);
@@ -604,6 +763,7 @@ impl ExperimentPane {
                     self.cell.1.min(n.saturating_sub(1)),
                 );
                 self.report = Some(report);
+                self.lab_live = None;
                 self.running = None;
             }
             Event::Failed(e) => {

@@ -26,6 +26,8 @@ pub enum Context {
     Problems,
     ExpSetup,
     ExpMatrix,
+    /// A lab's results (on top of the experiment setup).
+    Lab,
     Trellis,
     QuizQuestion,
     QuizAnswer,
@@ -37,11 +39,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Tree,
         Context::Note,
         Context::Search,
         Context::ExpSetup,
+        Context::Lab,
         Context::ExpMatrix,
         Context::Trellis,
         Context::Edit,
@@ -66,6 +69,7 @@ impl Context {
             Context::Problems => "Problems",
             Context::ExpSetup => "Experiment setup",
             Context::ExpMatrix => "Experiment: confusion matrix",
+            Context::Lab => "Experiment: a lab's results",
             Context::Trellis => "Experiment: trellis",
             Context::QuizQuestion => "Quiz: question",
             Context::QuizAnswer => "Quiz: answer shown",
@@ -206,6 +210,16 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpSetup, vec![code(K::PageUp)], "PgUp", m(Msg::PageUp), "scroll the tagged test sentences up", None);
     row(C::ExpSetup, vec![ch('e')], "e", m(Msg::ToggleExperiment), "close the experiment pane", None);
     row(C::ExpSetup, vec![code(K::Esc)], "Esc", m(Msg::Close), "cancel a run in progress, else close the pane", Some("Esc cancel/back"));
+
+    // ---- a lab's results (on top of the setup keys) ----
+    row(C::Lab, vec![ch(']')], "]", m(Msg::NextPanel), "draw the next panel big (charts, pictures, tables, what to notice)", Some("[ ] panel"));
+    row(C::Lab, vec![ch('[')], "[", m(Msg::PrevPanel), "draw the previous panel big", None);
+    row(C::Lab, digits(), "1-9", Emit::Digit, "draw panel n big (numbered in the panel bar)", None);
+    row(C::Lab, vec![code(K::PageDown)], "PgDn", m(Msg::PageDown), "scroll the big panel down (table rows, small multiples, notices)", None);
+    row(C::Lab, vec![code(K::PageUp)], "PgUp", m(Msg::PageUp), "scroll the big panel up", None);
+    row(C::Lab, vec![ch('>')], ">", m(Msg::ColumnsRight), "scroll a wide table's columns right", None);
+    row(C::Lab, vec![ch('<')], "<", m(Msg::ColumnsLeft), "scroll a wide table's columns left", None);
+    row(C::Lab, vec![ch('o')], "o", m(Msg::OpenNoticeTopic), "open the note the \"what to notice\" lines link to", None);
 
     // ---- the confusion matrix ----
     row(C::ExpMatrix, vec![code(K::Up), ch('k'), code(K::Down), ch('j'), code(K::Left), ch('h'), code(K::Right), ch('l'),], "arrows / hjkl", Emit::Dir, "select a cell: the test rows behind it and precision / recall filled in", Some("arrows cell"));

@@ -96,6 +96,7 @@ impl Widget for &App {
                 self.focus == Focus::Note,
                 theme,
                 self.text_field(),
+                self.lang,
             ),
             None => NotePanel { app: self, theme }.render(a.note, buf),
         }

@@ -3,5 +3,6 @@
 //! and the quiz. A new lab is one file here.
 
 pub mod experiment;
+pub mod lab;
 pub mod quiz;
 pub mod reader;

@@ -52,6 +52,7 @@ pub fn render(
     focused: bool,
     theme: Theme,
     field: TextField<'_>,
+    lang: crate::settings::Lang,
 ) {
     if area.width < 20 || area.height < 8 {
         let msg = truncate("experiment: enlarge the terminal", usize::from(area.width));
@@ -75,6 +76,10 @@ pub fn render(
     }
     .render(setup, buf);
     if rest.height < 4 {
+        return;
+    }
+    if pane.is_lab() {
+        super::lab::render(pane, rest, buf, theme, lang);
         return;
     }
     if let Some(t) = &pane.trellis {

@@ -106,7 +106,25 @@ pub(super) fn render_setup(
         buf.set_line(inner.x, inner.y + n as u16, line, inner.width);
     }
     let status_area = Rect::new(inner.x, inner.y + rows, inner.width, 1);
-    if let Some(step) = pane.progress.filter(|_| pane.is_running()) {
+    if let Some(o) = pane.lab_live.as_deref().filter(|_| pane.is_running()) {
+        let ratio = if o.total > 0 {
+            (o.done as f64 / o.total as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let label = format!(
+            "{} {}/{}  {:.1} s",
+            pane.config.algo,
+            o.done,
+            o.total,
+            pane.elapsed().unwrap_or(0.0)
+        );
+        Gauge::default()
+            .ratio(ratio)
+            .label(truncate(&label, usize::from(inner.width)))
+            .gauge_style(theme.fg(Color::Cyan))
+            .render(status_area, buf);
+    } else if let Some(step) = pane.progress.filter(|_| pane.is_running()) {
         let ratio = if step.total > 0 {
             (step.iter as f64 / step.total as f64).clamp(0.0, 1.0)
         } else {
@@ -144,6 +162,11 @@ pub(super) fn render_setup(
                 } else {
                     Style::new().add_modifier(Modifier::BOLD)
                 },
+            )
+        } else if let Some(r) = pane.report.as_deref().filter(|r| r.lab().is_some()) {
+            (
+                format!("{} on {} in {}", r.algo, r.dataset, seconds(r.fit_seconds)),
+                Style::new(),
             )
         } else if let Some(r) = &pane.report {
             (summary(r), Style::new())
