@@ -359,10 +359,12 @@ impl Builder {
         let l = match self.state.shape[..] {
             [l] => l,
             [l, d] if d == dim => l,
-            _ => return err(format!(
+            _ => {
+                return err(format!(
                 "{name}: an embedding of size {dim} needs token ids [L] or [L, {dim}], got [{}]",
                 shape_text(&self.state.shape)
-            )),
+            ))
+            }
         };
         self.state.shape = vec![l, dim];
         self.push(

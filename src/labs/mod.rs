@@ -353,7 +353,7 @@ impl ProgressAdapter<'_> {
             on_step(s);
             !cancel.load(Ordering::SeqCst)
         };
-        let mut p = Progress::new(&mut sink);
+        let mut p = Progress::with_cancel(&mut sink, cancel);
         f(&mut p)
     }
 }
@@ -402,6 +402,9 @@ mod tests {
             .run(|p| p.report(1, 2, "loss", 1.0));
         assert_eq!(r, Err(AlgoError::Cancelled));
         assert_eq!(steps, 1);
+        // The engine polls the flag between mini-batches without reporting.
+        let mut quiet = |_: Step| {};
+        assert!(ctx.progress(&mut quiet).run(|p| p.is_cancelled()));
         assert_eq!(seen.get(), 2);
     }
 }
