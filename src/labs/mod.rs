@@ -18,6 +18,9 @@
 //! update or [`LabContext::check`].
 
 pub mod arch;
+pub mod classify;
+pub mod cnn;
+pub mod mlp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
