@@ -170,6 +170,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::cnn::Cnn::SPEC,
         runner: Runner::Lab(lab::<labs::cnn::Cnn>),
     },
+    Registered {
+        spec: &labs::arch::ArchLab::SPEC,
+        runner: Runner::Lab(lab::<labs::arch::ArchLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

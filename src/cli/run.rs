@@ -14,8 +14,9 @@ pub struct RunArgs {
     /// Algorithm name (see `mlwb algos`).
     #[arg(long)]
     pub algo: String,
-    /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file.
-    #[arg(long)]
+    /// A bundled dataset name (see `mlwb datasets`) or a path to a CSV file;
+    /// labs may leave it out (then they use their own default).
+    #[arg(long, default_value = "")]
     pub dataset: String,
     /// Target column of a CSV (default: the last column).
     #[arg(long, value_name = "COLUMN")]
@@ -107,6 +108,13 @@ pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn config(args: &RunArgs) -> Result<Config, String> {
+    let lab = registry::find(&args.algo).is_some_and(|a| a.task == crate::registry::Task::Lab);
+    if args.dataset.is_empty() && !lab && registry::find(&args.algo).is_some() {
+        return Err(format!(
+            "`{}` needs --dataset (a bundled name, see `mlwb datasets`, or a CSV path)",
+            args.algo
+        ));
+    }
     let mut params = Vec::new();
     for p in &args.params {
         let (k, v) = p

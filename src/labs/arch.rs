@@ -20,6 +20,11 @@
 
 use serde::Serialize;
 
+use super::{bi, Bi, Cell, LabContext, LabError, LabOutcome, RunLab, Table};
+use crate::algos::algorithm::{
+    choice, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
+};
+
 /// A shape or size problem ("input 16×16 is too small: pool5 would be
 /// 0×0").
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -733,6 +738,330 @@ fn bert(
     Ok(b.finish())
 }
 
+// ----- the `arch` lab ---------------------------------------------------------
+
+pub const MODEL: ParamSpec = choice("model", MODELS, "vgg16", "the network to describe");
+pub const INPUT_SIZE: ParamSpec = int(
+    "input_size",
+    0,
+    1024,
+    "0",
+    "image side in pixels (0 = the model's own: 224, or 32 for LeNet-5)",
+);
+pub const SEQ_LEN: ParamSpec = int("seq_len", 1, 512, "128", "tokens per sequence (BERT)");
+
+pub struct ArchLab;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchParams {
+    pub model: &'static str,
+    pub input_size: usize,
+    pub seq_len: usize,
+}
+
+impl Algorithm for ArchLab {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "arch",
+        title: "Architecture calculator (lab): shapes, parameters, multiply-adds",
+        task: Task::Lab,
+        implementation: Implementation::Own,
+        why: "counts from layer descriptors (labs::arch), checked against published totals",
+        topics: &["vgg16", "resnet", "classic-models", "bert-details"],
+        params: &[MODEL, INPUT_SIZE, SEQ_LEN],
+    };
+    type Params = ArchParams;
+
+    fn params(v: &ParamValues) -> Result<ArchParams, ParamError> {
+        Ok(ArchParams {
+            model: v.choice(&MODEL)?,
+            input_size: v.usize(&INPUT_SIZE)?,
+            seq_len: v.usize(&SEQ_LEN)?,
+        })
+    }
+}
+
+/// The image side a model is usually given.
+pub fn standard_input(model: &str) -> usize {
+    if model == "lenet5" {
+        32
+    } else {
+        224
+    }
+}
+
+/// More rows than this and the lab shows one row per block.
+const MAX_TABLE_ROWS: usize = 45;
+
+impl ArchParams {
+    pub fn describe(&self) -> Result<Arch, ArchError> {
+        let image = match self.input_size {
+            0 => standard_input(self.model),
+            n => n,
+        };
+        model(self.model, image, self.seq_len)
+    }
+}
+
+impl RunLab for ArchParams {
+    fn run(&self, ctx: &mut LabContext<'_>) -> Result<LabOutcome, LabError> {
+        ctx.check()?;
+        let a = self.describe().map_err(|e| LabError::setup(e.0))?;
+        let mut o = LabOutcome {
+            done: 1,
+            total: 1,
+            dataset: format!("{} on input [{}]", a.model, shape_text(&a.input)),
+            ..Default::default()
+        };
+        let (params, macs) = (a.params(), a.macs());
+        o.figure("parameters", bi("parameters", "参数量"), params as f64, "");
+        o.figure(
+            "macs",
+            bi("multiply-adds per example", "每个样本的乘加次数"),
+            macs as f64,
+            "",
+        );
+        let weighted = a.layers.iter().filter(|l| l.params > 0).count();
+        o.figure(
+            "layers_with_weights",
+            bi("layers with parameters", "带参数的层数"),
+            weighted as f64,
+            "",
+        );
+        if let Some(&(_, p)) = PUBLISHED.iter().find(|(m, _)| *m == a.model) {
+            o.figure(
+                "published_parameters",
+                bi("published parameter count", "公开的参数量"),
+                p as f64,
+                "",
+            );
+        }
+        if a.layers.len() > MAX_TABLE_ROWS {
+            let mut rows: Vec<Vec<Cell>> = a
+                .blocks()
+                .iter()
+                .map(|b| {
+                    vec![
+                        Cell::from(b.block.as_str()),
+                        Cell::from(b.layers),
+                        Cell::from(shape_text(&b.output)),
+                        Cell::from(b.params as i64),
+                        Cell::from(b.macs as i64),
+                    ]
+                })
+                .collect();
+            rows.push(vec![
+                Cell::from("total"),
+                Cell::from(a.layers.len()),
+                Cell::from(shape_text(a.output())),
+                Cell::from(params as i64),
+                Cell::from(macs as i64),
+            ]);
+            o.tables.push(Table {
+                key: "blocks".into(),
+                title: bi(
+                    format!(
+                        "{}: one row per block ({} layers; `mlwb arch {}` lists every layer)",
+                        a.model,
+                        a.layers.len(),
+                        a.model
+                    ),
+                    format!(
+                        "{}：每个块一行（共 {} 层；`mlwb arch {}` 列出每一层）",
+                        a.model,
+                        a.layers.len(),
+                        a.model
+                    ),
+                ),
+                columns: ["block", "layers", "output", "parameters", "mult-adds"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+            });
+        } else {
+            o.tables.push(layer_table(
+                &a,
+                "layers",
+                bi(a.model.clone(), a.model.clone()),
+            ));
+        }
+        let blocks = a.blocks();
+        let chart = o.chart_mut(
+            "per_block",
+            bi(
+                "Parameters and multiply-adds per block (millions)",
+                "每个块的参数量和乘加次数（百万）",
+            ),
+            "block",
+            "millions",
+        );
+        chart.log_y = true;
+        for (i, b) in blocks.iter().enumerate() {
+            let x = (i + 1) as f64;
+            // Log scale: blocks without weights are left out of a series.
+            if b.params > 0 {
+                chart.push("parameters", x, b.params as f64 / 1e6);
+            }
+            if b.macs > 0 {
+                chart.push("mult-adds", x, b.macs as f64 / 1e6);
+            }
+        }
+        notices(&mut o, &a);
+        Ok(o)
+    }
+}
+
+/// The layer table of a described network, one row per layer and a total.
+pub fn layer_table(a: &Arch, key: &str, title: Bi) -> Table {
+    let mut rows: Vec<Vec<Cell>> = a
+        .layers
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::from(l.name.as_str()),
+                Cell::from(l.kind.as_str()),
+                Cell::from(shape_text(&l.output)),
+                Cell::from(l.params as i64),
+                Cell::from(l.macs as i64),
+                l.receptive_field
+                    .map(|r| Cell::from(format!("{r}×{r}")))
+                    .unwrap_or_else(|| Cell::from("")),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::from("total"),
+        Cell::from(""),
+        Cell::from(shape_text(a.output())),
+        Cell::from(a.params() as i64),
+        Cell::from(a.macs() as i64),
+        Cell::from(""),
+    ]);
+    Table {
+        key: key.to_string(),
+        title,
+        columns: [
+            "layer",
+            "type",
+            "output",
+            "parameters",
+            "mult-adds",
+            "receptive field",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+fn pct(x: u64, of: u64) -> f64 {
+    100.0 * x as f64 / of.max(1) as f64
+}
+
+/// "What to notice", computed from the description.
+fn notices(o: &mut LabOutcome, a: &Arch) {
+    let (params, macs) = (a.params(), a.macs());
+    let sum = |f: &dyn Fn(&LayerRow) -> bool, what: fn(&LayerRow) -> u64| -> u64 {
+        a.layers.iter().filter(|l| f(l)).map(what).sum()
+    };
+    let is_conv = |l: &LayerRow| l.kind.starts_with("conv");
+    let is_linear = |l: &LayerRow| l.kind.starts_with("linear");
+    let name = a.model.as_str();
+    if name.starts_with("vgg") || name == "alexnet" {
+        let first_fc = a.layers.iter().find(|l| is_linear(l));
+        if let Some(fc) = first_fc {
+            let share = pct(fc.params, params);
+            o.notice(
+                bi(
+                    format!("The first fully connected layer ({}, {}) alone holds {} of the {params} parameters ({share:.1}%): it connects every value of the last [{}] feature map to every unit.", fc.name, fc.kind, fc.params, shape_text(a.layers.iter().rev().find(|l| l.kind.starts_with("average pool") || l.kind.starts_with("max-pool")).map(|l| l.output.as_slice()).unwrap_or(&[]))),
+                    format!("第一个全连接层（{}，{}）一层就有 {} 个参数，占全部 {params} 个的 {share:.1}%：它把最后一张特征图的每个值都连到每个单元上。", fc.name, fc.kind, fc.params),
+                ),
+                Some("vgg16"),
+            );
+        }
+        let conv_macs = sum(&is_conv, |l| l.macs);
+        let conv_params = sum(&is_conv, |l| l.params);
+        o.notice(
+            bi(
+                format!("The convolutions hold {:.1}% of the parameters but do {:.1}% of the {:.2} billion multiply-adds: a conv's weights do not depend on the image size, its work grows with every output position.", pct(conv_params, params), pct(conv_macs, macs), macs as f64 / 1e9),
+                format!("卷积层只占 {:.1}% 的参数，却承担了 {:.2} 十亿次乘加中的 {:.1}%：卷积的权重数与图像尺寸无关，计算量却随输出位置的数目增长。", pct(conv_params, params), macs as f64 / 1e9, pct(conv_macs, macs)),
+            ),
+            Some("vgg16"),
+        );
+    }
+    if name.starts_with("resnet") {
+        let fc = sum(&is_linear, |l| l.params);
+        let shortcut = sum(&|l: &LayerRow| l.name.contains("downsample"), |l| l.params);
+        let adds = a
+            .layers
+            .iter()
+            .filter(|l| l.kind.starts_with("add"))
+            .count();
+        o.notice(
+            bi(
+                format!("{adds} residual additions cost no parameters; only the {} projection shortcuts (1×1 conv + BN where the shape changes) add {shortcut} ({:.1}%). The single fc layer after global average pooling holds {:.1}%, against VGG16's 89% in its three FC layers.", a.layers.iter().filter(|l| l.name.ends_with("downsample.0")).count(), pct(shortcut, params), pct(fc, params)),
+                format!("{adds} 次残差相加不需要任何参数；只有在形状改变处的 {} 个投影捷径（1×1 卷积 + BN）增加了 {shortcut} 个参数（{:.1}%）。全局平均池化之后唯一的全连接层占 {:.1}%，而 VGG16 的三个全连接层占了 89%。", a.layers.iter().filter(|l| l.name.ends_with("downsample.0")).count(), pct(shortcut, params), pct(fc, params)),
+            ),
+            Some("resnet"),
+        );
+        let bottleneck = a.layers.iter().any(|l| l.name.ends_with(".conv3"));
+        if bottleneck {
+            o.notice(
+                bi(
+                    format!("Bottleneck blocks: a 1×1 conv shrinks the channels 4×, the 3×3 conv works on the narrow tensor, a 1×1 conv widens it again. So {name} is deep yet does only {:.2} billion multiply-adds per 224×224 image.", macs as f64 / 1e9),
+                    format!("瓶颈块：先用 1×1 卷积把通道数压缩到四分之一，3×3 卷积在窄的张量上计算，再用 1×1 卷积恢复通道数。所以 {name} 虽然很深，每张 224×224 图片也只需 {:.2} 十亿次乘加。", macs as f64 / 1e9),
+                ),
+                Some("resnet"),
+            );
+        }
+    }
+    if name.starts_with("bert") {
+        let emb = sum(&|l: &LayerRow| l.block == "embeddings", |l| l.params);
+        let attn = sum(&|l: &LayerRow| l.kind.starts_with("self-attention"), |l| {
+            l.params
+        });
+        let ffn = sum(
+            &|l: &LayerRow| l.name.contains(".ffn.") && is_linear(l),
+            |l| l.params,
+        );
+        let attn_macs = sum(&|l: &LayerRow| l.kind.starts_with("self-attention"), |l| {
+            l.macs
+        });
+        let seq = a.input.first().copied().unwrap_or(0);
+        o.notice(
+            bi(
+                format!("Of {params} parameters, the embeddings hold {emb} ({:.1}%; the 30,522-word table most of it), the attention projections {attn} ({:.1}%) and the feed-forward layers {ffn} ({:.1}%): each layer's FFN is twice its attention.", pct(emb, params), pct(attn, params), pct(ffn, params)),
+                format!("在 {params} 个参数中，嵌入层占 {emb} 个（{:.1}%，大部分是 30,522 个词的词表），注意力的投影矩阵占 {attn} 个（{:.1}%），前馈层占 {ffn} 个（{:.1}%）：每层前馈网络的参数是注意力部分的两倍。", pct(emb, params), pct(attn, params), pct(ffn, params)),
+            ),
+            Some("bert-details"),
+        );
+        o.notice(
+            bi(
+                format!("At {seq} tokens attention does {:.1}% of the {:.2} billion multiply-adds; its QKᵀ and weighted sum grow with the square of the length, the rest linearly (try seq_len=512).", pct(attn_macs, macs), macs as f64 / 1e9),
+                format!("序列长度为 {seq} 时，注意力承担了 {:.2} 十亿次乘加中的 {:.1}%；其中 QKᵀ 和加权求和随长度平方增长，其余部分随长度线性增长（试试 seq_len=512）。", macs as f64 / 1e9, pct(attn_macs, macs)),
+            ),
+            Some("bert-details"),
+        );
+    }
+    if let Some(&(_, p)) = PUBLISHED.iter().find(|(m, _)| *m == name) {
+        let same = p == params;
+        o.notice(
+            bi(
+                if same {
+                    format!("{params} parameters, exactly the published count for {name}: every number here is summed from the layers above.")
+                } else {
+                    format!("{params} parameters at this input size; the published count for {name} is {p} (at its standard input).")
+                },
+                if same {
+                    format!("{params} 个参数，与 {name} 公开的参数量完全一致：这里的每个数都是由上面各层逐层加起来的。")
+                } else {
+                    format!("在这个输入尺寸下有 {params} 个参数；{name} 公开的参数量是 {p}（在标准输入尺寸下）。")
+                },
+            ),
+            Some("classic-models"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -835,5 +1164,58 @@ mod tests {
         let s = b.state();
         b.conv("c", 5, 3, 1, 1, true).unwrap();
         assert!(b.add("a", &s).is_err());
+    }
+
+    fn lab(model: &str, extra: &[(&str, &str)]) -> Result<LabOutcome, LabError> {
+        let mut given = vec![("model".to_string(), model.to_string())];
+        given.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let p = ArchLab::params(&ArchLab::SPEC.values(&given).unwrap()).unwrap();
+        let flag = std::sync::atomic::AtomicBool::new(false);
+        let mut sink = |_: &LabOutcome| {};
+        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
+        p.run(&mut ctx)
+    }
+
+    #[test]
+    fn the_lab_shows_layers_or_blocks_totals_and_computed_notices() {
+        let o = lab("vgg16", &[]).unwrap();
+        assert_eq!(o.find_figure("parameters"), Some(138_357_544.0));
+        assert_eq!(o.find_figure("published_parameters"), Some(138_357_544.0));
+        let t = &o.tables[0];
+        assert_eq!(t.key, "layers");
+        assert_eq!(t.rows.last().unwrap()[3], Cell::Int(138_357_544));
+        // 25088·4096 + 4096 = 102,764,544 of 138,357,544 = 74.3%.
+        assert!(
+            o.notices[0].text.en.contains("102764544") && o.notices[0].text.en.contains("74.3%"),
+            "{}",
+            o.notices[0].text.en
+        );
+        let r = lab("resnet50", &[]).unwrap();
+        assert_eq!(r.tables[0].key, "blocks");
+        assert_eq!(r.tables[0].rows.len(), 18 + 1);
+        assert!(r
+            .notices
+            .iter()
+            .any(|n| n.text.en.contains("16 residual additions")));
+        let b = lab("bert-base", &[("seq_len", "512")]).unwrap();
+        assert_eq!(b.find_figure("parameters"), Some(109_482_240.0));
+        assert!(b
+            .notices
+            .iter()
+            .any(|n| n.text.en.contains("At 512 tokens")));
+        // VGG's adaptive pool keeps the FC input at 512·7·7 whatever the
+        // image: same parameters, far less work at 32×32.
+        let small = lab("vgg16", &[("input_size", "32")]).unwrap();
+        assert_eq!(small.find_figure("parameters"), Some(138_357_544.0));
+        assert!(small.find_figure("macs").unwrap() < o.find_figure("macs").unwrap() / 30.0);
+        // LeNet-5 has no such pool: a larger input grows its first FC layer.
+        let big = lab("lenet5", &[("input_size", "64")]).unwrap();
+        assert!(big.find_figure("parameters").unwrap() > 61_706.0);
+        assert!(big
+            .notices
+            .iter()
+            .any(|n| n.text.en.contains("at this input size")));
+        let e = lab("vgg16", &[("input_size", "16")]).unwrap_err();
+        assert!(e.to_string().contains("larger input"), "{e}");
     }
 }

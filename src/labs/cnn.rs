@@ -6,9 +6,9 @@
 //! same descriptors as `mlwb arch`), and the feature maps of one test digit
 //! after every convolution and pooling.
 
-use super::arch::{self, shape_text, Arch, Builder};
+use super::arch::{self, layer_table, Arch, Builder};
 use super::classify::{self, load_split, median, train_live};
-use super::{bi, Cell, Heatmap, LabContext, LabError, LabOutcome, RunLab, Table};
+use super::{bi, Heatmap, LabContext, LabError, LabOutcome, RunLab};
 use crate::algos::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
     Task,
@@ -137,49 +137,6 @@ pub fn build(ps: &mut ParamStore, p: &CnnParams) -> Result<(Sequential, Arch), L
 impl From<arch::ArchError> for LabError {
     fn from(e: arch::ArchError) -> LabError {
         LabError::Setup(e.0)
-    }
-}
-
-/// The layer table of a described network, with a total row.
-pub fn layer_table(a: &Arch, key: &str, title: super::Bi) -> Table {
-    let mut rows: Vec<Vec<Cell>> = a
-        .layers
-        .iter()
-        .map(|l| {
-            vec![
-                Cell::from(l.name.as_str()),
-                Cell::from(l.kind.as_str()),
-                Cell::from(shape_text(&l.output)),
-                Cell::from(l.params as i64),
-                Cell::from(l.macs as i64),
-                l.receptive_field
-                    .map(|r| Cell::from(format!("{r}×{r}")))
-                    .unwrap_or_else(|| Cell::from("")),
-            ]
-        })
-        .collect();
-    rows.push(vec![
-        Cell::from("total"),
-        Cell::from(""),
-        Cell::from(shape_text(a.output())),
-        Cell::from(a.params() as i64),
-        Cell::from(a.macs() as i64),
-        Cell::from(""),
-    ]);
-    Table {
-        key: key.to_string(),
-        title,
-        columns: [
-            "layer",
-            "type",
-            "output",
-            "parameters",
-            "mult-adds",
-            "receptive field",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
     }
 }
 
