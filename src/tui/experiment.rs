@@ -193,11 +193,19 @@ impl ExperimentPane {
         if self.presets.len() > 1 {
             f.push(Field::Preset);
         }
-        f.extend([Field::Dataset, Field::Algo, Field::Scale]);
+        // Labs scale their own data and take no CV or missing-value policy.
+        let lab = self.spec().is_some_and(|s| s.task == registry::Task::Lab);
+        f.extend([Field::Dataset, Field::Algo]);
+        if !lab {
+            f.push(Field::Scale);
+        }
         if let Some(spec) = self.spec() {
             f.extend((0..spec.params.len()).map(Field::Param));
         }
-        f.extend([Field::Seed, Field::Cv, Field::Missing]);
+        f.push(Field::Seed);
+        if !lab {
+            f.extend([Field::Cv, Field::Missing]);
+        }
         f
     }
 
