@@ -179,15 +179,32 @@ impl RunLab for MlpParams {
             .map(|s| s.to_string())
             .collect();
         let per_row = n_params as f64 / n_train as f64;
+        // The layer with the most weights: fan-in × fan-out + biases.
+        let dims: Vec<usize> = std::iter::once(split.n_features)
+            .chain(self.hidden.iter().copied())
+            .chain(std::iter::once(n_classes))
+            .collect();
+        let (big, big_n) = dims
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| (i, w[0] * w[1] + w[1]))
+            .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
+            .unwrap_or((0, 0));
+        let big_name = if big == self.hidden.len() {
+            "output".to_string()
+        } else {
+            format!("fc{}", big + 1)
+        };
+        let share = 100.0 * big_n as f64 / n_params.max(1) as f64;
         outcome.notice(
             bi(
                 format!(
-                    "The {} net has {n_params} weights and biases for {n_train} training rows ({per_row:.1} per row); each weight matrix is fan-in × fan-out, so the widest layer dominates.",
-                    sizes.join("-")
+                    "The {} net has {n_params} weights and biases for {n_train} training rows ({per_row:.1} per row). A layer holds fan-in × fan-out weights: {big_name} ({} × {}) alone has {big_n}, {share:.0}% of them.",
+                    sizes.join("-"), dims[big], dims[big + 1]
                 ),
                 format!(
-                    "这个 {} 的网络有 {n_params} 个权重和偏置，而训练样本只有 {n_train} 个（每个样本 {per_row:.1} 个参数）；每个权重矩阵的大小是扇入 × 扇出，所以最宽的那一层占了大头。",
-                    sizes.join("-")
+                    "这个 {} 的网络有 {n_params} 个权重和偏置，而训练样本只有 {n_train} 个（每个样本 {per_row:.1} 个参数）。一层的权重数是扇入 × 扇出：仅 {big_name}（{} × {}）就有 {big_n} 个，占 {share:.0}%。",
+                    sizes.join("-"), dims[big], dims[big + 1]
                 ),
             ),
             Some("representation-learning"),
