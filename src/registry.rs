@@ -11,6 +11,7 @@ pub use crate::algos::algorithm::{
 use crate::algos::{
     boosting, forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree,
 };
+use crate::labs;
 pub use crate::labs::RunLab;
 pub use crate::seq::tagger::TrainTagger;
 use crate::seq::{crf, hmm};
@@ -162,8 +163,20 @@ pub static REGISTRY: &[Registered] = &[
         runner: Runner::Reducer(reducer::<pca::Pca>),
     },
     Registered {
-        spec: &crate::labs::init::InitLab::SPEC,
-        runner: Runner::Lab(lab::<crate::labs::init::InitLab>),
+        spec: &labs::mlp::Mlp::SPEC,
+        runner: Runner::Lab(lab::<labs::mlp::Mlp>),
+    },
+    Registered {
+        spec: &labs::cnn::Cnn::SPEC,
+        runner: Runner::Lab(lab::<labs::cnn::Cnn>),
+    },
+    Registered {
+        spec: &labs::arch::ArchLab::SPEC,
+        runner: Runner::Lab(lab::<labs::arch::ArchLab>),
+    },
+    Registered {
+        spec: &labs::init::InitLab::SPEC,
+        runner: Runner::Lab(lab::<labs::init::InitLab>),
     },
 ];
 

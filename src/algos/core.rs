@@ -3,6 +3,8 @@
 //! traits, and seeded randomness (re-exported from [`crate::rng`]). A leaf:
 //! it imports nothing else of the crate.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
@@ -65,20 +67,56 @@ impl From<Step> for HistoryPoint {
 
 /// Progress sink handed to a fit. `report` returns `Err(Cancelled)` once the
 /// run has been cancelled; algorithms propagate it with `?`, so a cancel
-/// stops them at the next step.
+/// stops them at the next step. Loops whose steps are long (an epoch of a
+/// network) also poll [`Progress::check`] between their inner steps (each
+/// mini-batch), which sees the cancel flag without reporting anything.
 pub struct Progress<'a> {
     sink: Option<&'a mut dyn FnMut(Step) -> bool>,
+    cancel: Option<&'a AtomicBool>,
 }
 
 impl<'a> Progress<'a> {
     /// A sink that receives each step; it returns false to cancel.
     pub fn new(sink: &'a mut dyn FnMut(Step) -> bool) -> Progress<'a> {
-        Progress { sink: Some(sink) }
+        Progress {
+            sink: Some(sink),
+            cancel: None,
+        }
+    }
+
+    /// A sink, and the cancel flag that [`Progress::check`] polls between
+    /// reports.
+    pub fn with_cancel(
+        sink: &'a mut dyn FnMut(Step) -> bool,
+        cancel: &'a AtomicBool,
+    ) -> Progress<'a> {
+        Progress {
+            sink: Some(sink),
+            cancel: Some(cancel),
+        }
     }
 
     /// No reporting, never cancelled (tests, benchmarks).
     pub fn none() -> Progress<'static> {
-        Progress { sink: None }
+        Progress {
+            sink: None,
+            cancel: None,
+        }
+    }
+
+    /// True once the run has been cancelled (through the flag given to
+    /// [`Progress::with_cancel`]); reports nothing.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    /// `Err(Cancelled)` once the run has been cancelled; reports nothing.
+    pub fn check(&self) -> Result<(), AlgoError> {
+        if self.is_cancelled() {
+            Err(AlgoError::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn report(

@@ -3,6 +3,7 @@
 //! (`run`, `hmm`, `quiz`); what they share is in `out`. Imports go one way:
 //! this file uses the subcommands, they never use it.
 
+pub mod arch;
 pub mod hmm;
 pub mod interview;
 pub mod lab;
@@ -78,6 +79,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// Quiz cards: list them, show one, check an answer.
     Quiz(quiz::QuizArgs),
+    /// Shapes, parameters and multiply-adds of a known network, layer by
+    /// layer (vgg16, resnet50, bert-base, ...).
+    Arch(arch::ArchArgs),
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(hmm::HmmCommand),
@@ -244,6 +248,7 @@ pub fn run_command(
             }
             Command::Run(args) => run::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
+            Command::Arch(args) => arch::run(&args, out, err),
             Command::Quiz(args) => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }

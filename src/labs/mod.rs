@@ -17,8 +17,12 @@
 //! one, which is how curves fill in live. A cancel is seen at the next
 //! update or [`LabContext::check`].
 
+pub mod arch;
+pub mod classify;
+pub mod cnn;
 pub mod format;
 pub mod init;
+pub mod mlp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -354,7 +358,7 @@ impl ProgressAdapter<'_> {
             on_step(s);
             !cancel.load(Ordering::SeqCst)
         };
-        let mut p = Progress::new(&mut sink);
+        let mut p = Progress::with_cancel(&mut sink, cancel);
         f(&mut p)
     }
 }
@@ -403,6 +407,9 @@ mod tests {
             .run(|p| p.report(1, 2, "loss", 1.0));
         assert_eq!(r, Err(AlgoError::Cancelled));
         assert_eq!(steps, 1);
+        // The engine polls the flag between mini-batches without reporting.
+        let mut quiet = |_: Step| {};
+        assert!(ctx.progress(&mut quiet).run(|p| p.is_cancelled()));
         assert_eq!(seen.get(), 2);
     }
 }

@@ -1367,3 +1367,68 @@ fn gradient_norms_show_vanishing_gradients_in_a_deep_sigmoid_net() {
     );
     assert!(relu > 0.1 && relu < 10.0, "relu + He: {relu}");
 }
+
+/// Counts forward passes and raises the cancel flag after the `after`-th.
+struct CancelAfter<'a> {
+    inner: &'a Sequential,
+    flag: &'a std::sync::atomic::AtomicBool,
+    after: usize,
+    calls: std::cell::Cell<usize>,
+}
+
+impl Layer for CancelAfter<'_> {
+    fn name(&self) -> &str {
+        "cancel-after"
+    }
+    fn forward(&self, g: &mut Graph, ps: &mut ParamStore, x: Var) -> Result<Var, NnError> {
+        self.calls.set(self.calls.get() + 1);
+        if self.calls.get() == self.after {
+            self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.forward(g, ps, x)
+    }
+}
+
+/// A cancel in the middle of an epoch stops training before the next
+/// mini-batch: no epoch is reported and no further batch runs.
+#[test]
+fn cancel_mid_epoch_stops_within_one_mini_batch() {
+    let (x, y, k) = digits();
+    let flag = std::sync::atomic::AtomicBool::new(false);
+    let mut ps = ParamStore::new(0);
+    let net = mlp(&mut ps, 64, k, &MlpSpec::default()).unwrap();
+    let model = CancelAfter {
+        inner: &net,
+        flag: &flag,
+        after: 3,
+        calls: std::cell::Cell::new(0),
+    };
+    let steps = std::cell::Cell::new(0);
+    let mut sink = |_: crate::algos::Step| {
+        steps.set(steps.get() + 1);
+        true
+    };
+    let mut progress = Progress::with_cancel(&mut sink, &flag);
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 32,
+        ..Default::default()
+    };
+    let r = train_classifier(
+        &model,
+        &mut ps,
+        &mut Adam::new(1e-3).unwrap(),
+        ClassData { x: &x, y: &y },
+        None,
+        k,
+        &cfg,
+        &mut progress,
+    );
+    assert_eq!(r.unwrap_err(), NnError::Cancelled);
+    // 1,797 rows make 57 batches of 32; the third raised the flag.
+    assert_eq!(model.calls.get(), 3);
+    assert_eq!(steps.get(), 0, "no epoch finished");
+    flag.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(!progress.is_cancelled());
+    assert!(progress.check().is_ok());
+}

@@ -175,8 +175,9 @@ fn non_finite(loss: f64) -> Option<&'static str> {
 /// Trains `model` (which maps a batch `[b, …]` to logits `[b, classes]`) by
 /// mini-batch gradient descent with cross-entropy. Each epoch is reported
 /// through `progress` as "train loss", "train accuracy" and, with a test set,
-/// "test loss", "test accuracy"; a cancel stops at once with
-/// [`NnError::Cancelled`]. A non-finite loss stops with
+/// "test loss", "test accuracy"; a cancel (seen through
+/// [`Progress::is_cancelled`] before every mini-batch, and at each report)
+/// stops within one mini-batch with [`NnError::Cancelled`]. A non-finite loss stops with
 /// [`NnError::Diverged`].
 #[allow(clippy::too_many_arguments)]
 pub fn train_classifier(
@@ -209,6 +210,10 @@ pub fn train_classifier(
         }
         let (mut loss_sum, mut hits) = (0f64, 0usize);
         for idx in order.chunks(cfg.batch_size) {
+            // A cancel during a long epoch stops within one mini-batch.
+            if progress.is_cancelled() {
+                return Err(NnError::Cancelled);
+            }
             let xb = batch_rows(train.x, idx);
             let yb: Vec<usize> = idx.iter().map(|&i| train.y[i]).collect();
             g.reset();

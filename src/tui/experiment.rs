@@ -270,7 +270,8 @@ impl ExperimentPane {
         if let Some(spec) = self.spec() {
             f.extend((0..spec.params.len()).map(Field::Param));
         }
-        f.extend([Field::Seed, Field::Cv, Field::Missing]);
+        f.push(Field::Seed);
+        f.extend([Field::Cv, Field::Missing]);
         f
     }
 
