@@ -759,7 +759,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     let report = exp.report.as_ref().expect("report");
     let cm = report.confusion_matrix().expect("cm");
     assert_eq!(
-        exp.cell_rows().len(),
+        exp.cell_members().len(),
         cm.counts[0][1],
         "the listed rows are the cell's count"
     );
@@ -920,6 +920,36 @@ fn casino_run_shows_the_true_die_against_viterbi() {
     let s = screen(&app);
     assert!(s.contains("Casino · Viterbi right on"), "{s}");
     assert!(s.contains("truth") && s.contains("viterbi"), "{s}");
+    assert_cells_list_their_members(&mut app);
+}
+
+/// Every confusion-matrix cell lists as many members (rows, rolls, tokens)
+/// as its count, and the selected cell's line says so (issue 13 item 4: the
+/// casino matrix showed `fair 281` and the detail `0 row(s)`).
+fn assert_cells_list_their_members(app: &mut Headless) {
+    let (cm, n) = {
+        let report = app.exp.as_ref().and_then(|e| e.report.as_ref());
+        let cm = report.and_then(|r| r.confusion_matrix()).expect("a matrix");
+        (cm.clone(), cm.labels.len())
+    };
+    assert!(cm.counts.iter().flatten().sum::<usize>() > 0);
+    send(app, &[Msg::ToggleMatrix]);
+    for t in 0..n {
+        for p in 0..n {
+            let pane = app.exp.as_mut().expect("pane");
+            pane.cell = (t, p);
+            let members = pane.cell_members();
+            assert_eq!(members.len(), cm.counts[t][p], "cell ({t}, {p})");
+        }
+    }
+    app.exp.as_mut().expect("pane").cell = (0, 0);
+    let s = screen(app);
+    let want = format!(
+        "truth {l} → predicted {l}: {} ",
+        cm.counts[0][0],
+        l = cm.labels[0]
+    );
+    assert!(s.contains(&want), "missing `{want}`:\n{s}");
 }
 
 #[test]
@@ -936,6 +966,7 @@ fn crf_run_shows_entities_and_tagged_sentences() {
     assert!(s.contains("Training: objective"), "{s}");
     send(&mut app, &[Msg::PageDown]);
     assert_eq!(app.exp.as_ref().expect("pane").sentence_offset, 1);
+    assert_cells_list_their_members(&mut app);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::algos::Step;
 use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
 use crate::data::{manifest, DatasetKind, Missing};
-use crate::experiment::{Config, Event, Report};
+use crate::experiment::{CellMembers, Config, Event, Report};
 use crate::registry::{self, ParamKind, Task};
 
 /// A field of the setup line the user can change.
@@ -643,17 +643,13 @@ impl ExperimentPane {
     }
 
     /// Source lines of the test rows behind the selected cell.
-    pub fn cell_rows(&self) -> Vec<usize> {
-        let Some(r) = &self.report else {
-            return Vec::new();
-        };
-        let (t, p) = self.cell;
-        r.test_rows()
-            .iter()
-            .zip(r.test_truth().iter().zip(r.test_pred()))
-            .filter(|(_, (a, b))| **a == t && **b == p)
-            .map(|(&row, _)| r.source_lines.get(row).copied().unwrap_or(row + 2))
-            .collect()
+    /// What the selected confusion-matrix cell is made of (rows, rolls or
+    /// tokens); as many as the cell's count.
+    pub fn cell_members(&self) -> CellMembers {
+        match &self.report {
+            Some(r) => r.cell_members(self.cell.0, self.cell.1),
+            None => CellMembers::Rows(Vec::new()),
+        }
     }
 
     pub fn task(&self) -> Option<Task> {
