@@ -28,12 +28,22 @@ use crate::settings::{self, Lang};
 )]
 pub struct Cli {
     /// Read topics from this directory (or single YAML file) instead of the
-    /// bundled knowledge map.
-    #[arg(long, global = true, value_name = "DIR")]
+    /// bundled knowledge map (the reader; also accepted by the commands that
+    /// read topics: topics, show, check, quiz).
+    #[arg(long, value_name = "DIR")]
     pub topics: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--topics` on the commands that read the knowledge map.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TopicsArg {
+    /// Read topics from this directory (or single YAML file) instead of the
+    /// bundled knowledge map.
+    #[arg(long = "topics", value_name = "DIR")]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +53,8 @@ pub enum Command {
         /// Print a JSON array (id, parent, title, refs, words, ...).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        src: TopicsArg,
         /// Titles in one language (zh or en) or both (the default).
         #[arg(long, value_name = "zh|en|both")]
         lang: Option<Lang>,
@@ -58,24 +70,36 @@ pub enum Command {
         /// setting, else the locale).
         #[arg(long, value_name = "zh|en|both")]
         lang: Option<Lang>,
+        #[command(flatten)]
+        src: TopicsArg,
     },
     /// Validate all content; print each problem as file:line:col: message.
     /// Exit status 1 if any error was found.
-    Check,
+    Check {
+        #[command(flatten)]
+        src: TopicsArg,
+    },
     /// List the bundled datasets (name, task, size, source, licence).
     Datasets {
+        /// Print a JSON array (the manifest: name, kind, rows, features, task, source, licence).
         #[arg(long)]
         json: bool,
     },
     /// List the algorithms with their parameters, defaults and valid ranges.
     Algos {
+        /// Print a JSON array (name, title, task, topics, params with kind, default and range).
         #[arg(long)]
         json: bool,
     },
     /// Run an algorithm on a dataset and print its metrics.
     Run(run::RunArgs),
     /// Quiz cards: list them, show one, check an answer.
-    Quiz(quiz::QuizArgs),
+    Quiz {
+        #[command(flatten)]
+        args: quiz::QuizArgs,
+        #[command(flatten)]
+        src: TopicsArg,
+    },
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(hmm::HmmCommand),
@@ -84,9 +108,45 @@ pub enum Command {
     FirstFrame,
 }
 
+impl Command {
+    /// The command's own `--topics`, or `None` for the commands that do not
+    /// read topics (their `Err` names them for the message).
+    fn topics(&self) -> Result<Option<&PathBuf>, &'static str> {
+        match self {
+            Command::Topics { src, .. }
+            | Command::Show { src, .. }
+            | Command::Check { src }
+            | Command::Quiz { src, .. } => Ok(src.path.as_ref()),
+            Command::FirstFrame => Ok(None),
+            Command::Datasets { .. } => Err("datasets"),
+            Command::Algos { .. } => Err("algos"),
+            Command::Run(_) => Err("run"),
+            Command::Hmm(_) => Err("hmm"),
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let source = match &cli.topics {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e, std::env::args().any(|a| a == "--json")),
+    };
+    // `--topics` before the subcommand or after it; only where topics are read.
+    let topics = match cli.command.as_ref().map(Command::topics) {
+        None => cli.topics.clone(),
+        Some(Ok(own)) => own.or(cli.topics.as_ref()).cloned(),
+        Some(Err(name)) => {
+            if cli.topics.is_some() {
+                let _ = error(
+                    &mut std::io::stderr(),
+                    format!("--topics: `{name}` does not read topics (only the reader, topics, show, check and quiz do)"),
+                );
+                return ExitCode::from(out::USAGE);
+            }
+            None
+        }
+    };
+    let source = match &topics {
         Some(p) => TopicSource::Path(p),
         None => TopicSource::Bundled,
     };
@@ -104,13 +164,62 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(cmd) => {
-            let lib = Library::load(source);
+            let lib = if cmd.topics().is_ok() {
+                Library::load(source)
+            } else {
+                Library::default()
+            };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             let code = run_command(&lib, cmd, &mut out, &mut std::io::stderr());
             let _ = out.flush();
             code
         }
+    }
+}
+
+/// A command line clap refused (or `--help`/`--version`): clap's own text
+/// and exit status; under `--json` a failure is a [`out::JsonError`] line.
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    let failure = !matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let code = u8::try_from(e.exit_code()).unwrap_or(out::USAGE);
+    if json && failure {
+        let text = e.render().to_string();
+        // clap's first line is `error: …`; the usage lines after it are for people.
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+        let j = out::JsonError {
+            error: message,
+            file: None,
+            line: None,
+            column: None,
+            code,
+        };
+        if let Ok(s) = serde_json::to_string(&j) {
+            eprintln!("{s}");
+        }
+        return ExitCode::from(code);
+    }
+    let _ = e.print();
+    ExitCode::from(code)
+}
+
+/// Whether the command was given `--json` (its failures are JSON then).
+fn wants_json(cmd: &Command) -> bool {
+    match cmd {
+        Command::Topics { json, .. } | Command::Datasets { json } | Command::Algos { json } => {
+            *json
+        }
+        Command::Run(a) => a.json,
+        Command::Quiz { args, .. } => args.json,
+        Command::Hmm(h) => h.json(),
+        Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
 
@@ -135,9 +244,10 @@ pub fn run_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitCode {
+    let _json = out::json_errors(wants_json(&cmd));
     let result = (|| -> std::io::Result<ExitCode> {
         match cmd {
-            Command::Check => {
+            Command::Check { .. } => {
                 for p in &lib.problems {
                     writeln!(out, "{p}")?;
                 }
@@ -156,7 +266,7 @@ pub fn run_command(
                     ExitCode::SUCCESS
                 })
             }
-            Command::Topics { json, lang } => {
+            Command::Topics { json, lang, .. } => {
                 report_skipped(lib, err)?;
                 if json {
                     let items: Vec<TopicJson> = lib
@@ -203,7 +313,9 @@ pub fn run_command(
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Show { id, width, lang } => {
+            Command::Show {
+                id, width, lang, ..
+            } => {
                 report_skipped(lib, err)?;
                 let (lang, notices) = settings::resolve_lang(lang, None);
                 for n in notices {
@@ -242,7 +354,7 @@ pub fn run_command(
             }
             Command::Run(args) => run::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
-            Command::Quiz(args) => quiz::run(lib, &args, out, err),
+            Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();
@@ -250,10 +362,10 @@ pub fn run_command(
         Ok(code) => code,
         // A closed pipe (e.g. `mlwb topics | head`) is not worth a panic.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = error(err, e);
-            ExitCode::FAILURE
-        }
+        Err(e) => match out::fail(err, e.to_string(), out::FAILED) {
+            Ok(code) => code,
+            Err(_) => ExitCode::FAILURE,
+        },
     }
 }
 
@@ -271,4 +383,33 @@ fn report_skipped(lib: &Library, err: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every flag of every subcommand says what it does in `--help`.
+    #[test]
+    fn every_flag_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "mlwb", &mut missing);
+        assert!(missing.is_empty(), "flags without help: {missing:?}");
+    }
 }
