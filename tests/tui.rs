@@ -330,6 +330,19 @@ fn readme_keys_section_is_the_bindings_table() {
         .split_once(start)
         .and_then(|(_, rest)| rest.split_once(end))
         .map(|(section, _)| section);
+    // `MLWB_UPDATE_README=1 cargo test --test tui readme_keys` rewrites it.
+    if std::env::var_os("MLWB_UPDATE_README").is_some() {
+        if let Some(old) = got {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+            let new = readme.replacen(
+                &format!("{start}{old}{end}"),
+                &format!("{start}{want}{end}"),
+                1,
+            );
+            std::fs::write(path, new).expect("write README");
+            return;
+        }
+    }
     assert_eq!(
         got,
         Some(want.as_str()),
@@ -900,13 +913,89 @@ fn trellis_steps_column_by_column_and_shows_the_best_path() {
         send(&mut app, &[Msg::Right]);
     }
     let s = screen(&app);
-    assert!(s.contains("best path (highlighted):"), "{s}");
+    assert!(s.contains("best path (starred *):"), "{s}");
     assert!(s.contains("log P = "), "{s}");
     send(&mut app, &[Msg::FlipTrellis]);
     assert!(screen(&app).contains("log P(O) = "));
     // ← steps back; Esc closes the trellis, not the pane.
     send(&mut app, &[Msg::Left, Msg::Close]);
     assert!(app.exp.as_ref().expect("pane").trellis.is_none());
+}
+
+/// Issue 13 item 5: at 120 columns only 8 of 12 columns were drawn, End did
+/// nothing, the path text was cut and every arrow was `→`.
+#[test]
+fn trellis_scrolls_jumps_traces_back_pointers_and_shows_the_whole_path() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        // End (bound in the trellis) reveals every column.
+        let end = map_key(
+            &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::End),
+            &app.contexts(),
+        )
+        .expect("End is bound in the trellis");
+        send(&mut app, &[end]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.step, t.rolls.len());
+        let path: Vec<String> = t
+            .viterbi
+            .path
+            .iter()
+            .map(|&s| t.states[s].clone())
+            .collect();
+        let s = screen(&app);
+        // The last column is in view (scrolled), with its roll number.
+        assert!(s.contains(&format!(" {}", t.rolls.len())), "{w}x{h}:\n{s}");
+        // The best path in full, over as many lines as it takes.
+        let words: Vec<&str> = s
+            .lines()
+            .skip_while(|l| !l.contains("best path (starred *):"))
+            .flat_map(|l| l.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| t.states.iter().any(|s| s == w))
+            .collect();
+        assert_eq!(words, path, "{w}x{h}:\n{s}");
+        // Back-pointer arrows: each drawn cell shows where its ψ comes from.
+        for (c, j) in [(t.rolls.len() - 1, 0), (t.rolls.len() - 1, 1)] {
+            let arrow = t.arrow(c, j);
+            assert!(s.contains(arrow), "{arrow} for ({c}, {j}) in {w}x{h}:\n{s}");
+        }
+        // ↓ chooses the other state of the last column: its δ is filled in.
+        send(&mut app, &[Msg::Down]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.chosen(), (t.rolls.len() - 1, 1));
+        assert_eq!(t.back_path().len(), t.rolls.len());
+        assert_eq!(
+            t.back_path()[t.rolls.len() - 2],
+            t.viterbi.psi[(t.rolls.len() - 1, 1)]
+        );
+        if h >= 40 {
+            let s = screen(&app);
+            assert!(
+                s.contains(&format!("chosen cell: roll {}", t.rolls.len())),
+                "{s}"
+            );
+            assert!(s.contains("← back-pointer"), "{s}");
+        }
+        // Home goes back to the first column.
+        send(&mut app, &[Msg::Top]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.step, 1);
+        assert!(screen(&app).contains("column 1 of 12"));
+    }
 }
 
 #[test]

@@ -1120,6 +1120,18 @@ impl App {
             return false;
         };
         let matrix = exp.focus == ExpFocus::Matrix;
+        if let Some(t) = &mut exp.trellis {
+            match msg {
+                Msg::Up => t.move_state(-1),
+                Msg::Down => t.move_state(1),
+                Msg::Top => t.go_to(1),
+                Msg::Bottom => t.go_to(t.rolls.len()),
+                _ => {}
+            }
+            if matches!(msg, Msg::Up | Msg::Down | Msg::Top | Msg::Bottom) {
+                return true;
+            }
+        }
         match msg {
             Msg::Up => {
                 if matrix {

@@ -90,8 +90,13 @@ pub struct TrellisView {
     pub truth: Vec<usize>,
     pub viterbi: crate::seq::hmm::Trellis,
     pub forward: crate::seq::hmm::ForwardTrellis,
-    /// Columns revealed so far (1..=T).
+    /// The model the tables were computed with (the formulas are filled in
+    /// from it).
+    pub hmm: crate::seq::hmm::Hmm,
+    /// Columns revealed so far (1..=T); the last one holds the chosen cell.
     pub step: usize,
+    /// The chosen cell's state in the last revealed column (↑/↓).
+    pub state: usize,
     pub show_forward: bool,
 }
 
@@ -115,9 +120,62 @@ impl TrellisView {
             truth: casino.truth.iter().take(TRELLIS_STEPS).copied().collect(),
             states: casino.states,
             rolls,
+            hmm,
             step: 1,
+            state: 0,
             show_forward: false,
         })
+    }
+
+    /// Reveal columns up to `step` (clamped to 1..=T).
+    pub fn go_to(&mut self, step: usize) {
+        self.step = step.clamp(1, self.rolls.len().max(1));
+    }
+
+    /// Choose the state of the chosen cell (↑ = -1, ↓ = +1), clamped.
+    pub fn move_state(&mut self, delta: isize) {
+        let n = self.states.len().max(1) as isize;
+        self.state = (self.state as isize + delta).clamp(0, n - 1) as usize;
+    }
+
+    /// The chosen cell: (column, state).
+    pub fn chosen(&self) -> (usize, usize) {
+        (self.step.saturating_sub(1), self.state)
+    }
+
+    /// The best path ending in the chosen cell, following back-pointers:
+    /// the state at each column 0..=column.
+    pub fn back_path(&self) -> Vec<usize> {
+        let (col, state) = self.chosen();
+        let mut path = vec![state];
+        let mut s = state;
+        for t in (1..=col).rev() {
+            s = self.viterbi.psi[(t, s)];
+            path.push(s);
+        }
+        path.reverse();
+        path
+    }
+
+    /// The back-pointer of cell (column, state) as an arrow pointing where
+    /// it comes from: the same state `←`, a state drawn above `↖`, below `↙`
+    /// (a blank in the first column).
+    pub fn arrow(&self, col: usize, state: usize) -> char {
+        if col == 0 {
+            return ' ';
+        }
+        match self.viterbi.psi[(col, state)].cmp(&state) {
+            std::cmp::Ordering::Less => '↖',
+            std::cmp::Ordering::Greater => '↙',
+            std::cmp::Ordering::Equal => '←',
+        }
+    }
+
+    /// The first column drawn when `cols` columns fit: the chosen column
+    /// is always visible (the view scrolls with it).
+    pub fn first_column(&self, cols: usize) -> usize {
+        let (col, _) = self.chosen();
+        (col + 1).saturating_sub(cols.max(1))
     }
 }
 
@@ -494,12 +552,12 @@ impl ExperimentPane {
         let Some(t) = &mut self.trellis else {
             return false;
         };
-        let n = t.rolls.len();
-        t.step = if forward {
-            (t.step + 1).min(n)
+        let step = if forward {
+            t.step + 1
         } else {
-            t.step.saturating_sub(1).max(1)
+            t.step.saturating_sub(1)
         };
+        t.go_to(step);
         true
     }
 

@@ -216,7 +216,10 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpMatrix, vec![code(K::Esc)], "Esc", m(Msg::Close), "back to the setup", Some("Esc back"));
 
     // ---- the trellis (on top of the setup or the matrix) ----
-    row(C::Trellis, vec![code(K::Left), ch('h'), code(K::Right), ch('l')], "← / →", Emit::Dir, "reveal one column fewer / more; the best path is highlighted at the end", Some("←→ step"));
+    row(C::Trellis, vec![code(K::Left), ch('h'), code(K::Right), ch('l')], "← / →", Emit::Dir, "reveal one column fewer / more (the view follows); the best path is starred at the end", Some("←→ step"));
+    row(C::Trellis, vec![code(K::Up), ch('k'), code(K::Down), ch('j')], "↑ / ↓", Emit::Dir, "choose the cell in the last column: its back-pointers traced, its δ filled in", Some("↑↓ cell"));
+    row(C::Trellis, vec![code(K::Home), ch('g')], "g / Home", m(Msg::Top), "back to the first column", None);
+    row(C::Trellis, vec![code(K::End), ch('G')], "G / End", m(Msg::Bottom), "reveal every column (the whole best path)", Some("End all"));
     row(C::Trellis, vec![ch('f')], "f", m(Msg::FlipTrellis), "flip between Viterbi's δ and the forward α", Some("f flip"));
     row(C::Trellis, vec![ch('t')], "t", m(Msg::ToggleTrellis), "close the trellis", None);
     row(C::Trellis, vec![code(K::Esc)], "Esc", m(Msg::Close), "close the trellis", Some("Esc close"));
