@@ -783,6 +783,37 @@ fn experiment_runs_in_the_background_and_shows_results() {
     assert!(screen(&app).contains("Precision-recall · AP"));
 }
 
+/// Issue 13 item 6: under NO_COLOR the decision regions vanished and both
+/// classes were the same `■`. Now each class has a region texture and
+/// point glyphs, named in the title.
+#[test]
+fn decision_regions_without_colour_use_glyphs_per_class() {
+    // (At 80x24 the picture gives way to the metrics and the matrix.)
+    for (w, h) in [(120u16, 40u16), (160, 48)] {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+        wait_for_run(&mut app);
+        let s = screen(&app);
+        let pic: String = s
+            .lines()
+            .skip_while(|l| !l.contains("Decision regions"))
+            .take(8)
+            .collect();
+        assert!(pic.contains("o 0") && pic.contains("x 1"), "{w}x{h}:\n{s}");
+        assert!(
+            pic.chars().filter(|&c| c == '·').count() > 10,
+            "class 1's region:\n{s}"
+        );
+        for g in ['o', 'x', 'O', 'X'] {
+            assert!(
+                pic.chars().filter(|&c| c == g).count() >= 2,
+                "{g} points in {w}x{h}:\n{s}"
+            );
+        }
+    }
+}
+
 #[test]
 fn experiment_setup_is_edited_with_keys_and_typing() {
     let mut app = bundled(140, 44);
@@ -1101,7 +1132,14 @@ fn learning_curve_compares_hmm_and_crf() {
         curve.crf_f1.last() > curve.crf_f1.first(),
         "more data helps the CRF"
     );
-    assert!(screen(&app).contains("HMM vs CRF entity F1"));
+    // Told apart without colours (issue 13 item 6): markers named in the
+    // title and a legend.
+    let s = screen(&app);
+    assert!(s.contains("HMM (•) vs CRF (▄) entity F1"), "{s}");
+    assert!(
+        s.contains("• HMM 0.") && s.contains("▄ CRF 0."),
+        "legend:\n{s}"
+    );
 }
 
 // ---- quiz ----
