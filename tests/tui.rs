@@ -199,6 +199,52 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     assert_eq!(selected_id(&app), "basics");
 }
 
+/// Issue 13 item 11: `/注意力` found a reference title, not the attention
+/// topic; `/信息熵` found nothing; Enter on no hits closed silently.
+#[test]
+fn search_ranks_titles_first_lists_hits_and_says_no_match() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = bundled(w, h);
+        search(&mut app, "注意力");
+        let first = app.search.hits[0];
+        assert_eq!(
+            app.search.kinds[0],
+            mlwb::content::HitKind::Title,
+            "a title hit first"
+        );
+        assert!(app.lib.topics[first].title.zh.contains("注意力"));
+        // The result list: best first, where each matched, the chosen one marked.
+        let s = screen(&app);
+        assert!(s.contains("topic(s) · ↑↓ choose"), "{w}x{h}:\n{s}");
+        assert!(s.contains(&app.lib.topics[first].title.zh), "{s}");
+        assert!(s.contains("title"), "{s}");
+        // ↓ chooses the second hit, Enter opens it.
+        send(&mut app, &[Msg::Down, Msg::InputSubmit]);
+        let second = app.search.hits[1];
+        assert_eq!(app.selected_topic(), Some(second));
+
+        let mut app = bundled(w, h);
+        search(&mut app, "信息熵");
+        assert!(
+            !app.search.hits.is_empty(),
+            "信息熵 is in notes and the glossary"
+        );
+        send(&mut app, &[Msg::InputSubmit]);
+        assert_eq!(selected_id(&app), "information-theory");
+
+        let mut app = bundled(w, h);
+        search(&mut app, "zzzzqqq");
+        assert!(screen(&app).contains("no match"));
+        send(&mut app, &[Msg::InputSubmit]);
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(
+            screen(&app).contains("no match for “zzzzqqq”"),
+            "{}",
+            screen(&app)
+        );
+    }
+}
+
 #[test]
 fn help_shows_the_focused_context_and_can_be_filtered() {
     let mut app = bundled(120, 40);

@@ -236,7 +236,9 @@ pub enum Effect {
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub query: String,
+    /// Topics found, best first; `kinds[k]`: where `hits[k]` matched.
     pub hits: Vec<usize>,
+    pub kinds: Vec<crate::content::HitKind>,
     /// Index into `hits` of the hit shown.
     pub current: usize,
 }
@@ -645,14 +647,35 @@ impl App {
             Mode::Search => {
                 if self.edit_input(&msg) {
                     self.search.query = self.input.value().to_string();
-                    self.search.hits = self.lib.search(&self.search.query);
+                    let hits = self.lib.search_hits(&self.search.query);
+                    self.search.hits = hits.iter().map(|h| h.topic).collect();
+                    self.search.kinds = hits.iter().map(|h| h.kind).collect();
                     self.search.current = 0;
                     return;
                 }
                 match msg {
+                    // ↑↓ choose in the result list; Enter opens the chosen hit.
+                    Msg::Up | Msg::Down => {
+                        let n = self.search.hits.len();
+                        if n > 0 {
+                            self.search.current = if msg == Msg::Down {
+                                (self.search.current + 1).min(n - 1)
+                            } else {
+                                self.search.current.saturating_sub(1)
+                            };
+                        }
+                    }
                     Msg::InputSubmit => {
                         self.mode = Mode::Normal;
-                        self.jump_to_hit();
+                        if self.search.hits.is_empty() && !self.search.query.trim().is_empty() {
+                            self.flash = Some(format!(
+                                "no match for “{}” (titles, glossary, notes, formulas and references were searched)",
+                                self.search.query.trim()
+                            ));
+                            self.search = Search::default();
+                        } else {
+                            self.jump_to_hit();
+                        }
                     }
                     Msg::Close => {
                         self.mode = Mode::Normal;

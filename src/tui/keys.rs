@@ -186,7 +186,8 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Note, vec![ch('e')], "e", m(Msg::ToggleExperiment), "open or close the experiment pane of the topic", Some("e experiment"));
 
     // ---- search: typing ----
-    row(C::Search, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "jump to the first hit (highlighted in the note)", Some("Enter jump"));
+    row(C::Search, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "open the chosen hit (the query is highlighted in the note); says so when nothing matches", Some("Enter open"));
+    row(C::Search, vec![code(K::Up), code(K::Down)], "↑ / ↓", Emit::Dir, "choose a hit in the result list (titles first, then glossary terms, notes, references)", Some("↑↓ choose"));
     row(C::Search, vec![code(K::Esc)], "Esc", m(Msg::Close), "cancel the search", Some("Esc cancel"));
 
     // ---- the experiment setup ----
