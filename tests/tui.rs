@@ -1790,3 +1790,47 @@ fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
         }
     }
 }
+
+/// Issue 13 item 13: at 24x6 the help wrapped mid-word; a one-off message
+/// ("press e …") survived a resize.
+#[test]
+fn tiny_help_keeps_words_whole_and_a_resize_clears_a_message() {
+    use std::collections::HashSet;
+    let mut app = bundled(24, 6);
+    send(&mut app, &[Msg::ToggleHelp]);
+    let _ = screen(&app);
+    let mut words: HashSet<String> = HashSet::new();
+    for b in mlwb::tui::keys::bindings() {
+        words.extend(b.help.split_whitespace().map(str::to_string));
+        words.extend(b.label.split_whitespace().map(str::to_string));
+        words.extend(b.context.title().split_whitespace().map(str::to_string));
+    }
+    for width in [19usize, 24, 30, 39, 60] {
+        for line in app.help_lines(width) {
+            let text: String = line.iter().map(|s| s.text.as_str()).collect();
+            assert!(mlwb::text::width(&text) <= width, "{width}: {text}");
+            for w in text.split_whitespace() {
+                // (Chinese may break between characters: a piece of a word
+                // with CJK in it is whole enough.)
+                let cjk_piece = || {
+                    words
+                        .iter()
+                        .any(|x| x.chars().any(mlwb::text::is_cjk) && x.contains(w))
+                };
+                let whole = words.contains(w) || mlwb::text::width(w) + 2 >= width || cjk_piece();
+                assert!(whole, "`{w}` is a broken word at width {width}: {text}");
+            }
+        }
+    }
+    send(&mut app, &[Msg::Close]);
+
+    let mut app = bundled(80, 24);
+    send(&mut app, &[Msg::Run]);
+    assert!(screen(&app).contains("press e to open an experiment first"));
+    send(&mut app, &[Msg::Resize(100, 30)]);
+    assert!(
+        !screen(&app).contains("press e to open"),
+        "{}",
+        screen(&app)
+    );
+}

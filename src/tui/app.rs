@@ -567,9 +567,9 @@ impl App {
         let Some(msg) = self.result(msg) else {
             return;
         };
-        if !matches!(msg, Msg::Resize(..)) {
-            self.flash = None;
-        }
+        // Any key or resize ends a one-off message (a resize would leave it
+        // standing under a layout it no longer describes).
+        self.flash = None;
         if let Msg::Resize(w, h) = msg {
             if self.mode != Mode::Normal {
                 self.size = (w, h);
