@@ -1834,3 +1834,33 @@ fn tiny_help_keeps_words_whole_and_a_resize_clears_a_message() {
         screen(&app)
     );
 }
+
+/// Start-up leaves the content checks out; the problems list runs them and
+/// then counts exactly what `mlwb check` finds.
+#[test]
+fn content_checks_run_when_the_problems_list_is_opened() {
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+    let full = Library::load(TopicSource::Path(&bad));
+    let deferred = Library::load_deferred(TopicSource::Path(&bad));
+    assert!(!deferred.is_checked());
+    assert!(
+        deferred.problems.len() < full.problems.len(),
+        "the fixture has problems only the checks find"
+    );
+    let mut app = Headless::new(App::new(deferred, 120, 40));
+    app.color = false;
+    send(&mut app, &[Msg::ToggleProblems]);
+    assert!(app.lib.is_checked());
+    let shown: Vec<String> = app.lib.problems.iter().map(|p| p.to_string()).collect();
+    let want: Vec<String> = full.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown, want);
+    let s = screen(&app);
+    assert!(
+        s.contains(&format!("{} problem(s) in the topics", want.len())),
+        "{s}"
+    );
+    // The bundled map: deferred at start, and nothing for the checks to find.
+    let mut lib = Library::load_deferred(TopicSource::Bundled);
+    lib.check();
+    assert!(lib.problems.is_empty(), "{:?}", lib.problems.first());
+}

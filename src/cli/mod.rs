@@ -150,8 +150,15 @@ pub fn main() -> ExitCode {
         Some(p) => TopicSource::Path(p),
         None => TopicSource::Bundled,
     };
+    // The reader on the bundled map starts without the content checks
+    // (they run when the problems list is opened); a user's own topics are
+    // checked at once so the status line counts their errors.
+    let reader_lib = |source: TopicSource<'_>| match source {
+        TopicSource::Bundled => Library::load_deferred(source),
+        TopicSource::Path(_) => Library::load(source),
+    };
     match cli.command {
-        None => match crate::tui::run(Library::load(source)) {
+        None => match crate::tui::run(reader_lib(source)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 let _ = error(&mut std::io::stderr(), format!("{e:#}"));
@@ -159,7 +166,7 @@ pub fn main() -> ExitCode {
             }
         },
         Some(Command::FirstFrame) => {
-            let lib = Library::load(source);
+            let lib = reader_lib(source);
             crate::tui::first_frame_headless(lib, 120, 40);
             ExitCode::SUCCESS
         }

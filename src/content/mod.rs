@@ -135,6 +135,9 @@ pub struct Library {
     /// could not be read at all are skipped, the rest are kept.
     pub problems: Vec<Problem>,
     index: HashMap<String, usize>,
+    /// The source files (name, text) while the content checks have not run
+    /// yet ([`Library::load_deferred`]); `None` once they have.
+    unchecked: Option<Vec<(String, String)>>,
 }
 
 /// Where topics come from.
@@ -150,6 +153,18 @@ impl Library {
     /// Load and check topics. Never fails: unreadable files and invalid
     /// topics become [`Problem`]s and are left out.
     pub fn load(source: TopicSource<'_>) -> Library {
+        let mut lib = Library::load_deferred(source);
+        lib.check();
+        lib
+    }
+
+    /// Load topics (parse errors, duplicate ids and broken parents are
+    /// problems already) but leave the content checks — formulas render,
+    /// links, experiments, cards, ... — for [`Library::check`]. The reader
+    /// starts this way: its first frame does not wait for checks that only
+    /// `mlwb check` and the problems list need (the bundled map passes them,
+    /// which `cargo test` asserts).
+    pub fn load_deferred(source: TopicSource<'_>) -> Library {
         let inputs = match source {
             TopicSource::Bundled => embedded::files(),
             TopicSource::Path(path) => match load::read_path(path) {
@@ -164,25 +179,50 @@ impl Library {
         };
         let mut problems = Vec::new();
         let mut topics = Vec::new();
-        let mut texts: HashMap<&str, &str> = HashMap::new();
-        for input in &inputs {
+        let mut texts = Vec::new();
+        for input in inputs {
             match input {
                 load::Input::Text { name, text } => {
-                    let (mut t, mut p) = load::parse_file(name, text);
+                    let (mut t, mut p) = load::parse_file(&name, &text);
                     topics.append(&mut t);
                     problems.append(&mut p);
-                    texts.insert(name, text);
+                    texts.push((name, text));
                 }
-                load::Input::Unreadable(p) => problems.push(p.clone()),
+                load::Input::Unreadable(p) => problems.push(p),
             }
         }
         let mut lib = Library::build(topics, &mut problems);
-        check::check_topics(&lib, &texts, &mut problems);
-        problems.sort_by(|a, b| {
+        lib.problems = problems;
+        lib.sort_problems();
+        lib.unchecked = Some(texts);
+        lib
+    }
+
+    /// Run the content checks if they have not run yet; their problems join
+    /// [`Library::problems`].
+    pub fn check(&mut self) {
+        let Some(texts) = self.unchecked.take() else {
+            return;
+        };
+        let by_name: HashMap<&str, &str> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let mut problems = Vec::new();
+        check::check_topics(self, &by_name, &mut problems);
+        self.problems.append(&mut problems);
+        self.sort_problems();
+    }
+
+    /// Have the content checks run (so `problems` is complete)?
+    pub fn is_checked(&self) -> bool {
+        self.unchecked.is_none()
+    }
+
+    fn sort_problems(&mut self) {
+        self.problems.sort_by(|a, b| {
             (a.file.as_str(), a.line, a.col).cmp(&(b.file.as_str(), b.line, b.col))
         });
-        lib.problems = problems;
-        lib
     }
 
     /// Arrange topics into a tree. Duplicate ids keep the first; topics whose

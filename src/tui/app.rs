@@ -743,6 +743,9 @@ impl App {
                 self.clamp_note_scroll();
             }
             Msg::ToggleProblems => {
+                // The content checks run when first asked for (start-up
+                // leaves them out on the bundled map).
+                self.lib.check();
                 self.mode = Mode::Problems;
                 self.problems_scroll = 0;
             }
