@@ -1864,3 +1864,131 @@ fn content_checks_run_when_the_problems_list_is_opened() {
     lib.check();
     assert!(lib.problems.is_empty(), "{:?}", lib.problems.first());
 }
+
+/// Issue 13 item 8: a preset silently overwrote the setup; old results
+/// stayed on screen unmarked under a changed setup; HMM runs showed fields
+/// that do not apply and reported `0 features, fit 0.0 ms`.
+#[test]
+fn setup_changes_are_said_and_old_results_marked_stale() {
+    use mlwb::tui::experiment::Field;
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "logistic-regression");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    send(&mut app, &[Msg::Up]); // field 0: the preset
+    let exp = app.exp.as_ref().expect("pane");
+    let notice = exp.notice.clone().expect("the preset says what it changed");
+    assert!(notice.contains("dataset breast_cancer → iris"), "{notice}");
+    assert!(
+        notice.contains("algo logistic-regression → logistic-gd"),
+        "{notice}"
+    );
+    assert!(screen(&app).contains("dataset breast_cancer → iris"));
+
+    // A finished run, then a changed seed: the results are marked stale.
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    assert!(!app.exp.as_ref().expect("pane").is_stale());
+    assert!(!screen(&app).contains("STALE"));
+    let seed = app
+        .exp
+        .as_ref()
+        .expect("pane")
+        .fields()
+        .iter()
+        .position(|f| *f == Field::Seed)
+        .expect("seed field");
+    app.exp.as_mut().expect("pane").field = seed;
+    send(&mut app, &[Msg::Up]);
+    assert!(app.exp.as_ref().expect("pane").is_stale());
+    assert!(screen(&app).contains("STALE (setup changed; r re-runs)"));
+    // Back to the setup of the run: not stale; a new run clears it too.
+    send(&mut app, &[Msg::Down]);
+    assert!(!app.exp.as_ref().expect("pane").is_stale());
+    send(&mut app, &[Msg::Up, Msg::Run]);
+    wait_for_run(&mut app);
+    assert!(!screen(&app).contains("STALE"));
+
+    // The HMM: only the fields that apply, and a summary in its own units.
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "hmm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let fields = app.exp.as_ref().expect("pane").fields();
+    for f in [Field::Scale, Field::Cv, Field::Missing] {
+        assert!(!fields.contains(&f), "{f:?} does not apply to the HMM");
+    }
+    assert!(!screen(&app).contains("scale="));
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let s = screen(&app);
+    assert!(s.contains("test rolls"), "{s}");
+    assert!(
+        !s.contains("0 features") && !s.contains("fit 0.0 ms"),
+        "{s}"
+    );
+}
+
+/// Issue 13 item 12 (links): URLs were split across lines and could not be
+/// opened. Now each is on a line of its own, 1-9 chooses one, `o` opens it
+/// with the platform opener and `y` copies it (OSC 52).
+#[test]
+fn references_are_numbered_chosen_opened_and_copied() {
+    let mut app = bundled(80, 24);
+    // Links shorter than the note is wide (about 50 columns here).
+    let i = app
+        .lib
+        .topics
+        .iter()
+        .position(|t| t.refs.len() >= 2 && t.refs.iter().all(|r| r.url.len() < 44))
+        .expect("a topic with two short links");
+    app.reveal(i);
+    send(&mut app, &[Msg::FocusNext]);
+    assert_eq!(app.focus, Focus::Note);
+    let url2 = app.lib.topics[i].refs[1].url.clone();
+    // Each link whole on its own line of the note.
+    for r in &app.lib.topics[i].refs {
+        assert!(
+            app.note_lines()
+                .iter()
+                .any(|l| mlwb::text::line_text(l).trim() == r.url),
+            "{} is not on a line of its own",
+            r.url
+        );
+    }
+    let two = map_key(
+        &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('2')),
+        &app.contexts(),
+    )
+    .expect("2 is bound in the note");
+    send(&mut app, &[two]);
+    assert!(
+        screen(&app).contains(&format!("[2] {url2}")),
+        "{}",
+        screen(&app)
+    );
+    let o = map_key(
+        &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('o')),
+        &app.contexts(),
+    )
+    .expect("o is bound in the note");
+    let effects = app.app.update(o);
+    assert!(
+        matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == url2),
+        "{effects:?}"
+    );
+    let effects = app.app.update(Msg::CopyLink);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(u)] if *u == url2),
+        "{effects:?}"
+    );
+    // Another note: its first reference again.
+    let j = app
+        .lib
+        .topics
+        .iter()
+        .position(|t| !t.refs.is_empty() && t.id != app.lib.topics[i].id)
+        .expect("another topic with links");
+    app.reveal(j);
+    let effects = app.app.update(Msg::OpenLink);
+    let first = app.lib.topics[j].refs[0].url.clone();
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == first));
+}

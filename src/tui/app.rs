@@ -94,6 +94,10 @@ pub enum Msg {
     Digit(u8),
     /// Quiz: order the steps of a derivation instead of revealing them.
     OrderMode,
+    /// Open the chosen reference of the note with the platform opener.
+    OpenLink,
+    /// Copy the chosen reference's link to the clipboard (OSC 52).
+    CopyLink,
     /// Quiz: open the current card's topic note.
     OpenCardTopic,
     /// Time passes; the time comes with the message (`update` never reads
@@ -212,6 +216,10 @@ pub enum JobKind {
 pub enum Effect {
     /// Remember the language in `settings.json`.
     SaveLang(Lang),
+    /// Open a link with the platform opener (xdg-open, open, start).
+    OpenUrl(String),
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy(String),
     /// Start experiment run `run` in the background (replacing, without
     /// waiting for it, a run in progress). Its events come back as
     /// `Msg::JobEvent`.
@@ -265,6 +273,9 @@ pub struct App {
     pub exp: Option<ExperimentPane>,
     /// A one-off message for the status line, cleared by the next key.
     pub flash: Option<String>,
+    /// (topic, reference) chosen with 1-9 (0-based), for `o` (open) and
+    /// `y` (copy).
+    pub link: Option<(usize, usize)>,
     /// The quiz, shown in place of the note while `Some`.
     pub quiz: Option<super::quiz::QuizSession>,
     /// Where quiz progress is kept (None: MLWB_DATA_DIR or the platform dir).
@@ -339,6 +350,7 @@ impl App {
             quit: false,
             exp: None,
             flash: None,
+            link: None,
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
@@ -713,7 +725,19 @@ impl App {
             },
             Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis => {}
             Msg::StartQuiz => self.start_quiz(),
-            Msg::Digit(_) | Msg::OrderMode | Msg::OpenCardTopic => {}
+            Msg::Digit(n) => self.choose_link(usize::from(n).saturating_sub(1)),
+            Msg::OpenLink | Msg::CopyLink => {
+                let Some((_, url)) = self.chosen_link() else {
+                    self.flash = Some("this note has no references".into());
+                    return;
+                };
+                if msg == Msg::OpenLink {
+                    self.effect(Effect::OpenUrl(url));
+                } else {
+                    self.effect(Effect::Copy(url));
+                }
+            }
+            Msg::OrderMode | Msg::OpenCardTopic => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -889,6 +913,38 @@ impl App {
             | Msg::MasteryLoaded(_)
             | Msg::Notice(_) => {}
         }
+    }
+
+    /// Choose reference `n` (0-based) of the selected note and show it.
+    fn choose_link(&mut self, n: usize) {
+        let Some(i) = self.selected_topic() else {
+            return;
+        };
+        let t = &self.lib.topics[i];
+        match t.refs.get(n) {
+            Some(r) => {
+                self.link = Some((i, n));
+                self.flash = Some(format!("[{}] {} · o open · y copy", n + 1, r.url));
+            }
+            None => {
+                self.flash = Some(format!(
+                    "this note has {} reference(s): press 1-{}",
+                    t.refs.len(),
+                    t.refs.len().clamp(1, 9)
+                ));
+            }
+        }
+    }
+
+    /// The chosen reference (the first when none was chosen): (index, url).
+    pub fn chosen_link(&self) -> Option<(usize, String)> {
+        let i = self.selected_topic()?;
+        let t = &self.lib.topics[i];
+        let n = self
+            .link
+            .filter(|&(ti, n)| ti == i && n < t.refs.len())
+            .map_or(0, |(_, n)| n);
+        t.refs.get(n).map(|r| (n, r.url.clone()))
     }
 
     /// Keys of the help overlay (and its filter).

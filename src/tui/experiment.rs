@@ -68,6 +68,13 @@ pub struct ExperimentPane {
     /// The latest snapshot of a running lab (its curves fill in live).
     pub lab_live: Option<Box<crate::labs::LabOutcome>>,
     pub error: Option<String>,
+    /// What the last preset change did to the setup (shown until the next
+    /// change or run).
+    pub notice: Option<String>,
+    /// The setup (see [`ExperimentPane::setup_key`]) of the run in progress
+    /// and of the report shown: a report whose setup differs is stale.
+    pub run_setup: Option<String>,
+    pub report_setup: Option<String>,
     /// The last run was cancelled (`error` then says only "cancelled").
     pub cancelled: bool,
     /// Selected confusion-matrix cell (truth row, predicted column).
@@ -215,6 +222,9 @@ impl ExperimentPane {
             report: None,
             lab_live: None,
             error: None,
+            notice: None,
+            run_setup: None,
+            report_setup: None,
             cancelled: false,
             cell: (0, 0),
             curve_view: CurveView::Training,
@@ -246,16 +256,93 @@ impl ExperimentPane {
         registry::find(&self.config.algo)
     }
 
+    /// Everything in the setup that changes a run's numbers, as one string
+    /// (parameters with their defaults filled in, so `c=1` and an unset `c`
+    /// are the same setup).
+    pub fn setup_key(&self) -> String {
+        let c = &self.config;
+        let params = self
+            .spec()
+            .and_then(|s| s.values(&c.params).ok())
+            .map_or_else(|| format!("{:?}", c.params), |v| format!("{v:?}"));
+        format!(
+            "{}|{}|{params}|{:?}|{}|{}|{:?}|{:?}|{:?}",
+            c.algo, c.dataset, c.scale, c.seed, c.test_size, c.cv, c.csv.missing, c.text
+        )
+    }
+
+    /// The report on screen was made with another setup than the one shown.
+    pub fn is_stale(&self) -> bool {
+        self.report.is_some() && self.report_setup.as_deref() != Some(self.setup_key().as_str())
+    }
+
+    /// Choose preset `i` and say what it changed.
+    fn choose_preset(&mut self, i: usize) {
+        let before: Vec<(String, String)> = self.setup_summary();
+        self.preset = i;
+        self.apply_preset();
+        let after = self.setup_summary();
+        let mut changes: Vec<String> = Vec::new();
+        for (name, new) in &after {
+            let old = before
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str());
+            if old != Some(new.as_str()) {
+                changes.push(format!("{name} {} → {new}", old.unwrap_or("default")));
+            }
+        }
+        for (name, old) in &before {
+            if !after.iter().any(|(n, _)| n == name) {
+                changes.push(format!("{name} {old} → default"));
+            }
+        }
+        self.notice = Some(format!(
+            "preset {}/{} set {}",
+            i + 1,
+            self.presets.len(),
+            if changes.is_empty() {
+                "nothing new".to_string()
+            } else {
+                changes.join(" · ")
+            }
+        ));
+    }
+
+    /// (name, value) of the setup fields a preset sets.
+    fn setup_summary(&self) -> Vec<(String, String)> {
+        let c = &self.config;
+        let mut v = vec![
+            ("dataset".to_string(), c.dataset.clone()),
+            ("algo".to_string(), c.algo.clone()),
+            (
+                "scale".to_string(),
+                c.scale.map_or("none", Scale::name).to_string(),
+            ),
+        ];
+        v.extend(c.params.iter().map(|(k, x)| (k.clone(), x.clone())));
+        v
+    }
+
     pub fn fields(&self) -> Vec<Field> {
         let mut f = Vec::new();
         if self.presets.len() > 1 {
             f.push(Field::Preset);
         }
-        f.extend([Field::Dataset, Field::Algo, Field::Scale]);
+        // Sequence models read no feature table: scaling, k-fold CV and
+        // missing-value handling do not apply to them.
+        let tagging = self.task() == Some(Task::Tagging);
+        f.extend([Field::Dataset, Field::Algo]);
+        if !tagging {
+            f.push(Field::Scale);
+        }
         if let Some(spec) = self.spec() {
             f.extend((0..spec.params.len()).map(Field::Param));
         }
-        f.extend([Field::Seed, Field::Cv, Field::Missing]);
+        f.push(Field::Seed);
+        if !tagging {
+            f.extend([Field::Cv, Field::Missing]);
+        }
         f
     }
 
@@ -337,15 +424,16 @@ impl ExperimentPane {
             let j = if up { (i + 1) % n } else { (i + n - 1) % n };
             list.get(j).cloned().unwrap_or_default()
         };
+        self.notice = None;
         match self.selected_field() {
             Field::Preset => {
                 let n = self.presets.len().max(1);
-                self.preset = if up {
+                let i = if up {
                     (self.preset + 1) % n
                 } else {
                     (self.preset + n - 1) % n
                 };
-                self.apply_preset();
+                self.choose_preset(i);
             }
             Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
             Field::Algo => {
@@ -526,7 +614,15 @@ impl ExperimentPane {
                 Ok(m) => self.config.csv.missing = m,
                 Err(e) => return refuse(self, format!("missing: {e}")),
             },
-            Field::Preset => {}
+            Field::Preset => match text.parse::<usize>() {
+                Ok(k) if (1..=self.presets.len()).contains(&k) => self.choose_preset(k - 1),
+                _ => {
+                    return refuse(
+                        self,
+                        format!("preset: `{text}`: expected 1..{}", self.presets.len()),
+                    )
+                }
+            },
         }
         self.editing = None;
         self.error = None;
@@ -625,6 +721,8 @@ impl ExperimentPane {
         self.curve.clear();
         self.curve_metric = "";
         self.started = self.now;
+        self.notice = None;
+        self.run_setup = Some(self.setup_key());
         let run = self.take_run_id();
         self.running = Some(run);
         Some((run, self.config.clone()))
@@ -662,6 +760,7 @@ impl ExperimentPane {
                     self.cell.1.min(n.saturating_sub(1)),
                 );
                 self.report = Some(report);
+                self.report_setup = self.run_setup.take();
                 self.running = None;
             }
             Event::Failed(e) => {

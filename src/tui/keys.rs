@@ -184,6 +184,9 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Note, pgup(), "PgUp / Ctrl-u", m(Msg::PageUp), "page up", None);
     row(C::Note, pgdn(), "PgDn / Ctrl-d", m(Msg::PageDown), "page down", None);
     row(C::Note, vec![ch('e')], "e", m(Msg::ToggleExperiment), "open or close the experiment pane of the topic", Some("e experiment"));
+    row(C::Note, digits(), "1-9", Emit::Digit, "choose reference N of the note (its link is shown in full)", None);
+    row(C::Note, vec![ch('o')], "o", m(Msg::OpenLink), "open the chosen reference (else the first) in the browser (xdg-open / open / start)", Some("o open link"));
+    row(C::Note, vec![ch('y')], "y", m(Msg::CopyLink), "copy the chosen reference's link to the clipboard (OSC 52, where the terminal allows it)", None);
 
     // ---- search: typing ----
     row(C::Search, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "open the chosen hit (the query is highlighted in the note); says so when nothing matches", Some("Enter open"));
