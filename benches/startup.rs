@@ -23,20 +23,27 @@ fn process_start_to_first_frame() {
     assert!(status.success());
 }
 
-/// In-process part of the above: load + check the map, build the app, draw.
+/// In-process part of the above: load the map (content checks deferred, as
+/// the reader does), build the app, draw.
 #[divan::bench]
 fn load_and_first_frame() {
-    let lib = Library::load(TopicSource::Bundled);
+    let lib = Library::load_deferred(TopicSource::Bundled);
     let app = App::new(lib, 120, 40);
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     t.draw(|f| view::draw(f, &app)).expect("draw");
     divan::black_box(t);
 }
 
-/// Load and validate the bundled map only.
+/// Load and validate the bundled map only (what `mlwb check` does).
 #[divan::bench]
 fn load_bundled_topics() -> Library {
     Library::load(TopicSource::Bundled)
+}
+
+/// Load the bundled map without the content checks (the reader's start).
+#[divan::bench]
+fn load_bundled_topics_deferred() -> Library {
+    Library::load_deferred(TopicSource::Bundled)
 }
 
 /// Redraw one frame (what every key press costs).

@@ -196,8 +196,11 @@ pub fn lookup(name: &str) -> Option<&'static Registered> {
 /// "no algorithm `x`; the algorithms are: ...".
 pub fn unknown_algo(name: &str) -> String {
     let names: Vec<&str> = algos().map(|a| a.name).collect();
+    let hint = crate::text::closest(name, names.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
     format!(
-        "no algorithm `{name}`; the algorithms are: {}",
+        "no algorithm `{name}`; the algorithms are: {}{hint}",
         names.join(", ")
     )
 }

@@ -400,3 +400,45 @@ mod tests {
         assert_eq!(truncate("信息论", 0), "");
     }
 }
+
+/// Levenshtein distance in characters, for "did you mean".
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word` (case-insensitive), if it is close
+/// enough to be a typo: at most a third of its length, and at least 2, edits.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod typo_tests {
+    use super::closest;
+
+    #[test]
+    fn closest_finds_typos_only() {
+        let names = ["svm", "iris", "gamma", "breast_cancer"];
+        assert_eq!(closest("svn", names), Some("svm"));
+        assert_eq!(closest("irsi", names), Some("iris"));
+        assert_eq!(closest("gama", names), Some("gamma"));
+        assert_eq!(closest("breast-cancer", names), Some("breast_cancer"));
+        assert_eq!(closest("kmeans", names), None);
+    }
+}

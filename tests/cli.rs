@@ -214,7 +214,11 @@ fn show_renders_formulas_as_unicode() {
         basics.contains('⌊') && basics.contains('⌋'),
         "conv output size uses floor:\n{basics}"
     );
-    assert!(basics.contains("[1] 计算机视觉基本任务综述 https://zhuanlan.zhihu.com/p/262697114"));
+    // References are numbered, each link on a line of its own.
+    assert!(
+        basics.contains("[1] 计算机视觉基本任务综述\n    https://zhuanlan.zhihu.com/p/262697114\n"),
+        "{basics}"
+    );
     // Wrapping respects the width, counting CJK as two columns.
     for line in stdout(&mlwb(&["show", "hmm", "--width", "40"])).lines() {
         let w = mlwb::text::width(line);

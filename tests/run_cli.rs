@@ -364,12 +364,9 @@ fn gaussian_nb_fits_zero_variance_and_refuses_an_overflowing_column() {
         let o = mlwb(&args);
         assert_eq!(o.status.code(), Some(1), "a failure, not a panic (101)");
         let err = stderr(&o);
-        assert!(
-            err.starts_with(
-                "mlwb: feature 0 (`a`): its variance overflows (values as large as 1e308)"
-            ),
-            "{err}"
-        );
+        let want = "feature 0 (`a`): its variance overflows (values as large as 1e308)";
+        let lead = if json { "{\"error\":\"" } else { "mlwb: " };
+        assert!(err.starts_with(&format!("{lead}{want}")), "{err}");
         assert!(!err.contains("panicked"), "{err}");
         assert!(o.stdout.is_empty());
     }
@@ -432,4 +429,163 @@ fn scalers_and_linfa_models_refuse_overflow_with_the_column_named() {
     // A tree has no kernel and no arithmetic on the values: it runs.
     let r = run_json(&["--algo", "decision-tree-linfa", "--dataset", &huge]);
     assert_eq!(r["n_rows"], 8);
+}
+
+// ---- for scripters (issue 13 item 14) ----
+
+/// `--json` failures: stdout empty, one JSON line on stderr, the same exit
+/// status as without `--json`.
+fn json_failure(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let plain: Vec<&str> = args.iter().copied().filter(|a| *a != "--json").collect();
+    let text = mlwb(&plain);
+    let o = mlwb(args);
+    assert_eq!(o.status.code(), text.status.code(), "same exit status");
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty(), "stdout: {}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    let v: serde_json::Value = serde_json::from_str(&err).expect("stderr is JSON");
+    assert_eq!(v["code"].as_i64().map(|c| c as i32), o.status.code());
+    (o.status.code(), v)
+}
+
+#[test]
+fn json_errors_are_json_with_their_location() {
+    let (code, v) = json_failure(&["run", "--json", "--algo", "svn", "--dataset", "iris"]);
+    assert_eq!(code, Some(1));
+    let e = v["error"].as_str().expect("error");
+    assert!(e.contains("did you mean `svm`?"), "{e}");
+    assert!(v["file"].is_null() && v["line"].is_null() && v["column"].is_null());
+
+    let (_, v) = json_failure(&["run", "--json", "--algo", "svm", "--dataset", "irsi"]);
+    assert!(v["error"]
+        .as_str()
+        .expect("error")
+        .contains("did you mean `iris`?"));
+
+    let path = csv("nonnumeric.csv");
+    let (code, v) = json_failure(&["run", "--json", "--algo", "gaussian-nb", "--dataset", &path]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["file"], path.as_str());
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert!(v["error"]
+        .as_str()
+        .expect("error")
+        .starts_with("column `b`: non-numeric"));
+
+    // clap's own refusals (usage errors, status 2) too.
+    let (code, v) = json_failure(&["run", "--json", "--algo", "svm", "--bogus"]);
+    assert_eq!(code, Some(2));
+    assert!(v["error"].as_str().expect("error").contains("--bogus"));
+    let (code, _) = json_failure(&[
+        "run",
+        "--json",
+        "--algo",
+        "svm",
+        "--dataset",
+        "iris",
+        "--param",
+        "c",
+    ]);
+    assert_eq!(code, Some(2));
+
+    // hmm files: located as well.
+    let dir = tempfile::tempdir().expect("tmp");
+    let model = dir.path().join("m.json");
+    std::fs::write(&model, "{\"startprob\": [0.5, 0.5],\n \"transmat\": [[1.5, 0.5], [0.5, 0.5]],\n \"emissionprob\": [[0.5, 0.5], [0.5, 0.5]]}\n").expect("write");
+    let obs = dir.path().join("o.txt");
+    std::fs::write(&obs, "0\n1\n").expect("write");
+    let (m, o) = (model.to_str().expect("p"), obs.to_str().expect("p"));
+    let (code, v) = json_failure(&["hmm", "decode", "--json", "--model", m, "--obs", o]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["file"], m);
+}
+
+#[test]
+fn csv_delimiters_are_sniffed_or_given() {
+    let good = std::fs::read_to_string(csv("good.csv")).expect("good.csv");
+    let dir = tempfile::tempdir().expect("tmp");
+    let features = ["--features", "height,weight"];
+    let mut args = vec!["--algo", "gaussian-nb", "--dataset"];
+    let good_path = csv("good.csv");
+    args.push(&good_path);
+    args.extend(features);
+    let reference = run_json(&args);
+    for (name, sep) in [("semi.csv", ";"), ("tabs.tsv", "\t"), ("pipes.csv", "|")] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, good.replace(',', sep)).expect("write");
+        let p = p.to_str().expect("path");
+        let mut args = vec!["--algo", "gaussian-nb", "--dataset", p];
+        args.extend(features);
+        if sep == "|" {
+            // Not sniffed: one column, refused with a hint.
+            let o = mlwb(&["run", "--algo", "gaussian-nb", "--dataset", p]);
+            assert_eq!(o.status.code(), Some(1));
+            args.extend(["--delimiter", "|"]);
+        }
+        let r = run_json(&args);
+        assert_eq!(r["n_features"], reference["n_features"], "{name}");
+        assert_eq!(r["metrics"], reference["metrics"], "{name}");
+    }
+    // Forcing the wrong separator says which one was used.
+    let p = dir.path().join("semi.csv");
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "gaussian-nb",
+        "--dataset",
+        p.to_str().expect("path"),
+        "--delimiter",
+        "tab",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "svm",
+        "--dataset",
+        "iris",
+        "--delimiter",
+        "ab",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected one character"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn topics_flag_only_where_topics_are_read() {
+    let o = mlwb(&["run", "--help"]);
+    assert!(!stdout(&o).contains("--topics"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--delimiter"));
+    let o = mlwb(&["--topics", "x", "run", "--algo", "svm", "--dataset", "iris"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`run` does not read topics"),
+        "{}",
+        stderr(&o)
+    );
+    for sub in ["topics", "show", "check", "quiz"] {
+        let o = mlwb(&[sub, "--help"]);
+        assert!(stdout(&o).contains("--topics"), "{sub}");
+    }
+}
+
+#[test]
+fn history_prints_counts_as_integers() {
+    let o = mlwb(&["run", "--algo", "decision-tree", "--dataset", "iris"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    let line = s
+        .lines()
+        .find(|l| l.starts_with("leaves: "))
+        .expect("history line");
+    let first = line["leaves: ".len()..].split(' ').next().expect("value");
+    assert!(first.parse::<u64>().is_ok(), "an integer: {line}");
 }

@@ -199,6 +199,52 @@ fn search_finds_titles_in_both_languages_and_bodies() {
     assert_eq!(selected_id(&app), "basics");
 }
 
+/// Issue 13 item 11: `/注意力` found a reference title, not the attention
+/// topic; `/信息熵` found nothing; Enter on no hits closed silently.
+#[test]
+fn search_ranks_titles_first_lists_hits_and_says_no_match() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = bundled(w, h);
+        search(&mut app, "注意力");
+        let first = app.search.hits[0];
+        assert_eq!(
+            app.search.kinds[0],
+            mlwb::content::HitKind::Title,
+            "a title hit first"
+        );
+        assert!(app.lib.topics[first].title.zh.contains("注意力"));
+        // The result list: best first, where each matched, the chosen one marked.
+        let s = screen(&app);
+        assert!(s.contains("topic(s) · ↑↓ choose"), "{w}x{h}:\n{s}");
+        assert!(s.contains(&app.lib.topics[first].title.zh), "{s}");
+        assert!(s.contains("title"), "{s}");
+        // ↓ chooses the second hit, Enter opens it.
+        send(&mut app, &[Msg::Down, Msg::InputSubmit]);
+        let second = app.search.hits[1];
+        assert_eq!(app.selected_topic(), Some(second));
+
+        let mut app = bundled(w, h);
+        search(&mut app, "信息熵");
+        assert!(
+            !app.search.hits.is_empty(),
+            "信息熵 is in notes and the glossary"
+        );
+        send(&mut app, &[Msg::InputSubmit]);
+        assert_eq!(selected_id(&app), "information-theory");
+
+        let mut app = bundled(w, h);
+        search(&mut app, "zzzzqqq");
+        assert!(screen(&app).contains("no match"));
+        send(&mut app, &[Msg::InputSubmit]);
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(
+            screen(&app).contains("no match for “zzzzqqq”"),
+            "{}",
+            screen(&app)
+        );
+    }
+}
+
 #[test]
 fn help_shows_the_focused_context_and_can_be_filtered() {
     let mut app = bundled(120, 40);
@@ -330,6 +376,19 @@ fn readme_keys_section_is_the_bindings_table() {
         .split_once(start)
         .and_then(|(_, rest)| rest.split_once(end))
         .map(|(section, _)| section);
+    // `MLWB_UPDATE_README=1 cargo test --test tui readme_keys` rewrites it.
+    if std::env::var_os("MLWB_UPDATE_README").is_some() {
+        if let Some(old) = got {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+            let new = readme.replacen(
+                &format!("{start}{old}{end}"),
+                &format!("{start}{want}{end}"),
+                1,
+            );
+            std::fs::write(path, new).expect("write README");
+            return;
+        }
+    }
     assert_eq!(
         got,
         Some(want.as_str()),
@@ -759,7 +818,7 @@ fn experiment_runs_in_the_background_and_shows_results() {
     let report = exp.report.as_ref().expect("report");
     let cm = report.confusion_matrix().expect("cm");
     assert_eq!(
-        exp.cell_rows().len(),
+        exp.cell_members().len(),
         cm.counts[0][1],
         "the listed rows are the cell's count"
     );
@@ -768,6 +827,37 @@ fn experiment_runs_in_the_background_and_shows_results() {
     assert!(screen(&app).contains("ROC · AUC"));
     send(&mut app, &[Msg::CycleCurve]);
     assert!(screen(&app).contains("Precision-recall · AP"));
+}
+
+/// Issue 13 item 6: under NO_COLOR the decision regions vanished and both
+/// classes were the same `■`. Now each class has a region texture and
+/// point glyphs, named in the title.
+#[test]
+fn decision_regions_without_colour_use_glyphs_per_class() {
+    // (At 80x24 the picture gives way to the metrics and the matrix.)
+    for (w, h) in [(120u16, 40u16), (160, 48)] {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "svm");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::Run]);
+        wait_for_run(&mut app);
+        let s = screen(&app);
+        let pic: String = s
+            .lines()
+            .skip_while(|l| !l.contains("Decision regions"))
+            .take(8)
+            .collect();
+        assert!(pic.contains("o 0") && pic.contains("x 1"), "{w}x{h}:\n{s}");
+        assert!(
+            pic.chars().filter(|&c| c == '·').count() > 10,
+            "class 1's region:\n{s}"
+        );
+        for g in ['o', 'x', 'O', 'X'] {
+            assert!(
+                pic.chars().filter(|&c| c == g).count() >= 2,
+                "{g} points in {w}x{h}:\n{s}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -900,13 +990,89 @@ fn trellis_steps_column_by_column_and_shows_the_best_path() {
         send(&mut app, &[Msg::Right]);
     }
     let s = screen(&app);
-    assert!(s.contains("best path (highlighted):"), "{s}");
+    assert!(s.contains("best path (starred *):"), "{s}");
     assert!(s.contains("log P = "), "{s}");
     send(&mut app, &[Msg::FlipTrellis]);
     assert!(screen(&app).contains("log P(O) = "));
     // ← steps back; Esc closes the trellis, not the pane.
     send(&mut app, &[Msg::Left, Msg::Close]);
     assert!(app.exp.as_ref().expect("pane").trellis.is_none());
+}
+
+/// Issue 13 item 5: at 120 columns only 8 of 12 columns were drawn, End did
+/// nothing, the path text was cut and every arrow was `→`.
+#[test]
+fn trellis_scrolls_jumps_traces_back_pointers_and_shows_the_whole_path() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = bundled(w, h);
+        open_topic(&mut app, "viterbi");
+        send(&mut app, &[Msg::ToggleExperiment, Msg::ToggleTrellis]);
+        // End (bound in the trellis) reveals every column.
+        let end = map_key(
+            &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::End),
+            &app.contexts(),
+        )
+        .expect("End is bound in the trellis");
+        send(&mut app, &[end]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.step, t.rolls.len());
+        let path: Vec<String> = t
+            .viterbi
+            .path
+            .iter()
+            .map(|&s| t.states[s].clone())
+            .collect();
+        let s = screen(&app);
+        // The last column is in view (scrolled), with its roll number.
+        assert!(s.contains(&format!(" {}", t.rolls.len())), "{w}x{h}:\n{s}");
+        // The best path in full, over as many lines as it takes.
+        let words: Vec<&str> = s
+            .lines()
+            .skip_while(|l| !l.contains("best path (starred *):"))
+            .flat_map(|l| l.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| t.states.iter().any(|s| s == w))
+            .collect();
+        assert_eq!(words, path, "{w}x{h}:\n{s}");
+        // Back-pointer arrows: each drawn cell shows where its ψ comes from.
+        for (c, j) in [(t.rolls.len() - 1, 0), (t.rolls.len() - 1, 1)] {
+            let arrow = t.arrow(c, j);
+            assert!(s.contains(arrow), "{arrow} for ({c}, {j}) in {w}x{h}:\n{s}");
+        }
+        // ↓ chooses the other state of the last column: its δ is filled in.
+        send(&mut app, &[Msg::Down]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.chosen(), (t.rolls.len() - 1, 1));
+        assert_eq!(t.back_path().len(), t.rolls.len());
+        assert_eq!(
+            t.back_path()[t.rolls.len() - 2],
+            t.viterbi.psi[(t.rolls.len() - 1, 1)]
+        );
+        if h >= 40 {
+            let s = screen(&app);
+            assert!(
+                s.contains(&format!("chosen cell: roll {}", t.rolls.len())),
+                "{s}"
+            );
+            assert!(s.contains("← back-pointer"), "{s}");
+        }
+        // Home goes back to the first column.
+        send(&mut app, &[Msg::Top]);
+        let t = app
+            .exp
+            .as_ref()
+            .and_then(|e| e.trellis.as_ref())
+            .expect("trellis");
+        assert_eq!(t.step, 1);
+        assert!(screen(&app).contains("column 1 of 12"));
+    }
 }
 
 #[test]
@@ -920,6 +1086,36 @@ fn casino_run_shows_the_true_die_against_viterbi() {
     let s = screen(&app);
     assert!(s.contains("Casino · Viterbi right on"), "{s}");
     assert!(s.contains("truth") && s.contains("viterbi"), "{s}");
+    assert_cells_list_their_members(&mut app);
+}
+
+/// Every confusion-matrix cell lists as many members (rows, rolls, tokens)
+/// as its count, and the selected cell's line says so (issue 13 item 4: the
+/// casino matrix showed `fair 281` and the detail `0 row(s)`).
+fn assert_cells_list_their_members(app: &mut Headless) {
+    let (cm, n) = {
+        let report = app.exp.as_ref().and_then(|e| e.report.as_ref());
+        let cm = report.and_then(|r| r.confusion_matrix()).expect("a matrix");
+        (cm.clone(), cm.labels.len())
+    };
+    assert!(cm.counts.iter().flatten().sum::<usize>() > 0);
+    send(app, &[Msg::ToggleMatrix]);
+    for t in 0..n {
+        for p in 0..n {
+            let pane = app.exp.as_mut().expect("pane");
+            pane.cell = (t, p);
+            let members = pane.cell_members();
+            assert_eq!(members.len(), cm.counts[t][p], "cell ({t}, {p})");
+        }
+    }
+    app.exp.as_mut().expect("pane").cell = (0, 0);
+    let s = screen(app);
+    let want = format!(
+        "truth {l} → predicted {l}: {} ",
+        cm.counts[0][0],
+        l = cm.labels[0]
+    );
+    assert!(s.contains(&want), "missing `{want}`:\n{s}");
 }
 
 #[test]
@@ -936,6 +1132,7 @@ fn crf_run_shows_entities_and_tagged_sentences() {
     assert!(s.contains("Training: objective"), "{s}");
     send(&mut app, &[Msg::PageDown]);
     assert_eq!(app.exp.as_ref().expect("pane").sentence_offset, 1);
+    assert_cells_list_their_members(&mut app);
 }
 
 #[test]
@@ -981,7 +1178,14 @@ fn learning_curve_compares_hmm_and_crf() {
         curve.crf_f1.last() > curve.crf_f1.first(),
         "more data helps the CRF"
     );
-    assert!(screen(&app).contains("HMM vs CRF entity F1"));
+    // Told apart without colours (issue 13 item 6): markers named in the
+    // title and a legend.
+    let s = screen(&app);
+    assert!(s.contains("HMM (•) vs CRF (▄) entity F1"), "{s}");
+    assert!(
+        s.contains("• HMM 0.") && s.contains("▄ CRF 0."),
+        "legend:\n{s}"
+    );
 }
 
 // ---- quiz ----
@@ -1587,4 +1791,206 @@ fn every_algorithms_setup_fields_are_visible_at_both_sizes() {
             }
         }
     }
+}
+
+/// Issue 13 item 13: at 24x6 the help wrapped mid-word; a one-off message
+/// ("press e …") survived a resize.
+#[test]
+fn tiny_help_keeps_words_whole_and_a_resize_clears_a_message() {
+    use std::collections::HashSet;
+    let mut app = bundled(24, 6);
+    send(&mut app, &[Msg::ToggleHelp]);
+    let _ = screen(&app);
+    let mut words: HashSet<String> = HashSet::new();
+    for b in mlwb::tui::keys::bindings() {
+        words.extend(b.help.split_whitespace().map(str::to_string));
+        words.extend(b.label.split_whitespace().map(str::to_string));
+        words.extend(b.context.title().split_whitespace().map(str::to_string));
+    }
+    for width in [19usize, 24, 30, 39, 60] {
+        for line in app.help_lines(width) {
+            let text: String = line.iter().map(|s| s.text.as_str()).collect();
+            assert!(mlwb::text::width(&text) <= width, "{width}: {text}");
+            for w in text.split_whitespace() {
+                // (Chinese may break between characters: a piece of a word
+                // with CJK in it is whole enough.)
+                let cjk_piece = || {
+                    words
+                        .iter()
+                        .any(|x| x.chars().any(mlwb::text::is_cjk) && x.contains(w))
+                };
+                let whole = words.contains(w) || mlwb::text::width(w) + 2 >= width || cjk_piece();
+                assert!(whole, "`{w}` is a broken word at width {width}: {text}");
+            }
+        }
+    }
+    send(&mut app, &[Msg::Close]);
+
+    let mut app = bundled(80, 24);
+    send(&mut app, &[Msg::Run]);
+    assert!(screen(&app).contains("press e to open an experiment first"));
+    send(&mut app, &[Msg::Resize(100, 30)]);
+    assert!(
+        !screen(&app).contains("press e to open"),
+        "{}",
+        screen(&app)
+    );
+}
+
+/// Start-up leaves the content checks out; the problems list runs them and
+/// then counts exactly what `mlwb check` finds.
+#[test]
+fn content_checks_run_when_the_problems_list_is_opened() {
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+    let full = Library::load(TopicSource::Path(&bad));
+    let deferred = Library::load_deferred(TopicSource::Path(&bad));
+    assert!(!deferred.is_checked());
+    assert!(
+        deferred.problems.len() < full.problems.len(),
+        "the fixture has problems only the checks find"
+    );
+    let mut app = Headless::new(App::new(deferred, 120, 40));
+    app.color = false;
+    send(&mut app, &[Msg::ToggleProblems]);
+    assert!(app.lib.is_checked());
+    let shown: Vec<String> = app.lib.problems.iter().map(|p| p.to_string()).collect();
+    let want: Vec<String> = full.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown, want);
+    let s = screen(&app);
+    assert!(
+        s.contains(&format!("{} problem(s) in the topics", want.len())),
+        "{s}"
+    );
+    // The bundled map: deferred at start, and nothing for the checks to find.
+    let mut lib = Library::load_deferred(TopicSource::Bundled);
+    lib.check();
+    assert!(lib.problems.is_empty(), "{:?}", lib.problems.first());
+}
+
+/// Issue 13 item 8: a preset silently overwrote the setup; old results
+/// stayed on screen unmarked under a changed setup; HMM runs showed fields
+/// that do not apply and reported `0 features, fit 0.0 ms`.
+#[test]
+fn setup_changes_are_said_and_old_results_marked_stale() {
+    use mlwb::tui::experiment::Field;
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "logistic-regression");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    send(&mut app, &[Msg::Up]); // field 0: the preset
+    let exp = app.exp.as_ref().expect("pane");
+    let notice = exp.notice.clone().expect("the preset says what it changed");
+    assert!(notice.contains("dataset breast_cancer → iris"), "{notice}");
+    assert!(
+        notice.contains("algo logistic-regression → logistic-gd"),
+        "{notice}"
+    );
+    assert!(screen(&app).contains("dataset breast_cancer → iris"));
+
+    // A finished run, then a changed seed: the results are marked stale.
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    assert!(!app.exp.as_ref().expect("pane").is_stale());
+    assert!(!screen(&app).contains("STALE"));
+    let seed = app
+        .exp
+        .as_ref()
+        .expect("pane")
+        .fields()
+        .iter()
+        .position(|f| *f == Field::Seed)
+        .expect("seed field");
+    app.exp.as_mut().expect("pane").field = seed;
+    send(&mut app, &[Msg::Up]);
+    assert!(app.exp.as_ref().expect("pane").is_stale());
+    assert!(screen(&app).contains("STALE (setup changed; r re-runs)"));
+    // Back to the setup of the run: not stale; a new run clears it too.
+    send(&mut app, &[Msg::Down]);
+    assert!(!app.exp.as_ref().expect("pane").is_stale());
+    send(&mut app, &[Msg::Up, Msg::Run]);
+    wait_for_run(&mut app);
+    assert!(!screen(&app).contains("STALE"));
+
+    // The HMM: only the fields that apply, and a summary in its own units.
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "hmm");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let fields = app.exp.as_ref().expect("pane").fields();
+    for f in [Field::Scale, Field::Cv, Field::Missing] {
+        assert!(!fields.contains(&f), "{f:?} does not apply to the HMM");
+    }
+    assert!(!screen(&app).contains("scale="));
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let s = screen(&app);
+    assert!(s.contains("test rolls"), "{s}");
+    assert!(
+        !s.contains("0 features") && !s.contains("fit 0.0 ms"),
+        "{s}"
+    );
+}
+
+/// Issue 13 item 12 (links): URLs were split across lines and could not be
+/// opened. Now each is on a line of its own, 1-9 chooses one, `o` opens it
+/// with the platform opener and `y` copies it (OSC 52).
+#[test]
+fn references_are_numbered_chosen_opened_and_copied() {
+    let mut app = bundled(80, 24);
+    // Links shorter than the note is wide (about 50 columns here).
+    let i = app
+        .lib
+        .topics
+        .iter()
+        .position(|t| t.refs.len() >= 2 && t.refs.iter().all(|r| r.url.len() < 44))
+        .expect("a topic with two short links");
+    app.reveal(i);
+    send(&mut app, &[Msg::FocusNext]);
+    assert_eq!(app.focus, Focus::Note);
+    let url2 = app.lib.topics[i].refs[1].url.clone();
+    // Each link whole on its own line of the note.
+    for r in &app.lib.topics[i].refs {
+        assert!(
+            app.note_lines()
+                .iter()
+                .any(|l| mlwb::text::line_text(l).trim() == r.url),
+            "{} is not on a line of its own",
+            r.url
+        );
+    }
+    let two = map_key(
+        &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('2')),
+        &app.contexts(),
+    )
+    .expect("2 is bound in the note");
+    send(&mut app, &[two]);
+    assert!(
+        screen(&app).contains(&format!("[2] {url2}")),
+        "{}",
+        screen(&app)
+    );
+    let o = map_key(
+        &crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('o')),
+        &app.contexts(),
+    )
+    .expect("o is bound in the note");
+    let effects = app.app.update(o);
+    assert!(
+        matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == url2),
+        "{effects:?}"
+    );
+    let effects = app.app.update(Msg::CopyLink);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(u)] if *u == url2),
+        "{effects:?}"
+    );
+    // Another note: its first reference again.
+    let j = app
+        .lib
+        .topics
+        .iter()
+        .position(|t| !t.refs.is_empty() && t.id != app.lib.topics[i].id)
+        .expect("another topic with links");
+    app.reveal(j);
+    let effects = app.app.update(Msg::OpenLink);
+    let first = app.lib.topics[j].refs[0].url.clone();
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == first));
 }

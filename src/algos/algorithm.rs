@@ -347,21 +347,6 @@ impl ParamValues {
     }
 }
 
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 impl AlgoSpec {
     /// The parameter called `name` (case-insensitive: `C=10` sets `c`).
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
@@ -389,14 +374,7 @@ impl AlgoSpec {
     }
 
     fn unknown(&self, name: &str) -> ParamError {
-        let lower = name.to_lowercase();
-        let suggestion = self
-            .params
-            .iter()
-            .map(|p| (edit_distance(&lower, p.name), p.name))
-            .filter(|(d, p)| *d <= (p.len() / 3).max(2))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, p)| p);
+        let suggestion = crate::text::closest(name, self.params.iter().map(|p| p.name));
         ParamError::Unknown {
             algo: self.name,
             name: name.to_string(),

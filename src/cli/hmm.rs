@@ -43,9 +43,20 @@ pub enum HmmCommand {
         /// Stop when the log-likelihood gains less than this.
         #[arg(long, default_value_t = 1e-2)]
         tol: f64,
+        /// Print the history and the fitted model as one JSON object.
         #[arg(long)]
         json: bool,
     },
+}
+
+impl HmmCommand {
+    /// Whether `--json` was given.
+    pub fn json(&self) -> bool {
+        match self {
+            HmmCommand::Decode { io, .. } | HmmCommand::Score { io } => io.json,
+            HmmCommand::Fit { json, .. } => *json,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,14 +68,14 @@ pub struct HmmIo {
     /// sequences separated by blank lines or a `seq` column.
     #[arg(long, value_name = "FILE")]
     pub obs: PathBuf,
+    /// Print one JSON object; failures are a JSON line on stderr.
     #[arg(long)]
     pub json: bool,
 }
 
-fn load(model: &Path, obs: &Path) -> Result<(Hmm, Names, Vec<Vec<usize>>), String> {
-    let (hmm, names) = hmm_io::load_model(model).map_err(|e| e.to_string())?;
-    let seqs =
-        hmm_io::load_observations(obs, Some(hmm.n_symbols()), &names).map_err(|e| e.to_string())?;
+fn load(model: &Path, obs: &Path) -> Result<(Hmm, Names, Vec<Vec<usize>>), hmm_io::IoError> {
+    let (hmm, names) = hmm_io::load_model(model)?;
+    let seqs = hmm_io::load_observations(obs, Some(hmm.n_symbols()), &names)?;
     Ok((hmm, names, seqs))
 }
 

@@ -31,12 +31,22 @@ use crate::settings::{self, Lang};
 )]
 pub struct Cli {
     /// Read topics from this directory (or single YAML file) instead of the
-    /// bundled knowledge map.
-    #[arg(long, global = true, value_name = "DIR")]
+    /// bundled knowledge map (the reader; also accepted by the commands that
+    /// read topics: topics, show, check, quiz).
+    #[arg(long, value_name = "DIR")]
     pub topics: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--topics` on the commands that read the knowledge map.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TopicsArg {
+    /// Read topics from this directory (or single YAML file) instead of the
+    /// bundled knowledge map.
+    #[arg(long = "topics", value_name = "DIR")]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +56,8 @@ pub enum Command {
         /// Print a JSON array (id, parent, title, refs, words, ...).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        src: TopicsArg,
         /// Titles in one language (zh or en) or both (the default).
         #[arg(long, value_name = "zh|en|both")]
         lang: Option<Lang>,
@@ -61,24 +73,36 @@ pub enum Command {
         /// setting, else the locale).
         #[arg(long, value_name = "zh|en|both")]
         lang: Option<Lang>,
+        #[command(flatten)]
+        src: TopicsArg,
     },
     /// Validate all content; print each problem as file:line:col: message.
     /// Exit status 1 if any error was found.
-    Check,
+    Check {
+        #[command(flatten)]
+        src: TopicsArg,
+    },
     /// List the bundled datasets (name, task, size, source, licence).
     Datasets {
+        /// Print a JSON array (the manifest: name, kind, rows, features, task, source, licence).
         #[arg(long)]
         json: bool,
     },
     /// List the algorithms with their parameters, defaults and valid ranges.
     Algos {
+        /// Print a JSON array (name, title, task, topics, params with kind, default and range).
         #[arg(long)]
         json: bool,
     },
     /// Run an algorithm on a dataset and print its metrics.
     Run(run::RunArgs),
     /// Quiz cards: list them, show one, check an answer.
-    Quiz(quiz::QuizArgs),
+    Quiz {
+        #[command(flatten)]
+        args: quiz::QuizArgs,
+        #[command(flatten)]
+        src: TopicsArg,
+    },
     /// Shapes, parameters and multiply-adds of a known network, layer by
     /// layer (vgg16, resnet50, bert-base, ...).
     Arch(arch::ArchArgs),
@@ -90,14 +114,58 @@ pub enum Command {
     FirstFrame,
 }
 
+impl Command {
+    /// The command's own `--topics`, or `None` for the commands that do not
+    /// read topics (their `Err` names them for the message).
+    fn topics(&self) -> Result<Option<&PathBuf>, &'static str> {
+        match self {
+            Command::Topics { src, .. }
+            | Command::Show { src, .. }
+            | Command::Check { src }
+            | Command::Quiz { src, .. } => Ok(src.path.as_ref()),
+            Command::FirstFrame => Ok(None),
+            Command::Datasets { .. } => Err("datasets"),
+            Command::Algos { .. } => Err("algos"),
+            Command::Run(_) => Err("run"),
+            Command::Hmm(_) => Err("hmm"),
+            Command::Arch(_) => Err("arch"),
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let source = match &cli.topics {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e, std::env::args().any(|a| a == "--json")),
+    };
+    // `--topics` before the subcommand or after it; only where topics are read.
+    let topics = match cli.command.as_ref().map(Command::topics) {
+        None => cli.topics.clone(),
+        Some(Ok(own)) => own.or(cli.topics.as_ref()).cloned(),
+        Some(Err(name)) => {
+            if cli.topics.is_some() {
+                let _ = error(
+                    &mut std::io::stderr(),
+                    format!("--topics: `{name}` does not read topics (only the reader, topics, show, check and quiz do)"),
+                );
+                return ExitCode::from(out::USAGE);
+            }
+            None
+        }
+    };
+    let source = match &topics {
         Some(p) => TopicSource::Path(p),
         None => TopicSource::Bundled,
     };
+    // The reader on the bundled map starts without the content checks
+    // (they run when the problems list is opened); a user's own topics are
+    // checked at once so the status line counts their errors.
+    let reader_lib = |source: TopicSource<'_>| match source {
+        TopicSource::Bundled => Library::load_deferred(source),
+        TopicSource::Path(_) => Library::load(source),
+    };
     match cli.command {
-        None => match crate::tui::run(Library::load(source)) {
+        None => match crate::tui::run(reader_lib(source)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 let _ = error(&mut std::io::stderr(), format!("{e:#}"));
@@ -105,18 +173,68 @@ pub fn main() -> ExitCode {
             }
         },
         Some(Command::FirstFrame) => {
-            let lib = Library::load(source);
+            let lib = reader_lib(source);
             crate::tui::first_frame_headless(lib, 120, 40);
             ExitCode::SUCCESS
         }
         Some(cmd) => {
-            let lib = Library::load(source);
+            let lib = if cmd.topics().is_ok() {
+                Library::load(source)
+            } else {
+                Library::default()
+            };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             let code = run_command(&lib, cmd, &mut out, &mut std::io::stderr());
             let _ = out.flush();
             code
         }
+    }
+}
+
+/// A command line clap refused (or `--help`/`--version`): clap's own text
+/// and exit status; under `--json` a failure is a [`out::JsonError`] line.
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    let failure = !matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let code = u8::try_from(e.exit_code()).unwrap_or(out::USAGE);
+    if json && failure {
+        let text = e.render().to_string();
+        // clap's first line is `error: …`; the usage lines after it are for people.
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+        let j = out::JsonError {
+            error: message,
+            file: None,
+            line: None,
+            column: None,
+            code,
+        };
+        if let Ok(s) = serde_json::to_string(&j) {
+            eprintln!("{s}");
+        }
+        return ExitCode::from(code);
+    }
+    let _ = e.print();
+    ExitCode::from(code)
+}
+
+/// Whether the command was given `--json` (its failures are JSON then).
+fn wants_json(cmd: &Command) -> bool {
+    match cmd {
+        Command::Topics { json, .. } | Command::Datasets { json } | Command::Algos { json } => {
+            *json
+        }
+        Command::Run(a) => a.json,
+        Command::Quiz { args, .. } => args.json,
+        Command::Hmm(h) => h.json(),
+        Command::Arch(a) => a.json,
+        Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
 
@@ -141,9 +259,10 @@ pub fn run_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitCode {
+    let _json = out::json_errors(wants_json(&cmd));
     let result = (|| -> std::io::Result<ExitCode> {
         match cmd {
-            Command::Check => {
+            Command::Check { .. } => {
                 for p in &lib.problems {
                     writeln!(out, "{p}")?;
                 }
@@ -162,7 +281,7 @@ pub fn run_command(
                     ExitCode::SUCCESS
                 })
             }
-            Command::Topics { json, lang } => {
+            Command::Topics { json, lang, .. } => {
                 report_skipped(lib, err)?;
                 if json {
                     let items: Vec<TopicJson> = lib
@@ -209,7 +328,9 @@ pub fn run_command(
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Show { id, width, lang } => {
+            Command::Show {
+                id, width, lang, ..
+            } => {
                 report_skipped(lib, err)?;
                 let (lang, notices) = settings::resolve_lang(lang, None);
                 for n in notices {
@@ -249,7 +370,7 @@ pub fn run_command(
             Command::Run(args) => run::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
-            Command::Quiz(args) => quiz::run(lib, &args, out, err),
+            Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
     })();
@@ -257,10 +378,10 @@ pub fn run_command(
         Ok(code) => code,
         // A closed pipe (e.g. `mlwb topics | head`) is not worth a panic.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = error(err, e);
-            ExitCode::FAILURE
-        }
+        Err(e) => match out::fail(err, e.to_string(), out::FAILED) {
+            Ok(code) => code,
+            Err(_) => ExitCode::FAILURE,
+        },
     }
 }
 
@@ -278,4 +399,33 @@ fn report_skipped(lib: &Library, err: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every flag of every subcommand says what it does in `--help`.
+    #[test]
+    fn every_flag_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "mlwb", &mut missing);
+        assert!(missing.is_empty(), "flags without help: {missing:?}");
+    }
 }

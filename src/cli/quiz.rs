@@ -81,7 +81,8 @@ pub struct QuizArgs {
     /// else the locale; --json: English strings unless given).
     #[arg(long, value_name = "zh|en|both")]
     pub lang: Option<crate::settings::Lang>,
-    /// JSON output, for scripts.
+    /// Print JSON instead of text (the list, the card, the check, the stats);
+    /// a failure is a JSON line on stderr.
     #[arg(long)]
     pub json: bool,
 }

@@ -24,6 +24,10 @@ pub struct RunArgs {
     /// Feature columns to use, comma-separated (default: all but the target).
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub features: Option<Vec<String>>,
+    /// Field separator of a CSV: one character (`,` `;` `|`) or `tab`
+    /// (default: sniffed from the header line among `,`, `;` and tab).
+    #[arg(long, value_name = "CHAR", value_parser = crate::data::parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
     #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
     pub missing: crate::data::Missing,
@@ -138,6 +142,7 @@ fn config(args: &RunArgs) -> Result<Config, String> {
             target: args.target.clone(),
             features: args.features.clone(),
             missing: args.missing,
+            delimiter: args.delimiter,
         },
         params,
         scale: args.scale,
@@ -166,6 +171,16 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => fail(err, e, FAILED),
+    }
+}
+
+/// A history value: counts (a tree's leaves, a forest's trees) as integers,
+/// losses and scores with six decimals.
+fn history_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.6}")
     }
 }
 
@@ -296,8 +311,12 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     if let (Some(first), Some(last)) = (r.history.first(), r.history.last()) {
         writeln!(
             out,
-            "\n{}: {:.6} (iteration {}) -> {:.6} (iteration {})",
-            last.metric, first.value, first.iter, last.value, last.iter
+            "\n{}: {} (iteration {}) -> {} (iteration {})",
+            last.metric,
+            history_value(first.value),
+            first.iter,
+            history_value(last.value),
+            last.iter
         )?;
     }
     Ok(())

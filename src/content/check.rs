@@ -227,6 +227,16 @@ impl Ctx<'_> {
                 self.push(label_at, Severity::Error, "formula label is empty".into());
             } else {
                 self.check_text("formula label", &f.label, label_at, false);
+                // `d_k`, `y_{T+1}` outside `$…$` would be shown as typed.
+                for part in f.label.all() {
+                    if let Some(raw) = raw_tex(part) {
+                        self.push(
+                            label_at,
+                            Severity::Warning,
+                            format!("formula label: `{raw}` is TeX outside $…$ and would be shown raw; write ${raw}$"),
+                        );
+                    }
+                }
             }
             if f.tex.trim().is_empty() {
                 let loc = self.at("tex:");
@@ -1185,5 +1195,46 @@ mod tests {
         ] {
             assert!(!is_url(bad), "{bad}");
         }
+    }
+}
+
+/// The first word of `s` outside `$…$` that is TeX: a sub- or superscript
+/// (`d_k`, `y_{T+1}`, `x^2`) or a command (`\alpha`).
+fn raw_tex(s: &str) -> Option<String> {
+    crate::mathtext::split_inline(s)
+        .into_iter()
+        .filter(|(math, _)| !math)
+        .flat_map(|(_, text)| {
+            text.split(|c: char| c.is_whitespace() || "（）(),，;；:：".contains(c))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .find(|w| {
+            let b = w.as_bytes();
+            let script = b.windows(2).any(|p| {
+                (p[0] == b'_' || p[0] == b'^') && (p[1].is_ascii_alphanumeric() || p[1] == b'{')
+            });
+            let command = w.starts_with('\\') && w.len() > 1;
+            script || command
+        })
+}
+
+#[cfg(test)]
+mod raw_tex_tests {
+    use super::raw_tex;
+
+    #[test]
+    fn raw_tex_outside_dollars_is_found() {
+        assert_eq!(raw_tex("Parameter count (d_k = d_v)"), Some("d_k".into()));
+        assert_eq!(
+            raw_tex("path score (y_{T+1} = END)"),
+            Some("y_{T+1}".into())
+        );
+        assert_eq!(raw_tex("Parameter count ($d_k = d_v$)"), None);
+        assert_eq!(
+            raw_tex("snake_case is fine? no: e_x"),
+            Some("snake_case".into())
+        );
+        assert_eq!(raw_tex("plain words"), None);
     }
 }

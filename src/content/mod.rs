@@ -96,6 +96,35 @@ impl Topic {
     }
 }
 
+/// Where a search query was found in a topic (the best place), in rank order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HitKind {
+    Title,
+    /// A glossary term that this topic explains.
+    Term,
+    /// The note, its formulas or its interview notes.
+    Body,
+    Reference,
+}
+
+impl HitKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HitKind::Title => "title",
+            HitKind::Term => "glossary",
+            HitKind::Body => "note",
+            HitKind::Reference => "reference",
+        }
+    }
+}
+
+/// One topic a search found, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchHit {
+    pub topic: usize,
+    pub kind: HitKind,
+}
+
 /// The loaded map: every valid topic plus the problems met on the way.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
@@ -106,6 +135,9 @@ pub struct Library {
     /// could not be read at all are skipped, the rest are kept.
     pub problems: Vec<Problem>,
     index: HashMap<String, usize>,
+    /// The source files (name, text) while the content checks have not run
+    /// yet ([`Library::load_deferred`]); `None` once they have.
+    unchecked: Option<Vec<(String, String)>>,
 }
 
 /// Where topics come from.
@@ -121,6 +153,18 @@ impl Library {
     /// Load and check topics. Never fails: unreadable files and invalid
     /// topics become [`Problem`]s and are left out.
     pub fn load(source: TopicSource<'_>) -> Library {
+        let mut lib = Library::load_deferred(source);
+        lib.check();
+        lib
+    }
+
+    /// Load topics (parse errors, duplicate ids and broken parents are
+    /// problems already) but leave the content checks — formulas render,
+    /// links, experiments, cards, ... — for [`Library::check`]. The reader
+    /// starts this way: its first frame does not wait for checks that only
+    /// `mlwb check` and the problems list need (the bundled map passes them,
+    /// which `cargo test` asserts).
+    pub fn load_deferred(source: TopicSource<'_>) -> Library {
         let inputs = match source {
             TopicSource::Bundled => embedded::files(),
             TopicSource::Path(path) => match load::read_path(path) {
@@ -135,25 +179,50 @@ impl Library {
         };
         let mut problems = Vec::new();
         let mut topics = Vec::new();
-        let mut texts: HashMap<&str, &str> = HashMap::new();
-        for input in &inputs {
+        let mut texts = Vec::new();
+        for input in inputs {
             match input {
                 load::Input::Text { name, text } => {
-                    let (mut t, mut p) = load::parse_file(name, text);
+                    let (mut t, mut p) = load::parse_file(&name, &text);
                     topics.append(&mut t);
                     problems.append(&mut p);
-                    texts.insert(name, text);
+                    texts.push((name, text));
                 }
-                load::Input::Unreadable(p) => problems.push(p.clone()),
+                load::Input::Unreadable(p) => problems.push(p),
             }
         }
         let mut lib = Library::build(topics, &mut problems);
-        check::check_topics(&lib, &texts, &mut problems);
-        problems.sort_by(|a, b| {
+        lib.problems = problems;
+        lib.sort_problems();
+        lib.unchecked = Some(texts);
+        lib
+    }
+
+    /// Run the content checks if they have not run yet; their problems join
+    /// [`Library::problems`].
+    pub fn check(&mut self) {
+        let Some(texts) = self.unchecked.take() else {
+            return;
+        };
+        let by_name: HashMap<&str, &str> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let mut problems = Vec::new();
+        check::check_topics(self, &by_name, &mut problems);
+        self.problems.append(&mut problems);
+        self.sort_problems();
+    }
+
+    /// Have the content checks run (so `problems` is complete)?
+    pub fn is_checked(&self) -> bool {
+        self.unchecked.is_none()
+    }
+
+    fn sort_problems(&mut self) {
+        self.problems.sort_by(|a, b| {
             (a.file.as_str(), a.line, a.col).cmp(&(b.file.as_str(), b.line, b.col))
         });
-        lib.problems = problems;
-        lib
     }
 
     /// Arrange topics into a tree. Duplicate ids keep the first; topics whose
@@ -281,52 +350,103 @@ impl Library {
             .filter(|p| p.severity == Severity::Error)
     }
 
-    /// Case-insensitive search over titles, bodies, formulas and interview
-    /// notes, each in both languages. Returns topic indices in tree order,
-    /// titles matches first.
+    /// Case-insensitive search over titles, glossary terms, bodies,
+    /// formulas, interview notes and reference titles, each in both
+    /// languages. Returns topic indices, best first (see [`Library::search_hits`]).
     pub fn search(&self, query: &str) -> Vec<usize> {
+        self.search_hits(query)
+            .into_iter()
+            .map(|h| h.topic)
+            .collect()
+    }
+
+    /// The topics a query finds, ranked: title (or id) hits first — an exact
+    /// title before one that starts with the query before one that contains
+    /// it —, then topics a glossary term explains, then note text (the topic
+    /// that uses the query most often first), then reference titles. Ties
+    /// keep tree order.
+    pub fn search_hits(&self, query: &str) -> Vec<SearchHit> {
         let q = query.trim().to_lowercase();
         if q.is_empty() {
             return Vec::new();
         }
-        let mut title_hits = Vec::new();
-        let mut body_hits = Vec::new();
-        for (i, _) in self.walk() {
+        // (kind, closeness, -(occurrences), tree position) per topic.
+        type Rank = (HitKind, usize, std::cmp::Reverse<usize>, usize);
+        let mut best: Vec<Option<Rank>> = vec![None; self.topics.len()];
+        let mut offer = |i: usize, key: Rank| {
+            if let Some(slot) = best.get_mut(i) {
+                if slot.as_ref().is_none_or(|old| key < *old) {
+                    *slot = Some(key);
+                }
+            }
+        };
+        let closeness = |s: &str| -> Option<usize> {
+            let s = s.to_lowercase();
+            if s == q {
+                Some(0)
+            } else if s.starts_with(&q) {
+                Some(1)
+            } else if s.contains(&q) {
+                Some(2)
+            } else {
+                None
+            }
+        };
+        let walk = self.walk();
+        for (pos, &(i, _)) in walk.iter().enumerate() {
             let t = &self.topics[i];
-            let in_title = t.title.en.to_lowercase().contains(&q)
-                || t.title.zh.to_lowercase().contains(&q)
-                || t.id.contains(&q);
-            if in_title {
-                title_hits.push(i);
-            } else if [&t.body, &t.interview]
+            let title = [t.title.zh.as_str(), t.title.en.as_str(), t.id.as_str()]
+                .into_iter()
+                .filter_map(closeness)
+                .min();
+            if let Some(c) = title {
+                offer(i, (HitKind::Title, c, std::cmp::Reverse(0), pos));
+            }
+            let uses: usize = [&t.body, &t.interview]
                 .into_iter()
                 .chain(t.formulas.iter().map(|f| &f.label))
                 .flat_map(Text::all)
-                .any(|s| s.to_lowercase().contains(&q))
-                || t.refs.iter().any(|r| r.title.to_lowercase().contains(&q))
-            {
-                body_hits.push(i);
+                .map(|s| s.to_lowercase().matches(&q).count())
+                .sum();
+            if uses > 0 {
+                offer(i, (HitKind::Body, 0, std::cmp::Reverse(uses), pos));
             }
-        }
-        // A glossary term in either language finds the topics that explain
-        // it, right after the title hits (`/交叉熵` finds information theory).
-        let mut term_hits = Vec::new();
-        for t in &self.topics {
+            if t.refs.iter().any(|r| r.title.to_lowercase().contains(&q)) {
+                offer(i, (HitKind::Reference, 0, std::cmp::Reverse(0), pos));
+            }
+            // A glossary term in either language finds the topics that
+            // explain it (`/交叉熵` finds information theory).
             for term in &t.terms {
-                if term.zh.to_lowercase().contains(&q) || term.en.to_lowercase().contains(&q) {
-                    for id in &term.topics {
-                        if let Some(j) = self.index_of(id) {
-                            if !title_hits.contains(&j) && !term_hits.contains(&j) {
-                                term_hits.push(j);
-                            }
-                        }
+                // A query that contains a term also finds it: `/信息熵`
+                // (information entropy) holds the term 熵.
+                let inside = |name: &str, min_chars: usize| {
+                    let name = name.trim().to_lowercase();
+                    name.chars().count() >= min_chars && q.contains(&name)
+                };
+                let Some(c) = [term.zh.as_str(), term.en.as_str()]
+                    .into_iter()
+                    .filter_map(closeness)
+                    .min()
+                    .or_else(|| (inside(&term.zh, 1) || inside(&term.en, 3)).then_some(3))
+                else {
+                    continue;
+                };
+                for id in &term.topics {
+                    if let Some(j) = self.index_of(id) {
+                        let jpos = walk.iter().position(|&(k, _)| k == j).unwrap_or(usize::MAX);
+                        offer(j, (HitKind::Term, c, std::cmp::Reverse(0), jpos));
                     }
                 }
             }
         }
-        body_hits.retain(|i| !term_hits.contains(i));
-        title_hits.extend(term_hits);
-        title_hits.extend(body_hits);
-        title_hits
+        let mut hits: Vec<(HitKind, usize, std::cmp::Reverse<usize>, usize, usize)> = best
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, k)| k.map(|(a, b, c, d)| (a, b, c, d, i)))
+            .collect();
+        hits.sort();
+        hits.into_iter()
+            .map(|(kind, _, _, _, topic)| SearchHit { topic, kind })
+            .collect()
     }
 }

@@ -194,8 +194,16 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
         for f in &topic.formulas {
             for (i, label) in f.label.parts(lang).into_iter().enumerate() {
                 let first = if i == 0 { "• " } else { "  " };
+                // `$…$` in a label is rendered like inline math in a note.
+                let spans = inline(label)
+                    .into_iter()
+                    .map(|s| match s.kind {
+                        Kind::Text => Span::new(Kind::Label, s.text),
+                        _ => s,
+                    })
+                    .collect();
                 out.push(Block::Para {
-                    spans: vec![Span::new(Kind::Label, label)],
+                    spans,
                     first: vec![Span::new(Kind::Marker, first)],
                     rest: vec![Span::new(Kind::Text, "  ")],
                 });
@@ -257,12 +265,15 @@ pub fn blocks(lib: &Library, topic: &Topic, lang: Lang) -> Vec<Block> {
             let marker = format!("[{}] ", n + 1);
             let indent = " ".repeat(marker.len());
             out.push(Block::Para {
-                spans: vec![
-                    Span::new(Kind::Text, r.title.clone()),
-                    Span::new(Kind::Text, " "),
-                    Span::new(Kind::Link, r.url.clone()),
-                ],
+                spans: vec![Span::new(Kind::Text, r.title.clone())],
                 first: vec![Span::new(Kind::Marker, marker)],
+                rest: vec![Span::new(Kind::Text, indent.clone())],
+            });
+            // The link on a line of its own: split only when it is wider
+            // than the note (the reader's 1-9 then o/y open or copy it).
+            out.push(Block::Para {
+                spans: vec![Span::new(Kind::Link, r.url.clone())],
+                first: vec![Span::new(Kind::Text, indent.clone())],
                 rest: vec![Span::new(Kind::Text, indent)],
             });
         }
@@ -290,18 +301,87 @@ pub fn layout(blocks: &[Block], width: usize) -> Vec<Line> {
             Block::Para { spans, first, rest } => {
                 lines.extend(text::wrap(spans, width, first, rest))
             }
-            Block::Math(m) => {
-                let pad = [Span::new(Kind::Text, "    ")];
-                lines.extend(text::wrap(
-                    &[Span::new(Kind::Math, m.clone())],
-                    width,
-                    &pad,
-                    &pad,
-                ))
-            }
+            Block::Math(m) => lines.extend(layout_math(m, width)),
         }
     }
     lines
+}
+
+/// A display formula at `width`: on one line when it fits, else broken
+/// before top-level `=`, `+`, `−`, `≤`, ... (or after a top-level comma),
+/// never inside brackets, with continuation lines indented further. A
+/// piece that alone is too wide is wrapped at its spaces.
+pub fn layout_math(m: &str, width: usize) -> Vec<Line> {
+    const PAD: &str = "    ";
+    const MORE: &str = "        ";
+    let pad = [Span::new(Kind::Text, PAD)];
+    if text::width(m) + PAD.len() <= width || width <= MORE.len() + 8 {
+        return text::wrap(&[Span::new(Kind::Math, m.to_string())], width, &pad, &pad);
+    }
+    let pieces = math_pieces(m);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, lines: &mut Vec<Line>| {
+        if cur.trim().is_empty() {
+            return;
+        }
+        let lead = if lines.is_empty() { PAD } else { MORE };
+        let indent = [Span::new(Kind::Text, lead)];
+        lines.extend(text::wrap(
+            &[Span::new(Kind::Math, cur.trim().to_string())],
+            width,
+            &indent,
+            &indent,
+        ));
+        cur.clear();
+    };
+    for piece in pieces {
+        let lead = if lines.is_empty() { PAD } else { MORE };
+        if !cur.is_empty()
+            && text::width(lead) + text::width(cur.trim_end()) + text::width(&piece) > width
+        {
+            flush(&mut cur, &mut lines);
+        }
+        cur.push_str(&piece);
+    }
+    flush(&mut cur, &mut lines);
+    lines
+}
+
+/// A rendered formula cut where a break reads well: before a top-level
+/// relation or `+`/`−` (surrounded by spaces) and after a top-level `, `.
+fn math_pieces(m: &str) -> Vec<String> {
+    const BEFORE: [&str; 11] = [
+        " = ", " + ", " − ", " - ", " ≤ ", " ≥ ", " ≈ ", " < ", " > ", " ⇒ ", " ∝ ",
+    ];
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut rest = m;
+    while let Some(c) = rest.chars().next() {
+        if depth == 0 && !cur.trim().is_empty() {
+            if let Some(op) = BEFORE.iter().find(|op| rest.starts_with(**op)) {
+                pieces.push(std::mem::take(&mut cur));
+                cur.push_str(op);
+                rest = &rest[op.len()..];
+                continue;
+            }
+        }
+        match c {
+            '(' | '[' | '{' | '⟨' => depth += 1,
+            ')' | ']' | '}' | '⟩' => depth = (depth - 1).max(0),
+            _ => {}
+        }
+        cur.push(c);
+        rest = &rest[c.len_utf8()..];
+        if depth == 0 && c == ',' && rest.starts_with(' ') {
+            pieces.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        pieces.push(cur);
+    }
+    pieces
 }
 
 /// The note as plain text in `lang` wrapped at `width` (for `mlwb show`).
@@ -317,6 +397,32 @@ pub fn plain(lib: &Library, topic: &Topic, width: usize, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_formulas_break_at_top_level_operators() {
+        let m = "L(θ) = ∑ᵢ log p(xᵢ, zᵢ | θ) + λ (‖w‖² + b²) − c, where c = const";
+        for width in [30usize, 40, 50] {
+            let lines = layout_math(m, width);
+            let texts: Vec<String> = lines.iter().map(text::line_text).collect();
+            assert!(texts.len() > 1, "{texts:?}");
+            for t in &texts {
+                assert!(text::width(t) <= width, "{width}: {t}");
+                // Brackets never left open at a line end.
+                let open = t.matches('(').count() as i64 - t.matches(')').count() as i64;
+                assert_eq!(open, 0, "{width}: broken inside brackets: {texts:?}");
+            }
+            let joined: String = texts.iter().map(|t| t.trim()).collect::<Vec<_>>().join(" ");
+            assert_eq!(
+                joined.split_whitespace().collect::<Vec<_>>(),
+                m.split_whitespace().collect::<Vec<_>>()
+            );
+            assert!(
+                texts[1].starts_with("        "),
+                "continuations indented: {texts:?}"
+            );
+        }
+        assert_eq!(layout_math("a = b", 40).len(), 1);
+    }
 
     #[test]
     fn markup_blocks() {

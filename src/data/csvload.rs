@@ -38,6 +38,46 @@ pub struct CsvOptions {
     /// Feature columns to use; default: every column but the target.
     pub features: Option<Vec<String>>,
     pub missing: Missing,
+    /// Field separator; `None`: sniffed from the header line (`,`, `;` or tab).
+    pub delimiter: Option<u8>,
+}
+
+/// Parse a `--delimiter` value: one ASCII character, or `tab`/`\t`.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        _ => match s.as_bytes() {
+            [b] if b.is_ascii() && *b != b'"' && *b != b'\n' && *b != b'\r' => Ok(*b),
+            _ => Err(format!(
+                "`{s}`: expected one character such as `,` `;` `|`, or `tab`"
+            )),
+        },
+    }
+}
+
+/// The separator a CSV most likely uses: of `,`, `;` and tab, the one found
+/// most often in the first line outside quotes (`,` when none is).
+pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes
+        .split(|&b| b == b'\n')
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default();
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in first {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let candidates = [b',', b';', b'\t'];
+    let best = (1..3).fold(0, |b, i| if counts[i] > counts[b] { i } else { b });
+    candidates[best]
 }
 
 pub(crate) fn is_missing(cell: &str) -> bool {
@@ -66,7 +106,11 @@ pub(crate) struct RawCsv {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
-pub(crate) fn read_raw(file: &str, bytes: &[u8]) -> Result<RawCsv, DataError> {
+pub(crate) fn read_raw(
+    file: &str,
+    bytes: &[u8],
+    delimiter: Option<u8>,
+) -> Result<RawCsv, DataError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::file(
@@ -74,7 +118,9 @@ pub(crate) fn read_raw(file: &str, bytes: &[u8]) -> Result<RawCsv, DataError> {
             "empty file: expected a header row and data rows",
         ));
     }
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(bytes));
     let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
         .from_reader(bytes);
@@ -116,9 +162,10 @@ pub(crate) fn read_raw(file: &str, bytes: &[u8]) -> Result<RawCsv, DataError> {
                 line: Some(line),
                 column: None,
                 message: format!(
-                    "ragged row: {} fields, but the header has {} columns",
+                    "ragged row: {} fields, but the header has {} columns (separated by {}; choose another with --delimiter)",
                     rec.len(),
-                    header.len()
+                    header.len(),
+                    delimiter_name(delimiter)
                 ),
             });
         }
@@ -133,6 +180,15 @@ pub(crate) fn read_raw(file: &str, bytes: &[u8]) -> Result<RawCsv, DataError> {
         });
     }
     Ok(RawCsv { header, rows })
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tabs".to_string(),
+        b',' => "commas".to_string(),
+        b';' => "semicolons".to_string(),
+        other => format!("`{}`", char::from(other)),
+    }
 }
 
 /// Find a column by name; the error lists the columns there are.
@@ -218,7 +274,7 @@ pub fn load_csv_bytes(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<Table, DataError> {
-    let raw = read_raw(file, bytes)?;
+    let raw = read_raw(file, bytes, opts.delimiter)?;
     let ncols = raw.header.len();
     if ncols < 2 {
         return Err(DataError::file(
@@ -458,11 +514,34 @@ mod tests {
     }
 
     #[test]
+    fn the_delimiter_is_sniffed_from_the_header() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter(b"\n a;b;c\n1,5;2,5;x\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(
+            sniff_delimiter(b"\"x;y\",b\n"),
+            b',',
+            "quoted ; do not count"
+        );
+        assert_eq!(sniff_delimiter(b"single\n1\n"), b',');
+        let t = load("a;b;t\n1,5;2;x\n3;4;y\n", &CsvOptions::default());
+        assert!(t.is_err(), "a decimal comma is not a number here");
+        let t = load("a;b;t\n1;2;x\n3;4;y\n", &CsvOptions::default()).expect("sniffed");
+        assert_eq!(t.feature_names, vec!["a", "b"]);
+        for (s, want) in [("tab", b'\t'), ("\\t", b'\t'), (";", b';'), ("|", b'|')] {
+            assert_eq!(parse_delimiter(s), Ok(want), "{s}");
+        }
+        assert!(parse_delimiter("ab").is_err());
+        assert!(parse_delimiter("\"").is_err());
+    }
+
+    #[test]
     fn errors_are_located() {
         let e = load("a,b\n1,x\n2\n", &CsvOptions::default()).expect_err("ragged");
         assert_eq!(
             e.to_string(),
-            "t.csv:3: ragged row: 1 fields, but the header has 2 columns"
+            "t.csv:3: ragged row: 1 fields, but the header has 2 columns \
+             (separated by commas; choose another with --delimiter)"
         );
         let e = load("a,b,t\n1,2,x\n1,zz,y\n", &CsvOptions::default()).expect_err("non-numeric");
         assert_eq!(

@@ -8,7 +8,9 @@ pub mod split;
 mod table;
 pub mod text;
 
-pub use csvload::{load_csv_bytes, load_csv_path, CsvOptions, Missing};
+pub use csvload::{
+    load_csv_bytes, load_csv_path, parse_delimiter, sniff_delimiter, CsvOptions, Missing,
+};
 pub use manifest::{bundled_file, manifest, DatasetInfo, DatasetKind};
 pub use table::{sort_classes, Corpus, DataError, Dataset, Table};
 
@@ -43,10 +45,13 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
     let path = std::path::Path::new(name_or_path);
     if !path.exists() {
         let names: Vec<&str> = manifest().iter().map(|d| d.name.as_str()).collect();
+        let hint = crate::text::closest(name_or_path, names.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
         return Err(DataError::file(
             name_or_path,
             format!(
-                "no such file, and not a bundled dataset (bundled: {})",
+                "no such file, and not a bundled dataset (bundled: {}){hint}",
                 names.join(", ")
             ),
         ));

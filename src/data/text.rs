@@ -112,7 +112,7 @@ fn text_column(header: &[String], target: usize) -> Option<usize> {
 
 /// Is this CSV a corpus: two columns (text and label), or a `text` column?
 pub fn looks_like_corpus(bytes: &[u8], opts: &CsvOptions) -> bool {
-    let Ok(raw) = read_raw("", bytes) else {
+    let Ok(raw) = read_raw("", bytes, opts.delimiter) else {
         return false;
     };
     let ti = match &opts.target {
@@ -144,7 +144,7 @@ pub fn load_corpus_bytes(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<Corpus, DataError> {
-    let raw = read_raw(file, bytes)?;
+    let raw = read_raw(file, bytes, opts.delimiter)?;
     let ti = match &opts.target {
         Some(t) => column_index(file, &raw.header, t, "target")?,
         None => raw.header.len() - 1,

@@ -26,8 +26,8 @@ pub use self::error::ExperimentError;
 pub use self::event::Event;
 pub use self::job::{Cancel, Job};
 pub use self::report::{
-    Casino, CasinoOutcome, ClassificationOutcome, ClusteringOutcome, ClusteringReport, CvReport,
-    Grid, Outcome, Picture, ReductionOutcome, Report, TaggedSentence, TaggingOutcome,
+    Casino, CasinoOutcome, CellMembers, ClassificationOutcome, ClusteringOutcome, ClusteringReport,
+    CvReport, Grid, Outcome, Picture, ReductionOutcome, Report, TaggedSentence, TaggingOutcome,
     TaggingReport,
 };
 
@@ -511,6 +511,9 @@ fn run_tagging(
             confusion_matrix: cls.confusion.clone(),
             metrics: cls,
             casino: c.casino,
+            first_test_roll: c.n_train,
+            test_truth: c.test_truth,
+            test_pred: c.test_pred,
         };
         return Ok(r.with_outcome(Outcome::Casino(Box::new(outcome))));
     }

@@ -159,6 +159,61 @@ pub struct CasinoOutcome {
     /// True die against the Viterbi path and the posterior.
     #[serde(skip)]
     pub casino: Casino,
+    /// Index of the first test roll in `casino.rolls` (the rolls before it
+    /// trained the model).
+    #[serde(skip)]
+    pub first_test_roll: usize,
+    /// True and decoded die of each test roll: what a matrix cell is made of.
+    #[serde(skip)]
+    pub test_truth: Vec<usize>,
+    #[serde(skip)]
+    pub test_pred: Vec<usize>,
+}
+
+/// What one confusion-matrix cell is made of: dataset rows (by source
+/// line), casino rolls (numbered from 1) or tagged tokens (the words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellMembers {
+    Rows(Vec<usize>),
+    Rolls(Vec<usize>),
+    Tokens(Vec<String>),
+}
+
+impl CellMembers {
+    pub fn len(&self) -> usize {
+        match self {
+            CellMembers::Rows(v) | CellMembers::Rolls(v) => v.len(),
+            CellMembers::Tokens(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `12 row(s) at line 3, 9, …`, `4 roll(s): #1203, …`, `2 token(s): Paris, …`
+    /// with at most `max` items named.
+    pub fn describe(&self, max: usize) -> String {
+        let (noun, lead, items): (&str, &str, Vec<String>) = match self {
+            CellMembers::Rows(v) => (
+                "row(s)",
+                " at line ",
+                v.iter().take(max).map(usize::to_string).collect(),
+            ),
+            CellMembers::Rolls(v) => (
+                "roll(s)",
+                ": roll ",
+                v.iter().take(max).map(|r| format!("#{r}")).collect(),
+            ),
+            CellMembers::Tokens(v) => ("token(s)", ": ", v.iter().take(max).cloned().collect()),
+        };
+        let n = self.len();
+        if n == 0 {
+            return format!("0 {noun}");
+        }
+        let more = if n > max { ", …" } else { "" };
+        format!("{n} {noun}{lead}{}{more}", items.join(", "))
+    }
 }
 
 impl Report {
@@ -286,6 +341,55 @@ impl Report {
     pub fn test_pred(&self) -> &[usize] {
         self.classification()
             .map_or(&[], |c| c.test_pred.as_slice())
+    }
+
+    /// What the confusion-matrix cell (truth `t`, predicted `p`) is made of;
+    /// its length is the cell's count for every task that has a matrix.
+    pub fn cell_members(&self, t: usize, p: usize) -> CellMembers {
+        let hits = |truth: &[usize], pred: &[usize]| -> Vec<usize> {
+            truth
+                .iter()
+                .zip(pred)
+                .enumerate()
+                .filter(|(_, (a, b))| **a == t && **b == p)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        match &self.outcome {
+            Outcome::Classification(c) => CellMembers::Rows(
+                hits(&c.test_truth, &c.test_pred)
+                    .into_iter()
+                    .filter_map(|i| c.test_rows.get(i))
+                    .map(|&row| self.source_lines.get(row).copied().unwrap_or(row + 2))
+                    .collect(),
+            ),
+            Outcome::Casino(c) => CellMembers::Rolls(
+                hits(&c.test_truth, &c.test_pred)
+                    .into_iter()
+                    .map(|i| c.first_test_roll + i + 1)
+                    .collect(),
+            ),
+            Outcome::Tagging(tg) => {
+                let (Some(want_t), Some(want_p)) = (
+                    tg.confusion_matrix.labels.get(t),
+                    tg.confusion_matrix.labels.get(p),
+                ) else {
+                    return CellMembers::Tokens(Vec::new());
+                };
+                CellMembers::Tokens(
+                    tg.tagging
+                        .sentences
+                        .iter()
+                        .flat_map(|s| s.tokens.iter().zip(s.truth.iter().zip(&s.pred)))
+                        .filter(|(_, (a, b))| *a == want_t && *b == want_p)
+                        .map(|(w, _)| w.clone())
+                        .collect(),
+                )
+            }
+            Outcome::Clustering(_) | Outcome::Reduction(_) | Outcome::Lab(_) => {
+                CellMembers::Rows(Vec::new())
+            }
+        }
     }
 }
 

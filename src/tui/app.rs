@@ -94,6 +94,10 @@ pub enum Msg {
     Digit(u8),
     /// Quiz: order the steps of a derivation instead of revealing them.
     OrderMode,
+    /// Open the chosen reference of the note with the platform opener.
+    OpenLink,
+    /// Copy the chosen reference's link to the clipboard (OSC 52).
+    CopyLink,
     /// Quiz: open the current card's topic note.
     OpenCardTopic,
     /// Quiz: drill the current derivation card (spot the error, fill the
@@ -229,6 +233,10 @@ pub enum JobKind {
 pub enum Effect {
     /// Remember the language in `settings.json`.
     SaveLang(Lang),
+    /// Open a link with the platform opener (xdg-open, open, start).
+    OpenUrl(String),
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy(String),
     /// Start experiment run `run` in the background (replacing, without
     /// waiting for it, a run in progress). Its events come back as
     /// `Msg::JobEvent`.
@@ -254,7 +262,9 @@ pub enum Effect {
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub query: String,
+    /// Topics found, best first; `kinds[k]`: where `hits[k]` matched.
     pub hits: Vec<usize>,
+    pub kinds: Vec<crate::content::HitKind>,
     /// Index into `hits` of the hit shown.
     pub current: usize,
 }
@@ -281,6 +291,9 @@ pub struct App {
     pub exp: Option<ExperimentPane>,
     /// A one-off message for the status line, cleared by the next key.
     pub flash: Option<String>,
+    /// (topic, reference) chosen with 1-9 (0-based), for `o` (open) and
+    /// `y` (copy).
+    pub link: Option<(usize, usize)>,
     /// The quiz, shown in place of the note while `Some`.
     pub quiz: Option<super::quiz::QuizSession>,
     /// Where quiz progress is kept (None: MLWB_DATA_DIR or the platform dir).
@@ -362,6 +375,7 @@ impl App {
             quit: false,
             exp: None,
             flash: None,
+            link: None,
             quiz: None,
             data_dir: None,
             mastery: std::collections::HashMap::new(),
@@ -599,9 +613,9 @@ impl App {
         let Some(msg) = self.result(msg) else {
             return;
         };
-        if !matches!(msg, Msg::Resize(..)) {
-            self.flash = None;
-        }
+        // Any key or resize ends a one-off message (a resize would leave it
+        // standing under a layout it no longer describes).
+        self.flash = None;
         if let Msg::Resize(w, h) = msg {
             if self.mode != Mode::Normal {
                 self.size = (w, h);
@@ -682,14 +696,35 @@ impl App {
             Mode::Search => {
                 if self.edit_input(&msg) {
                     self.search.query = self.input.value().to_string();
-                    self.search.hits = self.lib.search(&self.search.query);
+                    let hits = self.lib.search_hits(&self.search.query);
+                    self.search.hits = hits.iter().map(|h| h.topic).collect();
+                    self.search.kinds = hits.iter().map(|h| h.kind).collect();
                     self.search.current = 0;
                     return;
                 }
                 match msg {
+                    // ↑↓ choose in the result list; Enter opens the chosen hit.
+                    Msg::Up | Msg::Down => {
+                        let n = self.search.hits.len();
+                        if n > 0 {
+                            self.search.current = if msg == Msg::Down {
+                                (self.search.current + 1).min(n - 1)
+                            } else {
+                                self.search.current.saturating_sub(1)
+                            };
+                        }
+                    }
                     Msg::InputSubmit => {
                         self.mode = Mode::Normal;
-                        self.jump_to_hit();
+                        if self.search.hits.is_empty() && !self.search.query.trim().is_empty() {
+                            self.flash = Some(format!(
+                                "no match for “{}” (titles, glossary, notes, formulas and references were searched)",
+                                self.search.query.trim()
+                            ));
+                            self.search = Search::default();
+                        } else {
+                            self.jump_to_hit();
+                        }
                     }
                     Msg::Close => {
                         self.mode = Mode::Normal;
@@ -727,6 +762,19 @@ impl App {
             },
             Msg::ToggleMatrix | Msg::CycleCurve | Msg::FlipTrellis => {}
             Msg::StartQuiz => self.start_quiz(),
+            Msg::Digit(n) => self.choose_link(usize::from(n).saturating_sub(1)),
+            Msg::OpenLink | Msg::CopyLink => {
+                let Some((_, url)) = self.chosen_link() else {
+                    self.flash = Some("this note has no references".into());
+                    return;
+                };
+                if msg == Msg::OpenLink {
+                    self.effect(Effect::OpenUrl(url));
+                } else {
+                    self.effect(Effect::Copy(url));
+                }
+            }
+            Msg::OrderMode | Msg::OpenCardTopic | Msg::StartDrill(_) | Msg::Hint | Msg::GiveUp => {}
             Msg::StartMock => {
                 let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
                 self.effect(Effect::StartQuiz {
@@ -735,12 +783,6 @@ impl App {
                     mode: Some(crate::quiz::interview::Mode::Mock),
                 });
             }
-            Msg::Digit(_)
-            | Msg::OrderMode
-            | Msg::OpenCardTopic
-            | Msg::StartDrill(_)
-            | Msg::Hint
-            | Msg::GiveUp => {}
             Msg::NextPanel
             | Msg::PrevPanel
             | Msg::ColumnsLeft
@@ -775,6 +817,9 @@ impl App {
                 self.clamp_note_scroll();
             }
             Msg::ToggleProblems => {
+                // The content checks run when first asked for (start-up
+                // leaves them out on the bundled map).
+                self.lib.check();
                 self.mode = Mode::Problems;
                 self.problems_scroll = 0;
             }
@@ -918,6 +963,38 @@ impl App {
             | Msg::MasteryLoaded(_)
             | Msg::Notice(_) => {}
         }
+    }
+
+    /// Choose reference `n` (0-based) of the selected note and show it.
+    fn choose_link(&mut self, n: usize) {
+        let Some(i) = self.selected_topic() else {
+            return;
+        };
+        let t = &self.lib.topics[i];
+        match t.refs.get(n) {
+            Some(r) => {
+                self.link = Some((i, n));
+                self.flash = Some(format!("[{}] {} · o open · y copy", n + 1, r.url));
+            }
+            None => {
+                self.flash = Some(format!(
+                    "this note has {} reference(s): press 1-{}",
+                    t.refs.len(),
+                    t.refs.len().clamp(1, 9)
+                ));
+            }
+        }
+    }
+
+    /// The chosen reference (the first when none was chosen): (index, url).
+    pub fn chosen_link(&self) -> Option<(usize, String)> {
+        let i = self.selected_topic()?;
+        let t = &self.lib.topics[i];
+        let n = self
+            .link
+            .filter(|&(ti, n)| ti == i && n < t.refs.len())
+            .map_or(0, |(_, n)| n);
+        t.refs.get(n).map(|r| (n, r.url.clone()))
     }
 
     /// Keys of the help overlay (and its filter).
@@ -1266,6 +1343,18 @@ impl App {
             return false;
         };
         let matrix = exp.focus == ExpFocus::Matrix;
+        if let Some(t) = &mut exp.trellis {
+            match msg {
+                Msg::Up => t.move_state(-1),
+                Msg::Down => t.move_state(1),
+                Msg::Top => t.go_to(1),
+                Msg::Bottom => t.go_to(t.rolls.len()),
+                _ => {}
+            }
+            if matches!(msg, Msg::Up | Msg::Down | Msg::Top | Msg::Bottom) {
+                return true;
+            }
+        }
         match msg {
             Msg::Up => {
                 if matrix {

@@ -9,7 +9,7 @@ use crate::algos::Step;
 use crate::content::ExperimentRef;
 use crate::data::scale::Scale;
 use crate::data::{manifest, DatasetKind, Missing};
-use crate::experiment::{Config, Event, Report};
+use crate::experiment::{CellMembers, Config, Event, Report};
 use crate::labs::LabOutcome;
 use crate::registry::{self, ParamKind, Task};
 
@@ -69,6 +69,13 @@ pub struct ExperimentPane {
     /// The latest snapshot of a running lab (its curves fill in live).
     pub lab_live: Option<Box<crate::labs::LabOutcome>>,
     pub error: Option<String>,
+    /// What the last preset change did to the setup (shown until the next
+    /// change or run).
+    pub notice: Option<String>,
+    /// The setup (see [`ExperimentPane::setup_key`]) of the run in progress
+    /// and of the report shown: a report whose setup differs is stale.
+    pub run_setup: Option<String>,
+    pub report_setup: Option<String>,
     /// The last run was cancelled (`error` then says only "cancelled").
     pub cancelled: bool,
     /// Selected confusion-matrix cell (truth row, predicted column).
@@ -147,8 +154,13 @@ pub struct TrellisView {
     pub truth: Vec<usize>,
     pub viterbi: crate::seq::hmm::Trellis,
     pub forward: crate::seq::hmm::ForwardTrellis,
-    /// Columns revealed so far (1..=T).
+    /// The model the tables were computed with (the formulas are filled in
+    /// from it).
+    pub hmm: crate::seq::hmm::Hmm,
+    /// Columns revealed so far (1..=T); the last one holds the chosen cell.
     pub step: usize,
+    /// The chosen cell's state in the last revealed column (↑/↓).
+    pub state: usize,
     pub show_forward: bool,
 }
 
@@ -172,9 +184,62 @@ impl TrellisView {
             truth: casino.truth.iter().take(TRELLIS_STEPS).copied().collect(),
             states: casino.states,
             rolls,
+            hmm,
             step: 1,
+            state: 0,
             show_forward: false,
         })
+    }
+
+    /// Reveal columns up to `step` (clamped to 1..=T).
+    pub fn go_to(&mut self, step: usize) {
+        self.step = step.clamp(1, self.rolls.len().max(1));
+    }
+
+    /// Choose the state of the chosen cell (↑ = -1, ↓ = +1), clamped.
+    pub fn move_state(&mut self, delta: isize) {
+        let n = self.states.len().max(1) as isize;
+        self.state = (self.state as isize + delta).clamp(0, n - 1) as usize;
+    }
+
+    /// The chosen cell: (column, state).
+    pub fn chosen(&self) -> (usize, usize) {
+        (self.step.saturating_sub(1), self.state)
+    }
+
+    /// The best path ending in the chosen cell, following back-pointers:
+    /// the state at each column 0..=column.
+    pub fn back_path(&self) -> Vec<usize> {
+        let (col, state) = self.chosen();
+        let mut path = vec![state];
+        let mut s = state;
+        for t in (1..=col).rev() {
+            s = self.viterbi.psi[(t, s)];
+            path.push(s);
+        }
+        path.reverse();
+        path
+    }
+
+    /// The back-pointer of cell (column, state) as an arrow pointing where
+    /// it comes from: the same state `←`, a state drawn above `↖`, below `↙`
+    /// (a blank in the first column).
+    pub fn arrow(&self, col: usize, state: usize) -> char {
+        if col == 0 {
+            return ' ';
+        }
+        match self.viterbi.psi[(col, state)].cmp(&state) {
+            std::cmp::Ordering::Less => '↖',
+            std::cmp::Ordering::Greater => '↙',
+            std::cmp::Ordering::Equal => '←',
+        }
+    }
+
+    /// The first column drawn when `cols` columns fit: the chosen column
+    /// is always visible (the view scrolls with it).
+    pub fn first_column(&self, cols: usize) -> usize {
+        let (col, _) = self.chosen();
+        (col + 1).saturating_sub(cols.max(1))
     }
 }
 
@@ -214,6 +279,9 @@ impl ExperimentPane {
             report: None,
             lab_live: None,
             error: None,
+            notice: None,
+            run_setup: None,
+            report_setup: None,
             cancelled: false,
             cell: (0, 0),
             curve_view: CurveView::Training,
@@ -248,6 +316,74 @@ impl ExperimentPane {
         registry::find(&self.config.algo)
     }
 
+    /// Everything in the setup that changes a run's numbers, as one string
+    /// (parameters with their defaults filled in, so `c=1` and an unset `c`
+    /// are the same setup).
+    pub fn setup_key(&self) -> String {
+        let c = &self.config;
+        let params = self
+            .spec()
+            .and_then(|s| s.values(&c.params).ok())
+            .map_or_else(|| format!("{:?}", c.params), |v| format!("{v:?}"));
+        format!(
+            "{}|{}|{params}|{:?}|{}|{}|{:?}|{:?}|{:?}",
+            c.algo, c.dataset, c.scale, c.seed, c.test_size, c.cv, c.csv.missing, c.text
+        )
+    }
+
+    /// The report on screen was made with another setup than the one shown.
+    pub fn is_stale(&self) -> bool {
+        self.report.is_some() && self.report_setup.as_deref() != Some(self.setup_key().as_str())
+    }
+
+    /// Choose preset `i` and say what it changed.
+    fn choose_preset(&mut self, i: usize) {
+        let before: Vec<(String, String)> = self.setup_summary();
+        self.preset = i;
+        self.apply_preset();
+        let after = self.setup_summary();
+        let mut changes: Vec<String> = Vec::new();
+        for (name, new) in &after {
+            let old = before
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str());
+            if old != Some(new.as_str()) {
+                changes.push(format!("{name} {} → {new}", old.unwrap_or("default")));
+            }
+        }
+        for (name, old) in &before {
+            if !after.iter().any(|(n, _)| n == name) {
+                changes.push(format!("{name} {old} → default"));
+            }
+        }
+        self.notice = Some(format!(
+            "preset {}/{} set {}",
+            i + 1,
+            self.presets.len(),
+            if changes.is_empty() {
+                "nothing new".to_string()
+            } else {
+                changes.join(" · ")
+            }
+        ));
+    }
+
+    /// (name, value) of the setup fields a preset sets.
+    fn setup_summary(&self) -> Vec<(String, String)> {
+        let c = &self.config;
+        let mut v = vec![
+            ("dataset".to_string(), c.dataset.clone()),
+            ("algo".to_string(), c.algo.clone()),
+            (
+                "scale".to_string(),
+                c.scale.map_or("none", Scale::name).to_string(),
+            ),
+        ];
+        v.extend(c.params.iter().map(|(k, x)| (k.clone(), x.clone())));
+        v
+    }
+
     pub fn fields(&self) -> Vec<Field> {
         let mut f = Vec::new();
         if self.presets.len() > 1 {
@@ -266,12 +402,20 @@ impl ExperimentPane {
             f.push(Field::Seed);
             return f;
         }
-        f.extend([Field::Dataset, Field::Algo, Field::Scale]);
+        // Sequence models read no feature table: scaling, k-fold CV and
+        // missing-value handling do not apply to them.
+        let tagging = self.task() == Some(Task::Tagging);
+        f.extend([Field::Dataset, Field::Algo]);
+        if !tagging {
+            f.push(Field::Scale);
+        }
         if let Some(spec) = self.spec() {
             f.extend((0..spec.params.len()).map(Field::Param));
         }
         f.push(Field::Seed);
-        f.extend([Field::Cv, Field::Missing]);
+        if !tagging {
+            f.extend([Field::Cv, Field::Missing]);
+        }
         f
     }
 
@@ -432,15 +576,16 @@ impl ExperimentPane {
             let j = if up { (i + 1) % n } else { (i + n - 1) % n };
             list.get(j).cloned().unwrap_or_default()
         };
+        self.notice = None;
         match self.selected_field() {
             Field::Preset => {
                 let n = self.presets.len().max(1);
-                self.preset = if up {
+                let i = if up {
                     (self.preset + 1) % n
                 } else {
                     (self.preset + n - 1) % n
                 };
-                self.apply_preset();
+                self.choose_preset(i);
             }
             Field::Dataset if self.is_lab() => {
                 let list: Vec<String> = self.lab_datasets().iter().map(|d| d.to_string()).collect();
@@ -627,7 +772,15 @@ impl ExperimentPane {
                 Ok(m) => self.config.csv.missing = m,
                 Err(e) => return refuse(self, format!("missing: {e}")),
             },
-            Field::Preset => {}
+            Field::Preset => match text.parse::<usize>() {
+                Ok(k) if (1..=self.presets.len()).contains(&k) => self.choose_preset(k - 1),
+                _ => {
+                    return refuse(
+                        self,
+                        format!("preset: `{text}`: expected 1..{}", self.presets.len()),
+                    )
+                }
+            },
         }
         self.editing = None;
         self.error = None;
@@ -653,12 +806,12 @@ impl ExperimentPane {
         let Some(t) = &mut self.trellis else {
             return false;
         };
-        let n = t.rolls.len();
-        t.step = if forward {
-            (t.step + 1).min(n)
+        let step = if forward {
+            t.step + 1
         } else {
-            t.step.saturating_sub(1).max(1)
+            t.step.saturating_sub(1)
         };
+        t.go_to(step);
         true
     }
 
@@ -727,6 +880,8 @@ impl ExperimentPane {
         self.curve_metric = "";
         self.lab_live = None;
         self.started = self.now;
+        self.notice = None;
+        self.run_setup = Some(self.setup_key());
         let run = self.take_run_id();
         self.running = Some(run);
         Some((run, self.config.clone()))
@@ -765,6 +920,7 @@ impl ExperimentPane {
                 );
                 self.report = Some(report);
                 self.lab_live = None;
+                self.report_setup = self.run_setup.take();
                 self.running = None;
             }
             Event::Failed(e) => {
@@ -804,17 +960,13 @@ impl ExperimentPane {
     }
 
     /// Source lines of the test rows behind the selected cell.
-    pub fn cell_rows(&self) -> Vec<usize> {
-        let Some(r) = &self.report else {
-            return Vec::new();
-        };
-        let (t, p) = self.cell;
-        r.test_rows()
-            .iter()
-            .zip(r.test_truth().iter().zip(r.test_pred()))
-            .filter(|(_, (a, b))| **a == t && **b == p)
-            .map(|(&row, _)| r.source_lines.get(row).copied().unwrap_or(row + 2))
-            .collect()
+    /// What the selected confusion-matrix cell is made of (rows, rolls or
+    /// tokens); as many as the cell's count.
+    pub fn cell_members(&self) -> CellMembers {
+        match &self.report {
+            Some(r) => r.cell_members(self.cell.0, self.cell.1),
+            None => CellMembers::Rows(Vec::new()),
+        }
     }
 
     pub fn task(&self) -> Option<Task> {

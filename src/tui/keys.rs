@@ -189,9 +189,13 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Note, pgup(), "PgUp / Ctrl-u", m(Msg::PageUp), "page up", None);
     row(C::Note, pgdn(), "PgDn / Ctrl-d", m(Msg::PageDown), "page down", None);
     row(C::Note, vec![ch('e')], "e", m(Msg::ToggleExperiment), "open or close the experiment pane of the topic", Some("e experiment"));
+    row(C::Note, digits(), "1-9", Emit::Digit, "choose reference N of the note (its link is shown in full)", None);
+    row(C::Note, vec![ch('o')], "o", m(Msg::OpenLink), "open the chosen reference (else the first) in the browser (xdg-open / open / start)", Some("o open link"));
+    row(C::Note, vec![ch('y')], "y", m(Msg::CopyLink), "copy the chosen reference's link to the clipboard (OSC 52, where the terminal allows it)", None);
 
     // ---- search: typing ----
-    row(C::Search, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "jump to the first hit (highlighted in the note)", Some("Enter jump"));
+    row(C::Search, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "open the chosen hit (the query is highlighted in the note); says so when nothing matches", Some("Enter open"));
+    row(C::Search, vec![code(K::Up), code(K::Down)], "↑ / ↓", Emit::Dir, "choose a hit in the result list (titles first, then glossary terms, notes, references)", Some("↑↓ choose"));
     row(C::Search, vec![code(K::Esc)], "Esc", m(Msg::Close), "cancel the search", Some("Esc cancel"));
 
     // ---- the experiment setup ----
@@ -231,7 +235,10 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpMatrix, vec![code(K::Esc)], "Esc", m(Msg::Close), "back to the setup", Some("Esc back"));
 
     // ---- the trellis (on top of the setup or the matrix) ----
-    row(C::Trellis, vec![code(K::Left), ch('h'), code(K::Right), ch('l')], "← / →", Emit::Dir, "reveal one column fewer / more; the best path is highlighted at the end", Some("←→ step"));
+    row(C::Trellis, vec![code(K::Left), ch('h'), code(K::Right), ch('l')], "← / →", Emit::Dir, "reveal one column fewer / more (the view follows); the best path is starred at the end", Some("←→ step"));
+    row(C::Trellis, vec![code(K::Up), ch('k'), code(K::Down), ch('j')], "↑ / ↓", Emit::Dir, "choose the cell in the last column: its back-pointers traced, its δ filled in", Some("↑↓ cell"));
+    row(C::Trellis, vec![code(K::Home), ch('g')], "g / Home", m(Msg::Top), "back to the first column", None);
+    row(C::Trellis, vec![code(K::End), ch('G')], "G / End", m(Msg::Bottom), "reveal every column (the whole best path)", Some("End all"));
     row(C::Trellis, vec![ch('f')], "f", m(Msg::FlipTrellis), "flip between Viterbi's δ and the forward α", Some("f flip"));
     row(C::Trellis, vec![ch('t')], "t", m(Msg::ToggleTrellis), "close the trellis", None);
     row(C::Trellis, vec![code(K::Esc)], "Esc", m(Msg::Close), "close the trellis", Some("Esc close"));

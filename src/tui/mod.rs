@@ -95,6 +95,7 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
     let mut h = Headless::new(App::new(lib, size.width, size.height));
+    h.rt.external = true;
     h.run(vec![Effect::LoadMastery]);
     let first = setup(&mut h.app);
     h.run(first);
@@ -119,6 +120,10 @@ fn event_loop(
 /// cancels it without waiting.
 #[derive(Default)]
 pub struct Runtime {
+    /// Effects that reach outside the process (opening a browser, writing
+    /// to the terminal's clipboard) run only when set: the event loop sets
+    /// it, headless tests leave it off.
+    pub external: bool,
     experiment: Option<(u64, Job<Event>)>,
     learning: Option<(u64, Job<Result<LearningCurve, String>>)>,
 }
@@ -136,6 +141,26 @@ impl Runtime {
         let mut out = Vec::new();
         for effect in effects {
             match effect {
+                Effect::OpenUrl(url) => {
+                    if self.external {
+                        out.push(Msg::Notice(match open_url(&url) {
+                            Ok(opener) => format!("opened with {opener}: {url}"),
+                            Err(e) => format!("cannot open the link ({e}); y copies it: {url}"),
+                        }));
+                    }
+                }
+                Effect::Copy(text) => {
+                    if self.external {
+                        let seq = osc52(&text);
+                        let mut o = stdout();
+                        let r = std::io::Write::write_all(&mut o, seq.as_bytes())
+                            .and_then(|()| std::io::Write::flush(&mut o));
+                        out.push(Msg::Notice(match r {
+                            Ok(()) => format!("copied (OSC 52; if the terminal refuses clipboard writes, nothing changes): {text}"),
+                            Err(e) => format!("cannot write to the terminal: {e}"),
+                        }));
+                    }
+                }
                 Effect::SaveLang(lang) => {
                     if let Err(e) = crate::settings::save_lang(app.data_dir.as_deref(), lang) {
                         out.push(Msg::Notice(format!("language not saved: {e}")));
@@ -331,4 +356,69 @@ pub fn first_frame_headless(lib: Library, width: u16, height: u16) {
     let app = App::new(lib, width, height);
     let Ok(mut t) = Terminal::new(TestBackend::new(width, height));
     let _ = t.draw(|f| view::draw(f, &app));
+}
+
+/// Open `url` with the platform's opener, without waiting for it. Returns
+/// the opener's name, or why it could not be started (not installed, ...).
+fn open_url(url: &str) -> Result<&'static str, String> {
+    let (opener, args): (&'static str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let child = std::process::Command::new(opener)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{opener}: {e}"))?;
+    // Reap it in the background so it leaves no zombie.
+    let mut child = child;
+    let _ = std::thread::Builder::new()
+        .name("mlwb-opener".into())
+        .spawn(move || child.wait());
+    Ok(opener)
+}
+
+/// The OSC 52 sequence that asks the terminal to put `text` on the
+/// clipboard (base64 of its UTF-8 bytes).
+pub fn osc52(text: &str) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut enc = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                enc.push(char::from(B64[((n >> shift) & 63) as usize]));
+            } else {
+                enc.push('=');
+            }
+        }
+    }
+    format!("\x1b]52;c;{enc}\x07")
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (text, b64) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::osc52(text), format!("\x1b]52;c;{b64}\x07"));
+        }
+    }
 }

@@ -40,6 +40,12 @@ pub const REGION: [Color; 10] = [
     Color::Rgb(60, 80, 30),
 ];
 
+/// Under NO_COLOR, the glyph of a class's training points (test points:
+/// [`TEST_GLYPHS`]) and the texture of its decision region.
+pub const POINT_GLYPHS: [char; 10] = ['o', 'x', '+', 's', 'v', 'z', 'n', 'w', 'e', 'u'];
+pub const TEST_GLYPHS: [char; 10] = ['O', 'X', '#', 'S', 'V', 'Z', 'N', 'W', 'E', 'U'];
+pub const REGION_GLYPHS: [char; 10] = [' ', '·', '░', ':', '▒', '-', '=', '~', '\'', '"'];
+
 impl Theme {
     /// Colours unless `NO_COLOR` is set (to anything but the empty string).
     pub fn from_env() -> Theme {

@@ -11,7 +11,9 @@ use tui_input::Input;
 
 use super::app::{App, Focus, Mode};
 use super::panes::quiz::QuizPanel;
-use super::panes::reader::{HelpOverlay, NotePanel, ProblemsOverlay, StatusLine, TreePanel};
+use super::panes::reader::{
+    HelpOverlay, NotePanel, ProblemsOverlay, SearchList, StatusLine, TreePanel,
+};
 use super::theme::Theme;
 use crate::text::{self, Kind, Line};
 
@@ -104,7 +106,8 @@ impl Widget for &App {
         match self.mode {
             Mode::Help => HelpOverlay { app: self, theme }.render(area, buf),
             Mode::Problems => ProblemsOverlay { app: self, theme }.render(area, buf),
-            Mode::Normal | Mode::Search | Mode::Edit | Mode::QuizInput => {}
+            Mode::Search => SearchList { app: self, theme }.render(a.status, buf),
+            Mode::Normal | Mode::Edit | Mode::QuizInput => {}
         }
     }
 }

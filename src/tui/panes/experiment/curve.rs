@@ -64,7 +64,12 @@ pub(super) fn render_learning(
     buf: &mut Buffer,
     theme: Theme,
 ) {
-    let title = format!("HMM vs CRF entity F1 vs training size · {}", job.dataset);
+    // Each line has its own marker (named in the title and the legend), so
+    // the two are told apart without colours too.
+    let title = format!(
+        "HMM (•) vs CRF (▄) entity F1 vs training size · {}",
+        job.dataset
+    );
     match &job.result {
         None => {
             let b = theme.block(&title, false);
@@ -95,9 +100,14 @@ pub(super) fn render_learning(
             let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
             Chart::new(vec![
                 series(&hmm, theme.fg(Color::LightBlue))
-                    .name(format!("HMM {:.3}", last(&c.hmm_f1))),
-                series(&crf, theme.fg(Color::LightRed)).name(format!("CRF {:.3}", last(&c.crf_f1))),
+                    .marker(Marker::Dot)
+                    .name(format!("• HMM {:.3}", last(&c.hmm_f1))),
+                series(&crf, theme.fg(Color::LightRed))
+                    .marker(Marker::Bar)
+                    .name(format!("▄ CRF {:.3}", last(&c.crf_f1))),
             ])
+            .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+            .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
             .block(theme.block(&title, false))
             .x_axis(
                 Axis::default()

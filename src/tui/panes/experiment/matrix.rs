@@ -115,22 +115,12 @@ pub(super) fn render_matrix(
     }
     y += 1;
     let (t, p) = pane.cell;
-    let rows = pane.cell_rows();
+    let members = pane.cell_members();
     let mut info = vec![format!(
-        "truth {} → predicted {}: {} row(s){}",
+        "truth {} → predicted {}: {}",
         cm.labels.get(t).map_or("", String::as_str),
         cm.labels.get(p).map_or("", String::as_str),
-        rows.len(),
-        if rows.is_empty() {
-            String::new()
-        } else {
-            let shown: Vec<String> = rows.iter().take(12).map(|l| l.to_string()).collect();
-            format!(
-                " at line {}{}",
-                shown.join(", "),
-                if rows.len() > 12 { ", …" } else { "" }
-            )
-        }
+        members.describe(12)
     )];
     if let Some(m) = pane.report.as_ref().and_then(|r| r.metrics()) {
         info.push(m.explain_precision(p));

@@ -10,8 +10,9 @@ use ratatui::widgets::canvas::{Canvas, Points};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::*;
+use crate::experiment::Picture;
 use crate::tui::experiment::ExperimentPane;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Theme, POINT_GLYPHS, REGION_GLYPHS, TEST_GLYPHS};
 
 /// The picture panel as a widget.
 pub struct PicturePanel<'a> {
@@ -53,7 +54,33 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
         theme.block("Picture", false).render(area, buf);
         return;
     }
-    let title = if pic.grid.is_some() {
+    let class_names = &pane
+        .report
+        .as_ref()
+        .map_or(&[][..], |r| r.classes.as_slice());
+    let title = if !theme.color {
+        // No colours: each class has its glyphs, named in the title.
+        let key: Vec<String> = (0..pic.classes.iter().max().map_or(1, |m| m + 1))
+            .map(|c| {
+                let g = POINT_GLYPHS[c % POINT_GLYPHS.len()];
+                let name = class_names
+                    .get(c)
+                    .map_or_else(|| c.to_string(), Clone::clone);
+                format!("{g} {name}")
+            })
+            .collect();
+        let what = if pic.grid.is_some() {
+            "Decision regions · "
+        } else {
+            ""
+        };
+        format!(
+            "{what}{} vs {} · {} · CAPS test",
+            pic.axes[0],
+            pic.axes[1],
+            key.join("  ")
+        )
+    } else if pic.grid.is_some() {
         format!(
             "Decision regions · {} vs {} · ■ test",
             pic.axes[0], pic.axes[1]
@@ -76,6 +103,13 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
     }
     if y0.partial_cmp(&y1) != Some(std::cmp::Ordering::Less) {
         y1 = y0 + 1.0;
+    }
+    if !theme.color {
+        let b = theme.block(&title, false);
+        let inner = b.inner(area);
+        b.render(area, buf);
+        render_glyphs(pic, [x0, x1, y0, y1], inner, buf);
+        return;
     }
     let n_classes = pic.classes.iter().max().map_or(1, |m| m + 1);
     let mut by_class: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_classes.max(1)];
@@ -129,4 +163,58 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
             }
         })
         .render(area, buf);
+}
+
+/// The picture without colours: every cell of the area shows the texture of
+/// the class predicted there (decision regions), and points are drawn over
+/// it with their class's glyph (capitals for test rows).
+fn render_glyphs(pic: &Picture, bounds: [f64; 4], area: Rect, buf: &mut Buffer) {
+    let [x0, x1, y0, y1] = bounds;
+    let (w, h) = (usize::from(area.width), usize::from(area.height));
+    if w == 0 || h == 0 {
+        return;
+    }
+    if let Some(g) = &pic.grid {
+        for cy in 0..h {
+            for cx in 0..w {
+                let x = x0 + (x1 - x0) * (cx as f64 + 0.5) / w as f64;
+                let y = y1 - (y1 - y0) * (cy as f64 + 0.5) / h as f64;
+                let gc = (((x - g.x.0) / (g.x.1 - g.x.0)) * g.cols as f64).floor();
+                let gr = (((g.y.1 - y) / (g.y.1 - g.y.0)) * g.rows as f64).floor();
+                if gc < 0.0 || gr < 0.0 {
+                    continue;
+                }
+                let (gc, gr) = (gc as usize, gr as usize);
+                if let Some(&cls) = (gc < g.cols)
+                    .then(|| g.cells.get(gr * g.cols + gc))
+                    .flatten()
+                {
+                    let glyph = REGION_GLYPHS[cls % REGION_GLYPHS.len()];
+                    buf[(area.x + cx as u16, area.y + cy as u16)].set_char(glyph);
+                }
+            }
+        }
+    }
+    let cell = |v: f64, lo: f64, hi: f64, n: usize| -> Option<usize> {
+        let f = (v - lo) / (hi - lo);
+        (0.0..=1.0)
+            .contains(&f)
+            .then(|| ((f * n as f64) as usize).min(n - 1))
+    };
+    // Training points first, test points over them.
+    for pass_test in [false, true] {
+        for ((p, &c), &t) in pic.points.iter().zip(&pic.classes).zip(&pic.is_test) {
+            if t != pass_test {
+                continue;
+            }
+            let (Some(cx), Some(cy)) = (cell(p[0], x0, x1, w), cell(p[1], y0, y1, h)) else {
+                continue;
+            };
+            let glyphs = if t { &TEST_GLYPHS } else { &POINT_GLYPHS };
+            let cy = h - 1 - cy;
+            buf[(area.x + cx as u16, area.y + cy as u16)]
+                .set_char(glyphs[c % glyphs.len()])
+                .set_style(Style::new().add_modifier(ratatui::style::Modifier::BOLD));
+        }
+    }
 }

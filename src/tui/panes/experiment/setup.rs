@@ -163,13 +163,28 @@ pub(super) fn render_setup(
                     Style::new().add_modifier(Modifier::BOLD)
                 },
             )
+        } else if let Some(n) = &pane.notice {
+            (n.clone(), theme.fg(Color::Cyan))
         } else if let Some(r) = pane.report.as_deref().filter(|r| r.lab().is_some()) {
-            (
-                format!("{} on {} in {}", r.algo, r.dataset, seconds(r.fit_seconds)),
-                Style::new(),
-            )
+            let line = format!("{} on {} in {}", r.algo, r.dataset, seconds(r.fit_seconds));
+            if pane.is_stale() {
+                (
+                    format!("STALE (setup changed; r re-runs) · {line}"),
+                    theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                (line, Style::new())
+            }
         } else if let Some(r) = &pane.report {
-            (summary(r), Style::new())
+            if pane.is_stale() {
+                // The results below are from another setup.
+                (
+                    format!("STALE (setup changed; r re-runs) · {}", summary(r)),
+                    theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                (summary(r), Style::new())
+            }
         } else {
             ("press r to run".to_string(), Style::new())
         };
@@ -192,22 +207,34 @@ pub(super) fn summary(r: &Report) -> String {
     if let Some(a) = r.ari() {
         s.push_str(&format!("ARI {a:.3} · "));
     }
+    // Sequence runs count sentences (the casino: rolls) and have no
+    // feature table.
+    let data = if r.casino().is_some() {
+        format!("{} train / {} test rolls", r.n_train, r.n_test)
+    } else if r.task() == crate::registry::Task::Tagging {
+        format!("{} train / {} test sentences", r.n_train, r.n_test)
+    } else {
+        format!(
+            "{} train / {} test rows, {} features",
+            r.n_train, r.n_test, r.n_features
+        )
+    };
     s.push_str(&format!(
-        "{} on {}: {} train / {} test rows, {} features, fit {}, predict {}",
+        "{} on {}: {data}, fit {}, predict {}",
         r.algo,
         r.dataset,
-        r.n_train,
-        r.n_test,
-        r.n_features,
         seconds(r.fit_seconds),
         seconds(r.predict_seconds)
     ));
     s
 }
 
-/// A duration for people: milliseconds below a second.
+/// A duration for people: microseconds below a millisecond, milliseconds
+/// below a second (a fit of counts is not "0.0 ms").
 pub(super) fn seconds(s: f64) -> String {
-    if s < 1.0 {
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
         format!("{:.1} ms", s * 1000.0)
     } else {
         format!("{s:.2} s")

@@ -25,6 +25,9 @@ impl Widget for HelpOverlay<'_> {
     }
 }
 
+/// Below this width the help stacks each key over its text.
+const NARROW: usize = 40;
+
 impl App {
     /// The contexts the help overlay lists: those focused when `?` was
     /// pressed, then the help's own keys.
@@ -69,7 +72,16 @@ impl App {
             let indent = vec![text::Span::new(Kind::Text, " ".repeat(key_w))];
             let body = vec![text::Span::new(Kind::Text, b.help)];
             let lw = text::width(b.label);
-            if lw + 2 > key_w {
+            if width < NARROW {
+                // Too narrow for a key column: the key on its own line, the
+                // text under it with a small indent (words stay whole).
+                let indent = vec![text::Span::new(Kind::Text, "  ")];
+                lines.push(vec![text::Span::new(
+                    Kind::Marker,
+                    text::truncate(b.label, width),
+                )]);
+                lines.extend(text::wrap(&body, width, &indent, &indent));
+            } else if lw + 2 > key_w {
                 lines.push(vec![text::Span::new(
                     Kind::Marker,
                     text::truncate(b.label, width),
