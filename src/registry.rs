@@ -11,6 +11,7 @@ pub use crate::algos::algorithm::{
 use crate::algos::{
     boosting, forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree,
 };
+use crate::labs;
 pub use crate::labs::RunLab;
 pub use crate::seq::tagger::TrainTagger;
 use crate::seq::{crf, hmm};
@@ -88,7 +89,6 @@ where
     Ok(Box::new(A::params(v)?))
 }
 
-#[allow(dead_code)] // the first labs register next
 fn lab<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn RunLab>, ParamError>
 where
     A::Params: RunLab,
@@ -161,6 +161,10 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &pca::Pca::SPEC,
         runner: Runner::Reducer(reducer::<pca::Pca>),
+    },
+    Registered {
+        spec: &labs::depth::ResidualDepth::SPEC,
+        runner: Runner::Lab(lab::<labs::depth::ResidualDepth>),
     },
 ];
 

@@ -17,6 +17,9 @@
 //! one, which is how curves fill in live. A cancel is seen at the next
 //! update or [`LabContext::check`].
 
+pub mod depth;
+mod nndata;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
