@@ -166,6 +166,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::depth::ResidualDepth::SPEC,
         runner: Runner::Lab(lab::<labs::depth::ResidualDepth>),
     },
+    Registered {
+        spec: &labs::norm::NormLayers::SPEC,
+        runner: Runner::Lab(lab::<labs::norm::NormLayers>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -431,44 +431,36 @@ impl DepthParams {
         let mut signal_sum = vec![0f64; layer_ids.len()];
         let mut grad_steps = 0usize;
         let name = format!("{}-{depth}", kind.label());
-        let rows = data.y_train.len();
         let (mut train_error, mut test_error, mut final_loss) = (1.0, 1.0, f64::NAN);
         for epoch in 1..=self.epochs {
-            let mut loss_sum = 0f64;
-            for idx in nndata::batches(rows, self.batch_size, &mut rng) {
-                g.reset();
-                g.train = true;
-                ps.zero_grad();
-                let xb = g.constant(data.x_train.select(ndarray::Axis(0), &idx));
-                let yb: Vec<usize> = idx.iter().map(|&i| data.y_train[i]).collect();
-                let logits = net.forward(&mut g, &mut ps, xb)?;
-                let loss = g.cross_entropy(logits, &yb, 0.0)?;
-                let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
-                nndata::check_loss(&name, epoch, l)?;
-                loss_sum += l * idx.len() as f64;
-                g.backward(loss, &mut ps)?;
-                if epoch == 1 {
+            let first = epoch == 1;
+            final_loss = nndata::train_epoch(
+                &net,
+                &mut ps,
+                opt.as_mut(),
+                &mut g,
+                data,
+                self.batch_size,
+                &mut rng,
+                &name,
+                epoch,
+                ctx,
+                |g, ps| {
+                    if !first {
+                        return Ok(());
+                    }
                     for (s, &id) in grad_sum.iter_mut().zip(&layer_ids) {
-                        let n = ps
-                            .grad(id)?
-                            .iter()
-                            .map(|&v| (v as f64).powi(2))
-                            .sum::<f64>();
-                        *s += n.sqrt();
+                        *s += norm2(ps.grad(id)?);
                     }
                     for (s, t) in signal_sum.iter_mut().zip(g.taps()) {
                         if let Some(d) = g.grad(t.var) {
-                            *s += d.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+                            *s += norm2(d);
                         }
                     }
                     grad_steps += 1;
-                }
-                opt.step(&mut ps)?;
-                if ctx.is_cancelled() {
-                    return Err(LabError::Cancelled);
-                }
-            }
-            final_loss = loss_sum / rows as f64;
+                    Ok(())
+                },
+            )?;
             let train = ClassData {
                 x: &data.x_train,
                 y: &data.y_train,
@@ -516,6 +508,10 @@ impl DepthParams {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+fn norm2(t: &crate::nn::Tensor) -> f64 {
+    t.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()
 }
 
 fn pct(v: f64) -> String {

@@ -19,6 +19,7 @@
 
 pub mod depth;
 mod nndata;
+pub mod norm;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -6,9 +6,9 @@
 use ndarray::Axis;
 use rand::seq::SliceRandom;
 
-use super::LabError;
+use super::{LabContext, LabError};
 use crate::data::{self, split::stratified_split, CsvOptions, Dataset};
-use crate::nn::{self, Adam, NnError, Optimizer, Sgd, Tensor};
+use crate::nn::{self, Adam, Graph, Layer, NnError, Optimizer, ParamStore, Sgd, Tensor};
 
 /// Share of rows held out for testing (the CLI's default).
 pub const TEST_SIZE: f64 = 0.25;
@@ -39,6 +39,14 @@ impl Split {
         let idx: Vec<usize> = (0..n).collect();
         self.x_train = self.x_train.select(Axis(0), &idx);
         self.y_train.truncate(n);
+    }
+
+    /// The first `n` test rows only.
+    pub fn take_test(&mut self, n: usize) {
+        let n = n.min(self.y_test.len());
+        let idx: Vec<usize> = (0..n).collect();
+        self.x_test = self.x_test.select(Axis(0), &idx);
+        self.y_test.truncate(n);
     }
 }
 
@@ -136,8 +144,21 @@ pub fn batches(
 ) -> impl Iterator<Item = Vec<usize>> {
     let mut order: Vec<usize> = (0..rows).collect();
     order.shuffle(rng);
-    let chunks: Vec<Vec<usize>> = order.chunks(batch.max(1)).map(<[usize]>::to_vec).collect();
-    chunks.into_iter()
+    chunks(&order, batch).into_iter()
+}
+
+/// `rows` in chunks of `batch`; a last chunk of a single row joins the one
+/// before it (batch-norm cannot standardise one value per feature).
+pub fn chunks(rows: &[usize], batch: usize) -> Vec<Vec<usize>> {
+    let mut v: Vec<Vec<usize>> = rows.chunks(batch.max(1)).map(<[usize]>::to_vec).collect();
+    if batch > 1 && v.len() > 1 && v.last().is_some_and(|c| c.len() == 1) {
+        if let Some(last) = v.pop() {
+            if let Some(prev) = v.last_mut() {
+                prev.extend(last);
+            }
+        }
+    }
+    v
 }
 
 /// A NaN or infinite loss stops the run with a message naming the net.
@@ -150,4 +171,44 @@ pub fn check_loss(net: &str, epoch: usize, loss: f64) -> Result<(), LabError> {
         epoch,
         loss: format!("{what} in {net}"),
     }))
+}
+
+/// One epoch of mini-batch training with cross-entropy: shuffled batches
+/// of `batch` rows, a step of `opt` after each. `after_backward` sees the
+/// tape and the gradients of each step before the update (gradient
+/// statistics). Returns the mean training loss; a non-finite loss stops with
+/// [`check_loss`]'s message, a cancel with [`LabError::Cancelled`].
+#[allow(clippy::too_many_arguments)]
+pub fn train_epoch(
+    net: &dyn Layer,
+    ps: &mut ParamStore,
+    opt: &mut dyn Optimizer,
+    g: &mut Graph,
+    data: &Split,
+    batch: usize,
+    rng: &mut impl rand::Rng,
+    name: &str,
+    epoch: usize,
+    ctx: &LabContext<'_>,
+    mut after_backward: impl FnMut(&Graph, &ParamStore) -> Result<(), LabError>,
+) -> Result<f64, LabError> {
+    let rows = data.y_train.len();
+    let mut loss_sum = 0f64;
+    for idx in batches(rows, batch, rng) {
+        g.reset();
+        g.train = true;
+        ps.zero_grad();
+        let xb = g.constant(data.x_train.select(Axis(0), &idx));
+        let yb: Vec<usize> = idx.iter().map(|&i| data.y_train[i]).collect();
+        let logits = net.forward(g, ps, xb)?;
+        let loss = g.cross_entropy(logits, &yb, 0.0)?;
+        let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
+        check_loss(name, epoch, l)?;
+        loss_sum += l * idx.len() as f64;
+        g.backward(loss, ps)?;
+        after_backward(g, ps)?;
+        opt.step(ps)?;
+        ctx.check()?;
+    }
+    Ok(loss_sum / rows.max(1) as f64)
 }
