@@ -742,6 +742,13 @@ fn notices(p: &DepthParams, results: &[NetResult], out: &mut LabOutcome) {
             None => (String::new(), String::new()),
         };
         let r = sci(ratio);
+        let (en_inner, zh_inner) = match res {
+            Some(x) => (
+                format!("; {}: {}", x.name(), sci(x.grad_ratio())),
+                format!("；{} 中为 {}", x.name(), sci(x.grad_ratio())),
+            ),
+            None => (String::new(), String::new()),
+        };
         let text = if ratio < 0.1 {
             bi(
                 format!(
@@ -763,10 +770,10 @@ fn notices(p: &DepthParams, results: &[NetResult], out: &mut LabOutcome) {
         } else {
             bi(
                 format!(
-                    "the gradients of plain-{deep} do not vanish here (first layer / last layer = {r}{en_res}), and still it trains worse: as He et al. observed, the degradation is not just vanishing gradients (try init=glorot to see them vanish)"
+                    "the gradients of plain-{deep} do not vanish here (first layer / last layer = {r}{en_inner}), and still it trains worse: as He et al. observed, the degradation is not just vanishing gradients (try init=glorot to see them vanish)"
                 ),
                 format!(
-                    "这里 {deep} 层普通网络的梯度并没有消失（第一层与最后一层之比 {r}{zh_res}），却依然训练得更差：正如 He 等人所说，退化不只是梯度消失造成的（设 init=glorot 可以看到梯度消失）"
+                    "这里 {deep} 层普通网络的梯度并没有消失（第一层与最后一层之比 {r}{zh_inner}），却依然训练得更差：正如 He 等人所说，退化不只是梯度消失造成的（设 init=glorot 可以看到梯度消失）"
                 ),
             )
         };
