@@ -31,26 +31,23 @@ use crate::nn::{
     evaluate, BatchNorm, ClassData, Graph, Layer, Linear, NnError, ParamStore, Var, WeightInit,
 };
 
-pub const DEPTH_SHALLOW: ParamSpec = int(
-    "depth_shallow",
-    2,
-    110,
-    "4",
-    "weight layers of the shallowest net (even: stem + 2 per block + output)",
-);
-pub const DEPTH_MID: ParamSpec = int(
-    "depth_mid",
-    2,
-    110,
-    "20",
-    "weight layers of the middle net (even)",
-);
-pub const DEPTH_DEEP: ParamSpec = int(
-    "depth_deep",
-    2,
-    110,
-    "56",
-    "weight layers of the deepest net (even)",
+/// Depths to compare (weight layers on the main path: stem + 2 per block +
+/// output, so even).
+pub const DEPTHS: ParamSpec = choice(
+    "depths",
+    &[
+        "4,20,56",
+        "4,20",
+        "4,56",
+        "4,12,20",
+        "2,8,32",
+        "8,32,56",
+        "4,20,56,110",
+        "20",
+        "56",
+    ],
+    "4,20,56",
+    "the depths to train, in weight layers (stem + 2 per block + output)",
 );
 pub const SHORTCUT: ParamSpec = choice(
     "shortcut",
@@ -80,12 +77,6 @@ pub const INIT: ParamSpec = choice(
     &["glorot", "he"],
     "glorot",
     "he: N(0, 2/fan_in), made for ReLU; glorot: N(0, 2/(fan_in + fan_out)), which halves the signal at every ReLU layer",
-);
-pub const NORM: ParamSpec = choice(
-    "norm",
-    &["none", "batch"],
-    "none",
-    "batch-norm after every hidden weight layer, or none",
 );
 
 /// The `residual-depth` lab.
@@ -127,6 +118,8 @@ pub struct DepthParams {
     pub learning_rate: f64,
     pub batch_size: usize,
     pub optimizer: &'static str,
+    /// Batch-norm after every hidden weight layer (not a field; tests and
+    /// callers of the library set it).
     pub batch_norm: bool,
     pub init: WeightInit,
     /// Train on the first rows only (tests; `None` = every training row).
@@ -141,28 +134,30 @@ impl Algorithm for ResidualDepth {
         implementation: Implementation::Own,
         why: "a lab on our neural engine: the same MLP blocks with and without shortcuts, trained side by side",
         topics: &["residual-learning", "shortcut-connections", "resnet"],
+        // Batch-norm (`DepthParams::batch_norm`) is built in but not a
+        // field: the setup fields must fit the experiment pane at 80x24.
         params: &[
-            DEPTH_SHALLOW,
-            DEPTH_MID,
-            DEPTH_DEEP,
+            DEPTHS,
             SHORTCUT,
-            WIDTH,
             EPOCHS,
-            LEARNING_RATE,
-            BATCH_SIZE,
-            OPTIMIZER,
-            NORM,
             INIT,
+            OPTIMIZER,
+            BATCH_SIZE,
+            WIDTH,
+            LEARNING_RATE,
         ],
     };
     type Params = DepthParams;
 
     fn params(v: &ParamValues) -> Result<DepthParams, ParamError> {
-        let mut depths = vec![
-            v.usize(&DEPTH_SHALLOW)?,
-            v.usize(&DEPTH_MID)?,
-            v.usize(&DEPTH_DEEP)?,
-        ];
+        let mut depths = v
+            .choice(&DEPTHS)?
+            .split(',')
+            .map(|d| {
+                d.parse::<usize>()
+                    .map_err(|_| ParamError::invalid("depths", format!("`{d}` is not a depth")))
+            })
+            .collect::<Result<Vec<usize>, ParamError>>()?;
         depths.sort_unstable();
         depths.dedup();
         let kinds = match v.choice(&SHORTCUT)? {
@@ -180,7 +175,7 @@ impl Algorithm for ResidualDepth {
             learning_rate: v.float(&LEARNING_RATE)?,
             batch_size: v.usize(&BATCH_SIZE)?,
             optimizer: v.choice(&OPTIMIZER)?,
-            batch_norm: v.choice(&NORM)? == "batch",
+            batch_norm: false,
             init: match v.choice(&INIT)? {
                 "he" => WeightInit::HeNormal,
                 _ => WeightInit::GlorotNormal,
@@ -857,9 +852,7 @@ mod tests {
     /// show both effects.
     fn small() -> DepthParams {
         let mut p = with(&[
-            ("depth_shallow", "4"),
-            ("depth_mid", "4"),
-            ("depth_deep", "20"),
+            ("depths", "4,20"),
             ("width", "16"),
             ("epochs", "4"),
             ("learning_rate", "0.01"),
@@ -932,9 +925,9 @@ mod tests {
     #[test]
     fn bad_settings_get_clear_messages() {
         // From the CLI or the TUI the spec refuses first.
-        let e = with(&[("depth_deep", "0")]).unwrap_err().to_string();
+        let e = with(&[("depths", "0")]).unwrap_err().to_string();
         assert!(
-            e.contains("depth_deep") && e.contains("between 2 and 110"),
+            e.contains("depths") && e.contains("expected one of 4,20,56"),
             "{e}"
         );
         let e = with(&[("learning_rate", "NaN")]).unwrap_err().to_string();
