@@ -178,6 +178,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::init::InitLab::SPEC,
         runner: Runner::Lab(lab::<labs::init::InitLab>),
     },
+    Registered {
+        spec: &labs::depth::ResidualDepth::SPEC,
+        runner: Runner::Lab(lab::<labs::depth::ResidualDepth>),
+    },
+    Registered {
+        spec: &labs::norm::NormLayers::SPEC,
+        runner: Runner::Lab(lab::<labs::norm::NormLayers>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -20,9 +20,12 @@
 pub mod arch;
 pub mod classify;
 pub mod cnn;
+pub mod depth;
 pub mod format;
 pub mod init;
 pub mod mlp;
+mod nndata;
+pub mod norm;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
