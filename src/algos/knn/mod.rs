@@ -67,18 +67,34 @@ impl Metric {
     /// Chebyshev.
     #[inline]
     fn reduced(self, a: &[f64], b: &[f64]) -> f64 {
-        let pairs = a.iter().zip(b);
+        // Plain index loops: as fast as iterator chains when optimised, and
+        // several times faster in the debug builds the tests run in.
+        let n = a.len().min(b.len());
+        let mut acc = 0.0f64;
         match self {
-            Metric::Euclidean => pairs
-                .map(|(x, y)| {
-                    let d = x - y;
-                    d * d
-                })
-                .sum(),
-            Metric::Manhattan => pairs.map(|(x, y)| (x - y).abs()).sum(),
-            Metric::Chebyshev => pairs.fold(0.0, |m, (x, y)| m.max((x - y).abs())),
-            Metric::Minkowski(p) => pairs.map(|(x, y)| (x - y).abs().powf(p)).sum(),
+            Metric::Euclidean => {
+                for j in 0..n {
+                    let d = a[j] - b[j];
+                    acc += d * d;
+                }
+            }
+            Metric::Manhattan => {
+                for j in 0..n {
+                    acc += (a[j] - b[j]).abs();
+                }
+            }
+            Metric::Chebyshev => {
+                for j in 0..n {
+                    acc = acc.max((a[j] - b[j]).abs());
+                }
+            }
+            Metric::Minkowski(p) => {
+                for j in 0..n {
+                    acc += (a[j] - b[j]).abs().powf(p);
+                }
+            }
         }
+        acc
     }
 
     /// The true distance from a reduced one.
@@ -345,6 +361,11 @@ pub fn fit_knn(
             y.len()
         )));
     }
+    if d == 0 {
+        return Err(AlgoError::BadData(
+            "k-NN needs at least one feature column to measure distances".into(),
+        ));
+    }
     if cfg.k == 0 {
         return Err(AlgoError::param("n_neighbors", "must be at least 1, got 0"));
     }
@@ -408,11 +429,9 @@ impl KnnModel {
         match &self.tree {
             Some(t) => t.search(0, &q, self.metric, &mut best),
             None => {
-                for (i, row) in self.train.rows().into_iter().enumerate() {
-                    let d = match row.as_slice() {
-                        Some(s) => self.metric.reduced(&q, s),
-                        None => self.metric.reduced(&q, &row.to_vec()),
-                    };
+                let flat = self.train.as_slice().unwrap_or(&[]);
+                for (i, row) in flat.chunks_exact(self.train.ncols().max(1)).enumerate() {
+                    let d = self.metric.reduced(&q, row);
                     best.push(Cand { d, i });
                 }
             }
