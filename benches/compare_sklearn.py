@@ -40,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BIN = ROOT / "target" / "release" / "mlwb"
-ALGOS = ["gaussian-nb", "decision-tree", "random-forest", "logistic-regression", "svm", "kmeans", "gmm"]
+ALGOS = ["gaussian-nb", "decision-tree", "random-forest", "logistic-regression", "svm", "knn", "kmeans", "gmm"]
 CLUSTERING = {"kmeans", "gmm"}
 N_FULL, N_QUICK, N_FEATURES, N_CLASSES = 20_000, 5_000, 20, 3
 
@@ -96,6 +96,7 @@ def sklearn_models(algo):
     from sklearn.linear_model import LogisticRegression
     from sklearn.mixture import GaussianMixture
     from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.svm import SVC
     from sklearn.tree import DecisionTreeClassifier
     table = {
@@ -112,6 +113,8 @@ def sklearn_models(algo):
                                  lambda: LogisticRegression(C=1.0, max_iter=1000))],
         "svm": [("svm (rbf)", 'SVC(C=1.0, kernel="rbf", gamma="scale")',
                  lambda: SVC(C=1.0, kernel="rbf", gamma="scale"))],
+        "knn": [("knn", "KNeighborsClassifier(n_neighbors=5)",
+                 lambda: KNeighborsClassifier(n_neighbors=5))],
         "kmeans": [("kmeans", "KMeans(n_clusters=3, n_init=10, random_state=0)",
                     lambda: KMeans(n_clusters=3, n_init=10, random_state=0))],
         "gmm": [("gmm", 'GaussianMixture(n_components=3, covariance_type="full", random_state=0)',

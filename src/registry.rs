@@ -9,7 +9,7 @@ pub use crate::algos::algorithm::{
     Reduce, Task, TrainClassifier, TrainClusterer, Value,
 };
 use crate::algos::{
-    boosting, forest, gmm, kmeans, linfa_compare, logistic, naive_bayes, pca, svm, tree,
+    boosting, forest, gmm, kmeans, knn, linfa_compare, logistic, naive_bayes, pca, svm, tree,
 };
 use crate::labs;
 pub use crate::labs::RunLab;
@@ -105,6 +105,10 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &naive_bayes::MultinomialNb::SPEC,
         runner: Runner::Classifier(classifier::<naive_bayes::MultinomialNb>),
+    },
+    Registered {
+        spec: &knn::Knn::SPEC,
+        runner: Runner::Classifier(classifier::<knn::Knn>),
     },
     Registered {
         spec: &tree::Tree::SPEC,

@@ -589,3 +589,42 @@ fn history_prints_counts_as_integers() {
     let first = line["leaves: ".len()..].split(' ').next().expect("value");
     assert!(first.parse::<u64>().is_ok(), "an integer: {line}");
 }
+
+#[test]
+fn knn_runs_from_the_cli_and_refuses_more_neighbours_than_rows() {
+    let r = run_json(&["--algo", "knn", "--dataset", "iris"]);
+    assert_eq!(r["algo"], "knn");
+    assert_eq!(r["params"]["n_neighbors"], 5);
+    assert_eq!(r["params"]["algorithm"], "auto");
+    assert!(r["metrics"]["accuracy"].as_f64().expect("acc") > 0.9);
+    // A binary set: the vote proportions give ROC and PR curves.
+    let b = run_json(&[
+        "--algo",
+        "knn",
+        "--dataset",
+        "breast_cancer",
+        "--scale",
+        "standard",
+        "--param",
+        "weights=distance",
+        "--param",
+        "metric=manhattan",
+    ]);
+    assert!(b["roc"]["points"].as_array().is_some_and(|p| p.len() > 2));
+    // 150 iris rows, 25% held out: 112 training rows.
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "knn",
+        "--dataset",
+        "iris",
+        "--param",
+        "n_neighbors=200",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("n_neighbors") && e.contains("only 112 training rows"),
+        "{e}"
+    );
+}

@@ -1993,4 +1993,29 @@ fn references_are_numbered_chosen_opened_and_copied() {
     let effects = app.app.update(Msg::OpenLink);
     let first = app.lib.topics[j].refs[0].url.clone();
     assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == first));
+
+/// k-NN on a 2-D set draws its decision regions like any classifier: the
+/// topic's moons preset with k = 1 (a ragged boundary). At 80x24 the
+/// narrow layout has no room for the picture (for any classifier), so this
+/// is checked at 120x40.
+#[test]
+fn knn_decision_regions_on_moons() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "knn");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let exp = app.exp.as_mut().expect("experiment pane");
+    assert_eq!(exp.config.algo, "knn");
+    exp.config.dataset = "moons".into();
+    exp.config.params = vec![("n_neighbors".into(), "1".into())];
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let report = exp.report.as_ref().expect("report");
+    assert!(report.metrics().expect("metrics").accuracy > 0.85);
+    let s = screen(&app);
+    if std::env::var_os("MLWB_SHOW").is_some() {
+        println!("{s}");
+    }
+    assert!(s.contains("Decision regions"), "{s}");
 }

@@ -7,6 +7,7 @@ pub mod core;
 pub mod forest;
 pub mod gmm;
 pub mod kmeans;
+pub mod knn;
 pub mod linfa_compare;
 pub mod logistic;
 pub mod naive_bayes;
