@@ -1993,6 +1993,7 @@ fn references_are_numbered_chosen_opened_and_copied() {
     let effects = app.app.update(Msg::OpenLink);
     let first = app.lib.topics[j].refs[0].url.clone();
     assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == first));
+}
 
 /// k-NN on a 2-D set draws its decision regions like any classifier: the
 /// topic's moons preset with k = 1 (a ragged boundary). At 80x24 the
