@@ -99,7 +99,7 @@ pub enum Command {
     /// Quiz cards: list them, show one, check an answer.
     Quiz {
         #[command(flatten)]
-        args: quiz::QuizArgs,
+        args: Box<quiz::QuizArgs>,
         #[command(flatten)]
         src: TopicsArg,
     },
