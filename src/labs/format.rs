@@ -34,7 +34,13 @@ pub fn cell(c: &Cell) -> String {
 
 /// A figure's value and unit: `97%`, `0.9721`, `12 ms`.
 pub fn figure(value: f64, unit: &str) -> String {
-    let v = num(value);
+    // A figure without a unit that is whole is a count (parameters,
+    // layers): written whole, not `5.000`.
+    let v = if unit.is_empty() && value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        num(value)
+    };
     match unit {
         "" => v,
         "%" => format!("{v}%"),
@@ -58,6 +64,8 @@ mod tests {
         assert_eq!(num(f64::NAN), "NaN");
         assert_eq!(cell(&Cell::Int(42)), "42");
         assert_eq!(figure(97.2, "%"), "97.20%");
+        assert_eq!(figure(5.0, ""), "5");
+        assert_eq!(figure(138_357_544.0, ""), "138357544");
         assert_eq!(figure(12.0, "ms"), "12.00 ms");
     }
 }
