@@ -169,6 +169,18 @@ fn grades_are_saved_and_stats_count_them() {
         serde_json::from_slice(&mlwb(&["quiz", "--data-dir", d, "--stats", "--json"]).stdout)
             .expect("json");
     assert_eq!(s["reviews"], 3);
+    // One card reviewed, just graded easy: not due within a day; every other
+    // card is new, not due (it once said "320 due" after two reviews).
+    let total = s["cards"].as_u64().expect("cards");
+    assert_eq!(s["due_today"], 0, "{s}");
+    assert_eq!(s["new"].as_u64(), Some(total - 1), "{s}");
+    assert_eq!(s["new_today"].as_u64(), Some(19.min(total - 1)), "{s}");
+    let o = mlwb(&["quiz", "--data-dir", d, "--stats"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("0 due in the next 24 h") && text.contains(&format!("{} new", total - 1)),
+        "{text}"
+    );
     assert!((s["retention"].as_f64().expect("r") - 2.0 / 3.0).abs() < 1e-9);
     let o = mlwb(&["quiz", "--data-dir", d, "--grade", &id, "perfect"]);
     assert_eq!(o.status.code(), Some(2));
