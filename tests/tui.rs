@@ -1247,7 +1247,7 @@ fn a_quiz_runs_with_the_keyboard_alone_and_saves_every_grade() {
         let q = app.quiz.as_ref().expect("quiz");
         assert_eq!(q.phase, mlwb::tui::quiz::Phase::Answer, "card {i}");
         assert_ne!(q.verdict, Some(false), "card {i} was answered right");
-        assert!(screen(&app).contains("grade: 1 again"));
+        assert!(screen(&app).contains("1 again <"));
         send(&mut app, &[Msg::Digit(3)]);
     }
     let q = app.quiz.as_ref().expect("quiz");
@@ -1694,7 +1694,16 @@ fn snapshots_of_the_quiz() {
         send(&mut app, &[Msg::StartQuiz]);
         insta::assert_snapshot!(format!("quiz_question_{w}x{h}"), screen(&app));
         answer_correctly(&mut app);
-        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), screen(&app));
+        let s = screen(&app);
+        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), s);
+        // Each grade with its next interval, on one line that fits.
+        assert!(
+            s.lines().any(|l| l.contains("1 again <")
+                && l.contains("· 2 hard ")
+                && l.contains("· 3 good ")
+                && l.contains("· 4 easy ")),
+            "{w}x{h}: grade line\n{s}"
+        );
     }
 }
 
