@@ -390,11 +390,7 @@ fn progress_command(
         if let Err(e) = store.save(&progress) {
             return fail(err, e, FAILED);
         }
-        writeln!(
-            out,
-            "{id}: next review {}",
-            due.format("%Y-%m-%d %H:%M UTC")
-        )?;
+        writeln!(out, "{id}: next review {}", schedule::local_time(due))?;
         return Ok(ExitCode::SUCCESS);
     }
     // Stats.

@@ -68,6 +68,15 @@ pub fn due_queue<T>(
     due
 }
 
+/// A time as the user reads it: in the machine's local time zone (chrono
+/// reads `TZ`, else /etc/localtime), with its offset so it is never
+/// ambiguous: `2026-12-08 20:00 +08:00`.
+pub fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
 /// An interval as a grade button shows it: `<10m`, `5h`, `2d`, `3.5mo`,
 /// `1.2y` (under an hour rounded up to the minute, with `<`).
 pub fn short_interval(d: chrono::Duration) -> String {

@@ -817,7 +817,7 @@ impl QuizSession {
                 (now - self.started).num_milliseconds().max(0) as f64 / 1000.0
             ),
             match next {
-                Some(d) => format!("next review due {}", d.format("%Y-%m-%d %H:%M UTC")),
+                Some(d) => format!("next review due {}", schedule::local_time(d)),
                 None => "no reviews scheduled".into(),
             },
         ]
