@@ -169,7 +169,30 @@ fn grades_are_saved_and_stats_count_them() {
         serde_json::from_slice(&mlwb(&["quiz", "--data-dir", d, "--stats", "--json"]).stdout)
             .expect("json");
     assert_eq!(s["reviews"], 3);
+    // One card reviewed, just graded easy: not due within a day; every other
+    // card is new, not due (it once said "320 due" after two reviews).
+    let total = s["cards"].as_u64().expect("cards");
+    assert_eq!(s["due_today"], 0, "{s}");
+    assert_eq!(s["new"].as_u64(), Some(total - 1), "{s}");
+    assert_eq!(s["new_today"].as_u64(), Some(19.min(total - 1)), "{s}");
+    let o = mlwb(&["quiz", "--data-dir", d, "--stats"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("0 due in the next 24 h") && text.contains(&format!("{} new", total - 1)),
+        "{text}"
+    );
     assert!((s["retention"].as_f64().expect("r") - 2.0 / 3.0).abs() < 1e-9);
+    // Times are local, with their offset: TZ decides (a POSIX rule, UTC+8: no tzdata needed).
+    let o = Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(["quiz", "--data-dir", d, "--grade", &id, "good"])
+        .env("TZ", "CST-8")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("next review") && text.contains("+08:00"),
+        "{text}"
+    );
     let o = mlwb(&["quiz", "--data-dir", d, "--grade", &id, "perfect"]);
     assert_eq!(o.status.code(), Some(2));
     // The environment variable works like the flag.
@@ -179,7 +202,7 @@ fn grades_are_saved_and_stats_count_them() {
         .output()
         .expect("run");
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(s["reviews"], 3);
+    assert_eq!(s["reviews"], 4, "three grades and the one in local time");
 }
 
 #[test]

@@ -1247,7 +1247,7 @@ fn a_quiz_runs_with_the_keyboard_alone_and_saves_every_grade() {
         let q = app.quiz.as_ref().expect("quiz");
         assert_eq!(q.phase, mlwb::tui::quiz::Phase::Answer, "card {i}");
         assert_ne!(q.verdict, Some(false), "card {i} was answered right");
-        assert!(screen(&app).contains("grade: 1 again"));
+        assert!(screen(&app).contains("1 again <"));
         send(&mut app, &[Msg::Digit(3)]);
     }
     let q = app.quiz.as_ref().expect("quiz");
@@ -1263,6 +1263,90 @@ fn a_quiz_runs_with_the_keyboard_alone_and_saves_every_grade() {
     send(&mut app, &[Msg::StartQuiz]);
     assert!(app.quiz.is_none());
     assert!(screen(&app).contains("nothing due"));
+}
+
+/// `u` takes back the last grade: the card's schedule in memory and on
+/// disk is what it was, the card is asked again; twice walks back further.
+#[test]
+fn u_undoes_the_last_grade_in_memory_and_on_disk() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "information-theory");
+    send(&mut app, &[Msg::StartQuiz]);
+    let file = dir.path().join("progress.json");
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("saved")).expect("json")
+    };
+    let first = app
+        .quiz
+        .as_ref()
+        .expect("quiz")
+        .current()
+        .expect("card")
+        .1
+        .id
+        .clone();
+    answer_correctly(&mut app);
+    send(&mut app, &[Msg::Digit(3)]);
+    let after_first = read();
+    let second = app
+        .quiz
+        .as_ref()
+        .expect("quiz")
+        .current()
+        .expect("card")
+        .1
+        .id
+        .clone();
+    answer_correctly(&mut app);
+    send(&mut app, &[Msg::Digit(1)]);
+    assert_eq!(
+        read()["cards"][&second]["reviews"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // The key `u` is bound in the question that follows.
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
+    let key = map_key(&u, &app.contexts());
+    assert_eq!(key, Some(Msg::UndoGrade));
+    send(&mut app, &[Msg::UndoGrade]);
+    let q = app.quiz.as_ref().expect("quiz");
+    assert_eq!(q.current().expect("card").1.id, second, "asked again");
+    assert_eq!(q.index, 1);
+    assert_eq!(q.graded, 1);
+    assert_eq!(q.phase, mlwb::tui::quiz::Phase::Question);
+    assert!(
+        !q.progress.cards.contains_key(&second),
+        "new again in memory"
+    );
+    assert_eq!(read(), after_first, "the file is as before the grade");
+    // Again: back to the first card, whose schedule is gone too.
+    send(&mut app, &[Msg::UndoGrade]);
+    let q = app.quiz.as_ref().expect("quiz");
+    assert_eq!(q.current().expect("card").1.id, first);
+    assert!(q.progress.cards.is_empty());
+    assert_eq!(
+        read()["cards"].as_object().map(serde_json::Map::len),
+        Some(0)
+    );
+    // Nothing left: said, not silent.
+    send(&mut app, &[Msg::UndoGrade]);
+    assert!(screen(&app).contains("nothing to undo"), "{}", screen(&app));
+    // Undo from the summary re-opens the session on the last card.
+    let n = app.quiz.as_ref().expect("quiz").queue.len();
+    for _ in 0..n {
+        answer_correctly(&mut app);
+        send(&mut app, &[Msg::Digit(4)]);
+    }
+    assert!(app.quiz.as_ref().expect("quiz").finished);
+    send(&mut app, &[Msg::UndoGrade]);
+    let q = app.quiz.as_ref().expect("quiz");
+    assert!(!q.finished);
+    assert_eq!(q.index, n - 1);
+    assert_eq!(
+        read()["cards"].as_object().map(serde_json::Map::len),
+        Some(n - 1)
+    );
 }
 
 #[test]
@@ -1694,7 +1778,16 @@ fn snapshots_of_the_quiz() {
         send(&mut app, &[Msg::StartQuiz]);
         insta::assert_snapshot!(format!("quiz_question_{w}x{h}"), screen(&app));
         answer_correctly(&mut app);
-        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), screen(&app));
+        let s = screen(&app);
+        insta::assert_snapshot!(format!("quiz_answer_{w}x{h}"), s);
+        // Each grade with its next interval, on one line that fits.
+        assert!(
+            s.lines().any(|l| l.contains("1 again <")
+                && l.contains("· 2 hard ")
+                && l.contains("· 3 good ")
+                && l.contains("· 4 easy ")),
+            "{w}x{h}: grade line\n{s}"
+        );
     }
 }
 

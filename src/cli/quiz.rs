@@ -390,11 +390,7 @@ fn progress_command(
         if let Err(e) = store.save(&progress) {
             return fail(err, e, FAILED);
         }
-        writeln!(
-            out,
-            "{id}: next review {}",
-            due.format("%Y-%m-%d %H:%M UTC")
-        )?;
+        writeln!(out, "{id}: next review {}", schedule::local_time(due))?;
         return Ok(ExitCode::SUCCESS);
     }
     // Stats.
@@ -405,10 +401,24 @@ fn progress_command(
         .flat_map(|c| &c.reviews)
         .filter(|r| r.grade >= 3)
         .count();
+    // Due counts only cards already reviewed; never-reviewed cards are new,
+    // of which a session introduces at most the daily limit.
+    let horizon = now + chrono::Duration::hours(24);
     let due_today = deck
         .iter()
-        .filter(|c| progress.is_due(&c.card.id, now + chrono::Duration::hours(24)))
+        .filter(|c| {
+            progress
+                .cards
+                .get(&c.card.id)
+                .is_some_and(|p| p.fsrs.due <= horizon)
+        })
         .count();
+    let new_cards = deck
+        .iter()
+        .filter(|c| !progress.cards.contains_key(&c.card.id))
+        .count();
+    let new_today = new_cards
+        .min(schedule::NEW_PER_DAY.saturating_sub(schedule::introduced_today(&progress, now)));
     let mut per_topic: Vec<serde_json::Value> = Vec::new();
     let mut topics: Vec<&str> = deck.iter().map(|c| c.topic).collect();
     topics.dedup();
@@ -434,14 +444,16 @@ fn progress_command(
     };
     if a.json {
         let o = serde_json::json!({ "reviews": reviews, "retention": retention, "due_today": due_today,
-            "cards": deck.len(), "mastery": per_topic, "file": store.path() });
+            "new": new_cards, "new_today": new_today, "cards": deck.len(), "mastery": per_topic, "file": store.path() });
         print_json(out, &o)?;
     } else {
         writeln!(
             out,
-            "{} cards, {reviews} reviews, retention {:.1}%, {due_today} due in the next 24 h",
+            "{} cards, {reviews} reviews, retention {:.1}%, {due_today} due in the next 24 h, \
+             {new_cards} new ({new_today} to introduce today, limit {} a day)",
             deck.len(),
-            retention * 100.0
+            retention * 100.0,
+            schedule::NEW_PER_DAY
         )?;
         for t in &per_topic {
             writeln!(

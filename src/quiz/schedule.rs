@@ -68,6 +68,41 @@ pub fn due_queue<T>(
     due
 }
 
+/// A time as the user reads it: in the machine's local time zone (chrono
+/// reads `TZ`, else /etc/localtime), with its offset so it is never
+/// ambiguous: `2026-12-08 20:00 +08:00`.
+pub fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
+/// An interval as a grade button shows it: `<10m`, `5h`, `2d`, `3.5mo`,
+/// `1.2y` (under an hour rounded up to the minute, with `<`).
+pub fn short_interval(d: chrono::Duration) -> String {
+    let secs = d.num_seconds().max(0) as f64;
+    let days = secs / 86_400.0;
+    if secs < 3_600.0 {
+        format!("<{}m", ((secs / 60.0).ceil() as i64).max(1))
+    } else if days < 1.0 {
+        format!("{}h", (secs / 3_600.0).round() as i64)
+    } else if days < 30.0 {
+        format!("{}d", days.round() as i64)
+    } else if days < 365.0 {
+        format!("{:.1}mo", days / 30.0)
+    } else {
+        format!("{:.1}y", days / 365.0)
+    }
+}
+
+/// The grade line's labels for `card_id` at `now`: each grade with the
+/// interval FSRS would give it (`1 again <10m`), without grading.
+pub fn grade_previews(progress: &Progress, card_id: &str, now: DateTime<Utc>) -> [String; 4] {
+    let due = progress.preview(card_id, now);
+    let names = ["again", "hard", "good", "easy"];
+    std::array::from_fn(|i| format!("{} {} {}", i + 1, names[i], short_interval(due[i] - now)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +146,36 @@ mod tests {
         assert!(mastered(&p, "a"));
         assert!(!mastered(&p, "b"));
         assert!(!mastered(&p, "never seen"));
+    }
+
+    #[test]
+    fn previews_match_the_grade_and_change_nothing() {
+        let t0 = Utc::now() - Duration::days(10);
+        let mut p = Progress::default();
+        p.grade("a", 3, t0).expect("grade");
+        let now = t0 + Duration::days(5);
+        let before = serde_json::to_string(&p).expect("json");
+        let due = p.preview("a", now);
+        assert_eq!(serde_json::to_string(&p).expect("json"), before);
+        for g in 1..=4u8 {
+            let mut q = p.clone();
+            let real = q.grade("a", g, now).expect("grade").fsrs.due;
+            assert_eq!(due[usize::from(g - 1)], real, "grade {g}");
+        }
+        assert!(due[0] < due[1] && due[1] < due[2] && due[2] < due[3]);
+        // A new card: previewed as a first review.
+        let labels = grade_previews(&p, "new", now);
+        assert!(labels[0].starts_with("1 again <"), "{labels:?}");
+        assert!(!p.cards.contains_key("new"));
+    }
+
+    #[test]
+    fn intervals_read_like_anki() {
+        assert_eq!(short_interval(Duration::minutes(10)), "<10m");
+        assert_eq!(short_interval(Duration::seconds(20)), "<1m");
+        assert_eq!(short_interval(Duration::hours(5)), "5h");
+        assert_eq!(short_interval(Duration::days(2)), "2d");
+        assert_eq!(short_interval(Duration::days(105)), "3.5mo");
+        assert_eq!(short_interval(Duration::days(438)), "1.2y");
     }
 }

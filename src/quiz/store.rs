@@ -96,11 +96,7 @@ impl Progress {
             .cards
             .entry(card_id.to_string())
             .or_insert_with(|| CardProgress {
-                fsrs: FsrsCard {
-                    due: now,
-                    last_review: now,
-                    ..FsrsCard::default()
-                },
+                fsrs: fresh(now),
                 reviews: Vec::new(),
             });
         entry.fsrs = FSRS::default().next(entry.fsrs.clone(), now, r).card;
@@ -108,9 +104,31 @@ impl Progress {
         Ok(entry)
     }
 
+    /// When `card_id` would next be due after each grade (again, hard,
+    /// good, easy) at `now`: the same FSRS step as [`Progress::grade`],
+    /// computed on a copy, so nothing changes.
+    pub fn preview(&self, card_id: &str, now: DateTime<Utc>) -> [DateTime<Utc>; 4] {
+        let card = self
+            .cards
+            .get(card_id)
+            .map_or_else(|| fresh(now), |c| c.fsrs.clone());
+        let fsrs = FSRS::default();
+        [Rating::Again, Rating::Hard, Rating::Good, Rating::Easy]
+            .map(|r| fsrs.next(card.clone(), now, r).card.due)
+    }
+
     /// Is `card_id` due at `now` (new cards are due)?
     pub fn is_due(&self, card_id: &str, now: DateTime<Utc>) -> bool {
         self.cards.get(card_id).is_none_or(|c| c.fsrs.due <= now)
+    }
+}
+
+/// The FSRS state of a card never reviewed, met at `now`.
+fn fresh(now: DateTime<Utc>) -> FsrsCard {
+    FsrsCard {
+        due: now,
+        last_review: now,
+        ..FsrsCard::default()
     }
 }
 

@@ -107,6 +107,8 @@ pub enum Msg {
     Hint,
     /// Quiz, derive: stop and show the model derivation.
     GiveUp,
+    /// Quiz: undo the session's last grade.
+    UndoGrade,
     /// A timed mock interview over the selected topic's subtree.
     StartMock,
     /// Lab: the next / previous panel is drawn big.
@@ -774,7 +776,12 @@ impl App {
                     self.effect(Effect::Copy(url));
                 }
             }
-            Msg::OrderMode | Msg::OpenCardTopic | Msg::StartDrill(_) | Msg::Hint | Msg::GiveUp => {}
+            Msg::OrderMode
+            | Msg::OpenCardTopic
+            | Msg::StartDrill(_)
+            | Msg::Hint
+            | Msg::GiveUp
+            | Msg::UndoGrade => {}
             Msg::StartMock => {
                 let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
                 self.effect(Effect::StartQuiz {
@@ -1183,6 +1190,14 @@ impl App {
         let Some(q) = &mut self.quiz else {
             return false;
         };
+        if *msg == Msg::UndoGrade {
+            if q.undo(self.now.utc) {
+                let progress = q.progress.clone();
+                self.refresh_mastery(&progress);
+                self.effect(Effect::SaveProgress);
+            }
+            return true;
+        }
         if q.finished {
             if matches!(
                 msg,

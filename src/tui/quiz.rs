@@ -10,7 +10,7 @@ use crate::quiz::generators::{self, Problem};
 use crate::quiz::interview::{
     self, Answer, DeriveReport, GapResult, InterviewRecord, LineStatus, MockItem, Mode, SpotResult,
 };
-use crate::quiz::store::{Progress, Store};
+use crate::quiz::store::{CardProgress, Progress, Store};
 use crate::quiz::{cloze_correct, deck, schedule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,17 @@ pub struct Mock {
     pub record: Option<InterviewRecord>,
 }
 
+/// What a grade changed, to put back on `u` (undo).
+#[derive(Debug, Clone)]
+pub struct Undo {
+    pub card_id: String,
+    /// The card's schedule before the grade (`None`: it was new).
+    pub before: Option<CardProgress>,
+    pub index: usize,
+    pub graded: usize,
+    pub correct: usize,
+}
+
 pub struct QuizSession {
     pub title: String,
     /// The interview drill of the session (`None`: the classic quiz).
@@ -88,6 +99,8 @@ pub struct QuizSession {
     /// When the session finished (for the summary's time and next due).
     pub ended: Option<DateTime<Utc>>,
     pub message: Option<String>,
+    /// The grades of this session that can be undone, the last one last.
+    pub undo: Vec<Undo>,
 }
 
 impl QuizSession {
@@ -207,6 +220,7 @@ impl QuizSession {
             finished: false,
             ended: None,
             message: None,
+            undo: Vec::new(),
         };
         s.prepare(now);
         Ok(s)
@@ -645,12 +659,54 @@ impl QuizSession {
             self.message = None;
             return true;
         }
+        let undo = Undo {
+            card_id: card.id.clone(),
+            before: self.progress.cards.get(&card.id).cloned(),
+            index: self.index,
+            graded: self.graded,
+            correct: self.correct,
+        };
         if let Err(e) = self.progress.grade(&card.id, grade, now) {
             self.message = Some(e);
             return false;
         }
+        // A mock interview's answers and record are not undone: only the
+        // classic quiz keeps what `u` needs.
+        if self.mock.is_none() {
+            self.undo.push(undo);
+        }
         self.count(grade);
         self.next_card(now);
+        true
+    }
+
+    /// Undo the session's last grade: the card's schedule goes back to what
+    /// it was (a new card becomes new again), and the card is asked again.
+    /// True: the progress changed and should be saved.
+    pub fn undo(&mut self, now: DateTime<Utc>) -> bool {
+        if self.mock.is_some() {
+            self.message = Some("a mock interview's grades cannot be undone".into());
+            return false;
+        }
+        let Some(u) = self.undo.pop() else {
+            self.message = Some("nothing to undo in this session".into());
+            return false;
+        };
+        match u.before {
+            Some(c) => {
+                self.progress.cards.insert(u.card_id.clone(), c);
+            }
+            None => {
+                self.progress.cards.remove(&u.card_id);
+            }
+        }
+        self.index = u.index;
+        self.graded = u.graded;
+        self.correct = u.correct;
+        self.finished = false;
+        self.ended = None;
+        self.prepare(now);
+        self.message = Some(format!("undone: the grade of {}", u.card_id));
         true
     }
 
@@ -761,7 +817,7 @@ impl QuizSession {
                 (now - self.started).num_milliseconds().max(0) as f64 / 1000.0
             ),
             match next {
-                Some(d) => format!("next review due {}", d.format("%Y-%m-%d %H:%M UTC")),
+                Some(d) => format!("next review due {}", schedule::local_time(d)),
                 None => "no reviews scheduled".into(),
             },
         ]

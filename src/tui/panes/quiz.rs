@@ -615,7 +615,11 @@ pub fn render(
                 &mut lines,
                 vec![Span::new(
                     Kind::Label,
-                    format!("grade: 1 again · 2 hard · 3 good · 4 easy{suggested}"),
+                    format!(
+                        "{}{suggested}",
+                        crate::quiz::schedule::grade_previews(&q.progress, &card.id, now)
+                            .join(" · ")
+                    ),
                 )],
                 w,
                 "",
