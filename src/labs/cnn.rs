@@ -357,11 +357,7 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     fn params(given: &[(&str, &str)]) -> CnnParams {
-        let given: Vec<(String, String)> = given
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Cnn::params(&Cnn::SPEC.values(&given).unwrap()).unwrap()
+        crate::labs::testing::params::<Cnn>(given).unwrap()
     }
 
     /// The layer table counts exactly the parameters the engine trains.

@@ -834,18 +834,11 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn run(p: &DepthParams) -> Result<LabOutcome, LabError> {
-        let flag = AtomicBool::new(false);
-        let mut sink = |_: &LabOutcome| {};
-        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
-        p.run(&mut ctx)
+        crate::labs::testing::run_quiet(p)
     }
 
     fn with(given: &[(&str, &str)]) -> Result<DepthParams, ParamError> {
-        let given: Vec<(String, String)> = given
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        ResidualDepth::params(&ResidualDepth::SPEC.values(&given)?)
+        crate::labs::testing::params::<ResidualDepth>(given)
     }
 
     /// Small enough for a debug build (a second or two), deep enough to

@@ -699,10 +699,7 @@ mod tests {
     }
 
     fn run(p: &InitParams) -> Result<LabOutcome, LabError> {
-        let flag = AtomicBool::new(false);
-        let mut sink = |_: &LabOutcome| {};
-        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
-        p.run(&mut ctx)
+        crate::labs::testing::run_quiet(p)
     }
 
     fn stats(p: &InitParams, init: InitKind) -> Vec<LayerStats> {

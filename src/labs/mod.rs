@@ -377,6 +377,29 @@ pub trait RunLab: Send + Sync {
     fn run(&self, ctx: &mut LabContext<'_>) -> Result<LabOutcome, LabError>;
 }
 
+/// What the labs' unit tests share: typed parameters from `k=v` pairs, and
+/// a run with seed 0, the default dataset, no listener and no cancel.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::algos::algorithm::Algorithm;
+
+    pub(crate) fn params<A: Algorithm>(given: &[(&str, &str)]) -> Result<A::Params, ParamError> {
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        A::params(&A::SPEC.values(&given)?)
+    }
+
+    pub(crate) fn run_quiet(lab: &dyn RunLab) -> Result<LabOutcome, LabError> {
+        let flag = AtomicBool::new(false);
+        let mut sink = |_: &LabOutcome| {};
+        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
+        lab.run(&mut ctx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -964,18 +964,11 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn run(p: &NormParams) -> Result<LabOutcome, LabError> {
-        let flag = AtomicBool::new(false);
-        let mut sink = |_: &LabOutcome| {};
-        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
-        p.run(&mut ctx)
+        crate::labs::testing::run_quiet(p)
     }
 
     fn with(given: &[(&str, &str)]) -> Result<NormParams, ParamError> {
-        let given: Vec<(String, String)> = given
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        NormLayers::params(&NormLayers::SPEC.values(&given)?)
+        crate::labs::testing::params::<NormLayers>(given)
     }
 
     #[test]
