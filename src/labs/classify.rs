@@ -115,6 +115,35 @@ pub struct Trained {
     pub test_accuracy: f64,
 }
 
+/// The figures every training lab reports: test and train accuracy, the
+/// median training time per epoch and the number of trainable parameters.
+pub fn training_figures(outcome: &mut LabOutcome, t: &Trained, n_params: usize) {
+    outcome.figure(
+        "test_accuracy",
+        bi("test accuracy", "测试集准确率"),
+        t.test_accuracy,
+        "",
+    );
+    outcome.figure(
+        "train_accuracy",
+        bi("train accuracy", "训练集准确率"),
+        t.train_accuracy,
+        "",
+    );
+    outcome.figure(
+        "ms_per_epoch",
+        bi("training time per epoch (median)", "每轮训练时间（中位数）"),
+        median(&t.epoch_ms),
+        "ms",
+    );
+    outcome.figure(
+        "parameters",
+        bi("trainable parameters", "可训练参数量"),
+        n_params as f64,
+        "",
+    );
+}
+
 /// The median of `v` (0 when empty).
 pub fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();

@@ -7,7 +7,7 @@
 //! after every convolution and pooling.
 
 use super::arch::{self, layer_table, Arch, Builder};
-use super::classify::{self, load_split, median, train_live};
+use super::classify::{self, load_split, train_live};
 use super::{bi, Heatmap, LabContext, LabError, LabOutcome, RunLab};
 use crate::algos::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
@@ -177,30 +177,7 @@ impl RunLab for CnnParams {
         ));
         ctx.update(&outcome)?;
         let t = train_live(ctx, &mut outcome, &net, &mut ps, opt.as_mut(), &split, &cfg)?;
-        outcome.figure(
-            "test_accuracy",
-            bi("test accuracy", "测试集准确率"),
-            t.test_accuracy,
-            "",
-        );
-        outcome.figure(
-            "train_accuracy",
-            bi("train accuracy", "训练集准确率"),
-            t.train_accuracy,
-            "",
-        );
-        outcome.figure(
-            "ms_per_epoch",
-            bi("training time per epoch (median)", "每轮训练时间（中位数）"),
-            median(&t.epoch_ms),
-            "ms",
-        );
-        outcome.figure(
-            "parameters",
-            bi("trainable parameters", "可训练参数量"),
-            ps.n_trainable() as f64,
-            "",
-        );
+        classify::training_figures(&mut outcome, &t, ps.n_trainable());
         outcome.figure(
             "macs",
             bi("multiply-adds per image", "每张图的乘加次数"),

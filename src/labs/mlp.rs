@@ -5,7 +5,7 @@
 //! first hidden units look at (8×8 weight images on digits), and notices
 //! computed from the run.
 
-use super::classify::{self, load_split, median, train_live};
+use super::classify::{self, load_split, train_live};
 use super::{bi, Heatmap, LabContext, LabError, LabOutcome, RunLab};
 use crate::algos::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
@@ -147,30 +147,7 @@ impl RunLab for MlpParams {
         };
         let t = train_live(ctx, &mut outcome, &net, &mut ps, opt.as_mut(), &split, &cfg)?;
         let n_params = ps.n_trainable();
-        outcome.figure(
-            "test_accuracy",
-            bi("test accuracy", "测试集准确率"),
-            t.test_accuracy,
-            "",
-        );
-        outcome.figure(
-            "train_accuracy",
-            bi("train accuracy", "训练集准确率"),
-            t.train_accuracy,
-            "",
-        );
-        outcome.figure(
-            "ms_per_epoch",
-            bi("training time per epoch (median)", "每轮训练时间（中位数）"),
-            median(&t.epoch_ms),
-            "ms",
-        );
-        outcome.figure(
-            "parameters",
-            bi("trainable parameters", "可训练参数量"),
-            n_params as f64,
-            "",
-        );
+        classify::training_figures(&mut outcome, &t, n_params);
         classify::fit_notices(&mut outcome, &t, "batch-normalization");
         let n_train = split.y_train.len();
         let sizes: Vec<String> = std::iter::once(split.n_features)
