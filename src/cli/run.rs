@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Share of rows held out for testing (stratified).
     #[arg(long, default_value_t = 0.25)]
     pub test_size: f64,
+    /// Fit on all of --dataset and evaluate on this held-out file (same
+    /// format as the dataset) instead of a split.
+    #[arg(long, value_name = "FILE")]
+    pub test: Option<String>,
     /// Also run stratified k-fold cross-validation with K folds.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
@@ -151,6 +155,7 @@ fn config(args: &RunArgs) -> Result<Config, String> {
         cv: args.cv,
         text: args.text,
         split: None,
+        test_file: args.test.clone(),
     })
 }
 

@@ -80,6 +80,9 @@ pub struct Config {
     /// Use these (train, test) row indices instead of a seeded split; used
     /// to evaluate on exactly the split a reference implementation used.
     pub split: Option<(Vec<usize>, Vec<usize>)>,
+    /// `--test FILE`: fit on the whole dataset, evaluate on this file (same
+    /// format) instead of a split. Each dataset kind reads it its own way.
+    pub test_file: Option<String>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             cv: None,
             text: TextFeatures::Tfidf,
             split: None,
+            test_file: None,
         }
     }
 }
@@ -218,6 +222,15 @@ pub fn run(
         return Err(ExperimentError::setup(format!(
             "--test-size must be between 0 and 1 (exclusive), got {}",
             config.test_size
+        )));
+    }
+    if let Some(file) = &config.test_file {
+        // Each dataset kind adds its own reading of a held-out file; until
+        // one does, say so instead of silently splitting.
+        let _ = file;
+        return Err(ExperimentError::setup(format!(
+            "--test is not supported for `{}` on this kind of dataset yet",
+            spec.name
         )));
     }
     let trainer = match prepared {
