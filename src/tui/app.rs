@@ -242,7 +242,7 @@ pub enum Effect {
     /// Start experiment run `run` in the background (replacing, without
     /// waiting for it, a run in progress). Its events come back as
     /// `Msg::JobEvent`.
-    StartExperiment { run: u64, config: Config },
+    StartExperiment { run: u64, config: Box<Config> },
     /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
     StartLearningCurve { run: u64, dataset: String },
     /// Cancel a background job (never waits for it).
@@ -757,7 +757,10 @@ impl App {
             Msg::Run => match &mut self.exp {
                 Some(exp) => {
                     if let Some((run, config)) = exp.run() {
-                        self.effect(Effect::StartExperiment { run, config });
+                        self.effect(Effect::StartExperiment {
+                            run,
+                            config: Box::new(config),
+                        });
                     }
                 }
                 None => self.flash = Some("press e to open an experiment first".into()),
@@ -1435,7 +1438,10 @@ impl App {
             }
             Msg::Run => {
                 if let Some((run, config)) = exp.run() {
-                    self.pending.push(Effect::StartExperiment { run, config });
+                    self.pending.push(Effect::StartExperiment {
+                        run,
+                        config: Box::new(config),
+                    });
                 }
             }
             Msg::CycleCurve => exp.cycle_curve(),

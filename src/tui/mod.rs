@@ -169,7 +169,7 @@ impl Runtime {
                 Effect::StartExperiment { run, config } => {
                     // Replacing the old job drops it: cancelled, not joined.
                     self.experiment = None;
-                    match crate::experiment::spawn(config) {
+                    match crate::experiment::spawn(*config) {
                         Ok(job) => self.experiment = Some((run, job)),
                         Err(e) => out.push(Msg::JobEvent {
                             run,
