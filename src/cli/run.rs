@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// (default: sniffed from the header line among `,`, `;` and tab).
     #[arg(long, value_name = "CHAR", value_parser = crate::data::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// Classification or regression (default: inferred from the target:
+    /// numbers with a fraction or more than 20 distinct values mean regression).
+    #[arg(long, value_name = "classification|regression")]
+    pub task: Option<crate::data::TaskKind>,
     /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
     #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
     pub missing: crate::data::Missing,
@@ -143,6 +147,7 @@ fn config(args: &RunArgs) -> Result<Config, String> {
         algo: args.algo.clone(),
         dataset,
         csv: CsvOptions {
+            task: args.task,
             target: args.target.clone(),
             features: args.features.clone(),
             missing: args.missing,

@@ -31,8 +31,36 @@ impl std::str::FromStr for Missing {
     }
 }
 
+/// What the target column is predicted as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    /// Class labels (text, or integers with few levels).
+    Classification,
+    /// Numbers (any non-integer value, or more than
+    /// [`MAX_INTEGER_CLASSES`] distinct integers).
+    Regression,
+}
+
+/// An all-integer target with more distinct values than this is taken as a
+/// regression target unless `--task classification` says otherwise.
+pub const MAX_INTEGER_CLASSES: usize = 20;
+
+impl std::str::FromStr for TaskKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TaskKind, String> {
+        match s {
+            "classification" => Ok(TaskKind::Classification),
+            "regression" => Ok(TaskKind::Regression),
+            other => Err(format!("`{other}`: expected classification or regression")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CsvOptions {
+    /// Classification or regression; `None`: inferred from the target column.
+    pub task: Option<TaskKind>,
     /// Target column name; default: the last column.
     pub target: Option<String>,
     /// Feature columns to use; default: every column but the target.
@@ -210,6 +238,73 @@ pub(crate) fn column_index(
                 header.join(", ")
             ),
         })
+}
+
+/// Classification or regression, as the target column's present values
+/// suggest: regression when every value is a number and some value is not
+/// an integer or there are more than [`MAX_INTEGER_CLASSES`] distinct ones.
+pub(crate) fn infer_task(raw: &RawCsv, ti: usize, keep: &[bool]) -> TaskKind {
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut fractional = false;
+    for ((_, row), &k) in raw.rows.iter().zip(keep) {
+        let v = row[ti].trim();
+        if !k || is_missing(v) {
+            continue;
+        }
+        let Ok(x) = v.parse::<f64>() else {
+            return TaskKind::Classification;
+        };
+        if !x.is_finite() {
+            return TaskKind::Classification;
+        }
+        fractional |= x.fract() != 0.0;
+        if distinct.len() <= MAX_INTEGER_CLASSES && !distinct.contains(&x) {
+            distinct.push(x);
+        }
+    }
+    if fractional || distinct.len() > MAX_INTEGER_CLASSES {
+        TaskKind::Regression
+    } else {
+        TaskKind::Classification
+    }
+}
+
+/// Numeric target values of a regression table, one per kept row.
+pub(crate) fn target_values(
+    file: &str,
+    raw: &RawCsv,
+    ti: usize,
+    keep: &[bool],
+) -> Result<Vec<f64>, DataError> {
+    let tname = &raw.header[ti];
+    let mut out = Vec::new();
+    for ((line, row), &k) in raw.rows.iter().zip(keep) {
+        if !k {
+            continue;
+        }
+        let v = row[ti].trim();
+        let located = |message: String| DataError {
+            file: file.to_string(),
+            line: Some(*line),
+            column: Some((ti + 1, tname.clone())),
+            message,
+        };
+        if is_missing(v) {
+            return Err(located(
+                "missing value in the (regression) target column".to_string(),
+            ));
+        }
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => out.push(x),
+            _ => {
+                return Err(located(format!(
+                    "`{v}` is not a number; a regression target must be numeric \
+                     (or pass --task classification)"
+                )))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Class labels of the target column, as indices into sorted class names.
@@ -458,7 +553,18 @@ pub fn load_csv_bytes(
         }
     }
 
-    let (y, classes) = labels(file, &raw, ti, &keep)?;
+    let task = opts.task.unwrap_or_else(|| infer_task(&raw, ti, &keep));
+    let (y, classes, target) = match task {
+        TaskKind::Classification => {
+            let (y, classes) = labels(file, &raw, ti, &keep)?;
+            (y, classes, None)
+        }
+        TaskKind::Regression => (
+            Vec::new(),
+            Vec::new(),
+            Some(target_values(file, &raw, ti, &keep)?),
+        ),
+    };
     let kept: Vec<usize> = (0..n).filter(|&r| keep[r]).collect();
     let mut x = Array2::zeros((kept.len(), feats.len()));
     for (i, &r) in kept.iter().enumerate() {
@@ -472,6 +578,7 @@ pub fn load_csv_bytes(
         x,
         y,
         classes,
+        values: target,
         source_lines: kept.iter().map(|&r| raw.rows[r].0).collect(),
         notes,
     })
@@ -603,6 +710,46 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "t.csv:3:2: column `t`: missing class label in the target column"
+        );
+    }
+
+    #[test]
+    fn the_target_kind_is_inferred_and_can_be_overridden() {
+        // Few integer levels: classes.
+        let t = load("a,y\n1,0\n2,1\n3,0\n4,1\n", &CsvOptions::default()).unwrap();
+        assert!(t.values.is_none());
+        assert_eq!(t.classes, vec!["0", "1"]);
+        // A fraction: regression, the numbers kept, no classes.
+        let t = load("a,y\n1,0.5\n2,1\n3,2\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.values.as_deref(), Some(&[0.5, 1.0, 2.0][..]));
+        assert!(t.classes.is_empty() && t.y.is_empty());
+        // More distinct integers than MAX_INTEGER_CLASSES: regression.
+        let mut text = String::from("a,y\n");
+        for i in 0..=MAX_INTEGER_CLASSES {
+            text.push_str(&format!("{i},{}\n", i * 3));
+        }
+        let t = load(&text, &CsvOptions::default()).unwrap();
+        assert_eq!(t.values.map(|v| v.len()), Some(MAX_INTEGER_CLASSES + 1));
+        // --task classification keeps them as classes; text labels stay classes.
+        let o = CsvOptions {
+            task: Some(TaskKind::Classification),
+            ..CsvOptions::default()
+        };
+        assert_eq!(
+            load(&text, &o).unwrap().classes.len(),
+            MAX_INTEGER_CLASSES + 1
+        );
+        let t = load("a,y\n1,x\n2,y\n", &CsvOptions::default()).unwrap();
+        assert!(t.values.is_none());
+        // --task regression on a text target: a located error.
+        let o = CsvOptions {
+            task: Some(TaskKind::Regression),
+            ..CsvOptions::default()
+        };
+        let e = load("a,y\n1,2\n2,x\n", &o).unwrap_err().to_string();
+        assert!(
+            e.contains("t.csv:3:2") && e.contains("`x` is not a number"),
+            "{e}"
         );
     }
 }

@@ -9,7 +9,8 @@ mod table;
 pub mod text;
 
 pub use csvload::{
-    load_csv_bytes, load_csv_path, parse_delimiter, sniff_delimiter, CsvOptions, Missing,
+    load_csv_bytes, load_csv_path, parse_delimiter, sniff_delimiter, CsvOptions, Missing, TaskKind,
+    MAX_INTEGER_CLASSES,
 };
 pub use manifest::{bundled_file, manifest, DatasetInfo, DatasetKind};
 pub use table::{sort_classes, Corpus, DataError, Dataset, Table};

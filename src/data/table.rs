@@ -56,6 +56,9 @@ pub struct Table {
     pub x: Array2<f64>,
     pub y: Vec<usize>,
     pub classes: Vec<String>,
+    /// The target's numbers when the task is regression (`y` and `classes`
+    /// are empty then); `None` for classification.
+    pub values: Option<Vec<f64>>,
     /// For each row of `x`, its line in the source file (after dropping rows
     /// with missing values this is not simply index + 2).
     pub source_lines: Vec<usize>,
@@ -125,7 +128,18 @@ impl Dataset {
     }
 
     pub fn n_rows(&self) -> usize {
-        self.y().len()
+        match self {
+            Dataset::Table(t) => t.n_rows(),
+            Dataset::Text(c) => c.y.len(),
+        }
+    }
+
+    /// Regression targets, when the dataset is a regression table.
+    pub fn values(&self) -> Option<&[f64]> {
+        match self {
+            Dataset::Table(t) => t.values.as_deref(),
+            Dataset::Text(_) => None,
+        }
     }
 }
 

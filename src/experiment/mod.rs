@@ -335,6 +335,15 @@ fn run_table(
         )));
     }
     let ds = data::load(&config.dataset, &config.csv)?;
+    if ds.values().is_some() {
+        // Regression tables need a regression runner; none is registered yet.
+        return Err(ExperimentError::setup(format!(
+            "`{}` has a numeric target with many values (a regression target); `{}` is not a \
+             regression algorithm. Pass --task classification to treat each value as a class",
+            ds.name(),
+            spec.name
+        )));
+    }
     let classes = ds.classes().to_vec();
     let y = ds.y().to_vec();
     let mut notes = Vec::new();
