@@ -20,13 +20,15 @@ pub struct Rendered {
 
 /// Render a LaTeX math fragment (without `$` delimiters) to Unicode.
 pub fn render(tex: &str) -> Rendered {
-    let mut p = Parser {
-        chars: tex.chars().collect(),
-        pos: 0,
-        unknown: Vec::new(),
-        problems: Vec::new(),
-    };
-    let raw = p.seq(false);
+    let mut p = Parser::new(tex, false, false);
+    let mut raw = p.seq(false);
+    if p.fell_sup || p.fell_sub {
+        // One script with letters could not be set in Unicode (`W^Q`): set
+        // every lettered script of that kind the same way (`W^Q`, `W^K`, not
+        // `W^Q` next to `Wᴷ`), so like symbols look alike.
+        p = Parser::new(tex, p.fell_sup, p.fell_sub);
+        raw = p.seq(false);
+    }
     if p.pos < p.chars.len() {
         // Only an unmatched `}` stops the top-level sequence early.
         p.problems.push("unmatched '}'".to_string());
@@ -55,9 +57,47 @@ struct Parser {
     pos: usize,
     unknown: Vec<String>,
     problems: Vec<String>,
+    /// Write lettered superscripts / subscripts as `^x` / `_x` throughout.
+    caret_sup: bool,
+    caret_sub: bool,
+    /// A lettered superscript / subscript had no Unicode form.
+    fell_sup: bool,
+    fell_sub: bool,
 }
 
 impl Parser {
+    fn new(tex: &str, caret_sup: bool, caret_sub: bool) -> Parser {
+        Parser {
+            chars: tex.chars().collect(),
+            pos: 0,
+            unknown: Vec::new(),
+            problems: Vec::new(),
+            caret_sup,
+            caret_sub,
+            fell_sup: false,
+            fell_sub: false,
+        }
+    }
+
+    /// A script, honouring and recording the lettered-script fallback.
+    fn script(&mut self, arg: &str, sup: bool) -> String {
+        let lettered = arg.chars().any(char::is_alphabetic);
+        let forced = if sup { self.caret_sup } else { self.caret_sub };
+        if lettered && forced {
+            return caret_script(arg, sup);
+        }
+        let out = script(arg, sup);
+        let mark = if sup { '^' } else { '_' };
+        if lettered && out.starts_with(mark) {
+            if sup {
+                self.fell_sup = true;
+            } else {
+                self.fell_sub = true;
+            }
+        }
+        out
+    }
+
     fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
     }
@@ -87,7 +127,8 @@ impl Parser {
             '^' | '_' => {
                 self.pos += 1;
                 let arg = self.argument();
-                out.push_str(&script(&arg, c == '^'));
+                let set = self.script(&arg, c == '^');
+                out.push_str(&set);
             }
             '{' => {
                 self.pos += 1;
@@ -613,6 +654,16 @@ fn script(arg: &str, sup: bool) -> String {
     if let Some(s) = compact.chars().map(map).collect::<Option<String>>() {
         return s;
     }
+    caret_script(arg, sup)
+}
+
+/// A script written with its mark: `^Q`, `_(T+1)`.
+fn caret_script(arg: &str, sup: bool) -> String {
+    let arg = tidy(arg);
+    let arg = arg.trim();
+    if arg.is_empty() {
+        return String::new();
+    }
     let mark = if sup { '^' } else { '_' };
     if arg.chars().count() == 1 {
         format!("{mark}{arg}")
@@ -663,6 +714,13 @@ fn wrap_num(s: &str) -> String {
 /// Parenthesise a denominator (or a root's argument) unless it is one factor.
 fn wrap(s: &str) -> String {
     let s = s.trim();
+    // A number times a name (`2n`, `2σ²`) is a product: `1/2n` would read
+    // as (1/2)n, so it gets brackets.
+    let coefficient =
+        s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().any(|c| c.is_alphabetic());
+    if coefficient {
+        return format!("({s})");
+    }
     if is_atom(s) || (s.starts_with('(') && balanced_outer(s)) {
         s.to_string()
     } else {
@@ -827,10 +885,17 @@ mod tests {
             (r"A^{-1}", "A⁻¹"),
             (r"x^{2i/d}", "x^(2i/d)"),
             (r"\sum_y f(y)", "∑_y f(y)"),
+            // one lettered superscript without a Unicode form: all alike
+            (r"W_i^Q, W_i^K, W_i^V", "Wᵢ^Q, Wᵢ^K, Wᵢ^V"),
+            (r"W^K x^2", "Wᴷ x²"),
+            (r"y_{T+1} = x_t", "y_(T+1) = x_t"),
             (r"\delta_t(j)", "δₜ(j)"),
             (r"\alpha_{t}(j)", "αₜ(j)"),
             // fractions
             (r"\frac{1}{2}", "1/2"),
+            (r"\frac{1}{2n}", "1/(2n)"),
+            (r"\frac{(x-\mu)^2}{2\sigma^2}", "(x−μ)²/(2σ²)"),
+            (r"\frac{1}{10}", "1/10"),
             (r"\frac{a+b}{c}", "(a+b)/c"),
             (r"\frac{\partial L}{\partial w}", "∂L/∂w"),
             (r"\frac{\partial L}{\partial w_i}", "∂L/∂wᵢ"),
