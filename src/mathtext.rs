@@ -20,13 +20,13 @@ pub struct Rendered {
 
 /// Render a LaTeX math fragment (without `$` delimiters) to Unicode.
 pub fn render(tex: &str) -> Rendered {
-    let mut p = Parser::new(tex, false, false);
+    let mut p = Parser::new(tex, false);
     let mut raw = p.seq(false);
-    if p.fell_sup || p.fell_sub {
-        // One script with letters could not be set in Unicode (`W^Q`): set
-        // every lettered script of that kind the same way (`W^Q`, `W^K`, not
-        // `W^Q` next to `Wᴷ`), so like symbols look alike.
-        p = Parser::new(tex, p.fell_sup, p.fell_sub);
+    if p.fell_sup {
+        // A superscript label could not be set in Unicode (`W^Q`): set
+        // every label the same way (`W^Q`, `W^K`, not `W^Q` next to `Wᴷ`),
+        // so like symbols look alike.
+        p = Parser::new(tex, true);
         raw = p.seq(false);
     }
     if p.pos < p.chars.len() {
@@ -57,43 +57,43 @@ struct Parser {
     pos: usize,
     unknown: Vec<String>,
     problems: Vec<String>,
-    /// Write lettered superscripts / subscripts as `^x` / `_x` throughout.
+    /// Write superscript labels (`^Q`, `^K`) with the caret throughout.
     caret_sup: bool,
-    caret_sub: bool,
-    /// A lettered superscript / subscript had no Unicode form.
+    /// A superscript label had no Unicode form.
     fell_sup: bool,
-    fell_sub: bool,
 }
 
 impl Parser {
-    fn new(tex: &str, caret_sup: bool, caret_sub: bool) -> Parser {
+    fn new(tex: &str, caret_sup: bool) -> Parser {
         Parser {
             chars: tex.chars().collect(),
             pos: 0,
             unknown: Vec::new(),
             problems: Vec::new(),
             caret_sup,
-            caret_sub,
             fell_sup: false,
-            fell_sub: false,
         }
     }
 
     /// A script, honouring and recording the lettered-script fallback.
+    /// Only superscripts that are a short name (`Q`, `K`, `V`, `T`) take
+    /// part: those are the labels (`W^Q`, `W^K`) that must look alike;
+    /// subscripts lack most letters in Unicode (`∇_w`), so making every
+    /// subscript follow one would spoil the rest (`z_i` for `zᵢ`).
     fn script(&mut self, arg: &str, sup: bool) -> String {
-        let lettered = arg.chars().any(char::is_alphabetic);
-        let forced = if sup { self.caret_sup } else { self.caret_sub };
-        if lettered && forced {
+        let t = tidy(arg);
+        let label = sup && {
+            let t = t.trim();
+            !t.is_empty()
+                && t.chars().count() <= 3
+                && t.chars().all(|c| c.is_ascii_alphabetic() || is_greek(c))
+        };
+        if label && self.caret_sup {
             return caret_script(arg, sup);
         }
         let out = script(arg, sup);
-        let mark = if sup { '^' } else { '_' };
-        if lettered && out.starts_with(mark) {
-            if sup {
-                self.fell_sup = true;
-            } else {
-                self.fell_sub = true;
-            }
+        if label && out.starts_with('^') {
+            self.fell_sup = true;
         }
         out
     }
@@ -888,7 +888,9 @@ mod tests {
             // one lettered superscript without a Unicode form: all alike
             (r"W_i^Q, W_i^K, W_i^V", "Wᵢ^Q, Wᵢ^K, Wᵢ^V"),
             (r"W^K x^2", "Wᴷ x²"),
-            (r"y_{T+1} = x_t", "y_(T+1) = x_t"),
+            (r"y_{T+1} = x_t", "y_(T+1) = xₜ"),
+            (r"\nabla_w L = \sum_i z_i", "∇_w L = ∑ᵢ zᵢ"),
+            (r"e^{z_i} + x^T", "e^(zᵢ) + xᵀ"),
             (r"\delta_t(j)", "δₜ(j)"),
             (r"\alpha_{t}(j)", "αₜ(j)"),
             // fractions

@@ -205,6 +205,64 @@ fn grades_are_saved_and_stats_count_them() {
     assert_eq!(s["reviews"], 4, "three grades and the one in local time");
 }
 
+/// `--suspend`, `--unsuspend`, `--bury` from the command line, and the
+/// stats' state counts, due forecast and recall per week.
+#[test]
+fn cards_can_be_set_aside_and_stats_show_states_forecast_and_recall() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path().to_str().expect("path");
+    let ids: Vec<String> = cards()
+        .iter()
+        .take(3)
+        .map(|c| c["id"].as_str().expect("id").to_string())
+        .collect();
+    let ok = |args: &[&str]| {
+        let o = mlwb(args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    ok(&["quiz", "--data-dir", d, "--grade", &ids[0], "again"]);
+    ok(&["quiz", "--data-dir", d, "--grade", &ids[1], "good"]);
+    ok(&["quiz", "--data-dir", d, "--grade", &ids[1], "good"]);
+    assert!(ok(&["quiz", "--data-dir", d, "--suspend", &ids[2]]).contains("suspended"));
+    assert!(ok(&["quiz", "--data-dir", d, "--bury", &ids[0]]).contains("buried until tomorrow"));
+    let stats = || -> serde_json::Value {
+        serde_json::from_str(&ok(&["quiz", "--data-dir", d, "--stats", "--json"])).expect("json")
+    };
+    let s = stats();
+    let total = s["cards"].as_u64().expect("cards");
+    assert_eq!(s["suspended"], 1, "{s}");
+    assert_eq!(s["buried"], 1, "{s}");
+    let c = &s["counts"];
+    let by_state = c["new"].as_u64().unwrap_or(0)
+        + c["learning"].as_u64().unwrap_or(0)
+        + c["review"].as_u64().unwrap_or(0);
+    assert_eq!(by_state, total - 1, "every card but the suspended one: {s}");
+    assert_eq!(c["new"].as_u64(), Some(total - 3), "{s}");
+    let forecast = s["forecast"].as_array().expect("forecast");
+    assert_eq!(forecast.len(), 14);
+    let due: u64 = forecast.iter().filter_map(|f| f["due"].as_u64()).sum();
+    assert!(due <= 2, "only the two reviewed cards can be due: {s}");
+    let weeks = s["retention_by_week"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 8);
+    let recall: u64 = weeks.iter().filter_map(|w| w["reviews"].as_u64()).sum();
+    assert_eq!(recall, 1, "only the second review of a card is recall: {s}");
+    let text = ok(&["quiz", "--data-dir", d, "--stats"]);
+    assert!(
+        text.contains("1 suspended, 1 buried today") && text.contains("due forecast"),
+        "{text}"
+    );
+    assert!(ok(&["quiz", "--data-dir", d, "--unsuspend", &ids[2]]).contains("back in the queues"));
+    assert_eq!(stats()["suspended"], 0);
+    // An unknown card is refused with the usage code.
+    assert_eq!(
+        mlwb(&["quiz", "--data-dir", d, "--bury", "no-such-card"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
 #[test]
 fn a_corrupt_progress_file_is_moved_aside_and_reported() {
     let dir = tempfile::tempdir().expect("tmp");

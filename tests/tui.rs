@@ -1349,6 +1349,73 @@ fn u_undoes_the_last_grade_in_memory_and_on_disk() {
     );
 }
 
+/// `-` buries a card until tomorrow, `@` suspends it: both leave the
+/// session's queue, are saved, stay out of the next session, are undone by
+/// `u`, and appear in the summary's per-card list with the grades.
+#[test]
+fn bury_and_suspend_set_cards_aside_and_undo_puts_them_back() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    open_topic(&mut app, "information-theory");
+    send(&mut app, &[Msg::StartQuiz]);
+    let file = dir.path().join("progress.json");
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("saved")).expect("json")
+    };
+    let id = |app: &mlwb::tui::app::App| {
+        app.quiz
+            .as_ref()
+            .expect("quiz")
+            .current()
+            .expect("card")
+            .1
+            .id
+            .clone()
+    };
+    let n = app.quiz.as_ref().expect("quiz").queue.len();
+    assert!(
+        screen(&app).contains(&format!("left: {n} new · 0 learning · 0 review")),
+        "{}",
+        screen(&app)
+    );
+    // The keys are bound in the question.
+    for (c, want) in [('-', Msg::SetAside(false)), ('@', Msg::SetAside(true))] {
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(map_key(&k, &app.contexts()), Some(want));
+    }
+    let buried = id(&app);
+    send(&mut app, &[Msg::SetAside(false)]);
+    assert_eq!(app.quiz.as_ref().expect("quiz").queue.len(), n - 1);
+    assert!(read()["buried"][&buried].is_string(), "{}", read());
+    let suspended = id(&app);
+    send(&mut app, &[Msg::SetAside(true)]);
+    assert_eq!(read()["suspended"][0], suspended.as_str());
+    // u: the suspended card is back, first, and no longer suspended.
+    send(&mut app, &[Msg::UndoGrade]);
+    assert_eq!(id(&app), suspended);
+    assert!(read().get("suspended").is_none(), "{}", read());
+    send(&mut app, &[Msg::SetAside(true)]);
+    // Grade the rest: the summary lists each card's outcome.
+    let left = app.quiz.as_ref().expect("quiz").queue.len();
+    assert_eq!(left, n - 2);
+    for _ in 0..left {
+        answer_correctly(&mut app);
+        send(&mut app, &[Msg::Digit(3)]);
+    }
+    let shown = screen(&app);
+    assert!(shown.contains("per card:"), "{shown}");
+    assert!(
+        shown.contains("buried until tomorrow") && shown.contains("suspended"),
+        "{shown}"
+    );
+    send(&mut app, &[Msg::Close]);
+    // A new session today: neither set-aside card comes back (the
+    // graded ones are not due yet either).
+    send(&mut app, &[Msg::StartQuiz]);
+    assert!(app.quiz.is_none(), "nothing due");
+}
+
 #[test]
 fn derivation_steps_can_be_put_in_order() {
     let dir = tempfile::tempdir().expect("tmp");

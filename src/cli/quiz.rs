@@ -67,9 +67,19 @@ pub struct QuizArgs {
     /// scheduled by FSRS and saved at once.
     #[arg(long, value_name = "CARD")]
     pub grade: Option<String>,
-    /// Reviews, retention, cards due today and mastery per topic.
+    /// Reviews, new/learning/review counts, a 14-day due forecast, recall
+    /// per week, cards due today and mastery per topic.
     #[arg(long)]
     pub stats: bool,
+    /// Take CARD out of every queue until --unsuspend (kept in the progress file).
+    #[arg(long, value_name = "CARD")]
+    pub suspend: Option<String>,
+    /// Put a suspended CARD back into the queues.
+    #[arg(long, value_name = "CARD")]
+    pub unsuspend: Option<String>,
+    /// Skip CARD for the rest of today (local time).
+    #[arg(long, value_name = "CARD")]
+    pub bury: Option<String>,
     /// Where progress is kept (default: MLWB_DATA_DIR, else the platform data directory).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
@@ -295,7 +305,12 @@ pub fn run(
             Err(e) => fail(err, e, USAGE),
         };
     }
-    if a.grade.is_some() || a.stats {
+    if a.grade.is_some()
+        || a.stats
+        || a.suspend.is_some()
+        || a.unsuspend.is_some()
+        || a.bury.is_some()
+    {
         return progress_command(&deck, a, out, err);
     }
     if a.json {
@@ -349,6 +364,11 @@ pub fn run(
     }
 }
 
+/// Days in the `--stats` due forecast.
+const FORECAST_DAYS: usize = 14;
+/// Weeks of recall in `--stats`.
+const RETENTION_WEEKS: usize = 8;
+
 fn progress_command(
     deck: &[quiz::DeckCard<'_>],
     a: &QuizArgs,
@@ -367,6 +387,42 @@ fn progress_command(
         error(err, n)?;
     }
     let now = chrono::Utc::now();
+    let set_aside = [
+        (&a.suspend, "suspend"),
+        (&a.unsuspend, "unsuspend"),
+        (&a.bury, "bury"),
+    ];
+    if let Some((Some(id), what)) = set_aside.into_iter().find(|(id, _)| id.is_some()) {
+        if !deck.iter().any(|c| &c.card.id == id) {
+            return fail(
+                err,
+                format!("no card `{id}` (list them with `mlwb quiz --list`)"),
+                USAGE,
+            );
+        }
+        let said = match what {
+            "suspend" => {
+                progress.suspended.insert(id.clone());
+                format!("{id}: suspended (out of every queue until --unsuspend {id})")
+            }
+            "unsuspend" => {
+                if progress.suspended.remove(id) {
+                    format!("{id}: back in the queues")
+                } else {
+                    format!("{id}: was not suspended")
+                }
+            }
+            _ => {
+                progress.buried.insert(id.clone(), schedule::local_day(now));
+                format!("{id}: buried until tomorrow")
+            }
+        };
+        if let Err(e) = store.save(&progress) {
+            return fail(err, e, FAILED);
+        }
+        writeln!(out, "{said}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(id) = &a.grade {
         if !deck.iter().any(|c| &c.card.id == id) {
             return fail(
@@ -442,9 +498,21 @@ fn progress_command(
     } else {
         0.0
     };
+    let ids = || deck.iter().map(|c| c.card.id.as_str());
+    let active = || ids().filter(|id| !progress.is_suspended(id));
+    let by_state = schedule::counts(active(), &progress);
+    let suspended = ids().filter(|id| progress.is_suspended(id)).count();
+    let today = schedule::local_day(now);
+    let buried = ids().filter(|id| progress.is_buried(id, today)).count();
+    let forecast = schedule::forecast(ids(), &progress, now, FORECAST_DAYS);
+    let weeks = schedule::retention_by_week(&progress, now, RETENTION_WEEKS);
     if a.json {
         let o = serde_json::json!({ "reviews": reviews, "retention": retention, "due_today": due_today,
-            "new": new_cards, "new_today": new_today, "cards": deck.len(), "mastery": per_topic, "file": store.path() });
+            "new": new_cards, "new_today": new_today, "cards": deck.len(),
+            "counts": by_state, "suspended": suspended, "buried": buried,
+            "forecast": forecast.iter().map(|(d, n)| serde_json::json!({"day": d, "due": n})).collect::<Vec<_>>(),
+            "retention_by_week": weeks,
+            "mastery": per_topic, "file": store.path() });
         print_json(out, &o)?;
     } else {
         writeln!(
@@ -455,6 +523,40 @@ fn progress_command(
             retention * 100.0,
             schedule::NEW_PER_DAY
         )?;
+        writeln!(
+            out,
+            "by state: {} new · {} learning · {} review; {suspended} suspended, {buried} buried today",
+            by_state.new, by_state.learning, by_state.review
+        )?;
+        let peak = forecast.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+        writeln!(out, "due forecast (local days; today includes overdue):")?;
+        for (day, n) in &forecast {
+            let line = format!(
+                "  {} {:>4} {}",
+                day.format("%a %m-%d"),
+                n,
+                "█".repeat((n * 30).div_ceil(peak))
+            );
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(
+            out,
+            "recall per week (reviews after a card's first; good or easy):"
+        )?;
+        for w in &weeks {
+            let share = if w.reviews > 0 {
+                format!("{:>5.1}%", 100.0 * w.passed as f64 / w.reviews as f64)
+            } else {
+                "     -".to_string()
+            };
+            writeln!(
+                out,
+                "  week of {} {share}  ({} of {})",
+                w.week.format("%m-%d"),
+                w.passed,
+                w.reviews
+            )?;
+        }
         for t in &per_topic {
             writeln!(
                 out,

@@ -3,7 +3,9 @@
 //! arithmetic itself (next interval after a grade) is `store::Progress::grade`
 //! (rs-fsrs); this file only reads the schedule it produced.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rs_fsrs::State;
+use serde::Serialize;
 
 use super::store::{CardProgress, Progress};
 
@@ -24,18 +26,123 @@ pub fn mastered(progress: &Progress, card_id: &str) -> bool {
     progress.cards.get(card_id).is_some_and(is_mastered)
 }
 
-/// Cards reviewed for the first time on `now`'s (UTC) day.
+/// The day `t` falls on in the machine's local time zone (`TZ`, else
+/// /etc/localtime): the day a learner means by "today".
+pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&chrono::Local).date_naive()
+}
+
+/// Cards reviewed for the first time on `now`'s local day.
 pub fn introduced_today(progress: &Progress, now: DateTime<Utc>) -> usize {
-    let today = now.date_naive();
+    let today = local_day(now);
     progress
         .cards
         .values()
-        .filter(|c| {
-            c.reviews
-                .first()
-                .is_some_and(|r| r.at.date_naive() == today)
-        })
+        .filter(|c| c.reviews.first().is_some_and(|r| local_day(r.at) == today))
         .count()
+}
+
+/// Is the card out of today's queues (suspended, or buried today)?
+pub fn set_aside(progress: &Progress, card_id: &str, now: DateTime<Utc>) -> bool {
+    progress.is_suspended(card_id) || progress.is_buried(card_id, local_day(now))
+}
+
+/// A queue's cards by state, as Anki counts them above a review.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Never reviewed.
+    pub new: usize,
+    /// In (re)learning steps: failed or just introduced, due again within a day.
+    pub learning: usize,
+    /// Graduated cards whose interval is up.
+    pub review: usize,
+}
+
+/// Count `ids` (a queue, or what is left of one) by state.
+pub fn counts<'a>(ids: impl IntoIterator<Item = &'a str>, progress: &Progress) -> Counts {
+    let mut c = Counts::default();
+    for id in ids {
+        match progress.cards.get(id).map(|p| p.fsrs.state) {
+            None | Some(State::New) => c.new += 1,
+            Some(State::Learning | State::Relearning) => c.learning += 1,
+            Some(State::Review) => c.review += 1,
+        }
+    }
+    c
+}
+
+/// How many of `ids` (cards already reviewed, not suspended) fall due on
+/// each of the `days` local days from today; today's count includes every
+/// overdue card.
+pub fn forecast<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+    progress: &Progress,
+    now: DateTime<Utc>,
+    days: usize,
+) -> Vec<(NaiveDate, usize)> {
+    let today = local_day(now);
+    let mut out: Vec<(NaiveDate, usize)> = (0..days)
+        .map(|d| (today + chrono::Days::new(d as u64), 0))
+        .collect();
+    for id in ids {
+        if progress.is_suspended(id) {
+            continue;
+        }
+        let Some(p) = progress.cards.get(id) else {
+            continue;
+        };
+        let day = local_day(p.fsrs.due).max(today);
+        let offset = (day - today).num_days();
+        if let Some(slot) = usize::try_from(offset).ok().and_then(|i| out.get_mut(i)) {
+            slot.1 += 1;
+        }
+    }
+    out
+}
+
+/// Retention per week: of the reviews of cards seen before (a card's first
+/// review is learning, not recall), the share graded good or easy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WeekRetention {
+    /// Monday of the week (local time).
+    pub week: NaiveDate,
+    pub reviews: usize,
+    pub passed: usize,
+}
+
+/// The last `weeks` weeks of recall, oldest first (weeks without reviews
+/// are kept, with zero reviews).
+pub fn retention_by_week(
+    progress: &Progress,
+    now: DateTime<Utc>,
+    weeks: usize,
+) -> Vec<WeekRetention> {
+    use chrono::Datelike;
+    let monday =
+        |d: NaiveDate| d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+    let this_week = monday(local_day(now));
+    let first = this_week - chrono::Days::new(7 * weeks.saturating_sub(1) as u64);
+    let mut out: Vec<WeekRetention> = (0..weeks)
+        .map(|w| WeekRetention {
+            week: first + chrono::Days::new(7 * w as u64),
+            reviews: 0,
+            passed: 0,
+        })
+        .collect();
+    for card in progress.cards.values() {
+        for r in card.reviews.iter().skip(1) {
+            let w = monday(local_day(r.at));
+            if w < first {
+                continue;
+            }
+            let i = ((w - first).num_days() / 7) as usize;
+            if let Some(slot) = out.get_mut(i) {
+                slot.reviews += 1;
+                slot.passed += usize::from(r.grade >= 3);
+            }
+        }
+    }
+    out
 }
 
 /// The queue of a session, from `cards` in deck order (`id` gives a card's
@@ -43,7 +150,8 @@ pub fn introduced_today(progress: &Progress, now: DateTime<Utc>) -> usize {
 /// new cards (never reviewed) in deck order. Cards scheduled for later are
 /// left out. With `daily_limit` (the "everything due" queue) at most
 /// [`NEW_PER_DAY`] new cards a day are introduced, counting those already
-/// introduced today; a topic quiz shows all of its new cards.
+/// introduced today; a topic quiz shows all of its new cards. Suspended
+/// cards and cards buried today are left out.
 pub fn due_queue<T>(
     cards: Vec<T>,
     id: impl Fn(&T) -> &str,
@@ -54,6 +162,9 @@ pub fn due_queue<T>(
     let mut due: Vec<T> = Vec::new();
     let mut new: Vec<T> = Vec::new();
     for c in cards {
+        if set_aside(progress, id(&c), now) {
+            continue;
+        }
         match progress.cards.get(id(&c)) {
             Some(p) if p.fsrs.due <= now => due.push(c),
             Some(_) => {}
@@ -177,5 +288,69 @@ mod tests {
         assert_eq!(short_interval(Duration::days(2)), "2d");
         assert_eq!(short_interval(Duration::days(105)), "3.5mo");
         assert_eq!(short_interval(Duration::days(438)), "1.2y");
+    }
+
+    #[test]
+    fn buried_cards_wait_a_day_suspended_ones_until_unsuspended() {
+        let now = Utc::now();
+        let mut p = Progress::default();
+        p.buried.insert("b".into(), local_day(now));
+        p.suspended.insert("s".into());
+        let ids: Vec<String> = ["a", "b", "s"].map(String::from).to_vec();
+        let q = due_queue(ids.clone(), |s| s.as_str(), &p, now, false);
+        assert_eq!(q, ["a"]);
+        // Two days later the burial is over; the suspension is not.
+        let later = now + Duration::days(2);
+        let q = due_queue(ids, |s| s.as_str(), &p, later, false);
+        assert_eq!(q, ["a", "b"]);
+        // The file format keeps both, and an old file without them reads.
+        let json = serde_json::to_string(&p).expect("json");
+        let back: Progress = serde_json::from_str(&json).expect("read");
+        assert!(back.is_suspended("s") && back.is_buried("b", local_day(now)));
+        let old: Progress = serde_json::from_str(r#"{"format":1,"cards":{}}"#).expect("old file");
+        assert!(old.suspended.is_empty() && old.buried.is_empty());
+    }
+
+    #[test]
+    fn counts_forecast_and_retention() {
+        let now = Utc::now();
+        let mut p = Progress::default();
+        // "l": failed once just now: learning. "r": good twice, weeks
+        // apart: a review card. "n": never seen.
+        p.grade("l", 1, now).expect("grade");
+        let t0 = now - Duration::days(30);
+        p.grade("r", 3, t0).expect("grade");
+        p.grade("r", 3, t0 + Duration::days(3)).expect("grade");
+        p.grade("r", 1, now - Duration::days(1)).expect("grade");
+        p.grade("r", 3, now - Duration::hours(1)).expect("grade");
+        let c = counts(["l", "r", "n"], &p);
+        assert_eq!(c.new, 1);
+        assert_eq!(c.new + c.learning + c.review, 3);
+        assert_eq!(
+            c.learning,
+            1 + usize::from(p.cards["r"].fsrs.state != State::Review)
+        );
+        // Forecast: every reviewed card lands on exactly one day of 30.
+        let f = forecast(["l", "r", "n"], &p, now, 30);
+        assert_eq!(f.len(), 30);
+        assert_eq!(f.iter().map(|d| d.1).sum::<usize>(), 2);
+        assert_eq!(f[0].0, local_day(now));
+        p.suspended.insert("l".into());
+        assert_eq!(
+            forecast(["l", "r"], &p, now, 30)
+                .iter()
+                .map(|d| d.1)
+                .sum::<usize>(),
+            1
+        );
+        // Retention: r's 2nd, 3rd and 4th reviews count (its first does
+        // not; l has only a first): 2 of 3 passed, spread over the weeks.
+        let w = retention_by_week(&p, now, 8);
+        assert_eq!(w.len(), 8);
+        assert_eq!(w.iter().map(|x| x.reviews).sum::<usize>(), 3);
+        assert_eq!(w.iter().map(|x| x.passed).sum::<usize>(), 2);
+        assert!(w
+            .windows(2)
+            .all(|p| (p[1].week - p[0].week).num_days() == 7));
     }
 }

@@ -13,12 +13,12 @@
 //! - Progress is keyed by card id, so a card removed from the YAML leaves
 //!   its history untouched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rs_fsrs::{Card as FsrsCard, Rating, FSRS};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,13 @@ pub struct Progress {
     /// written before interviews existed still read (same format).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interviews: Vec<super::interview::InterviewRecord>,
+    /// Cards taken out of every queue until unsuspended (Anki's suspend).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub suspended: BTreeSet<String>,
+    /// Cards skipped for the rest of a (local) day: card → that day
+    /// (Anki's bury). A burial on an earlier day no longer counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buried: BTreeMap<String, NaiveDate>,
 }
 
 impl Default for Progress {
@@ -56,6 +63,8 @@ impl Default for Progress {
             format: FORMAT,
             cards: BTreeMap::new(),
             interviews: Vec::new(),
+            suspended: BTreeSet::new(),
+            buried: BTreeMap::new(),
         }
     }
 }
@@ -115,6 +124,16 @@ impl Progress {
         let fsrs = FSRS::default();
         [Rating::Again, Rating::Hard, Rating::Good, Rating::Easy]
             .map(|r| fsrs.next(card.clone(), now, r).card.due)
+    }
+
+    /// Is `card_id` buried on `today` (a local date)?
+    pub fn is_buried(&self, card_id: &str, today: NaiveDate) -> bool {
+        self.buried.get(card_id) == Some(&today)
+    }
+
+    /// Is `card_id` suspended?
+    pub fn is_suspended(&self, card_id: &str) -> bool {
+        self.suspended.contains(card_id)
     }
 
     /// Is `card_id` due at `now` (new cards are due)?

@@ -109,6 +109,8 @@ pub enum Msg {
     GiveUp,
     /// Quiz: undo the session's last grade.
     UndoGrade,
+    /// Quiz: bury the card until tomorrow (`true`: suspend it instead).
+    SetAside(bool),
     /// A timed mock interview over the selected topic's subtree.
     StartMock,
     /// Lab: the next / previous panel is drawn big.
@@ -784,7 +786,8 @@ impl App {
             | Msg::StartDrill(_)
             | Msg::Hint
             | Msg::GiveUp
-            | Msg::UndoGrade => {}
+            | Msg::UndoGrade
+            | Msg::SetAside(_) => {}
             Msg::StartMock => {
                 let topic = self.selected_topic().map(|i| self.lib.topics[i].id.clone());
                 self.effect(Effect::StartQuiz {
@@ -1193,6 +1196,12 @@ impl App {
         let Some(q) = &mut self.quiz else {
             return false;
         };
+        if let Msg::SetAside(suspend) = *msg {
+            if q.set_aside(suspend, self.now.utc) {
+                self.effect(Effect::SaveProgress);
+            }
+            return true;
+        }
         if *msg == Msg::UndoGrade {
             if q.undo(self.now.utc) {
                 let progress = q.progress.clone();

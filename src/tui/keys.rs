@@ -260,13 +260,17 @@ pub fn bindings() -> Vec<Binding> {
     row(C::QuizQuestion, down(), "↓ / j", m(Msg::Down), "spot the error: move down", None);
     row(C::QuizQuestion, vec![ch('O')], "O", m(Msg::OpenCardTopic), "open the card's topic note", None);
     row(C::QuizQuestion, vec![ch('u')], "u", m(Msg::UndoGrade), "undo the last grade of the session: the card's schedule is put back (also in the progress file) and it is asked again", None);
-    row(C::QuizQuestion, vec![code(K::Esc)], "Esc", m(Msg::Close), "end the quiz with a summary (cards, accuracy, time, next due)", Some("Esc end"));
+    row(C::QuizQuestion, vec![ch('-')], "-", m(Msg::SetAside(false)), "bury the card: skip it until tomorrow (local time); u undoes", None);
+    row(C::QuizQuestion, vec![ch('@')], "@", m(Msg::SetAside(true)), "suspend the card: out of every queue until `mlwb quiz --unsuspend CARD`; u undoes", None);
+    row(C::QuizQuestion, vec![code(K::Esc)], "Esc", m(Msg::Close), "end the quiz with a summary (cards, accuracy, time, next due, each card's outcome)", Some("Esc end"));
     row(C::QuizAnswer, vec![ch('1'), ch('2'), ch('3'), ch('4')], "1-4", Emit::Digit, "grade: 1 again, 2 hard, 3 good, 4 easy (saved at once)", Some("1-4 grade"));
     row(C::QuizAnswer, vec![ch('O')], "O", m(Msg::OpenCardTopic), "open the card's topic note", Some("O topic"));
     row(C::QuizAnswer, vec![ch('u')], "u", m(Msg::UndoGrade), "undo the last grade of the session (the card is asked again)", None);
+    row(C::QuizAnswer, vec![ch('-')], "-", m(Msg::SetAside(false)), "bury the card until tomorrow instead of grading it", None);
+    row(C::QuizAnswer, vec![ch('@')], "@", m(Msg::SetAside(true)), "suspend the card instead of grading it", None);
     row(C::QuizAnswer, vec![code(K::Esc)], "Esc", m(Msg::Close), "end the quiz with a summary", Some("Esc end"));
     row(C::QuizDone, vec![code(K::Enter), code(K::Esc), ch('Q')], "Enter / Esc / Q", m(Msg::Close), "close the summary", Some("Enter close"));
-    row(C::QuizDone, vec![ch('u')], "u", m(Msg::UndoGrade), "undo the last grade: back to that card", Some("u undo"));
+    row(C::QuizDone, vec![ch('u')], "u", m(Msg::UndoGrade), "undo the last grade, bury or suspend: back to that card", Some("u undo"));
     row(C::QuizInput, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "submit the answer", Some("Enter submit"));
     row(C::QuizInput, vec![code(K::Esc)], "Esc", m(Msg::Close), "stop typing", Some("Esc stop typing"));
 

@@ -60,7 +60,7 @@ pub struct Mock {
     pub record: Option<InterviewRecord>,
 }
 
-/// What a grade changed, to put back on `u` (undo).
+/// What a grade, bury or suspend changed, to put back on `u` (undo).
 #[derive(Debug, Clone)]
 pub struct Undo {
     pub card_id: String,
@@ -69,6 +69,26 @@ pub struct Undo {
     pub index: usize,
     pub graded: usize,
     pub correct: usize,
+    /// A bury or suspend took this card out of the queue at `index`: put
+    /// it back, and the card's earlier bury/suspend state with it.
+    pub set_aside: Option<SetAside>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SetAside {
+    pub removed: (String, Card),
+    pub was_buried: Option<chrono::NaiveDate>,
+    pub was_suspended: bool,
+}
+
+/// One line of the end-of-session list: what happened to a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub card: String,
+    /// 1-4 for a grade; `None` for a bury or suspend.
+    pub grade: Option<u8>,
+    /// `next review …`, `buried until tomorrow`, `suspended`.
+    pub outcome: String,
 }
 
 pub struct QuizSession {
@@ -101,6 +121,8 @@ pub struct QuizSession {
     pub message: Option<String>,
     /// The grades of this session that can be undone, the last one last.
     pub undo: Vec<Undo>,
+    /// Every card graded, buried or suspended this session, in order.
+    pub log: Vec<LogEntry>,
 }
 
 impl QuizSession {
@@ -221,6 +243,7 @@ impl QuizSession {
             ended: None,
             message: None,
             undo: Vec::new(),
+            log: Vec::new(),
         };
         s.prepare(now);
         Ok(s)
@@ -665,10 +688,21 @@ impl QuizSession {
             index: self.index,
             graded: self.graded,
             correct: self.correct,
+            set_aside: None,
         };
-        if let Err(e) = self.progress.grade(&card.id, grade, now) {
-            self.message = Some(e);
-            return false;
+        let due = match self.progress.grade(&card.id, grade, now) {
+            Ok(c) => c.fsrs.due,
+            Err(e) => {
+                self.message = Some(e);
+                return false;
+            }
+        };
+        if self.mock.is_none() {
+            self.log.push(LogEntry {
+                card: card.id.clone(),
+                grade: Some(grade),
+                outcome: format!("next review {}", schedule::local_time(due)),
+            });
         }
         // A mock interview's answers and record are not undone: only the
         // classic quiz keeps what `u` needs.
@@ -692,6 +726,24 @@ impl QuizSession {
             self.message = Some("nothing to undo in this session".into());
             return false;
         };
+        self.log.pop();
+        if let Some(a) = u.set_aside {
+            match a.was_buried {
+                Some(d) => self.progress.buried.insert(u.card_id.clone(), d),
+                None => self.progress.buried.remove(&u.card_id),
+            };
+            if !a.was_suspended {
+                self.progress.suspended.remove(&u.card_id);
+            }
+            let at = u.index.min(self.queue.len());
+            self.queue.insert(at, a.removed);
+            self.index = at;
+            self.finished = false;
+            self.ended = None;
+            self.prepare(now);
+            self.message = Some(format!("undone: {} is back in the queue", u.card_id));
+            return true;
+        }
         match u.before {
             Some(c) => {
                 self.progress.cards.insert(u.card_id.clone(), c);
@@ -708,6 +760,70 @@ impl QuizSession {
         self.prepare(now);
         self.message = Some(format!("undone: the grade of {}", u.card_id));
         true
+    }
+
+    /// Take the current card out of the session: `suspend` out of every
+    /// queue until unsuspended (`mlwb quiz --unsuspend`), else buried for
+    /// the rest of the local day. Undone with `u`. True: save the progress.
+    pub fn set_aside(&mut self, suspend: bool, now: DateTime<Utc>) -> bool {
+        if self.finished {
+            return false;
+        }
+        if self.mock.is_some() {
+            self.message = Some("a mock interview's questions cannot be set aside".into());
+            return false;
+        }
+        if self.index >= self.queue.len() {
+            return false;
+        }
+        let removed = self.queue.remove(self.index);
+        let id = removed.1.id.clone();
+        let was_buried = self.progress.buried.get(&id).copied();
+        let was_suspended = self.progress.is_suspended(&id);
+        let outcome = if suspend {
+            self.progress.suspended.insert(id.clone());
+            "suspended (mlwb quiz --unsuspend to bring it back)"
+        } else {
+            self.progress
+                .buried
+                .insert(id.clone(), schedule::local_day(now));
+            "buried until tomorrow"
+        };
+        self.undo.push(Undo {
+            card_id: id.clone(),
+            before: self.progress.cards.get(&id).cloned(),
+            index: self.index,
+            graded: self.graded,
+            correct: self.correct,
+            set_aside: Some(SetAside {
+                removed,
+                was_buried,
+                was_suspended,
+            }),
+        });
+        self.log.push(LogEntry {
+            card: id.clone(),
+            grade: None,
+            outcome: outcome.to_string(),
+        });
+        self.message = Some(format!("{id}: {outcome} · u undoes"));
+        if self.index >= self.queue.len() {
+            self.finish(now);
+        } else {
+            self.prepare(now);
+        }
+        true
+    }
+
+    /// What is left of the queue (this card on), by state.
+    pub fn remaining(&self) -> schedule::Counts {
+        schedule::counts(
+            self.queue
+                .iter()
+                .skip(self.index)
+                .map(|(_, c)| c.id.as_str()),
+            &self.progress,
+        )
     }
 
     fn count(&mut self, grade: u8) {
@@ -805,7 +921,16 @@ impl QuizSession {
             .map(|c| c.fsrs.due)
             .filter(|d| *d > now)
             .min();
-        vec![
+        let names = ["again", "hard", "good", "easy"];
+        let per_card = self.log.iter().map(|e| {
+            let grade = e
+                .grade
+                .and_then(|g| names.get(usize::from(g).wrapping_sub(1)))
+                .copied()
+                .unwrap_or("—");
+            format!("{grade:<5} {} · {}", e.card, e.outcome)
+        });
+        let mut v = vec![
             format!(
                 "{} card(s) graded, {} good or easy ({:.0}%)",
                 self.graded,
@@ -820,6 +945,11 @@ impl QuizSession {
                 Some(d) => format!("next review due {}", schedule::local_time(d)),
                 None => "no reviews scheduled".into(),
             },
-        ]
+        ];
+        if !self.log.is_empty() {
+            v.push("per card:".into());
+            v.extend(per_card);
+        }
+        v
     }
 }

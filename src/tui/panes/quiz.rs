@@ -399,6 +399,19 @@ pub fn render(
             push_para(&mut lines, vec![Span::new(Kind::Text, s)], w, "• ", "  ");
         }
     } else if let Some((topic, card)) = q.current() {
+        if q.mock.is_none() {
+            let c = q.remaining();
+            lines.push(vec![Span::new(
+                Kind::Dim,
+                text::truncate(
+                    &format!(
+                        "left: {} new · {} learning · {} review",
+                        c.new, c.learning, c.review
+                    ),
+                    w,
+                ),
+            )]);
+        }
         let kind = format!("{:?}", card.kind).to_lowercase();
         lines.push(vec![Span::new(
             Kind::Dim,
