@@ -1416,6 +1416,78 @@ fn bury_and_suspend_set_cards_aside_and_undo_puts_them_back() {
     assert!(app.quiz.is_none(), "nothing due");
 }
 
+/// `C` opens the card browser: counts, forecast and recall on top, every
+/// card below; `/` filters (words and `kind:`/`topic:`/`is:` terms), `@`
+/// suspends and `-` buries from the list (saved at once, toggles back),
+/// Enter opens the card's topic. Snapshots at 80x24 and 120x40.
+#[test]
+fn the_card_browser_filters_suspends_and_opens_topics() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut app = quiz_app(dir.path());
+    let c = KeyEvent::new(KeyCode::Char('C'), KeyModifiers::SHIFT);
+    assert_eq!(map_key(&c, &app.contexts()), Some(Msg::OpenCards));
+    send(&mut app, &[Msg::OpenCards]);
+    assert_eq!(app.mode, mlwb::tui::Mode::Cards);
+    let total = app.cards.as_ref().expect("browser").rows.len();
+    let s = screen(&app);
+    assert!(s.contains(&format!("{total} of {total} shown")), "{s}");
+    assert!(
+        s.contains(&format!("{total} new · 0 learning · 0 review")),
+        "{s}"
+    );
+    insta::assert_snapshot!("cards_120x40", s);
+    // Filter: cloze cards of the svm topic.
+    send(&mut app, &[Msg::StartSearch]);
+    assert_eq!(app.contexts(), vec![mlwb::tui::keys::Context::CardsFilter]);
+    for ch in "topic:svm kind:cloze".chars() {
+        send(&mut app, &[Msg::InputChar(ch)]);
+    }
+    send(&mut app, &[Msg::InputSubmit]);
+    let b = app.cards.as_ref().expect("browser");
+    assert!(!b.shown.is_empty() && b.shown.len() < total);
+    assert!(b
+        .shown
+        .iter()
+        .all(|&i| b.rows[i].kind == "cloze" && b.rows[i].topic.starts_with("svm")));
+    let id = b.selected().expect("card").id.clone();
+    // @ suspends (saved), @ again unsuspends; - buries.
+    send(&mut app, &[Msg::SetAside(true)]);
+    let read = || -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("progress.json")).expect("saved"),
+        )
+        .expect("json")
+    };
+    assert_eq!(read()["suspended"][0], id.as_str());
+    assert!(screen(&app).contains(&format!("{id}: suspended")));
+    send(&mut app, &[Msg::SetAside(true)]);
+    assert!(read().get("suspended").is_none());
+    send(&mut app, &[Msg::SetAside(false)]);
+    assert!(read()["buried"][&id].is_string());
+    // is:buried finds it.
+    send(&mut app, &[Msg::Close]);
+    assert!(
+        app.cards.as_ref().expect("browser").filter.is_empty(),
+        "Esc clears the filter first"
+    );
+    send(&mut app, &[Msg::StartSearch]);
+    for ch in "is:buried".chars() {
+        send(&mut app, &[Msg::InputChar(ch)]);
+    }
+    send(&mut app, &[Msg::InputSubmit]);
+    let b = app.cards.as_ref().expect("browser");
+    assert_eq!(b.shown.len(), 1);
+    let topic = b.selected().expect("card").topic.clone();
+    // Enter: the card's topic is open in the reader.
+    send(&mut app, &[Msg::Enter]);
+    assert!(app.cards.is_none());
+    assert_eq!(selected_id(&app), topic);
+    // 80x24: nothing important cut.
+    send(&mut app, &[Msg::Resize(80, 24), Msg::OpenCards]);
+    insta::assert_snapshot!("cards_80x24", screen(&app));
+}
+
 #[test]
 fn derivation_steps_can_be_put_in_order() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -34,6 +34,8 @@ pub enum Mode {
     Search,
     Help,
     Problems,
+    /// The card browser (`C`).
+    Cards,
     /// Typing a value in the experiment pane.
     Edit,
     /// Typing a quiz answer.
@@ -109,8 +111,13 @@ pub enum Msg {
     GiveUp,
     /// Quiz: undo the session's last grade.
     UndoGrade,
-    /// Quiz: bury the card until tomorrow (`true`: suspend it instead).
+    /// Quiz and card browser: bury the card until tomorrow (`true`:
+    /// suspend it instead; in the browser each toggles).
     SetAside(bool),
+    /// Open the card browser (reads the progress store); `Msg::CardsOpened`.
+    OpenCards,
+    /// The card browser, opened by the event loop.
+    CardsOpened(Carry<Result<super::cards::Browser, String>>),
     /// A timed mock interview over the selected topic's subtree.
     StartMock,
     /// Lab: the next / previous panel is drawn big.
@@ -259,6 +266,10 @@ pub enum Effect {
     },
     /// Save the quiz session's progress (atomically); `Msg::Graded`.
     SaveProgress,
+    /// Open the card browser; `Msg::CardsOpened`.
+    OpenCards,
+    /// Save the card browser's progress; `Msg::Graded`.
+    SaveCards,
     /// Read the progress for the tree's mastery counts; `Msg::MasteryLoaded`.
     LoadMastery,
 }
@@ -286,6 +297,10 @@ pub struct App {
     pub mode: Mode,
     pub note_scroll: usize,
     pub problems_scroll: usize,
+    /// The card browser while open.
+    pub cards: Option<super::cards::Browser>,
+    /// Typing the card browser's filter.
+    pub cards_typing: bool,
     pub help_scroll: usize,
     pub search: Search,
     pub size: (u16, u16),
@@ -373,6 +388,8 @@ impl App {
             mode: Mode::Normal,
             note_scroll: 0,
             problems_scroll: 0,
+            cards: None,
+            cards_typing: false,
             help_scroll: 0,
             search: Search::default(),
             size: (width, height),
@@ -595,10 +612,23 @@ impl App {
                 None => {}
             },
             Msg::Graded(r) => {
-                if let (Err(e), Some(q)) = (r, &mut self.quiz) {
-                    q.message = Some(format!("not saved: {e}"));
+                if let Err(e) = r {
+                    if let Some(q) = &mut self.quiz {
+                        q.message = Some(format!("not saved: {e}"));
+                    } else if let Some(b) = &mut self.cards {
+                        b.message = Some(format!("not saved: {e}"));
+                    }
                 }
             }
+            Msg::CardsOpened(b) => match b.take() {
+                Some(Ok(b)) => {
+                    self.cards = Some(b);
+                    self.cards_typing = false;
+                    self.mode = Mode::Cards;
+                }
+                Some(Err(e)) => self.flash = Some(e),
+                None => {}
+            },
             Msg::MasteryLoaded(m) => {
                 if let Some((progress, notice)) = m.take() {
                     if let Some(n) = notice {
@@ -630,6 +660,10 @@ impl App {
             Mode::Help => {
                 self.help_key(msg);
                 // `view` clamps the offset to the lines that exist.
+                return;
+            }
+            Mode::Cards => {
+                self.cards_key(msg);
                 return;
             }
             Mode::Problems => {
@@ -829,6 +863,13 @@ impl App {
                 self.ensure_visible();
                 self.clamp_note_scroll();
             }
+            Msg::OpenCards => {
+                if self.quiz.is_some() {
+                    self.flash = Some("end the quiz first (Esc): it holds the progress".into());
+                } else {
+                    self.effect(Effect::OpenCards);
+                }
+            }
             Msg::ToggleProblems => {
                 // The content checks run when first asked for (start-up
                 // leaves them out on the bundled map).
@@ -972,6 +1013,7 @@ impl App {
             | Msg::LearningDone { .. }
             | Msg::TrellisLoaded(_)
             | Msg::QuizStarted(_)
+            | Msg::CardsOpened(_)
             | Msg::Graded(_)
             | Msg::MasteryLoaded(_)
             | Msg::Notice(_) => {}
@@ -1011,6 +1053,72 @@ impl App {
     }
 
     /// Keys of the help overlay (and its filter).
+    /// Keys in the card browser.
+    fn cards_key(&mut self, msg: Msg) {
+        let now = self.now.utc;
+        if self.cards.is_none() {
+            self.mode = Mode::Normal;
+            return;
+        }
+        if self.cards_typing && self.edit_input(&msg) {
+            if let Some(b) = &mut self.cards {
+                b.filter = self.input.value().to_string();
+                b.cursor = 0;
+                b.refilter(now);
+            }
+            return;
+        }
+        let Some(b) = &mut self.cards else { return };
+        if self.cards_typing {
+            match msg {
+                Msg::InputSubmit => self.cards_typing = false,
+                Msg::Close => {
+                    self.cards_typing = false;
+                    b.filter.clear();
+                    b.refilter(now);
+                }
+                _ => {}
+            }
+            return;
+        }
+        match msg {
+            Msg::Close if !b.filter.is_empty() => {
+                b.filter.clear();
+                b.refilter(now);
+            }
+            Msg::Close | Msg::Quit | Msg::OpenCards => {
+                self.cards = None;
+                self.mode = Mode::Normal;
+                self.effect(Effect::LoadMastery);
+            }
+            Msg::StartSearch => {
+                self.cards_typing = true;
+                self.input = Input::new(b.filter.clone());
+                self.input_fresh = false;
+            }
+            Msg::Down | Msg::Wheel { down: true, .. } => b.move_cursor(1),
+            Msg::Up | Msg::Wheel { down: false, .. } => b.move_cursor(-1),
+            Msg::PageDown => b.move_cursor(10),
+            Msg::PageUp => b.move_cursor(-10),
+            Msg::Top => b.cursor = 0,
+            Msg::Bottom => b.move_cursor(isize::MAX),
+            Msg::SetAside(suspend) if b.toggle(suspend, now) => {
+                self.effect(Effect::SaveCards);
+            }
+            Msg::Enter => {
+                let topic = b.selected().map(|r| r.topic.clone());
+                if let Some(i) = topic.and_then(|t| self.lib.index_of(&t)) {
+                    self.cards = None;
+                    self.mode = Mode::Normal;
+                    self.effect(Effect::LoadMastery);
+                    self.reveal(i);
+                    self.focus = Focus::Note;
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn help_key(&mut self, msg: Msg) {
         if self.help_typing {
             if self.edit_input(&msg) {
@@ -1108,6 +1216,8 @@ impl App {
             Mode::Help if self.help_typing => vec![Context::HelpFilter],
             Mode::Help => vec![Context::Help],
             Mode::Problems => vec![Context::Problems],
+            Mode::Cards if self.cards_typing => vec![Context::CardsFilter],
+            Mode::Cards => vec![Context::Cards],
             Mode::Search => vec![Context::Search],
             Mode::Edit => vec![Context::Edit],
             Mode::QuizInput => vec![Context::QuizInput],

@@ -24,6 +24,10 @@ pub enum Context {
     /// Typing a filter in the help overlay.
     HelpFilter,
     Problems,
+    /// The card browser.
+    Cards,
+    /// Typing the card browser's filter.
+    CardsFilter,
     ExpSetup,
     ExpMatrix,
     /// A lab's results (on top of the experiment setup).
@@ -39,7 +43,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 18] = [
         Context::Tree,
         Context::Note,
         Context::Search,
@@ -53,6 +57,8 @@ impl Context {
         Context::QuizInput,
         Context::QuizDone,
         Context::Problems,
+        Context::Cards,
+        Context::CardsFilter,
         Context::Help,
         Context::HelpFilter,
         Context::Global,
@@ -67,6 +73,8 @@ impl Context {
             Context::Help => "Help",
             Context::HelpFilter => "Help filter (typing)",
             Context::Problems => "Problems",
+            Context::Cards => "Card browser",
+            Context::CardsFilter => "Card browser filter (typing)",
             Context::ExpSetup => "Experiment setup",
             Context::ExpMatrix => "Experiment: confusion matrix",
             Context::Lab => "Experiment: a lab's results",
@@ -83,7 +91,11 @@ impl Context {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Context::Search | Context::HelpFilter | Context::QuizInput | Context::Edit
+            Context::Search
+                | Context::HelpFilter
+                | Context::QuizInput
+                | Context::Edit
+                | Context::CardsFilter
         )
     }
 }
@@ -275,7 +287,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::QuizInput, vec![code(K::Esc)], "Esc", m(Msg::Close), "stop typing", Some("Esc stop typing"));
 
     // ---- text fields: search, value, answer, help filter ----
-    for c in [C::Search, C::Edit, C::QuizInput, C::HelpFilter] {
+    for c in [C::Search, C::Edit, C::QuizInput, C::HelpFilter, C::CardsFilter] {
         row(c, vec![Key::AnyChar], "characters", Emit::Char, "type (a value being edited is replaced by the first character)", None);
         row(c, vec![code(K::Backspace)], "Backspace", m(Msg::Input(InputRequest::DeletePrevChar)), "delete the character before the cursor", None);
         row(c, vec![code(K::Delete)], "Delete", m(Msg::Input(InputRequest::DeleteNextChar)), "delete the character under the cursor", None);
@@ -298,6 +310,18 @@ pub fn bindings() -> Vec<Binding> {
     row(C::HelpFilter, vec![code(K::Esc)], "Esc", m(Msg::Close), "clear the filter", Some("Esc clear"));
     row(C::Problems, vec![code(K::Up), ch('k'), code(K::Down), ch('j')], "↑↓ / jk", Emit::Dir, "scroll", Some("↑↓ scroll"));
     row(C::Problems, vec![code(K::Esc), ch('q'), ch('p')], "Esc / q / p", m(Msg::Close), "close", Some("Esc close"));
+    row(C::Cards, vec![code(K::Up), ch('k'), code(K::Down), ch('j')], "↑↓ / jk", Emit::Dir, "move through the cards", Some("↑↓ move"));
+    row(C::Cards, vec![code(K::PageUp)], "PgUp", m(Msg::PageUp), "ten cards up", None);
+    row(C::Cards, vec![code(K::PageDown)], "PgDn", m(Msg::PageDown), "ten cards down", None);
+    row(C::Cards, vec![code(K::Home), ch('g')], "g / Home", m(Msg::Top), "first card", None);
+    row(C::Cards, vec![code(K::End), ch('G')], "G / End", m(Msg::Bottom), "last card", None);
+    row(C::Cards, vec![ch('/')], "/", m(Msg::StartSearch), "filter: words (id, topic, prompt) and terms kind:cloze topic:svm is:new|learning|review|due|suspended|buried", Some("/ filter"));
+    row(C::Cards, vec![ch('@')], "@", m(Msg::SetAside(true)), "suspend the card, or unsuspend it (saved at once)", Some("@ suspend"));
+    row(C::Cards, vec![ch('-')], "-", m(Msg::SetAside(false)), "bury the card until tomorrow, or unbury it", None);
+    row(C::Cards, vec![code(K::Enter)], "Enter", m(Msg::Enter), "open the card's topic note", Some("Enter topic"));
+    row(C::Cards, vec![code(K::Esc), ch('q'), ch('C')], "Esc / q / C", m(Msg::Close), "close (Esc clears a filter first)", Some("Esc close"));
+    row(C::CardsFilter, vec![code(K::Enter)], "Enter", m(Msg::InputSubmit), "keep the filter, move through the result", Some("Enter keep"));
+    row(C::CardsFilter, vec![code(K::Esc)], "Esc", m(Msg::Close), "clear the filter", Some("Esc clear"));
 
     // ---- everywhere (outside text fields and overlays) ----
     row(C::Global, vec![code(K::Tab)], "Tab", m(Msg::FocusNext), "switch focus between the topic tree and the note or pane", Some("Tab pane"));
@@ -309,6 +333,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Global, vec![ch('Q')], "Q", m(Msg::StartQuiz), "quiz on the selected topic and its subtopics", Some("Q quiz"));
     row(C::Global, vec![ch('I')], "I", m(Msg::StartMock), "mock interview over the selected topic's subtree: 8 questions mixed by due-ness and topic, 20 minutes, follow-ups, a score per topic at the end", None);
     row(C::Global, vec![ch('L')], "L", m(Msg::CycleLang), "language of notes and cards: 中文 → English → 中文+English (remembered)", None);
+    row(C::Global, vec![ch('C')], "C", m(Msg::OpenCards), "card browser and review stats: every card's state and due date, filter, suspend/bury; counts, a 14-day due forecast, recall per week", None);
     row(C::Global, vec![ch('p')], "p", m(Msg::ToggleProblems), "list problems found in the topic files (what was skipped and why)", None);
     row(C::Global, vec![code(K::Esc)], "Esc", m(Msg::Close), "clear a search, or back to the tree", None);
     row(C::Global, vec![ch('q'), Key::Ctrl('c')], "q / Ctrl-c", m(Msg::Quit), "quit (Ctrl-c also while typing)", Some("q quit"));

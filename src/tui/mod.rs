@@ -7,6 +7,7 @@
 //! terminal.
 
 pub mod app;
+pub mod cards;
 pub mod experiment;
 pub mod keys;
 pub mod layout;
@@ -223,6 +224,15 @@ impl Runtime {
                 Effect::SaveProgress => {
                     if let Some(q) = &app.quiz {
                         out.push(Msg::Graded(q.save()));
+                    }
+                }
+                Effect::OpenCards => {
+                    let b = cards::Browser::open(&app.lib, app.data_dir.as_deref(), app.now.utc);
+                    out.push(Msg::CardsOpened(Carry::new(b)));
+                }
+                Effect::SaveCards => {
+                    if let Some(b) = &app.cards {
+                        out.push(Msg::Graded(b.save()));
                     }
                 }
                 Effect::LoadMastery => out.push(Msg::MasteryLoaded(Carry::new(load_mastery(

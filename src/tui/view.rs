@@ -106,6 +106,7 @@ impl Widget for &App {
         match self.mode {
             Mode::Help => HelpOverlay { app: self, theme }.render(area, buf),
             Mode::Problems => ProblemsOverlay { app: self, theme }.render(area, buf),
+            Mode::Cards => self.render_cards(area, buf, &theme),
             Mode::Search => SearchList { app: self, theme }.render(a.status, buf),
             Mode::Normal | Mode::Edit | Mode::QuizInput => {}
         }

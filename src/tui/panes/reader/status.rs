@@ -73,7 +73,9 @@ impl App {
                     (vec![TSpan::raw(p)], hints)
                 }
             }
-            Mode::Help | Mode::Problems | Mode::Edit | Mode::QuizInput => (Vec::new(), hints),
+            Mode::Help | Mode::Problems | Mode::Cards | Mode::Edit | Mode::QuizInput => {
+                (Vec::new(), hints)
+            }
         };
         let rw = text::width(&right);
         // The language sits left of the problem count, when there is room.
