@@ -1,6 +1,7 @@
 //! The `rnn-memory` lab: plain RNN, LSTM and GRU on a long-range memory
 //! task. Each sequence starts with one of 4 "class" symbols followed by
-//! T − 1 distractor symbols (4 others, drawn at random); after reading all
+//! T − 1 distractors drawn from the same 4 symbols (a start flag marks the
+//! first step); after reading all
 //! T, the net must name the first symbol (chance: 1/4). The information has
 //! to travel T steps, and so does the gradient that teaches it to.
 //!
@@ -8,9 +9,10 @@
 //! net (one cell of `hidden` units, a linear read-out of the last state) is
 //! trained with Adam on freshly drawn sequences and scored on 256 held-out
 //! ones. At the longest T it also reports ‖∂L/∂h_t‖ for every t on held-out
-//! sequences (after training), read off the tape
+//! sequences (before and after training), read off the tape
 //! ([`crate::nn::probe::state_grad_norms`]), and the LSTM's input, forget
 //! and output gates over one sequence ([`crate::nn::probe::lstm_trace`]).
+//! The GRU starts with update-gate bias 1, as the LSTM with forget bias 1.
 
 use rand::Rng as _;
 
@@ -43,16 +45,17 @@ pub const STEPS: ParamSpec = int(
     "steps",
     1,
     20_000,
-    "300",
+    "400",
     "training steps (mini-batches of fresh sequences) per net",
 );
 pub const BATCH: ParamSpec = int("batch", 1, 1024, "32", "sequences per training step");
 pub const LEARNING_RATE: ParamSpec =
     float("learning_rate", 0.0, 1.0, true, "0.01", "Adam step size");
 
-/// Class symbols (what must be remembered) and distractor symbols.
+/// Symbols (the first is what must be remembered; the others are drawn
+/// from the same 4) and the inputs: a one-hot symbol plus a start flag.
 const CLASSES: usize = 4;
-const VOCAB: usize = 8;
+const INPUTS: usize = CLASSES + 1;
 const TEST: usize = 256;
 /// Gradient norm clip (global, per step): keeps the plain RNN from blowing up.
 const CLIP: f64 = 5.0;
@@ -129,17 +132,21 @@ pub fn sequences(rng: &mut crate::rng::Rng, n: usize, t: usize) -> (Vec<usize>, 
         ys.push(y);
         xs.push(y);
         for _ in 1..t {
-            xs.push(rng.gen_range(CLASSES..VOCAB));
+            xs.push(rng.gen_range(0..CLASSES));
         }
     }
     (xs, ys)
 }
 
-/// One-hot inputs of step `k`: `[n, VOCAB]`.
+/// Inputs of step `k`: `[n, INPUTS]`, the symbol one-hot and the start
+/// flag set at k = 0.
 fn step_input(xs: &[usize], n: usize, t: usize, k: usize) -> Tensor {
-    let mut x = Tensor::zeros(ndarray::IxDyn(&[n, VOCAB]));
+    let mut x = Tensor::zeros(ndarray::IxDyn(&[n, INPUTS]));
     for i in 0..n {
         x[[i, xs[i * t + k]]] = 1.0;
+        if k == 0 {
+            x[[i, CLASSES]] = 1.0;
+        }
     }
     x
 }
@@ -157,10 +164,20 @@ impl Net {
             &mut ps,
             "cell",
             kind,
-            VOCAB,
+            INPUTS,
             hidden,
             WeightInit::GlorotUniform,
         )?;
+        if kind == CellKind::Gru {
+            // Update-gate bias 1 (z ≈ 0.73: keep most of h), the GRU's
+            // counterpart of the LSTM's forget bias 1; with 0, z = ½ halves
+            // the memory at every step.
+            let b = &mut ps.param_mut(cell.b_ih)?.value;
+            b.iter_mut()
+                .skip(hidden)
+                .take(hidden)
+                .for_each(|v| *v = 1.0);
+        }
         let head = Linear::new(
             &mut ps,
             "head",
@@ -221,6 +238,25 @@ impl Net {
     }
 }
 
+impl Net {
+    /// ‖∂L/∂h_t‖ for t = 1..T on (up to 64) held-out sequences.
+    fn state_grads(
+        &mut self,
+        g: &mut Graph,
+        test: &(Vec<usize>, Vec<usize>),
+        t: usize,
+    ) -> Result<Vec<f64>, LabError> {
+        let n = test.1.len().min(64);
+        let (logits, states) = self.forward(g, &test.0[..n * t], n, t)?;
+        let loss = g.cross_entropy(logits, &test.1[..n], 0.0)?;
+        self.ps.zero_grad();
+        g.backward(loss, &mut self.ps)?;
+        let norms = state_grad_norms(g, &states);
+        self.ps.zero_grad();
+        Ok(norms)
+    }
+}
+
 /// Scale all gradients down so that their global norm is at most `max`.
 fn clip(ps: &mut ParamStore, max: f64) -> Result<f64, LabError> {
     let total: f64 = ps
@@ -247,6 +283,8 @@ fn clip(ps: &mut ParamStore, max: f64) -> Result<f64, LabError> {
 /// What one trained net measured.
 struct CellRun {
     accuracy: f64,
+    /// ‖∂L/∂h_t‖ before training and after.
+    grad_init: Vec<f64>,
     grad_norms: Vec<f64>,
     net: Net,
 }
@@ -281,6 +319,7 @@ impl RnnParams {
         let name = cell_name(kind);
         let mut window = 0.0;
         let mut count = 0;
+        let grad_init = net.state_grads(&mut g, test, t)?;
         for step in 1..=self.steps {
             let (xs, ys) = sequences(&mut rng, self.batch, t);
             let (logits, _) = net.forward(&mut g, &xs, self.batch, t)?;
@@ -317,16 +356,10 @@ impl RnnParams {
             }
         }
         let accuracy = net.accuracy(&mut g, &test.0, &test.1, t)?;
-        // ∂L/∂h_t on held-out sequences.
-        let n = test.1.len().min(64);
-        let (logits, states) = net.forward(&mut g, &test.0[..n * t], n, t)?;
-        let loss = g.cross_entropy(logits, &test.1[..n], 0.0)?;
-        net.ps.zero_grad();
-        g.backward(loss, &mut net.ps)?;
-        let grad_norms = state_grad_norms(&g, &states);
-        net.ps.zero_grad();
+        let grad_norms = net.state_grads(&mut g, test, t)?;
         Ok(CellRun {
             accuracy,
+            grad_init,
             grad_norms,
             net,
         })
@@ -351,7 +384,7 @@ impl RunLab for RnnParams {
         let mut o = LabOutcome {
             total: self.cells.len() * lengths.len() * REPORTS.min(self.steps),
             dataset: format!(
-                "generated: recall the first of T symbols (4 classes, 4 distractors); {} fresh sequences per step, {TEST} held out per T",
+                "generated: recall the first of T symbols (4 symbols, a start flag on the first); {} fresh sequences per step, {TEST} held out per T",
                 self.batch
             ),
             ..Default::default()
@@ -389,43 +422,47 @@ impl RunLab for RnnParams {
             let c = o.chart_mut(
                 "grad",
                 bi(
-                    format!("‖∂L/∂h_t‖ at T = {t_max}, after training"),
-                    format!("T = {t_max} 时的 ‖∂L/∂h_t‖（训练后）"),
+                    format!("‖∂L/∂h_t‖ at T = {t_max}, before and after training"),
+                    format!("T = {t_max} 时的 ‖∂L/∂h_t‖（训练前后）"),
                 ),
                 "t",
                 "gradient norm",
             );
             c.log_y = true;
             for (kind, run) in &at_max {
-                for (t, &n) in run.grad_norms.iter().enumerate() {
-                    if n > 0.0 {
-                        c.push(cell_name(*kind), (t + 1) as f64, n);
+                for (label, norms) in [("init", &run.grad_init), ("trained", &run.grad_norms)] {
+                    let name = format!("{} {label}", cell_name(*kind));
+                    for (t, &n) in norms.iter().enumerate() {
+                        if n > 0.0 {
+                            c.push(&name, (t + 1) as f64, n);
+                        }
                     }
                 }
             }
         }
         if !at_max.is_empty() {
             let mut values = Vec::new();
-            for (_, run) in &at_max {
-                values.extend(
-                    run.grad_norms
-                        .iter()
-                        .map(|&n| if n > 0.0 { n.log10() } else { -40.0 }),
-                );
+            let mut labels = Vec::new();
+            for (kind, run) in &at_max {
+                for (label, norms) in [("init", &run.grad_init), ("trained", &run.grad_norms)] {
+                    values.extend(
+                        norms
+                            .iter()
+                            .map(|&n| if n > 0.0 { n.log10() } else { -40.0 }),
+                    );
+                    labels.push(format!("{} {label}", cell_name(*kind)));
+                }
             }
             o.heatmaps.push(Heatmap {
                 key: "grad_heat".into(),
                 title: bi(
-                    "log10 ‖∂L/∂h_t‖ (row: cell, column: t)",
-                    "log10 ‖∂L/∂h_t‖（行：单元，列：t）",
+                    "log10 ‖∂L/∂h_t‖ (row: cell before/after training, column: t)",
+                    "log10 ‖∂L/∂h_t‖（行：训练前后的单元，列：t）",
                 ),
-                rows: at_max.len(),
+                rows: labels.len(),
                 cols: t_max,
                 values,
-                row_labels: at_max
-                    .iter()
-                    .map(|(k, _)| cell_name(*k).to_string())
-                    .collect(),
+                row_labels: labels,
                 col_labels: (1..=t_max).map(|t| t.to_string()).collect(),
                 group: "grad".into(),
             });
@@ -435,8 +472,8 @@ impl RunLab for RnnParams {
         if let Some((_, run)) = at_max.iter().find(|(k, _)| *k == CellKind::Lstm) {
             let mut trng = crate::rng::rng(ctx.seed ^ (0xda7a + t_max as u64));
             let (xs, ys) = sequences(&mut trng, 1, t_max);
-            let x = ndarray::Array2::from_shape_fn((t_max, VOCAB), |(k, v)| {
-                f32::from(u8::from(xs[k] == v))
+            let x = ndarray::Array2::from_shape_fn((t_max, INPUTS), |(k, v)| {
+                f32::from(u8::from(xs[k] == v || (k == 0 && v == CLASSES)))
             });
             let tr = lstm_trace(&run.net.cell, &run.net.ps, x.view())?;
             let units = self.hidden.min(UNITS_SHOWN);
@@ -491,24 +528,34 @@ impl RunLab for RnnParams {
                 );
             }
         }
-        let ratio = |run: &CellRun| {
-            let first = run.grad_norms.first().copied().unwrap_or(0.0);
-            let last = run.grad_norms.last().copied().unwrap_or(0.0);
+        let ratio_of = |g: &[f64]| {
+            let first = g.first().copied().unwrap_or(0.0);
+            let last = g.last().copied().unwrap_or(0.0);
             if last > 0.0 {
                 first / last
             } else {
                 0.0
             }
         };
+        let ratio = |run: &CellRun| ratio_of(&run.grad_init);
         for (kind, run) in &at_max {
             let n = cell_name(*kind);
             o.figure(
                 &format!("{}_grad_ratio", n.to_lowercase()),
                 bi(
-                    format!("{n} ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖"),
-                    format!("{n} ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖"),
+                    format!("{n} ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at init"),
+                    format!("{n} 初始化时的 ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖"),
                 ),
                 ratio(run),
+                "",
+            );
+            o.figure(
+                &format!("{}_grad_ratio_trained", n.to_lowercase()),
+                bi(
+                    format!("{n} ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ trained"),
+                    format!("{n} 训练后的 ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖"),
+                ),
+                ratio_of(&run.grad_norms),
                 "",
             );
         }
@@ -543,18 +590,18 @@ impl RunLab for RnnParams {
         o.notice(
             bi(
                 format!(
-                    "At T = {t_max} (chance 0.25), with the ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of how much gradient reaches the first step: {}. The first symbol is the only one that matters, so a cell learns the task only if enough gradient flows back to h_1.",
+                    "At T = {t_max} (chance 0.25), with the ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the untrained net (how much of the loss's gradient reaches the first step): {}. The first symbol is the only one that matters, so a cell learns the task only if enough gradient flows back to h_1.",
                     line(false)
                 ),
                 format!(
-                    "在 T = {t_max}（随机猜测 0.25）时，用 ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ 衡量传回第一步的梯度：{}。只有第一个符号有用，所以只有足够的梯度传回 h_1，单元才能学会这个任务。",
+                    "在 T = {t_max}（随机猜测 0.25）时，用未训练网络的 ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ 衡量损失的梯度有多少能传回第一步：{}。只有第一个符号有用，所以只有足够的梯度传回 h_1，单元才能学会这个任务。",
                     line(true)
                 ),
             ),
             Some("rnn"),
         );
         if let Some((_, rnn)) = at_max.iter().find(|(k, _)| *k == CellKind::Rnn) {
-            let g = &rnn.grad_norms;
+            let g = &rnn.grad_init;
             // Steps needed for a tenfold drop, going back from T.
             let last = g.last().copied().unwrap_or(0.0);
             let tenfold = g.iter().rev().position(|&n| n < last / 10.0);
@@ -572,12 +619,12 @@ impl RunLab for RnnParams {
             o.notice(
                 bi(
                     format!(
-                        "Vanishing gradient in the plain RNN: ‖∂L/∂h_t‖ is {} at t = {t_max} and {} at t = 1; {en}. Each step back multiplies by Uᵀ·diag(tanh′) and tanh′ ≤ 1, so the product shrinks geometrically.",
+                        "Vanishing gradient in the plain RNN (before training): ‖∂L/∂h_t‖ is {} at t = {t_max} and {} at t = 1; {en}. Each step back multiplies by Uᵀ·diag(tanh′) and tanh′ ≤ 1, so the product shrinks geometrically.",
                         fmt_sci(last),
                         fmt_sci(first)
                     ),
                     format!(
-                        "普通 RNN 的梯度消失：‖∂L/∂h_t‖ 在 t = {t_max} 时为 {}，在 t = 1 时为 {}；{zh}。每往回一步都要乘以 Uᵀ·diag(tanh′)，而 tanh′ ≤ 1，连乘之后按几何级数衰减。",
+                        "普通 RNN 的梯度消失（训练前）：‖∂L/∂h_t‖ 在 t = {t_max} 时为 {}，在 t = 1 时为 {}；{zh}。每往回一步都要乘以 Uᵀ·diag(tanh′)，而 tanh′ ≤ 1，连乘之后按几何级数衰减。",
                         fmt_sci(last),
                         fmt_sci(first)
                     ),
@@ -617,9 +664,7 @@ mod tests {
         assert_eq!(xs.len(), 30);
         for (i, &y) in ys.iter().enumerate() {
             assert_eq!(xs[i * 6], y);
-            assert!(xs[i * 6 + 1..(i + 1) * 6]
-                .iter()
-                .all(|&s| (CLASSES..VOCAB).contains(&s)));
+            assert!(xs[i * 6 + 1..(i + 1) * 6].iter().all(|&s| s < CLASSES));
         }
     }
 
@@ -640,7 +685,7 @@ mod tests {
             assert!(o.find_figure(&format!("{k}_grad_ratio")).ok_or("ratio")? > 0.0);
         }
         assert_eq!(o.heatmaps.len(), 1 + 3);
-        assert_eq!(o.heatmaps[0].values.len(), 3 * 8);
+        assert_eq!(o.heatmaps[0].values.len(), 2 * 3 * 8);
         assert_eq!(o.notices.len(), 3);
         assert_eq!(o.done, o.total);
         let again = run_quiet(&p)?;

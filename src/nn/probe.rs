@@ -160,6 +160,81 @@ mod tests {
         Ok(())
     }
 
+    fn json_tensor(v: &serde_json::Value) -> Tensor {
+        fn flat(v: &serde_json::Value, out: &mut Vec<f32>, shape: &mut Vec<usize>, depth: usize) {
+            match v.as_array() {
+                Some(a) => {
+                    if shape.len() == depth {
+                        shape.push(a.len());
+                    }
+                    for x in a {
+                        flat(x, out, shape, depth + 1);
+                    }
+                }
+                None => out.push(v.as_f64().unwrap_or(f64::NAN) as f32),
+            }
+        }
+        let (mut out, mut shape) = (Vec::new(), Vec::new());
+        flat(v, &mut out, &mut shape, 0);
+        Tensor::from_shape_vec(ndarray::IxDyn(&shape), out).unwrap_or_default()
+    }
+
+    /// The three cells (on the tape) and the LSTM trace against plain NumPy
+    /// with the same weights (tests/reference/make_rnn_reference.py).
+    #[test]
+    fn cells_match_numpy() -> Result<(), Box<dyn std::error::Error>> {
+        let r: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/reference/rnn_reference.json"))?;
+        let (n_in, hd) = (3, 4);
+        for case in r["cases"].as_array().ok_or("cases")? {
+            let kind = match case["kind"].as_str() {
+                Some("lstm") => CellKind::Lstm,
+                Some("gru") => CellKind::Gru,
+                _ => CellKind::Rnn,
+            };
+            let mut ps = ParamStore::new(0);
+            let cell = RecurrentCell::new(&mut ps, "c", kind, n_in, hd, WeightInit::GlorotUniform)?;
+            ps.param_mut(cell.w_ih)?.value = json_tensor(&case["w_ih"]);
+            ps.param_mut(cell.w_hh)?.value = json_tensor(&case["w_hh"]);
+            ps.param_mut(cell.b_ih)?.value = json_tensor(&case["b_ih"]);
+            if let Some(b) = cell.b_hh {
+                ps.param_mut(b)?.value = json_tensor(&case["b_hh"]);
+            }
+            let x = json_tensor(&case["x"]).into_dimensionality::<ndarray::Ix2>()?;
+            let want = json_tensor(&case["h"]);
+            let mut g = Graph::new(0);
+            let xs: Vec<Var> = x
+                .axis_iter(Axis(0))
+                .map(|r| g.constant(r.to_owned().insert_axis(Axis(0)).into_dyn()))
+                .collect();
+            let states = unroll_states(&cell, &mut g, &ps, &xs)?;
+            for (t, s) in states.iter().enumerate() {
+                let h = g.value(s.h)?;
+                for u in 0..hd {
+                    let (a, b) = (h[[0, u]], want[[t, u]]);
+                    assert!(
+                        (a - b).abs() < 1e-5,
+                        "{kind:?} t={t} u={u}: {a} vs NumPy {b}"
+                    );
+                }
+            }
+            if kind == CellKind::Lstm {
+                let tr = lstm_trace(&cell, &ps, x.view())?;
+                for (ours, key) in [
+                    (&tr.input, "input_gate"),
+                    (&tr.forget, "forget_gate"),
+                    (&tr.output, "output_gate"),
+                ] {
+                    let theirs = json_tensor(&case[key]);
+                    for ((t, u), &a) in ours.indexed_iter() {
+                        assert!((a - theirs[[t, u]]).abs() < 1e-5, "{key} t={t} u={u}");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// ∂L/∂h_t read from the tape equals a finite difference of the loss
     /// in the direction of a perturbation added to h_t.
     #[test]
