@@ -67,7 +67,7 @@ fn rnn_memory_runs_from_the_cli() {
         .find(|c| c["key"] == "grad")
         .expect("grad chart");
     assert_eq!(grad["log_y"], true);
-    assert_eq!(grad["series"].as_array().expect("series").len(), 3);
+    assert_eq!(grad["series"].as_array().expect("series").len(), 6);
     let heat = v["heatmaps"].as_array().expect("heatmaps");
     assert_eq!(heat.iter().filter(|h| h["group"] == "gates").count(), 3);
     assert_eq!(bilingual_notices(&v), 3);

@@ -601,7 +601,9 @@ impl RunLab for RnnParams {
             Some("rnn"),
         );
         if let Some((_, rnn)) = at_max.iter().find(|(k, _)| *k == CellKind::Rnn) {
-            let g = &rnn.grad_init;
+            // After training: the gradient the trained (or stuck) net gets.
+            let g = &rnn.grad_norms;
+            let before = ratio_of(&rnn.grad_init);
             // Steps needed for a tenfold drop, going back from T.
             let last = g.last().copied().unwrap_or(0.0);
             let tenfold = g.iter().rev().position(|&n| n < last / 10.0);
@@ -619,27 +621,45 @@ impl RunLab for RnnParams {
             o.notice(
                 bi(
                     format!(
-                        "Vanishing gradient in the plain RNN (before training): ‖∂L/∂h_t‖ is {} at t = {t_max} and {} at t = 1; {en}. Each step back multiplies by Uᵀ·diag(tanh′) and tanh′ ≤ 1, so the product shrinks geometrically.",
+                        "Plain RNN after training: ‖∂L/∂h_t‖ is {} at t = {t_max} and {} at t = 1 (ratio {}; {} before training); {en}. Each step back multiplies by Uᵀ·diag(tanh′), and where that product shrinks the gradient vanishes before it reaches the first symbol.",
                         fmt_sci(last),
-                        fmt_sci(first)
+                        fmt_sci(first),
+                        fmt_sci(ratio_of(g)),
+                        fmt_sci(before)
                     ),
                     format!(
-                        "普通 RNN 的梯度消失（训练前）：‖∂L/∂h_t‖ 在 t = {t_max} 时为 {}，在 t = 1 时为 {}；{zh}。每往回一步都要乘以 Uᵀ·diag(tanh′)，而 tanh′ ≤ 1，连乘之后按几何级数衰减。",
+                        "训练后的普通 RNN：‖∂L/∂h_t‖ 在 t = {t_max} 时为 {}，在 t = 1 时为 {}（比值 {}；训练前为 {}）；{zh}。每往回一步都要乘以 Uᵀ·diag(tanh′)，这个连乘一旦收缩，梯度还没传到第一个符号就消失了。",
                         fmt_sci(last),
-                        fmt_sci(first)
+                        fmt_sci(first),
+                        fmt_sci(ratio_of(g)),
+                        fmt_sci(before)
                     ),
                 ),
                 Some("rnn"),
             );
         }
         if let Some((i1, i_rest, f_rest, y)) = gate_note {
+            let kept = f_rest.powi(t_max as i32 - 1);
+            let (en, zh) = if i1 > i_rest + 0.1 && f_rest > 0.9 {
+                (
+                    "it writes at t = 1 and then mostly keeps the distractors out and the cell state in",
+                    "它在 t = 1 写入，之后基本把干扰符号挡在外面、把细胞状态保留下来",
+                )
+            } else {
+                (
+                    "the gates have not learned to single out t = 1 and hold the cell state at this T",
+                    "在这个 T 下门控还没有学会单独对待 t = 1 并保住细胞状态",
+                )
+            };
             o.notice(
                 bi(
                     format!(
-                        "LSTM gates on one held-out sequence (first symbol {y}): the input gate averages {i1:.2} at t = 1 (write the symbol) and {i_rest:.2} afterwards (distractors mostly kept out), the forget gate {f_rest:.2} (keep the cell state). The additive update c_t = f_t·c_(t−1) + i_t·g_t is the path the gradient takes back to t = 1."
+                        "LSTM gates on one held-out sequence (first symbol {y}): input gate {i1:.2} at t = 1 and {i_rest:.2} on average afterwards, forget gate {f_rest:.2} on average, so about {} of c_1 survives to t = {t_max}: {en}. The additive update c_t = f_t·c_(t−1) + i_t·g_t is the path the gradient takes back to t = 1, and it is only as open as the forget gates.",
+                        fmt_sci(kept)
                     ),
                     format!(
-                        "LSTM 在一条留出序列上的门控（第一个符号为 {y}）：输入门在 t = 1 时平均为 {i1:.2}（写入该符号），之后平均为 {i_rest:.2}（干扰符号大多被挡在外面）；遗忘门平均为 {f_rest:.2}（保留细胞状态）。加法式的更新 c_t = f_t·c_(t−1) + i_t·g_t 正是梯度传回 t = 1 的通路。"
+                        "LSTM 在一条留出序列上的门控（第一个符号为 {y}）：输入门在 t = 1 时为 {i1:.2}，之后平均为 {i_rest:.2}；遗忘门平均为 {f_rest:.2}，所以 c_1 大约只有 {} 能保留到 t = {t_max}：{zh}。加法式的更新 c_t = f_t·c_(t−1) + i_t·g_t 是梯度传回 t = 1 的通路，它的通畅程度取决于遗忘门。",
+                        fmt_sci(kept)
                     ),
                 ),
                 Some("lstm"),
