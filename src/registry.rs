@@ -190,6 +190,18 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::norm::NormLayers::SPEC,
         runner: Runner::Lab(lab::<labs::norm::NormLayers>),
     },
+    Registered {
+        spec: &labs::attention::AttentionLab::SPEC,
+        runner: Runner::Lab(lab::<labs::attention::AttentionLab>),
+    },
+    Registered {
+        spec: &labs::rnn::RnnMemory::SPEC,
+        runner: Runner::Lab(lab::<labs::rnn::RnnMemory>),
+    },
+    Registered {
+        spec: &labs::seq2seq::Seq2Seq::SPEC,
+        runner: Runner::Lab(lab::<labs::seq2seq::Seq2Seq>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -4,6 +4,7 @@
 //! this file uses the subcommands, they never use it.
 
 pub mod arch;
+pub mod attention;
 pub mod hmm;
 pub mod interview;
 pub mod lab;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Shapes, parameters and multiply-adds of a known network, layer by
     /// layer (vgg16, resnet50, bert-base, ...).
     Arch(arch::ArchArgs),
+    /// The attention calculator: scaled dot-product and multi-head attention
+    /// step by step on a seeded example (`mlwb run --algo attention`).
+    Attention(attention::AttentionArgs),
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(hmm::HmmCommand),
@@ -129,6 +133,7 @@ impl Command {
             Command::Run(_) => Err("run"),
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
+            Command::Attention(_) => Err("attention"),
         }
     }
 }
@@ -234,6 +239,7 @@ fn wants_json(cmd: &Command) -> bool {
         Command::Quiz { args, .. } => args.json,
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
+        Command::Attention(a) => a.json,
         Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
@@ -370,6 +376,7 @@ pub fn run_command(
             Command::Run(args) => run::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
+            Command::Attention(args) => attention::run(&args, out, err),
             Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }

@@ -211,7 +211,7 @@ fn prf_table<'a>(
     Ok(())
 }
 
-fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     writeln!(out, "{} on {} ({})", r.algo, r.dataset, params.join(" "))?;
     if let Some(lab) = r.lab() {

@@ -18,6 +18,7 @@
 //! update or [`LabContext::check`].
 
 pub mod arch;
+pub mod attention;
 pub mod classify;
 pub mod cnn;
 pub mod depth;
@@ -26,6 +27,8 @@ pub mod init;
 pub mod mlp;
 mod nndata;
 pub mod norm;
+pub mod rnn;
+pub mod seq2seq;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -32,6 +32,7 @@
 //! Inconsistent inputs (lengths that differ, a label outside `0..n_classes`,
 //! a NaN score) give a [`MetricsError`]; nothing here panics.
 
+pub mod bleu;
 pub mod classification;
 pub mod clustering;
 pub mod curves;

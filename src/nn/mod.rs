@@ -109,6 +109,7 @@ pub mod layers;
 pub mod norm;
 pub mod optim;
 pub mod params;
+pub mod probe;
 pub mod train;
 
 #[cfg(test)]
