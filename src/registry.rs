@@ -190,6 +190,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::norm::NormLayers::SPEC,
         runner: Runner::Lab(lab::<labs::norm::NormLayers>),
     },
+    Registered {
+        spec: &labs::transformer::TransformerLab::SPEC,
+        runner: Runner::Lab(lab::<labs::transformer::TransformerLab>),
+    },
+    Registered {
+        spec: &labs::bert::BertLab::SPEC,
+        runner: Runner::Lab(lab::<labs::bert::BertLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -18,6 +18,7 @@
 //! update or [`LabContext::check`].
 
 pub mod arch;
+pub mod bert;
 pub mod classify;
 pub mod cnn;
 pub mod depth;
@@ -26,6 +27,7 @@ pub mod init;
 pub mod mlp;
 mod nndata;
 pub mod norm;
+pub mod transformer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
