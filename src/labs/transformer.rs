@@ -946,7 +946,7 @@ mod tests {
             o.charts.iter().find(|c| c.key == "loss").unwrap().series[0]
                 .points
                 .len(),
-            2
+            6
         );
         assert!(o.notices.len() >= 3);
         assert_eq!(o.done, o.total);
