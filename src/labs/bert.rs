@@ -858,10 +858,15 @@ impl RunLab for BertParams {
                         .to_string(),
                     "pretrain_steps = 0：两列都从同样的随机权重开始。".to_string(),
                 )
-            } else if d0 > 1.0 {
+            } else if d0 > 5.0 {
                 (
                     format!("With {c0} labelled sentences the pre-trained encoder reaches {:.1}% against {:.1}% from scratch (+{d0:.1} points); with {c1} the gap is {d1:+.1} points. Pre-training on unlabelled text gave the model something labels alone did not.", 100.0 * pre0, 100.0 * scr0),
                     format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点）；{c1} 个标注时差距为 {d1:+.1} 个百分点。无标注文本上的预训练提供了仅靠标注学不到的东西。", 100.0 * pre0, 100.0 * scr0),
+                )
+            } else if d0 > 0.0 {
+                (
+                    format!("Pre-training helped only a little here: with {c0} labelled sentences {:.1}% pre-trained against {:.1}% from scratch (+{d0:.1} points), with {c1} {d1:+.1} points; gaps this small are of the order of what another labelled subset changes. Try more pretrain_steps or a smaller model.", 100.0 * pre0, 100.0 * scr0),
+                    format!("这次预训练只带来很小的提升：{c0} 个标注时预训练 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点），{c1} 个标注时 {d1:+.1} 个百分点；这么小的差距与换一组标注样本带来的变化相当。可以增加 pretrain_steps 或减小模型。", 100.0 * pre0, 100.0 * scr0),
                 )
             } else {
                 (
