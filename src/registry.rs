@@ -202,6 +202,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::seq2seq::Seq2Seq::SPEC,
         runner: Runner::Lab(lab::<labs::seq2seq::Seq2Seq>),
     },
+    Registered {
+        spec: &labs::transformer::TransformerLab::SPEC,
+        runner: Runner::Lab(lab::<labs::transformer::TransformerLab>),
+    },
+    Registered {
+        spec: &labs::bert::BertLab::SPEC,
+        runner: Runner::Lab(lab::<labs::bert::BertLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -140,3 +140,111 @@ fn cnn_lab_runs_from_the_cli() {
         .expect("test accuracy");
     assert!(acc > 0.3, "{acc}");
 }
+
+fn figure(v: &serde_json::Value, key: &str) -> f64 {
+    v["figures"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .find(|f| f["key"] == key)
+        .and_then(|f| f["value"].as_f64())
+        .unwrap_or_else(|| panic!("figure {key}"))
+}
+
+/// A tiny `transformer` lab through the CLI: figures, the per-head
+/// attention maps of each block, the position matrix, the comparison.
+#[test]
+fn transformer_lab_runs_from_the_cli() {
+    let mut args = vec!["run", "--algo", "transformer", "--json"];
+    for p in [
+        "length=4",
+        "layers=1",
+        "heads=2",
+        "d_model=8",
+        "d_ff=8",
+        "epochs=1",
+        "sequences=64",
+        "compare_steps=4",
+    ] {
+        args.extend(["--param", p]);
+    }
+    let o = mlwb(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["task"], "lab");
+    let acc = figure(&v, "test_token_accuracy");
+    assert!((0.0..=1.0).contains(&acc));
+    let maps = v["heatmaps"].as_array().expect("heatmaps");
+    let att = maps
+        .iter()
+        .filter(|m| {
+            m["group"]
+                .as_str()
+                .is_some_and(|g| g.starts_with("attention"))
+        })
+        .count();
+    assert_eq!(att, 2, "one map per head of the one block");
+    assert!(maps.iter().any(|m| m["key"] == "positions"));
+    let charts = v["charts"].as_array().expect("charts");
+    let cmp = charts
+        .iter()
+        .find(|c| c["key"] == "compare")
+        .expect("compare");
+    assert_eq!(cmp["series"].as_array().map(Vec::len), Some(4));
+    // A setting the model cannot have is refused with the reason.
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "transformer",
+        "--param",
+        "heads=3",
+        "--param",
+        "d_model=8",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("heads = 3 does not divide d_model = 8"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A tiny `bert` lab through the CLI: the input table starts with [CLS],
+/// the 80/10/10 shares are reported, and both fine-tuning curves are there.
+#[test]
+fn bert_lab_runs_from_the_cli() {
+    let mut args = vec!["run", "--algo", "bert", "--json"];
+    for p in [
+        "vocab=40",
+        "layers=1",
+        "heads=2",
+        "d_model=8",
+        "d_ff=8",
+        "max_len=12",
+        "pretrain_steps=3",
+        "finetune_steps=2",
+        "repeats=1",
+        "held_out=10",
+    ] {
+        args.extend(["--param", p]);
+    }
+    let o = mlwb(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let input = v["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["key"] == "input")
+        .expect("input table");
+    assert_eq!(input["rows"][0][1], "[CLS]");
+    let m = figure(&v, "mask_share");
+    assert!(m > 0.4 && m <= 1.0, "{m}");
+    let labels = v["charts"]
+        .as_array()
+        .expect("charts")
+        .iter()
+        .find(|c| c["key"] == "labels")
+        .expect("labels chart");
+    assert_eq!(labels["series"].as_array().map(Vec::len), Some(2));
+}

@@ -19,6 +19,7 @@
 
 pub mod arch;
 pub mod attention;
+pub mod bert;
 pub mod classify;
 pub mod cnn;
 pub mod depth;
@@ -29,6 +30,7 @@ mod nndata;
 pub mod norm;
 pub mod rnn;
 pub mod seq2seq;
+pub mod transformer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

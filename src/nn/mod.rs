@@ -111,6 +111,7 @@ pub mod optim;
 pub mod params;
 pub mod probe;
 pub mod train;
+pub mod transformer;
 
 #[cfg(test)]
 mod tests;
@@ -126,6 +127,10 @@ pub use params::{Init, ParamId, ParamStore, WeightInit};
 pub use train::{
     evaluate, mlp, predict, predict_proba, to_tensor, train_classifier, vgg_small, ClassData,
     EpochReport, History, MlpSpec, TrainConfig,
+};
+pub use transformer::{
+    gelu, padding_mask, sinusoidal_table, warmup_lr, EncoderBlock, EncoderConfig, EncoderOutput,
+    NormPlacement, Positions, TransformerEncoder,
 };
 
 use crate::algos::AlgoError;

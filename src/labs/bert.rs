@@ -1,0 +1,1096 @@
+//! Lab `bert`: BERT's recipe at toy scale on the bundled review sentences
+//! (`sentiment_amazon`, 1,000 sentences).
+//!
+//! 1. The input of a sentence pair: `[CLS] A [SEP] B [SEP]`, segment ids
+//!    (0 for A, 1 for B), positions, and the token, segment and position
+//!    embeddings whose sum enters the encoder (heat maps, one row a token).
+//! 2. Masked-LM pre-training of a small Transformer encoder
+//!    ([`crate::nn::TransformerEncoder`], post-LN, learned positions, two
+//!    segments) on pairs of sentences from the training pool, labels unused:
+//!    15% of the tokens are chosen; of those 80% become `[MASK]`, 10% a random
+//!    word and 10% stay (the rule is checked on a large sample in the tests).
+//! 3. Fine-tuning on sentiment from the `[CLS]` output, with 50, 100, 200
+//!    and 400 labelled sentences, from the pre-trained weights and from the
+//!    same initial weights without pre-training; accuracy on 300 held-out
+//!    sentences that pre-training never saw.
+//!
+//! Tokens are the corpus's words as scikit-learn's default pattern finds
+//! them (`crate::data::text::tokenize`), the `vocab` most frequent in the
+//! pool, the rest `[UNK]`.
+
+use std::collections::HashMap;
+
+use rand::seq::SliceRandom;
+use rand::Rng as _;
+
+use super::{bi, Cell, Heatmap, LabContext, LabError, LabOutcome, RunLab, Table};
+use crate::algos::algorithm::{
+    float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
+};
+use crate::data::text::{load_corpus_bytes, tokenize};
+use crate::data::CsvOptions;
+use crate::nn::{
+    padding_mask, warmup_lr, Adam, EncoderConfig, Graph, Layer, Linear, NormPlacement, Optimizer,
+    ParamStore, Positions, Tensor, TransformerEncoder, Var, WeightInit,
+};
+
+pub const PAIR: ParamSpec = int(
+    "pair",
+    0,
+    998,
+    "6",
+    "the sentence pair drawn as input: sentences number pair and pair+1 of the corpus",
+);
+pub const VOCAB: ParamSpec = int(
+    "vocab",
+    10,
+    5000,
+    "500",
+    "most frequent words of the pre-training sentences kept; the rest are [UNK]",
+);
+pub const LAYERS: ParamSpec = int("layers", 1, 6, "2", "encoder blocks");
+pub const HEADS: ParamSpec = int("heads", 1, 16, "4", "attention heads (must divide d_model)");
+pub const D_MODEL: ParamSpec = int("d_model", 2, 256, "32", "width of the model");
+pub const D_FF: ParamSpec = int(
+    "d_ff",
+    1,
+    1024,
+    "64",
+    "hidden units of each feed-forward net",
+);
+pub const MAX_LEN: ParamSpec = int(
+    "max_len",
+    8,
+    128,
+    "48",
+    "positions of the model; longer inputs are cut",
+);
+pub const PRETRAIN_STEPS: ParamSpec = int(
+    "pretrain_steps",
+    0,
+    100_000,
+    "2000",
+    "masked-LM steps (32 sentence pairs each)",
+);
+pub const FINETUNE_STEPS: ParamSpec = int(
+    "finetune_steps",
+    1,
+    10_000,
+    "200",
+    "steps of 16 labelled sentences for each fine-tuning run",
+);
+pub const LEARNING_RATE: ParamSpec = float(
+    "learning_rate",
+    0.0,
+    1.0,
+    true,
+    "0.001",
+    "Adam's step size (pre-training, after 100 warm-up steps, and fine-tuning)",
+);
+pub const REPEATS: ParamSpec = int(
+    "repeats",
+    1,
+    10,
+    "2",
+    "labelled subsets drawn for each count (their accuracies are averaged)",
+);
+pub const HELD_OUT: ParamSpec = int(
+    "held_out",
+    10,
+    900,
+    "300",
+    "sentences kept out of pre-training and fine-tuning, for testing",
+);
+
+/// Special tokens, in this order at the start of the vocabulary.
+pub const PAD: usize = 0;
+pub const UNK: usize = 1;
+pub const CLS: usize = 2;
+pub const SEP: usize = 3;
+pub const MASK: usize = 4;
+const SPECIALS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+/// Labelled sentences fine-tuning is tried with.
+const LABEL_COUNTS: [usize; 4] = [50, 100, 200, 400];
+const PRETRAIN_BATCH: usize = 32;
+const FINETUNE_BATCH: usize = 16;
+const PRETRAIN_WARMUP: usize = 100;
+/// Pre-training steps between two live snapshots.
+const CHUNK: usize = 100;
+
+pub struct BertLab;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BertParams {
+    pub pair: usize,
+    pub vocab: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub d_model: usize,
+    pub d_ff: usize,
+    pub max_len: usize,
+    pub pretrain_steps: usize,
+    pub finetune_steps: usize,
+    pub learning_rate: f64,
+    pub repeats: usize,
+    pub held_out: usize,
+}
+
+impl Algorithm for BertLab {
+    const SPEC: AlgoSpec = AlgoSpec {
+        name: "bert",
+        title: "BERT input, masked-LM pre-training and fine-tuning (lab)",
+        task: Task::Lab,
+        implementation: Implementation::Own,
+        why: "on our neural engine (crate::nn): the input embeddings, the 80/10/10 rule, pre-trained vs scratch",
+        topics: &[
+            "bert",
+            "bert-embeddings",
+            "bert-input-output",
+            "elmo-bert-gpt",
+            "pretrained-language-models",
+            "bert-details",
+        ],
+        params: &[
+            PAIR,
+            VOCAB,
+            LAYERS,
+            HEADS,
+            D_MODEL,
+            D_FF,
+            MAX_LEN,
+            PRETRAIN_STEPS,
+            FINETUNE_STEPS,
+            LEARNING_RATE,
+            REPEATS,
+            HELD_OUT,
+        ],
+    };
+    type Params = BertParams;
+
+    fn params(v: &ParamValues) -> Result<BertParams, ParamError> {
+        Ok(BertParams {
+            pair: v.usize(&PAIR)?,
+            vocab: v.usize(&VOCAB)?,
+            layers: v.usize(&LAYERS)?,
+            heads: v.usize(&HEADS)?,
+            d_model: v.usize(&D_MODEL)?,
+            d_ff: v.usize(&D_FF)?,
+            max_len: v.usize(&MAX_LEN)?,
+            pretrain_steps: v.usize(&PRETRAIN_STEPS)?,
+            finetune_steps: v.usize(&FINETUNE_STEPS)?,
+            learning_rate: v.float(&LEARNING_RATE)?,
+            repeats: v.usize(&REPEATS)?,
+            held_out: v.usize(&HELD_OUT)?,
+        })
+    }
+}
+
+/// Word ids: the specials, then the kept words by falling count (ties by
+/// the word).
+pub struct Vocab {
+    pub words: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Vocab {
+    pub fn fit(sentences: &[Vec<String>], size: usize) -> Vocab {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for s in sentences {
+            for w in s {
+                *counts.entry(w.as_str()).or_default() += 1;
+            }
+        }
+        let mut by: Vec<(&str, usize)> = counts.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut words: Vec<String> = SPECIALS.iter().map(|s| s.to_string()).collect();
+        words.extend(by.into_iter().take(size).map(|(w, _)| w.to_string()));
+        let index = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i))
+            .collect();
+        Vocab { words, index }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn id(&self, w: &str) -> usize {
+        self.index.get(w).copied().unwrap_or(UNK)
+    }
+}
+
+/// `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`, with segment ids, each part
+/// cut so that the whole fits in `max_len`.
+pub fn encode_pair(a: &[usize], b: Option<&[usize]>, max_len: usize) -> (Vec<usize>, Vec<usize>) {
+    let room = max_len.saturating_sub(if b.is_some() { 3 } else { 2 });
+    let (la, lb) = match b {
+        Some(b) => {
+            let la = a
+                .len()
+                .min(room.div_ceil(2).max(room.saturating_sub(b.len())));
+            (la, b.len().min(room - la.min(room)))
+        }
+        None => (a.len().min(room), 0),
+    };
+    let mut ids = vec![CLS];
+    ids.extend_from_slice(&a[..la]);
+    ids.push(SEP);
+    let mut seg = vec![0; ids.len()];
+    if let Some(b) = b {
+        ids.extend_from_slice(&b[..lb]);
+        ids.push(SEP);
+        seg.resize(ids.len(), 1);
+    }
+    (ids, seg)
+}
+
+/// What the masked-LM corruption did to one sequence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Masked {
+    pub input: Vec<usize>,
+    /// `(position, original id)` of each chosen token.
+    pub targets: Vec<(usize, usize)>,
+    /// Chosen tokens replaced by `[MASK]`, by a random word, left as they were.
+    pub counts: [usize; 3],
+}
+
+/// BERT's masking: each non-special token is chosen with probability 0.15;
+/// a chosen one becomes `[MASK]` with probability 0.8, a random word (not a
+/// special token) with 0.1, and stays with 0.1. All chosen ones are
+/// predicted.
+pub fn mask_tokens(ids: &[usize], vocab: usize, rng: &mut crate::rng::Rng) -> Masked {
+    let mut m = Masked {
+        input: ids.to_vec(),
+        ..Default::default()
+    };
+    for (i, &id) in ids.iter().enumerate() {
+        if id < SPECIALS.len() && id != UNK {
+            continue;
+        }
+        if rng.gen::<f64>() >= 0.15 {
+            continue;
+        }
+        m.targets.push((i, id));
+        let r = rng.gen::<f64>();
+        if r < 0.8 {
+            m.input[i] = MASK;
+            m.counts[0] += 1;
+        } else if r < 0.9 {
+            m.input[i] = rng.gen_range(SPECIALS.len()..vocab.max(SPECIALS.len() + 1));
+            m.counts[1] += 1;
+        } else {
+            m.counts[2] += 1;
+        }
+    }
+    m
+}
+
+/// The encoder with both heads: the masked-LM head (hidden → vocabulary)
+/// and the sentiment head on `[CLS]`.
+struct Bert {
+    enc: TransformerEncoder,
+    mlm: Linear,
+    cls: Linear,
+    d: usize,
+}
+
+/// A corrupted input, its segment ids and the `(position, original id)`
+/// targets.
+type MlmExample = (Vec<usize>, Vec<usize>, Vec<(usize, usize)>);
+
+/// Sequences padded to the longest with `[PAD]`, and the key mask.
+fn pad(seqs: &[Vec<usize>]) -> (Vec<usize>, usize, Tensor) {
+    let t = seqs.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let mut ids = Vec::with_capacity(seqs.len() * t);
+    for s in seqs {
+        ids.extend_from_slice(s);
+        ids.extend(std::iter::repeat_n(PAD, t - s.len()));
+    }
+    let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+    (ids, t, padding_mask(&lens, t))
+}
+
+impl Bert {
+    fn new(seed: u64, p: &BertParams, vocab: usize) -> Result<(Bert, ParamStore), LabError> {
+        let mut ps = ParamStore::new(seed);
+        let enc = TransformerEncoder::new(
+            &mut ps,
+            "bert",
+            EncoderConfig {
+                vocab,
+                max_len: p.max_len,
+                d_model: p.d_model,
+                heads: p.heads,
+                d_ff: p.d_ff,
+                layers: p.layers,
+                norm: NormPlacement::Post,
+                positions: Positions::Learned,
+                segments: 2,
+            },
+        )?;
+        let init = WeightInit::GlorotUniform;
+        let mlm = Linear::new(&mut ps, "mlm", p.d_model, vocab, init, true)?;
+        let cls = Linear::new(&mut ps, "cls", p.d_model, 2, init, true)?;
+        Ok((
+            Bert {
+                enc,
+                mlm,
+                cls,
+                d: p.d_model,
+            },
+            ps,
+        ))
+    }
+
+    /// Masked-LM loss of a batch (None when nothing was chosen) and the
+    /// number of chosen tokens predicted right.
+    fn mlm_loss(
+        &self,
+        g: &mut Graph,
+        ps: &mut ParamStore,
+        batch: &[MlmExample],
+    ) -> Result<Option<(Var, usize, usize)>, LabError> {
+        let inputs: Vec<Vec<usize>> = batch.iter().map(|b| b.0.clone()).collect();
+        let segs: Vec<Vec<usize>> = batch.iter().map(|b| b.1.clone()).collect();
+        let (ids, t, mask) = pad(&inputs);
+        let (seg_ids, _, _) = pad(&segs);
+        let mut rows = Vec::new();
+        let mut want = Vec::new();
+        for (k, b) in batch.iter().enumerate() {
+            for &(i, id) in &b.2 {
+                rows.push(k * t + i);
+                want.push(id);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let out = self
+            .enc
+            .forward(g, ps, &ids, batch.len(), Some(&seg_ids), Some(&mask))?;
+        let h = g.reshape(out.hidden, &[batch.len() * t, self.d])?;
+        let h = g.gather(h, &rows)?;
+        let logits = self.mlm.forward(g, ps, h)?;
+        let right = argmax_rows(g.value(logits)?)
+            .iter()
+            .zip(&want)
+            .filter(|(a, b)| a == b)
+            .count();
+        let n = want.len();
+        Ok(Some((g.cross_entropy(logits, &want, 0.0)?, right, n)))
+    }
+
+    /// Sentiment logits `[n, 2]` from the `[CLS]` output.
+    fn classify(
+        &self,
+        g: &mut Graph,
+        ps: &mut ParamStore,
+        seqs: &[Vec<usize>],
+    ) -> Result<Var, LabError> {
+        let (ids, t, mask) = pad(seqs);
+        let segs = vec![0usize; ids.len()];
+        let out = self
+            .enc
+            .forward(g, ps, &ids, seqs.len(), Some(&segs), Some(&mask))?;
+        let _ = t;
+        let c = g.slice(out.hidden, 1, 0, 1)?;
+        let c = g.reshape(c, &[seqs.len(), self.d])?;
+        Ok(self.cls.forward(g, ps, c)?)
+    }
+
+    fn accuracy(
+        &self,
+        g: &mut Graph,
+        ps: &mut ParamStore,
+        seqs: &[Vec<usize>],
+        y: &[usize],
+    ) -> Result<f64, LabError> {
+        let mut right = 0;
+        for (s, l) in seqs.chunks(100).zip(y.chunks(100)) {
+            g.reset();
+            g.train = false;
+            let logits = self.classify(g, ps, s)?;
+            right += argmax_rows(g.value(logits)?)
+                .iter()
+                .zip(l)
+                .filter(|(a, b)| a == b)
+                .count();
+        }
+        Ok(right as f64 / y.len().max(1) as f64)
+    }
+}
+
+fn argmax_rows(v: &Tensor) -> Vec<usize> {
+    let c = v.shape().last().copied().unwrap_or(1).max(1);
+    v.as_slice()
+        .map(|s| {
+            s.chunks(c)
+                .map(|r| {
+                    let mut best = 0;
+                    for (i, &x) in r.iter().enumerate() {
+                        if x > r[best] {
+                            best = i;
+                        }
+                    }
+                    best
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fine-tune a copy of `start` on the labelled rows `idx` of the pool for
+/// `steps` steps; test accuracy.
+#[allow(clippy::too_many_arguments)]
+fn finetune(
+    model: &Bert,
+    start: &ParamStore,
+    pool: &[Vec<usize>],
+    pool_y: &[usize],
+    idx: &[usize],
+    test: (&[Vec<usize>], &[usize]),
+    p: &BertParams,
+    rng: &mut crate::rng::Rng,
+    ctx: &LabContext<'_>,
+) -> Result<f64, LabError> {
+    let mut ps = start.clone();
+    let mut opt = Adam::new(p.learning_rate as f32)?;
+    let mut g = Graph::new(0);
+    let mut order: Vec<usize> = idx.to_vec();
+    let mut at = order.len();
+    for _ in 0..p.finetune_steps {
+        let mut b = Vec::with_capacity(FINETUNE_BATCH);
+        while b.len() < FINETUNE_BATCH.min(idx.len()) {
+            if at == order.len() {
+                order.shuffle(rng);
+                at = 0;
+            }
+            b.push(order[at]);
+            at += 1;
+        }
+        let seqs: Vec<Vec<usize>> = b.iter().map(|&i| pool[i].clone()).collect();
+        let y: Vec<usize> = b.iter().map(|&i| pool_y[i]).collect();
+        g.reset();
+        g.train = true;
+        ps.zero_grad();
+        let logits = model.classify(&mut g, &mut ps, &seqs)?;
+        let loss = g.cross_entropy(logits, &y, 0.0)?;
+        g.backward(loss, &mut ps)?;
+        opt.step(&mut ps)?;
+        ctx.check()?;
+    }
+    model.accuracy(&mut g, &mut ps, test.0, test.1)
+}
+
+impl RunLab for BertParams {
+    fn run(&self, ctx: &mut LabContext<'_>) -> Result<LabOutcome, LabError> {
+        let p = self;
+        if !p.d_model.is_multiple_of(p.heads) {
+            return Err(LabError::setup(format!(
+                "heads = {} does not divide d_model = {}: each head gets d_model / heads features",
+                p.heads, p.d_model
+            )));
+        }
+        let bytes = crate::data::bundled_file("sentiment_amazon.csv").ok_or_else(|| {
+            LabError::setup("the bundled corpus sentiment_amazon is missing from this build")
+        })?;
+        let corpus = load_corpus_bytes(
+            "sentiment_amazon",
+            "sentiment_amazon.csv",
+            bytes,
+            &CsvOptions::default(),
+        )?;
+        let n = corpus.texts.len();
+        if n < p.held_out + 2 {
+            return Err(LabError::setup(format!(
+                "held_out = {} leaves fewer than 2 of the corpus's {n} sentences for training",
+                p.held_out
+            )));
+        }
+        if p.pair + 1 >= n {
+            return Err(LabError::setup(format!(
+                "pair = {} needs sentences {} and {}, but the corpus has {n}",
+                p.pair,
+                p.pair,
+                p.pair + 1
+            )));
+        }
+        let words: Vec<Vec<String>> = corpus.texts.iter().map(|t| tokenize(t)).collect();
+        let pos_class = corpus
+            .classes
+            .iter()
+            .position(|c| c == "positive")
+            .unwrap_or(1);
+        let y: Vec<usize> = corpus
+            .y
+            .iter()
+            .map(|&c| usize::from(c == pos_class))
+            .collect();
+        // Held-out sentences: a seeded shuffle's first `held_out`.
+        let mut rng = crate::algos::rng(ctx.seed ^ 0x6265_7274);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut rng);
+        let (test_idx, pool_idx) = order.split_at(p.held_out);
+        let pool_words: Vec<Vec<String>> = pool_idx.iter().map(|&i| words[i].clone()).collect();
+        let vocab = Vocab::fit(&pool_words, p.vocab);
+        let v = vocab.len();
+        let ids_of = |i: usize| -> Vec<usize> { words[i].iter().map(|w| vocab.id(w)).collect() };
+        let single = |i: usize| encode_pair(&ids_of(i), None, p.max_len).0;
+        let pool: Vec<Vec<usize>> = pool_idx.iter().map(|&i| single(i)).collect();
+        let pool_y: Vec<usize> = pool_idx.iter().map(|&i| y[i]).collect();
+        let test: Vec<Vec<usize>> = test_idx.iter().map(|&i| single(i)).collect();
+        let test_y: Vec<usize> = test_idx.iter().map(|&i| y[i]).collect();
+        let counts: Vec<usize> = LABEL_COUNTS
+            .iter()
+            .copied()
+            .filter(|&c| c <= pool.len())
+            .collect();
+        let counts = if counts.is_empty() {
+            vec![pool.len()]
+        } else {
+            counts
+        };
+        let chunks = p.pretrain_steps.div_ceil(CHUNK);
+        let mut outcome = LabOutcome {
+            total: chunks + counts.len() * p.repeats * 2,
+            dataset: format!(
+                "sentiment_amazon: {} sentences for pre-training and labels, {} held out; vocabulary {} words + 5 special tokens",
+                pool.len(),
+                test.len(),
+                v - SPECIALS.len()
+            ),
+            ..Default::default()
+        };
+
+        let (model, mut ps) = Bert::new(ctx.seed, p, v)?;
+        let scratch = ps.clone();
+
+        // --- masked-LM pre-training on pairs of pool sentences.
+        let pool_ids: Vec<Vec<usize>> = pool_idx.iter().map(|&i| ids_of(i)).collect();
+        let mut opt = Adam::new(p.learning_rate as f32)?;
+        let mut g = Graph::new(ctx.seed);
+        let mut rule = [0usize; 3];
+        let (mut chosen, mut eligible) = (0usize, 0usize);
+        let (mut sum, mut k, mut right, mut total) = (0.0, 0usize, 0usize, 0usize);
+        let mut first_loss = f64::NAN;
+        let mut last = (f64::NAN, 0.0);
+        for step in 1..=p.pretrain_steps {
+            let batch: Vec<_> = (0..PRETRAIN_BATCH)
+                .map(|_| {
+                    let a = rng.gen_range(0..pool_ids.len());
+                    let b = rng.gen_range(0..pool_ids.len());
+                    let (ids, seg) = encode_pair(&pool_ids[a], Some(&pool_ids[b]), p.max_len);
+                    eligible += ids
+                        .iter()
+                        .filter(|&&i| i >= SPECIALS.len() || i == UNK)
+                        .count();
+                    let m = mask_tokens(&ids, v, &mut rng);
+                    (0..3).for_each(|j| rule[j] += m.counts[j]);
+                    chosen += m.targets.len();
+                    (m.input, seg, m.targets)
+                })
+                .collect();
+            g.reset();
+            g.train = true;
+            ps.zero_grad();
+            if let Some((loss, r, nt)) = model.mlm_loss(&mut g, &mut ps, &batch)? {
+                let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
+                super::nndata::check_loss("masked-LM pre-training", step, l)?;
+                g.backward(loss, &mut ps)?;
+                opt.set_learning_rate(warmup_lr(p.learning_rate as f32, step, PRETRAIN_WARMUP));
+                opt.step(&mut ps)?;
+                sum += l;
+                k += 1;
+                right += r;
+                total += nt;
+            }
+            ctx.check()?;
+            if step % CHUNK == 0 || step == p.pretrain_steps {
+                let ml = sum / k.max(1) as f64;
+                let acc = right as f64 / total.max(1) as f64;
+                if first_loss.is_nan() {
+                    first_loss = ml;
+                }
+                last = (ml, acc);
+                let c = outcome.chart_mut(
+                    "mlm",
+                    bi(
+                        format!("Masked-LM pre-training (mean of {CHUNK} steps)"),
+                        format!("掩码语言模型预训练（每 {CHUNK} 步的均值）"),
+                    ),
+                    "step",
+                    "loss / accuracy",
+                );
+                c.push("masked-LM loss", step as f64, ml);
+                c.push("masked-word accuracy", step as f64, acc);
+                (sum, k, right, total) = (0.0, 0, 0, 0);
+                outcome.done += 1;
+                ctx.update(&outcome)?;
+            }
+        }
+        // Masked-LM accuracy on held-out sentences (fixed masking).
+        let mut mrng = crate::algos::rng(ctx.seed ^ 0x006d_6c6d);
+        let held: Vec<_> = test_idx
+            .iter()
+            .map(|&i| {
+                let (ids, seg) = encode_pair(&ids_of(i), None, p.max_len);
+                let m = mask_tokens(&ids, v, &mut mrng);
+                (m.input, seg, m.targets)
+            })
+            .collect();
+        let (mut hr, mut hn) = (0usize, 0usize);
+        let mut freq = vec![0usize; v];
+        pool_ids.iter().flatten().for_each(|&i| freq[i] += 1);
+        let top = (0..v)
+            .max_by_key(|&i| (freq[i], std::cmp::Reverse(i)))
+            .unwrap_or(UNK);
+        let mut top_right = 0usize;
+        for b in held.chunks(100) {
+            g.reset();
+            g.train = false;
+            if let Some((_, r, nt)) = model.mlm_loss(&mut g, &mut ps, b)? {
+                hr += r;
+                hn += nt;
+            }
+            top_right += b.iter().flat_map(|x| &x.2).filter(|t| t.1 == top).count();
+        }
+        let mlm_acc = hr as f64 / hn.max(1) as f64;
+        let top_acc = top_right as f64 / hn.max(1) as f64;
+
+        // --- the input view of the chosen pair, through the pre-trained model.
+        input_view(
+            &mut outcome,
+            &model,
+            &mut ps,
+            &mut g,
+            &vocab,
+            &ids_of(p.pair),
+            &ids_of(p.pair + 1),
+            p,
+            &corpus.texts[p.pair..p.pair + 2],
+        )?;
+
+        if p.pretrain_steps > 0 {
+            let (c_all, e_all) = (chosen.max(1) as f64, eligible.max(1) as f64);
+            outcome.figure(
+                "mlm_loss_first",
+                bi("masked-LM loss, first steps", "掩码语言模型损失（开始）"),
+                first_loss,
+                "",
+            );
+            outcome.figure(
+                "mlm_loss_last",
+                bi("masked-LM loss, last steps", "掩码语言模型损失（结束）"),
+                last.0,
+                "",
+            );
+            outcome.figure(
+                "mlm_heldout_accuracy",
+                bi(
+                    "masked words guessed right, held-out sentences",
+                    "留出句子中被掩码词的预测准确率",
+                ),
+                mlm_acc,
+                "",
+            );
+            outcome.figure(
+                "chosen_share",
+                bi(
+                    "share of tokens chosen for prediction",
+                    "被选中预测的词元比例",
+                ),
+                chosen as f64 / e_all,
+                "",
+            );
+            outcome.figure(
+                "mask_share",
+                bi("chosen → [MASK]", "选中后替换为 [MASK]"),
+                rule[0] as f64 / c_all,
+                "",
+            );
+            outcome.figure(
+                "random_share",
+                bi("chosen → random word", "选中后替换为随机词"),
+                rule[1] as f64 / c_all,
+                "",
+            );
+            outcome.figure(
+                "kept_share",
+                bi("chosen → unchanged", "选中后保持不变"),
+                rule[2] as f64 / c_all,
+                "",
+            );
+            outcome.notice(
+                bi(
+                    format!(
+                        "Pre-training chose {chosen} of {eligible} word tokens ({:.1}%) to predict; of those {:.1}% became [MASK], {:.1}% a random word and {:.1}% stayed as they were (the 80/10/10 rule: the model cannot rely on seeing [MASK], which never occurs when fine-tuning).",
+                        100.0 * chosen as f64 / e_all, 100.0 * rule[0] as f64 / c_all, 100.0 * rule[1] as f64 / c_all, 100.0 * rule[2] as f64 / c_all
+                    ),
+                    format!(
+                        "预训练从 {eligible} 个词元中选出 {chosen} 个（{:.1}%）作为预测目标；其中 {:.1}% 换成 [MASK]，{:.1}% 换成随机词，{:.1}% 保持不变（80/10/10 规则：微调时不会出现 [MASK]，模型不能只依赖它）。",
+                        100.0 * chosen as f64 / e_all, 100.0 * rule[0] as f64 / c_all, 100.0 * rule[1] as f64 / c_all, 100.0 * rule[2] as f64 / c_all
+                    ),
+                ),
+                Some("bert"),
+            );
+            outcome.notice(
+                bi(
+                    format!(
+                        "The masked-LM loss fell from {first_loss:.2} to {:.2}. On held-out sentences it guesses {:.1}% of the masked words; always guessing the most frequent word (\"{}\") would get {:.1}%.",
+                        last.0, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                    ),
+                    format!(
+                        "掩码语言模型损失从 {first_loss:.2} 降到 {:.2}。在留出句子上它猜对 {:.1}% 的被掩码词；总猜最常见的词（\"{}\"）只有 {:.1}%。",
+                        last.0, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                    ),
+                ),
+                Some("pretrained-language-models"),
+            );
+        }
+        ctx.update(&outcome)?;
+
+        // --- fine-tuning: pre-trained vs scratch, by number of labels.
+        let mut table_rows = Vec::new();
+        let mut gaps = Vec::new();
+        for &count in &counts {
+            let (mut pre, mut scr) = (0.0, 0.0);
+            for r in 0..p.repeats {
+                let mut srng =
+                    crate::algos::rng(ctx.seed ^ (0x6c61_6265 + r as u64 * 7919 + count as u64));
+                let mut idx: Vec<usize> = (0..pool.len()).collect();
+                idx.shuffle(&mut srng);
+                idx.truncate(count);
+                for (which, start) in [(0, &ps), (1, &scratch)] {
+                    // Both see the same batches.
+                    let mut brng = crate::algos::rng(ctx.seed ^ (0x0062_6174 + r as u64));
+                    let acc = finetune(
+                        &model,
+                        start,
+                        &pool,
+                        &pool_y,
+                        &idx,
+                        (&test, &test_y),
+                        p,
+                        &mut brng,
+                        ctx,
+                    )?;
+                    if which == 0 {
+                        pre += acc;
+                    } else {
+                        scr += acc;
+                    }
+                    outcome.done += 1;
+                }
+            }
+            let (pre, scr) = (pre / p.repeats as f64, scr / p.repeats as f64);
+            let c = outcome.chart_mut(
+                "labels",
+                bi(
+                    "Held-out accuracy vs labelled sentences",
+                    "留出集准确率与标注句子数",
+                ),
+                "labelled sentences",
+                "accuracy",
+            );
+            c.push("pre-trained", count as f64, pre);
+            c.push("from scratch", count as f64, scr);
+            outcome.figure(
+                &format!("accuracy_pretrained_{count}"),
+                bi(
+                    format!("pre-trained, {count} labels"),
+                    format!("预训练后微调，{count} 个标注"),
+                ),
+                pre,
+                "",
+            );
+            outcome.figure(
+                &format!("accuracy_scratch_{count}"),
+                bi(
+                    format!("from scratch, {count} labels"),
+                    format!("从头训练，{count} 个标注"),
+                ),
+                scr,
+                "",
+            );
+            table_rows.push(vec![
+                Cell::from(count),
+                Cell::from(pre),
+                Cell::from(scr),
+                Cell::from(pre - scr),
+            ]);
+            gaps.push((count, pre, scr));
+            ctx.update(&outcome)?;
+        }
+        outcome.tables.push(Table {
+            key: "labels".into(),
+            title: bi(
+                format!(
+                    "Held-out accuracy ({} sentences), mean of {} labelled subsets",
+                    test.len(),
+                    p.repeats
+                ),
+                format!(
+                    "留出集准确率（{} 句），{} 组标注子集的均值",
+                    test.len(),
+                    p.repeats
+                ),
+            ),
+            columns: vec![
+                "labels".into(),
+                "pre-trained".into(),
+                "scratch".into(),
+                "gain".into(),
+            ],
+            rows: table_rows,
+        });
+        if let (Some(&(c0, pre0, scr0)), Some(&(c1, pre1, scr1))) = (gaps.first(), gaps.last()) {
+            let d0 = 100.0 * (pre0 - scr0);
+            let d1 = 100.0 * (pre1 - scr1);
+            let (en, zh) = if p.pretrain_steps == 0 {
+                (
+                    "pretrain_steps = 0: both columns start from the same random weights."
+                        .to_string(),
+                    "pretrain_steps = 0：两列都从同样的随机权重开始。".to_string(),
+                )
+            } else if d0 > 5.0 {
+                (
+                    format!("With {c0} labelled sentences the pre-trained encoder reaches {:.1}% against {:.1}% from scratch (+{d0:.1} points); with {c1} the gap is {d1:+.1} points. Pre-training on unlabelled text gave the model something labels alone did not.", 100.0 * pre0, 100.0 * scr0),
+                    format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点）；{c1} 个标注时差距为 {d1:+.1} 个百分点。无标注文本上的预训练提供了仅靠标注学不到的东西。", 100.0 * pre0, 100.0 * scr0),
+                )
+            } else if d0 > 0.0 {
+                (
+                    format!("Pre-training helped only a little here: with {c0} labelled sentences {:.1}% pre-trained against {:.1}% from scratch (+{d0:.1} points), with {c1} {d1:+.1} points; gaps this small are of the order of what another labelled subset changes. Try more pretrain_steps or a smaller model.", 100.0 * pre0, 100.0 * scr0),
+                    format!("这次预训练只带来很小的提升：{c0} 个标注时预训练 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点），{c1} 个标注时 {d1:+.1} 个百分点；这么小的差距与换一组标注样本带来的变化相当。可以增加 pretrain_steps 或减小模型。", 100.0 * pre0, 100.0 * scr0),
+                )
+            } else {
+                (
+                    format!("Here pre-training did not help: with {c0} labelled sentences {:.1}% pre-trained against {:.1}% from scratch ({d0:+.1} points); with {c1}, {d1:+.1} points. Try more pretrain_steps or a smaller model.", 100.0 * pre0, 100.0 * scr0),
+                    format!("这次预训练没有带来提升：{c0} 个标注时预训练 {:.1}%，从头训练 {:.1}%（{d0:+.1} 个百分点）；{c1} 个标注时 {d1:+.1} 个百分点。可以增加 pretrain_steps 或减小模型。", 100.0 * pre0, 100.0 * scr0),
+                )
+            };
+            outcome.notice(bi(en, zh), Some("pretrained-language-models"));
+        }
+        outcome.done = outcome.total;
+        Ok(outcome)
+    }
+}
+
+/// The table and the four heat maps of the input of sentences `a`, `b`.
+#[allow(clippy::too_many_arguments)]
+fn input_view(
+    outcome: &mut LabOutcome,
+    model: &Bert,
+    ps: &mut ParamStore,
+    g: &mut Graph,
+    vocab: &Vocab,
+    a: &[usize],
+    b: &[usize],
+    p: &BertParams,
+    texts: &[String],
+) -> Result<(), LabError> {
+    let (ids, seg) = encode_pair(a, Some(b), p.max_len);
+    let t = ids.len();
+    g.reset();
+    g.train = false;
+    let out = model.enc.forward(g, ps, &ids, 1, Some(&seg), None)?;
+    let labels: Vec<String> = ids.iter().map(|&i| vocab.words[i].clone()).collect();
+    let rows = (0..t)
+        .map(|i| {
+            vec![
+                Cell::from(i),
+                Cell::from(labels[i].as_str()),
+                Cell::from(ids[i]),
+                Cell::from(seg[i]),
+            ]
+        })
+        .collect();
+    outcome.tables.push(Table {
+        key: "input".into(),
+        title: bi(
+            format!(
+                "Input of the pair: A = \"{}\", B = \"{}\"",
+                texts[0], texts[1]
+            ),
+            format!("句子对的输入：A = \"{}\"，B = \"{}\"", texts[0], texts[1]),
+        ),
+        columns: vec![
+            "position".into(),
+            "token".into(),
+            "id".into(),
+            "segment".into(),
+        ],
+        rows,
+    });
+    let parts = [
+        (
+            "token",
+            bi("token embeddings", "词元嵌入"),
+            Some(out.inputs.token),
+        ),
+        (
+            "segment",
+            bi("segment embeddings", "句段嵌入"),
+            out.inputs.segment,
+        ),
+        (
+            "position",
+            bi("position embeddings", "位置嵌入"),
+            Some(out.inputs.position),
+        ),
+        (
+            "sum",
+            bi("sum = encoder input", "三者之和 = 编码器输入"),
+            Some(out.inputs.sum),
+        ),
+    ];
+    let mut norms = Vec::new();
+    for (key, title, var) in parts {
+        let Some(var) = var else { continue };
+        let v = g.value(var)?;
+        // Positions are [1, t, d]; the others [1, t, d] too.
+        let values: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+        let d = p.d_model;
+        let norm = values
+            .chunks(d)
+            .map(|r| r.iter().map(|x| x * x).sum::<f64>().sqrt())
+            .sum::<f64>()
+            / t as f64;
+        norms.push((key, norm));
+        outcome.heatmaps.push(Heatmap {
+            key: format!("input_{key}"),
+            title,
+            rows: t,
+            cols: d,
+            values,
+            row_labels: labels.clone(),
+            col_labels: Vec::new(),
+            group: "input embeddings (rows: tokens)".into(),
+        });
+    }
+    let n = |k: &str| norms.iter().find(|x| x.0 == k).map(|x| x.1).unwrap_or(0.0);
+    let a_len = seg.iter().filter(|&&s| s == 0).count();
+    let unk = ids.iter().filter(|&&i| i == UNK).count();
+    outcome.notice(
+        bi(
+            format!(
+                "The pair becomes {t} tokens: [CLS] first, [SEP] after each sentence; segment 0 for the {a_len} tokens up to the first [SEP], 1 after it ({unk} words are outside the vocabulary and read as [UNK]). The encoder's input is the sum of three learned vectors per token; their mean lengths here are token {:.2}, segment {:.2}, position {:.2}.",
+                n("token"), n("segment"), n("position")
+            ),
+            format!(
+                "这个句子对变成 {t} 个词元：开头是 [CLS]，每句之后是 [SEP]；到第一个 [SEP] 为止的 {a_len} 个词元句段号为 0，之后为 1（{unk} 个词不在词表中，记为 [UNK]）。编码器的输入是每个词元三个可学习向量之和；这里它们的平均长度分别为：词元 {:.2}，句段 {:.2}，位置 {:.2}。",
+                n("token"), n("segment"), n("position")
+            ),
+        ),
+        Some("bert-input-output"),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::testing::{params, run_quiet};
+
+    #[test]
+    fn the_80_10_10_rule_holds_on_a_large_sample() {
+        let mut rng = crate::algos::rng(1);
+        let ids: Vec<usize> = (0..200_000).map(|i| 5 + i % 300).collect();
+        let m = mask_tokens(&ids, 305, &mut rng);
+        let chosen = m.targets.len() as f64;
+        let share = chosen / ids.len() as f64;
+        assert!((share - 0.15).abs() < 0.005, "{share}");
+        let f = |k: usize| m.counts[k] as f64 / chosen;
+        assert!((f(0) - 0.8).abs() < 0.01, "{}", f(0));
+        assert!((f(1) - 0.1).abs() < 0.01, "{}", f(1));
+        assert!((f(2) - 0.1).abs() < 0.01, "{}", f(2));
+        // Replaced ones are [MASK] or a word, never another special token;
+        // kept ones are unchanged; targets hold the originals.
+        for &(i, orig) in &m.targets {
+            assert_eq!(orig, ids[i]);
+            assert!(m.input[i] == MASK || m.input[i] >= SPECIALS.len());
+        }
+        let changed = ids.iter().zip(&m.input).filter(|(a, b)| a != b).count();
+        assert!(changed <= m.targets.len());
+        // Specials are never chosen.
+        let m = mask_tokens(&[CLS, SEP, PAD, MASK], 10, &mut rng);
+        assert!(m.targets.is_empty());
+    }
+
+    #[test]
+    fn pairs_get_cls_sep_and_segments_and_fit_max_len() {
+        let (ids, seg) = encode_pair(&[10, 11], Some(&[12]), 16);
+        assert_eq!(ids, vec![CLS, 10, 11, SEP, 12, SEP]);
+        assert_eq!(seg, vec![0, 0, 0, 0, 1, 1]);
+        let long: Vec<usize> = (10..40).collect();
+        let (ids, seg) = encode_pair(&long, Some(&long), 12);
+        assert_eq!(ids.len(), 12);
+        assert_eq!(seg.iter().filter(|&&s| s == 1).count(), 5);
+        let (ids, _) = encode_pair(&long, None, 8);
+        assert_eq!(ids, vec![CLS, 10, 11, 12, 13, 14, 15, SEP]);
+    }
+
+    fn tiny(extra: &[(&str, &str)]) -> BertParams {
+        let mut given = vec![
+            ("vocab", "60"),
+            ("layers", "1"),
+            ("heads", "2"),
+            ("d_model", "8"),
+            ("d_ff", "16"),
+            ("max_len", "16"),
+            ("pretrain_steps", "4"),
+            ("finetune_steps", "2"),
+            ("repeats", "1"),
+            ("held_out", "10"),
+        ];
+        given.extend_from_slice(extra);
+        params::<BertLab>(&given).unwrap()
+    }
+
+    #[test]
+    fn a_tiny_run_has_every_part() {
+        let o = run_quiet(&tiny(&[])).unwrap();
+        let input = o.tables.iter().find(|t| t.key == "input").unwrap();
+        assert_eq!(input.rows[0][1], Cell::from("[CLS]"));
+        let maps: Vec<_> = o.heatmaps.iter().map(|h| h.key.as_str()).collect();
+        assert_eq!(
+            maps,
+            [
+                "input_token",
+                "input_segment",
+                "input_position",
+                "input_sum"
+            ]
+        );
+        // The sum is the sum of the three parts.
+        let h = |k: &str| &o.heatmaps.iter().find(|h| h.key == k).unwrap().values;
+        for i in 0..h("input_sum").len() {
+            let s = h("input_token")[i] + h("input_segment")[i] + h("input_position")[i];
+            assert!((s - h("input_sum")[i]).abs() < 1e-5);
+        }
+        let labels = o.charts.iter().find(|c| c.key == "labels").unwrap();
+        assert_eq!(labels.series.len(), 2);
+        assert_eq!(labels.series[0].points.len(), 4, "50, 100, 200, 400 labels");
+        assert!(o.find_figure("accuracy_pretrained_50").is_some());
+        let m = o.find_figure("mask_share").unwrap();
+        assert!(m > 0.5 && m < 1.0, "{m}");
+        assert!(o.notices.len() >= 4);
+        assert_eq!(o.done, o.total);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_reasons() {
+        let e = run_quiet(&tiny(&[("heads", "3")])).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("heads = 3 does not divide d_model = 8"),
+            "{e}"
+        );
+        assert!(params::<BertLab>(&[("pair", "999")]).is_err());
+    }
+}

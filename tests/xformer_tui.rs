@@ -1,0 +1,67 @@
+//! The `transformer` lab opened with `e` from the Transformer note, run
+//! with tiny settings and drawn at 80x24.
+
+use mlwb::content::{Library, TopicSource};
+use mlwb::tui::{view, App, Headless, Msg};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let c = &buf[(x, y)];
+            out.push_str(c.symbol());
+            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_transformer_lab_runs_from_its_note_at_80x24() {
+    let mut app = App::new(Library::load(TopicSource::Bundled), 80, 24);
+    app.color = false;
+    app.lang = mlwb::settings::Lang::En;
+    let mut app = Headless::new(app);
+    let i = app.lib.index_of("transformer-architecture").expect("topic");
+    app.reveal(i);
+    app.send(Msg::ToggleExperiment);
+    let exp = app.exp.as_mut().expect("pane");
+    exp.config.algo = "transformer".into();
+    for (k, v) in [
+        ("length", "5"),
+        ("layers", "1"),
+        ("heads", "2"),
+        ("d_model", "8"),
+        ("d_ff", "8"),
+        ("epochs", "2"),
+        ("sequences", "64"),
+        ("compare_steps", "20"),
+    ] {
+        exp.config.params.push((k.into(), v.into()));
+    }
+    app.send(Msg::Run);
+    assert!(
+        app.wait_idle(std::time::Duration::from_secs(60)),
+        "the run did not finish in 60 s"
+    );
+    let exp = app.exp.as_mut().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    exp.report.as_mut().expect("report").fit_seconds = 0.0123;
+    let first = screen(&app);
+    insta::assert_snapshot!("transformer_lab_80x24", first);
+    // Loss, accuracy, comparison charts, the comparison table, heat maps, notices.
+    let panels = app.exp.as_ref().expect("pane").lab_panels().len();
+    assert!(panels >= 5, "{panels} panels");
+}
