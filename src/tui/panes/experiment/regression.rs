@@ -79,8 +79,8 @@ pub(super) fn regression_lines(g: &RegressionOutcome) -> Vec<String> {
             m.r2, m.rmse, m.mae
         ),
         format!(
-            "train R² {:.4}  RMSE {:.3}  ({} test rows)",
-            g.train_metrics.r2, g.train_metrics.rmse, m.n
+            "train R² {:.4}  RMSE {:.3}  ({} / {} rows)",
+            g.train_metrics.r2, g.train_metrics.rmse, g.train_metrics.n, m.n
         ),
     ];
     if let Some(cv) = &g.cv {
