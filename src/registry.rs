@@ -5,11 +5,12 @@
 //! turned into the family's typed parameters once per run.
 
 pub use crate::algos::algorithm::{
-    AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamKind, ParamSpec, ParamValues,
-    Reduce, Task, TrainClassifier, TrainClusterer, Value,
+    AlgoSpec, Algorithm, FitData, Implementation, LassoPath, ParamError, ParamKind, ParamSpec,
+    ParamValues, Reduce, RegressData, Task, TrainClassifier, TrainClusterer, TrainRegressor, Value,
 };
 use crate::algos::{
-    boosting, forest, gmm, kmeans, knn, linfa_compare, logistic, naive_bayes, pca, svm, tree,
+    boosting, forest, gmm, kmeans, knn, linear, linfa_compare, logistic, naive_bayes, pca, svm,
+    tree,
 };
 use crate::labs;
 pub use crate::labs::RunLab;
@@ -19,6 +20,7 @@ use crate::seq::{crf, hmm};
 /// Typed parameters ready to fit, by task.
 pub enum Prepared {
     Classifier(Box<dyn TrainClassifier>),
+    Regressor(Box<dyn TrainRegressor>),
     Clusterer(Box<dyn TrainClusterer>),
     Reducer(Box<dyn Reduce>),
     Tagger(Box<dyn TrainTagger>),
@@ -31,6 +33,7 @@ type Prepare<T> = fn(&ParamValues) -> Result<Box<T>, ParamError>;
 #[derive(Clone, Copy)]
 pub enum Runner {
     Classifier(Prepare<dyn TrainClassifier>),
+    Regressor(Prepare<dyn TrainRegressor>),
     Clusterer(Prepare<dyn TrainClusterer>),
     Reducer(Prepare<dyn Reduce>),
     Tagger(Prepare<dyn TrainTagger>),
@@ -52,6 +55,7 @@ impl Registered {
         let values = self.spec.values(given)?;
         let prepared = match self.runner {
             Runner::Classifier(f) => Prepared::Classifier(f(&values)?),
+            Runner::Regressor(f) => Prepared::Regressor(f(&values)?),
             Runner::Clusterer(f) => Prepared::Clusterer(f(&values)?),
             Runner::Reducer(f) => Prepared::Reducer(f(&values)?),
             Runner::Tagger(f) => Prepared::Tagger(f(&values)?),
@@ -59,6 +63,49 @@ impl Registered {
         };
         Ok((values, prepared))
     }
+
+    /// The regression form of a classifier registered under the same name
+    /// (decision-tree, random-forest, knn, svm), built from the same checked
+    /// values; `None` when it has none.
+    pub fn regressor(
+        &self,
+        values: &ParamValues,
+    ) -> Option<Result<Box<dyn TrainRegressor>, ParamError>> {
+        REGRESSION_FORMS
+            .iter()
+            .find(|(name, _)| *name == self.spec.name)
+            .map(|(_, f)| f(values))
+    }
+
+    /// The tasks this entry serves: its spec's, and regression when it has
+    /// a regression form.
+    pub fn tasks(&self) -> Vec<Task> {
+        let mut t = vec![self.spec.task];
+        if self.spec.task != Task::Regression
+            && REGRESSION_FORMS.iter().any(|(n, _)| *n == self.spec.name)
+        {
+            t.push(Task::Regression);
+        }
+        t
+    }
+}
+
+/// Regression forms of classifiers, under the classifier's name: the task
+/// is decided by the dataset's target (classes or numbers), the parameters
+/// are the classifier's spec (parameters one task does not use are named
+/// so in their help).
+pub static REGRESSION_FORMS: &[(&str, Prepare<dyn TrainRegressor>)] = &[
+    ("decision-tree", regressor::<tree::Tree>),
+    ("random-forest", regressor::<forest::Forest>),
+    ("knn", regressor::<knn::Knn>),
+    ("svm", svm::svr::svr_params),
+];
+
+fn regressor<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainRegressor>, ParamError>
+where
+    A::Params: TrainRegressor,
+{
+    Ok(Box::new(A::params(v)?))
 }
 
 fn classifier<A: Algorithm>(v: &ParamValues) -> Result<Box<dyn TrainClassifier>, ParamError>
@@ -145,6 +192,22 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &linfa_compare::LinfaSvmAlgo::SPEC,
         runner: Runner::Classifier(classifier::<linfa_compare::LinfaSvmAlgo>),
+    },
+    Registered {
+        spec: &linear::LinearRegression::SPEC,
+        runner: Runner::Regressor(regressor::<linear::LinearRegression>),
+    },
+    Registered {
+        spec: &linear::Ridge::SPEC,
+        runner: Runner::Regressor(regressor::<linear::Ridge>),
+    },
+    Registered {
+        spec: &linear::Lasso::SPEC,
+        runner: Runner::Regressor(regressor::<linear::Lasso>),
+    },
+    Registered {
+        spec: &linear::ElasticNet::SPEC,
+        runner: Runner::Regressor(regressor::<linear::ElasticNet>),
     },
     Registered {
         spec: &kmeans::KMeans::SPEC,
@@ -254,12 +317,19 @@ mod tests {
             assert!(!a.topics.is_empty());
             let task = match r.runner {
                 Runner::Classifier(_) => Task::Classification,
+                Runner::Regressor(_) => Task::Regression,
                 Runner::Clusterer(_) => Task::Clustering,
                 Runner::Reducer(_) => Task::Reduction,
                 Runner::Tagger(_) => Task::Tagging,
                 Runner::Lab(_) => Task::Lab,
             };
             assert_eq!(task, a.task, "{}", a.name);
+            if let Some(r) = r.regressor(&p) {
+                assert!(r.is_ok(), "{}", a.name);
+            }
+        }
+        for (name, _) in REGRESSION_FORMS {
+            assert!(lookup(name).is_some(), "{name}");
         }
     }
 
@@ -371,8 +441,9 @@ mod tests {
             bad("gamma", "NaN"),
             "invalid parameter `gamma`: must be at least 0 and at most 1000000000, got NaN"
         );
-        assert!(bad("depth", "3")
-            .contains("has no such parameter; it has: kernel, c, gamma, degree, coef0, tol"));
+        assert!(bad("depth", "3").contains(
+            "has no such parameter; it has: kernel, c, gamma, degree, coef0, tol, epsilon"
+        ));
         assert!(bad("gama", "3").ends_with("; did you mean `gamma`?"));
         assert!(!bad("depth", "3").contains("did you mean"));
         let ok = svm

@@ -12,7 +12,7 @@ use std::fmt;
 use ndarray::ArrayView2;
 use serde::Serialize;
 
-use super::core::{AlgoError, Classifier, Clusterer, Progress};
+use super::core::{AlgoError, Classifier, Clusterer, Progress, Regressor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -96,6 +96,9 @@ pub const fn choice(
 #[serde(rename_all = "lowercase")]
 pub enum Task {
     Classification,
+    /// A numeric target: least squares and its penalised forms, and the
+    /// regression forms of trees, forests, k-NN and SVM.
+    Regression,
     Clustering,
     Reduction,
     /// Sequence labelling (HMM, CRF) on CoNLL corpora or the casino rolls.
@@ -427,4 +430,42 @@ pub trait TrainClusterer: Send + Sync {
 /// Typed parameters of a dimensionality reduction.
 pub trait Reduce: Send + Sync {
     fn reduce(&self, x: ArrayView2<'_, f64>) -> Result<super::pca::PcaResult, AlgoError>;
+}
+
+/// What a regressor learns from.
+#[derive(Clone, Copy)]
+pub struct RegressData<'a> {
+    /// One row per sample, one column per feature.
+    pub x: ArrayView2<'a, f64>,
+    /// The feature names, for messages about a column (may be empty).
+    pub names: &'a [String],
+    /// The target value of each row.
+    pub y: &'a [f64],
+}
+
+/// The lasso (or elastic-net) path: the weights at each penalty of a
+/// decreasing log grid, warm-started from the previous one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LassoPath {
+    pub l1_ratio: f64,
+    /// Penalties from `alpha_max = max|Xᵀy| / (n · l1_ratio)` (all weights
+    /// zero) down to `alpha_max / 1000`.
+    pub alphas: Vec<f64>,
+    /// `coefs[j][k]`: weight of feature `j` at `alphas[k]`.
+    pub coefs: Vec<Vec<f64>>,
+}
+
+/// Typed parameters that fit a regressor.
+pub trait TrainRegressor: Send + Sync {
+    fn fit(
+        &self,
+        data: RegressData<'_>,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Regressor>, AlgoError>;
+    /// Linear models: the lasso path on the same data (the run's `l1_ratio`
+    /// for elastic net, 1 for the others). `None` for the other models.
+    fn lasso_path(&self, _data: RegressData<'_>) -> Option<Result<LassoPath, AlgoError>> {
+        None
+    }
 }

@@ -160,6 +160,30 @@ pub trait Classifier: Send + Sync {
     }
 }
 
+/// A fitted linear model's coefficients, for the report's coefficient table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coefficients {
+    pub intercept: f64,
+    /// One weight per feature, in feature order.
+    pub coef: Vec<f64>,
+    /// Ordinary least squares only: standard error of the intercept and of
+    /// each weight (`σ̂² (XᵀX)⁻¹` with `σ̂² = RSS / (n - p - 1)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_err: Option<(f64, Vec<f64>)>,
+}
+
+/// A fitted regressor: a number per row.
+pub trait Regressor: Send + Sync {
+    /// Number of input features the model was trained on.
+    fn n_features(&self) -> usize;
+    /// Predicted value per row (empty when the width is wrong).
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<f64>;
+    /// Intercept and weights of a linear model; `None` for the others.
+    fn coefficients(&self) -> Option<Coefficients> {
+        None
+    }
+}
+
 /// A fitted clustering: a label per training row plus what is needed to
 /// assign new rows.
 pub trait Clusterer: Send + Sync {

@@ -212,7 +212,7 @@ impl Classifier for RandomForest {
 }
 
 /// Seed of tree `t`'s random stream (SplitMix64 of the pair).
-fn tree_seed(seed: u64, t: usize) -> u64 {
+pub(crate) fn tree_seed(seed: u64, t: usize) -> u64 {
     let mut z = seed ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

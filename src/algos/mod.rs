@@ -8,6 +8,7 @@ pub mod forest;
 pub mod gmm;
 pub mod kmeans;
 pub mod knn;
+pub mod linear;
 pub mod linfa_compare;
 pub mod logistic;
 pub mod naive_bayes;
@@ -16,4 +17,7 @@ pub mod pca;
 pub mod svm;
 pub mod tree;
 
-pub use self::core::{rng, AlgoError, Classifier, Clusterer, HistoryPoint, Progress, Rng, Step};
+pub use self::core::{
+    rng, AlgoError, Classifier, Clusterer, Coefficients, HistoryPoint, Progress, Regressor, Rng,
+    Step,
+};

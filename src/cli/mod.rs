@@ -10,6 +10,7 @@ pub mod interview;
 pub mod lab;
 pub mod out;
 pub mod quiz;
+pub mod regression;
 pub mod run;
 
 use std::io::Write;

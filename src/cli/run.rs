@@ -79,18 +79,35 @@ pub fn datasets(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        let specs: Vec<&AlgoSpec> = registry::algos().collect();
+        /// A spec and every task it serves (`task` is its first).
+        #[derive(serde::Serialize)]
+        struct Entry {
+            #[serde(flatten)]
+            spec: &'static AlgoSpec,
+            tasks: Vec<registry::Task>,
+        }
+        let specs: Vec<Entry> = registry::REGISTRY
+            .iter()
+            .map(|r| Entry {
+                spec: r.spec,
+                tasks: r.tasks(),
+            })
+            .collect();
         return print_json(out, &specs);
     }
-    for a in registry::algos() {
+    for r in registry::REGISTRY {
+        let a = r.spec;
         let imp = match a.implementation {
             crate::registry::Implementation::Own => "own",
             crate::registry::Implementation::Linfa => "linfa",
         };
-        let task = serde_json::to_value(a.task)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let task = r
+            .tasks()
+            .into_iter()
+            .filter_map(|t| serde_json::to_value(t).ok())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("+");
         writeln!(
             out,
             "{:<20} {} [{imp}, {task}] topics: {}",
@@ -306,6 +323,9 @@ pub(super) fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<(
             cv.std,
             folds.join(" ")
         )?;
+    }
+    if let Some(g) = r.regression() {
+        super::regression::print_regression(g, out)?;
     }
     if let Some(c) = r.clustering() {
         writeln!(

@@ -13,6 +13,7 @@
 pub mod error;
 pub mod event;
 pub mod job;
+pub mod regression;
 pub mod report;
 pub mod tagging;
 
@@ -27,8 +28,8 @@ pub use self::event::Event;
 pub use self::job::{Cancel, Job};
 pub use self::report::{
     Casino, CasinoOutcome, CellMembers, ClassificationOutcome, ClusteringOutcome, ClusteringReport,
-    CvReport, Grid, Outcome, Picture, ReductionOutcome, Report, TaggedSentence, TaggingOutcome,
-    TaggingReport,
+    CoefRow, CvReport, Grid, LassoPathReport, LearningPoint, Outcome, Picture, ReductionOutcome,
+    RegressionCv, RegressionOutcome, Report, TaggedSentence, TaggingOutcome, TaggingReport,
 };
 
 use crate::algos::pca::pca;
@@ -236,6 +237,11 @@ pub fn run(
     let trainer = match prepared {
         Prepared::Tagger(t) => return run_tagging(spec, &params, t.as_ref(), config, emit, cancel),
         Prepared::Lab(l) => return run_lab(spec, &params, l.as_ref(), config, emit, cancel),
+        Prepared::Regressor(r) => {
+            return run_table(spec, &params, config, emit, |ds, report, emit| {
+                regression::run_regression(spec, r.as_ref(), config, ds, report, emit, cancel)
+            })
+        }
         Prepared::Classifier(c) => c,
         Prepared::Clusterer(c) => {
             return run_table(spec, &params, config, emit, |ds, report, emit| {
@@ -265,8 +271,35 @@ pub fn run(
         }
     };
     run_table(spec, &params, config, emit, |ds, report, emit| {
+        if ds.values().is_some() {
+            // A numeric target: the classifier's regression form, if any.
+            return match registered.regressor(&params) {
+                Some(r) => {
+                    let r = r?;
+                    regression::run_regression(spec, r.as_ref(), config, ds, report, emit, cancel)
+                }
+                None => Err(not_a_regressor(spec, ds)),
+            };
+        }
         run_classifier(spec, trainer.as_ref(), config, ds, report, emit, cancel)
     })
+}
+
+/// "`x` has a numeric target ...; `gaussian-nb` is not a regression algorithm".
+fn not_a_regressor(spec: &AlgoSpec, ds: &Dataset) -> ExperimentError {
+    let names: Vec<&str> = registry::REGISTRY
+        .iter()
+        .filter(|r| r.tasks().contains(&registry::Task::Regression))
+        .map(|r| r.spec.name)
+        .collect();
+    ExperimentError::setup(format!(
+        "`{}` has a numeric target with many values (a regression target); `{}` is not a \
+         regression algorithm (the regression algorithms are: {}). Pass --task classification \
+         to treat each value as a class",
+        ds.name(),
+        spec.name,
+        names.join(", ")
+    ))
 }
 
 /// Run a lab: its dataset is `config.dataset` when the lab takes one (empty
@@ -335,26 +368,24 @@ fn run_table(
         )));
     }
     let ds = data::load(&config.dataset, &config.csv)?;
-    if ds.values().is_some() {
-        // Regression tables need a regression runner; none is registered yet.
-        return Err(ExperimentError::setup(format!(
-            "`{}` has a numeric target with many values (a regression target); `{}` is not a \
-             regression algorithm. Pass --task classification to treat each value as a class",
-            ds.name(),
-            spec.name
-        )));
+    let supervised = matches!(
+        registry::lookup(spec.name).map(|r| r.runner),
+        Some(registry::Runner::Classifier(_) | registry::Runner::Regressor(_))
+    );
+    if ds.values().is_some() && !supervised {
+        return Err(not_a_regressor(spec, &ds));
     }
     let classes = ds.classes().to_vec();
-    let y = ds.y().to_vec();
+    let n_rows = ds.n_rows();
     let mut notes = Vec::new();
     let source_lines = match &ds {
         Dataset::Table(t) => {
             notes.extend(t.notes.iter().cloned());
             t.source_lines.clone()
         }
-        Dataset::Text(_) => (0..y.len()).map(|i| i + 2).collect(),
+        Dataset::Text(_) => (0..n_rows).map(|i| i + 2).collect(),
     };
-    let mut report = start(spec, params, config, ds.name(), y.len());
+    let mut report = start(spec, params, config, ds.name(), n_rows);
     report.classes = classes;
     report.notes = notes;
     report.source_lines = source_lines;

@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::algos::HistoryPoint;
 use crate::labs::LabOutcome;
 use crate::metrics::seqeval::EntityReport;
-use crate::metrics::{ClassificationReport, ConfusionMatrix, Curve};
-use crate::registry::{ParamValues, Task};
+use crate::metrics::{ClassificationReport, ConfusionMatrix, Curve, RegressionMetrics};
+use crate::registry::{LassoPath, ParamValues, Task};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CvReport {
@@ -92,6 +92,8 @@ pub struct Report<O = Outcome> {
 #[serde(tag = "task", rename_all = "lowercase")]
 pub enum Outcome {
     Classification(Box<ClassificationOutcome>),
+    /// A regressor on a numeric target.
+    Regression(Box<RegressionOutcome>),
     Clustering(ClusteringOutcome),
     Reduction(ReductionOutcome),
     /// An HMM or a CRF on a CoNLL corpus.
@@ -125,6 +127,71 @@ pub struct ClassificationOutcome {
     pub test_pred: Vec<usize>,
     #[serde(skip)]
     pub picture: Option<Picture>,
+}
+
+/// A regressor evaluated on the test rows (and by cross-validation).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegressionOutcome {
+    /// Scores on the test rows.
+    pub metrics: RegressionMetrics,
+    /// Scores on the training rows (how much the model memorised).
+    pub train_metrics: RegressionMetrics,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv: Option<RegressionCv>,
+    /// R² on the training and the test rows when fitted on the first
+    /// 20%, 40%, ... of the training rows (sizes too small to fit left out).
+    pub learning_curve: Vec<LearningPoint>,
+    /// Linear models: the intercept and one row per feature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Vec<CoefRow>>,
+    /// Linear models: the lasso (or this elastic net's) path on the
+    /// training rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lasso_path: Option<LassoPathReport>,
+    /// Dataset rows of the test set, in order, with truth and prediction.
+    #[serde(skip)]
+    pub test_rows: Vec<usize>,
+    #[serde(skip)]
+    pub test_truth: Vec<f64>,
+    #[serde(skip)]
+    pub test_pred: Vec<f64>,
+}
+
+/// k-fold cross-validation of a regressor (unstratified folds).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegressionCv {
+    pub folds: usize,
+    pub r2: Vec<f64>,
+    pub rmse: Vec<f64>,
+    pub mean_r2: f64,
+    pub std_r2: f64,
+    pub mean_rmse: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LearningPoint {
+    pub n_train: usize,
+    pub train_r2: f64,
+    pub test_r2: f64,
+}
+
+/// One row of the coefficient table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoefRow {
+    /// The feature, or `(intercept)`.
+    pub name: String,
+    pub value: f64,
+    /// Ordinary least squares only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_err: Option<f64>,
+}
+
+/// The lasso path with the feature names.
+#[derive(Debug, Clone, Serialize)]
+pub struct LassoPathReport {
+    pub features: Vec<String>,
+    #[serde(flatten)]
+    pub path: LassoPath,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,10 +287,18 @@ impl Report {
     pub fn task(&self) -> Task {
         match &self.outcome {
             Outcome::Classification(_) => Task::Classification,
+            Outcome::Regression(_) => Task::Regression,
             Outcome::Clustering(_) => Task::Clustering,
             Outcome::Reduction(_) => Task::Reduction,
             Outcome::Tagging(_) | Outcome::Casino(_) => Task::Tagging,
             Outcome::Lab(_) => Task::Lab,
+        }
+    }
+
+    pub fn regression(&self) -> Option<&RegressionOutcome> {
+        match &self.outcome {
+            Outcome::Regression(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -323,7 +398,9 @@ impl Report {
             Outcome::Classification(c) => c.picture.as_ref(),
             Outcome::Clustering(c) => c.picture.as_ref(),
             Outcome::Reduction(r) => r.picture.as_ref(),
-            Outcome::Tagging(_) | Outcome::Casino(_) | Outcome::Lab(_) => None,
+            Outcome::Tagging(_) | Outcome::Casino(_) | Outcome::Lab(_) | Outcome::Regression(_) => {
+                None
+            }
         }
     }
 
@@ -386,9 +463,10 @@ impl Report {
                         .collect(),
                 )
             }
-            Outcome::Clustering(_) | Outcome::Reduction(_) | Outcome::Lab(_) => {
-                CellMembers::Rows(Vec::new())
-            }
+            Outcome::Clustering(_)
+            | Outcome::Reduction(_)
+            | Outcome::Lab(_)
+            | Outcome::Regression(_) => CellMembers::Rows(Vec::new()),
         }
     }
 }

@@ -12,6 +12,7 @@
 //!   and precision-recall (`precision_recall_curve` +
 //!   `average_precision_score`) for binary problems.
 //! - [`clustering`]: adjusted Rand index and k-means inertia.
+//! - [`regression`]: R², RMSE, MAE and MAPE.
 //! - [`info`]: entropy, Gini impurity and information gain, for the notes
 //!   and the quiz.
 //!
@@ -38,6 +39,7 @@ pub mod clustering;
 pub mod curves;
 mod error;
 pub mod info;
+pub mod regression;
 pub mod seqeval;
 
 pub use self::classification::{
@@ -49,3 +51,4 @@ pub use self::error::MetricsError;
 pub use self::info::{
     entropy, entropy_bits, entropy_of_counts, gini, information_gain, information_gain_bits,
 };
+pub use self::regression::{r2, regression_metrics, RegressionMetrics};

@@ -353,6 +353,7 @@ pub fn experiments_for(lib: &crate::content::Library, topic: usize) -> Vec<Exper
         .map(|a| {
             let preferred = match a.task {
                 registry::Task::Clustering => "blobs",
+                registry::Task::Regression => "diabetes",
                 _ => "iris",
             };
             let dataset = if a.task == registry::Task::Lab {

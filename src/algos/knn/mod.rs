@@ -599,5 +599,7 @@ impl TrainClassifier for KnnConfig {
     }
 }
 
+pub mod regression;
+
 #[cfg(test)]
 mod tests;

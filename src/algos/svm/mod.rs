@@ -71,6 +71,7 @@ mod cache;
 mod kernel;
 mod multiclass;
 mod solver;
+pub mod svr;
 #[cfg(test)]
 mod tests;
 
@@ -193,6 +194,15 @@ pub const TOL: ParamSpec = float(
     "stopping tolerance on the KKT violation",
 );
 
+pub const EPSILON: ParamSpec = float(
+    "epsilon",
+    0.0,
+    1e9,
+    false,
+    "0.1",
+    "numeric target (ε-SVR) only: errors within ±epsilon cost nothing",
+);
+
 /// Our SMO SVM in the registry.
 pub struct Svm;
 
@@ -204,7 +214,7 @@ impl Algorithm for Svm {
         implementation: Implementation::Own,
         why: "linfa-svm is binary only, stores the full n x n kernel, is 40-60x slower and its shrinking gives wrong answers",
         topics: &["svm", "top-ten-algorithms"],
-        params: &[KERNEL, C, GAMMA, DEGREE, COEF0, TOL],
+        params: &[KERNEL, C, GAMMA, DEGREE, COEF0, TOL, EPSILON],
     };
     type Params = SvmParams;
     fn params(v: &ParamValues) -> Result<SvmParams, ParamError> {

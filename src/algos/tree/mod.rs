@@ -988,6 +988,8 @@ pub(crate) fn build(
     })
 }
 
+pub mod regression;
+
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -1004,7 +1006,7 @@ pub const CRITERION: ParamSpec = choice(
     "criterion",
     &["gini", "entropy"],
     "gini",
-    "split quality: Gini impurity or information gain",
+    "split quality: Gini impurity or information gain (a numeric target uses squared error)",
 );
 pub const MAX_DEPTH: ParamSpec = int(
     "max_depth",

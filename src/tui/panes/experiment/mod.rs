@@ -7,6 +7,7 @@ mod curve;
 mod matrix;
 mod metrics;
 mod picture;
+mod regression;
 mod setup;
 mod tagged;
 mod trellis;
@@ -84,6 +85,10 @@ pub fn render(
     }
     if let Some(t) = &pane.trellis {
         TrellisPanel { trellis: t, theme }.render(rest, buf);
+        return;
+    }
+    if let Some(g) = pane.report.as_deref().and_then(|r| r.regression()) {
+        regression::render_regression(g, rest, buf, theme);
         return;
     }
     let matrix_focused = focused && pane.focus == ExpFocus::Matrix;
