@@ -5,6 +5,7 @@
 
 pub mod arch;
 pub mod hmm;
+pub mod inspect;
 pub mod interview;
 pub mod lab;
 pub mod out;
@@ -95,7 +96,10 @@ pub enum Command {
         json: bool,
     },
     /// Run an algorithm on a dataset and print its metrics.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
+    /// Each column of a table: its kind (numeric, categorical, boolean,
+    /// date, text, id), missing cells, levels, range and a histogram.
+    Inspect(inspect::InspectArgs),
     /// Quiz cards: list them, show one, check an answer.
     Quiz {
         #[command(flatten)]
@@ -127,6 +131,7 @@ impl Command {
             Command::Datasets { .. } => Err("datasets"),
             Command::Algos { .. } => Err("algos"),
             Command::Run(_) => Err("run"),
+            Command::Inspect(_) => Err("inspect"),
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
         }
@@ -231,6 +236,7 @@ fn wants_json(cmd: &Command) -> bool {
             *json
         }
         Command::Run(a) => a.json,
+        Command::Inspect(a) => a.json,
         Command::Quiz { args, .. } => args.json,
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
@@ -368,6 +374,7 @@ pub fn run_command(
                 Ok(ExitCode::SUCCESS)
             }
             Command::Run(args) => run::run(&args, out, err),
+            Command::Inspect(args) => inspect::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
             Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),

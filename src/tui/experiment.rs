@@ -548,15 +548,7 @@ impl ExperimentPane {
                 "cv".into(),
                 self.config.cv.map_or("off".into(), |k| k.to_string()),
             ),
-            Field::Missing => (
-                "missing".into(),
-                match self.config.csv.missing {
-                    Missing::Refuse => "refuse",
-                    Missing::Drop => "drop",
-                    Missing::Mean => "mean",
-                }
-                .into(),
-            ),
+            Field::Missing => ("missing".into(), self.config.csv.missing.name().into()),
         }
     }
 
@@ -622,10 +614,7 @@ impl ExperimentPane {
                 self.config.cv = (k >= 2).then_some(k);
             }
             Field::Missing => {
-                let list: Vec<String> = ["refuse", "drop", "mean"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
+                let list: Vec<String> = Missing::ALL.iter().map(|m| m.name().to_string()).collect();
                 let (_, cur) = self.label(Field::Missing);
                 self.config.csv.missing = cycle(&list, &cur).parse().unwrap_or_default();
             }
@@ -688,7 +677,7 @@ impl ExperimentPane {
             Field::Scale => format!("none, {}", Scale::NAMES.join(", ")),
             Field::Seed => "a whole number ≥ 0".into(),
             Field::Cv => "0 (off) or 2..50 folds".into(),
-            Field::Missing => "refuse, drop or mean".into(),
+            Field::Missing => "refuse, drop, mean, median, most-frequent or auto".into(),
             Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
                 Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
                 Some(ParamKind::Float {
