@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod attention;
 pub mod hmm;
+pub mod inspect;
 pub mod interview;
 pub mod lab;
 pub mod out;
@@ -97,7 +98,10 @@ pub enum Command {
         json: bool,
     },
     /// Run an algorithm on a dataset and print its metrics.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
+    /// Each column of a table: its kind (numeric, categorical, boolean,
+    /// date, text, id), missing cells, levels, range and a histogram.
+    Inspect(inspect::InspectArgs),
     /// Quiz cards: list them, show one, check an answer.
     Quiz {
         #[command(flatten)]
@@ -132,6 +136,7 @@ impl Command {
             Command::Datasets { .. } => Err("datasets"),
             Command::Algos { .. } => Err("algos"),
             Command::Run(_) => Err("run"),
+            Command::Inspect(_) => Err("inspect"),
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
             Command::Attention(_) => Err("attention"),
@@ -237,6 +242,7 @@ fn wants_json(cmd: &Command) -> bool {
             *json
         }
         Command::Run(a) => a.json,
+        Command::Inspect(a) => a.json,
         Command::Quiz { args, .. } => args.json,
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
@@ -375,6 +381,7 @@ pub fn run_command(
                 Ok(ExitCode::SUCCESS)
             }
             Command::Run(args) => run::run(&args, out, err),
+            Command::Inspect(args) => inspect::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
             Command::Attention(args) => attention::run(&args, out, err),

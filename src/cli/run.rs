@@ -32,9 +32,41 @@ pub struct RunArgs {
     /// numbers with a fraction or more than 20 distinct values mean regression).
     #[arg(long, value_name = "classification|regression")]
     pub task: Option<crate::data::TaskKind>,
-    /// What to do with missing values: refuse (default), drop the rows, or fill with the column mean.
-    #[arg(long, default_value = "refuse", value_name = "refuse|drop|mean")]
+    /// What to do with missing values: refuse (default), drop the rows, or
+    /// fill them with statistics of the training rows (auto: median for
+    /// numbers, most frequent level otherwise).
+    #[arg(
+        long,
+        default_value = "refuse",
+        value_name = "refuse|drop|mean|median|most-frequent|auto"
+    )]
     pub missing: crate::data::Missing,
+    /// Add a 0/1 column per feature that has missing cells.
+    #[arg(long)]
+    pub missing_indicator: bool,
+    /// Columns to one-hot encode as categories whatever their cells look like.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub categorical: Vec<String>,
+    /// Columns to leave out of the features (e.g. an id or a name).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub ignore: Vec<String>,
+    /// Largest file read (bytes, or with k, M, G; default 512M).
+    #[arg(long, value_name = "SIZE", value_parser = crate::data::bounded::parse_size)]
+    pub max_bytes: Option<u64>,
+    /// Fit on all of --dataset and write predictions for this unlabelled
+    /// CSV (same feature columns) to --out.
+    #[arg(long, value_name = "FILE", requires = "out")]
+    pub predict: Option<String>,
+    /// Where --predict writes its submission CSV (written whole or not at all).
+    #[arg(long, value_name = "FILE", requires = "predict")]
+    pub out: Option<std::path::PathBuf>,
+    /// The id column of the --predict file (default: its first column when
+    /// that is unique per row).
+    #[arg(long, value_name = "COLUMN", requires = "predict")]
+    pub id: Option<String>,
+    /// With --predict: write class probabilities, one column per class.
+    #[arg(long, requires = "predict")]
+    pub proba: bool,
     /// A hyper-parameter, k=v; repeat for several (see `mlwb algos`).
     #[arg(long = "param", value_name = "K=V")]
     pub params: Vec<String>,
@@ -169,6 +201,9 @@ fn config(args: &RunArgs) -> Result<Config, String> {
             features: args.features.clone(),
             missing: args.missing,
             delimiter: args.delimiter,
+            missing_indicator: args.missing_indicator,
+            categorical: args.categorical.clone(),
+            ignore: args.ignore.clone(),
         },
         params,
         scale: args.scale,
@@ -186,6 +221,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
         Ok(c) => c,
         Err(e) => return fail(err, e, USAGE),
     };
+    if let Some(limit) = args.max_bytes {
+        crate::data::bounded::set_max_bytes(limit);
+    }
+    if let (Some(predict), Some(path)) = (&args.predict, &args.out) {
+        return submit(args, &config, predict, path, out, err);
+    }
     let cancel = AtomicBool::new(false);
     let mut ignore = |_: Event| {};
     match experiment::run(&config, &mut ignore, &cancel) {
@@ -203,6 +244,39 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
 
 /// A history value: counts (a tree's leaves, a forest's trees) as integers,
 /// losses and scores with six decimals.
+fn submit(
+    args: &RunArgs,
+    config: &Config,
+    predict: &str,
+    path: &std::path::Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<ExitCode> {
+    match experiment::heldout::predict_file(config, predict, path, args.id.as_deref(), args.proba) {
+        Ok(s) if args.json => {
+            print_json(out, &s)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(s) => {
+            writeln!(
+                out,
+                "wrote {} rows to {} ({}), {} fitted on all {} rows of {}",
+                s.rows,
+                s.out,
+                s.header.join(","),
+                s.algo,
+                s.n_train,
+                s.dataset
+            )?;
+            for n in &s.notes {
+                writeln!(out, "  note: {n}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => fail(err, e.to_string(), FAILED),
+    }
+}
+
 fn history_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")

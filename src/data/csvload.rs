@@ -15,8 +15,38 @@ pub enum Missing {
     Refuse,
     /// Drop every row with a missing feature value.
     Drop,
-    /// Replace by the column mean of the present values.
+    /// Fill with the training rows' mean (numeric columns; categorical
+    /// columns get their most frequent level).
     Mean,
+    /// Fill with the training rows' median (categorical: most frequent).
+    Median,
+    /// Fill with the training rows' most frequent value.
+    MostFrequent,
+    /// Median for numeric columns, most frequent level for the others.
+    Auto,
+}
+
+impl Missing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Missing::Refuse => "refuse",
+            Missing::Drop => "drop",
+            Missing::Mean => "mean",
+            Missing::Median => "median",
+            Missing::MostFrequent => "most-frequent",
+            Missing::Auto => "auto",
+        }
+    }
+
+    /// Every choice, in the order the TUI cycles them.
+    pub const ALL: [Missing; 6] = [
+        Missing::Refuse,
+        Missing::Drop,
+        Missing::Mean,
+        Missing::Median,
+        Missing::MostFrequent,
+        Missing::Auto,
+    ];
 }
 
 impl std::str::FromStr for Missing {
@@ -26,7 +56,12 @@ impl std::str::FromStr for Missing {
             "refuse" => Ok(Missing::Refuse),
             "drop" => Ok(Missing::Drop),
             "mean" => Ok(Missing::Mean),
-            other => Err(format!("`{other}`: expected refuse, drop or mean")),
+            "median" => Ok(Missing::Median),
+            "most-frequent" | "most_frequent" => Ok(Missing::MostFrequent),
+            "auto" => Ok(Missing::Auto),
+            other => Err(format!(
+                "`{other}`: expected refuse, drop, mean, median, most-frequent or auto"
+            )),
         }
     }
 }
@@ -68,6 +103,12 @@ pub struct CsvOptions {
     pub missing: Missing,
     /// Field separator; `None`: sniffed from the header line (`,`, `;` or tab).
     pub delimiter: Option<u8>,
+    /// `--missing-indicator`: a 0/1 column per feature with missing cells.
+    pub missing_indicator: bool,
+    /// `--categorical`: columns to one-hot whatever their cells look like.
+    pub categorical: Vec<String>,
+    /// `--ignore`: columns left out of the features.
+    pub ignore: Vec<String>,
 }
 
 /// Parse a `--delimiter` value: one ASCII character, or `tab`/`\t`.
@@ -118,8 +159,7 @@ pub(crate) fn is_missing(cell: &str) -> bool {
 /// Read a CSV file from disk.
 pub fn load_csv_path(path: &std::path::Path, opts: &CsvOptions) -> Result<Table, DataError> {
     let display = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| DataError::file(&display, format!("cannot read: {e}")))?;
+    let bytes = super::bounded::read_bounded(path).map_err(|e| DataError::file(&display, e))?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -436,44 +476,23 @@ pub fn load_csv_bytes(
             }
         }
     }
-    let bad: Vec<String> = feats
-        .iter()
-        .zip(&non_numeric)
-        .filter_map(|(&c, nn)| {
-            nn.as_ref()
-                .map(|(line, v)| format!("`{}` (line {line}: \"{v}\")", raw.header[c]))
-        })
-        .collect();
-    if !bad.is_empty() {
-        let numeric: Vec<&str> = feats
-            .iter()
-            .zip(&non_numeric)
-            .filter(|(_, nn)| nn.is_none())
-            .map(|(&c, _)| raw.header[c].as_str())
-            .collect();
-        let hint = if numeric.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; choose numeric columns with --features {}",
-                numeric.join(",")
-            )
-        };
-        let first = feats
-            .iter()
-            .zip(&non_numeric)
-            .find_map(|(&c, nn)| nn.as_ref().map(|(l, _)| (c, *l)));
-        return Err(DataError {
-            file: file.to_string(),
-            line: first.map(|(_, l)| l),
-            column: first.map(|(c, _)| (c + 1, raw.header[c].clone())),
-            message: format!(
-                "non-numeric values in feature column(s) {}{hint}",
-                bad.join(", ")
-            ),
-        });
+    // Anything beyond plain numbers (text cells, overrides, an identifier
+    // column, missing cells to impute) goes through typed columns and the
+    // fitted pipeline; a numeric-only file stays on this direct path.
+    let total_missing: usize = missing.iter().map(|m| m.0).sum();
+    let imputing = !matches!(opts.missing, Missing::Refuse | Missing::Drop);
+    let typed_path = non_numeric.iter().any(Option::is_some)
+        || !opts.categorical.is_empty()
+        || !opts.ignore.is_empty()
+        || (total_missing > 0 && imputing)
+        || (opts.features.is_none()
+            && feats
+                .iter()
+                .any(|&c| super::columns::id_like_name(&raw.header[c])));
+    if typed_path {
+        drop(values);
+        return super::mixed::load_typed(name, file, &raw, ti, &feats, opts);
     }
-
     let total_missing: usize = missing.iter().map(|m| m.0).sum();
     let mut keep = vec![true; n];
     let mut notes = Vec::new();
@@ -503,7 +522,7 @@ pub fn load_csv_bytes(
                     line: first.map(|(l, _)| l),
                     column: first.map(|(_, c)| (c + 1, raw.header[c].clone())),
                     message: format!(
-                        "{total_missing} missing value(s): {}; use --missing drop or --missing mean to go on",
+                        "{total_missing} missing value(s): {}; {MISSING_HINT}",
                         per.join(", ")
                     ),
                 });
@@ -523,33 +542,8 @@ pub fn load_csv_bytes(
                     ));
                 }
             }
-            Missing::Mean => {
-                for j in 0..feats.len() {
-                    let present: Vec<f64> = (0..n)
-                        .map(|r| values[r * feats.len() + j])
-                        .filter(|v| !v.is_nan())
-                        .collect();
-                    if present.is_empty() {
-                        return Err(DataError {
-                            file: file.to_string(),
-                            line: None,
-                            column: Some((feats[j] + 1, raw.header[feats[j]].clone())),
-                            message: "every value is missing, so there is no mean to fill in"
-                                .to_string(),
-                        });
-                    }
-                    let mean = present.iter().sum::<f64>() / present.len() as f64;
-                    for r in 0..n {
-                        let v = &mut values[r * feats.len() + j];
-                        if v.is_nan() {
-                            *v = mean;
-                        }
-                    }
-                }
-                notes.push(format!(
-                    "filled {total_missing} missing value(s) with column means"
-                ));
-            }
+            // Imputation is fitted on training rows (the typed path).
+            _ => {}
         }
     }
 
@@ -581,8 +575,14 @@ pub fn load_csv_bytes(
         values: target,
         source_lines: kept.iter().map(|&r| raw.rows[r].0).collect(),
         notes,
+        target: raw.header[ti].clone(),
+        columns: None,
+        impute: Default::default(),
     })
 }
+
+/// How a refusal of missing values names the fix.
+pub(crate) const MISSING_HINT: &str = "fill them with --missing auto (median for numbers, most frequent level otherwise, learnt from the training rows), or mean, median, most-frequent, or drop the rows with --missing drop";
 
 #[cfg(test)]
 mod tests {
@@ -653,7 +653,8 @@ mod tests {
         let e = load("a,b,t\n1,2,x\n1,zz,y\n", &CsvOptions::default()).expect_err("non-numeric");
         assert_eq!(
             e.to_string(),
-            "t.csv:3:2: column `b`: non-numeric values in feature column(s) `b` (line 3: \"zz\"); choose numeric columns with --features a"
+            "t.csv:3:2: column `b`: `zz` is not a number, but most of this column is; fix the cell, \
+             mark it missing (empty or NA), or treat the column as categories with --categorical b"
         );
         let e = load("a,t\n1,x\ninf,y\n", &CsvOptions::default()).expect_err("inf");
         assert_eq!(
@@ -686,7 +687,7 @@ mod tests {
         let e = load(text, &CsvOptions::default()).expect_err("refused");
         assert_eq!(
             e.to_string(),
-            "t.csv:2:2: column `b`: 3 missing value(s): `a` 1 (first at line 4), `b` 2 (first at line 2); use --missing drop or --missing mean to go on"
+            "t.csv:2:2: column `b`: 3 missing value(s): `a` 1 (first at line 4), `b` 2 (first at line 2); fill them with --missing auto (median for numbers, most frequent level otherwise, learnt from the training rows), or mean, median, most-frequent, or drop the rows with --missing drop"
         );
         let drop = CsvOptions {
             missing: Missing::Drop,
@@ -702,6 +703,35 @@ mod tests {
         let t = load(text, &mean).expect("filled");
         assert_eq!(t.x[(2, 0)], (1.0 + 2.0 + 4.0 + 5.0) / 4.0);
         assert_eq!(t.x[(0, 1)], 6.0);
+    }
+
+    #[test]
+    fn categorical_columns_are_one_hot_encoded() {
+        let t = load(
+            "c,a,t\nred,1,x\nblue,2,y\nred,3,x\n",
+            &CsvOptions::default(),
+        )
+        .expect("ok");
+        assert_eq!(t.feature_names, vec!["c=blue", "c=red", "a"]);
+        assert_eq!(t.x.row(1).to_vec(), vec![1.0, 0.0, 2.0]);
+        assert!(t.columns.is_some());
+        let o = CsvOptions {
+            categorical: vec!["a".into()],
+            ignore: vec!["c".into()],
+            ..Default::default()
+        };
+        let t = load("c,a,t\nred,1,x\nblue,2,y\nred,1,x\n", &o).expect("ok");
+        assert_eq!(t.feature_names, vec!["a=1", "a=2"]);
+        assert!(
+            t.notes.iter().any(|n| n.contains("ignored")),
+            "{:?}",
+            t.notes
+        );
+        let o = CsvOptions {
+            ignore: vec!["t".into()],
+            ..Default::default()
+        };
+        assert!(load("c,a,t\nred,1,x\nblue,2,y\n", &o).is_err());
     }
 
     #[test]

@@ -1,13 +1,19 @@
 //! Datasets: the bundled manifest, CSV -> ndarray with located errors, text
 //! corpora and TF-IDF, scaling, the stratified split and k-fold. Terminal-free.
 
+pub mod bounded;
+pub mod columns;
 mod csvload;
+pub mod inspect;
 mod manifest;
+pub mod mixed;
+pub mod pipeline;
 pub mod scale;
 pub mod split;
 mod table;
 pub mod text;
 
+pub(crate) use csvload::is_missing;
 pub use csvload::{
     load_csv_bytes, load_csv_path, parse_delimiter, sniff_delimiter, CsvOptions, Missing, TaskKind,
     MAX_INTEGER_CLASSES,
@@ -57,8 +63,7 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
             ),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| DataError::file(name_or_path, format!("cannot read: {e}")))?;
+    let bytes = bounded::read_bounded(path).map_err(|e| DataError::file(name_or_path, e))?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())

@@ -64,6 +64,15 @@ pub struct Table {
     pub source_lines: Vec<usize>,
     /// What was done to get here (e.g. "dropped 3 rows with missing values").
     pub notes: Vec<String>,
+    /// The target column's name (the header of a submission file).
+    pub target: String,
+    /// Typed columns when the file needs encoding or imputation: then
+    /// `x` is only for display (encoded with statistics of all rows), and
+    /// every fit re-encodes its training rows with a pipeline fitted on them
+    /// alone. `None` for numeric-only files, whose `x` is used as it is.
+    pub columns: Option<std::sync::Arc<super::columns::Columns>>,
+    /// How the pipeline fills missing cells.
+    pub impute: super::pipeline::Impute,
 }
 
 impl Table {

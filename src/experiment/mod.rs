@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod event;
+pub mod heldout;
 pub mod job;
 pub mod regression;
 pub mod report;
@@ -162,6 +163,8 @@ struct Features {
     train: Array2<f64>,
     test: Array2<f64>,
     names: Vec<String>,
+    /// What the fitted column pipeline did to each column (typed tables).
+    notes: Vec<String>,
 }
 
 fn features(
@@ -171,7 +174,20 @@ fn features(
     scale: Option<Scale>,
     text: TextFeatures,
 ) -> Result<Features, ExperimentError> {
+    let mut notes = Vec::new();
     let (xtr, xte, names) = match ds {
+        // Typed columns: the pipeline (imputation, one-hot, dates) is fitted
+        // on the training rows alone and applied to both.
+        Dataset::Table(t) if t.columns.is_some() => {
+            let cols = data::mixed::table_columns(t);
+            let f = data::pipeline::FittedPipeline::fit(&cols, train, t.impute)?;
+            notes = f.notes().to_vec();
+            (
+                f.transform(&cols, train)?,
+                f.transform(&cols, test)?,
+                f.names().to_vec(),
+            )
+        }
         Dataset::Table(t) => (
             select_rows(t.x.view(), train),
             select_rows(t.x.view(), test),
@@ -191,7 +207,12 @@ fn features(
             (f.transform(xtr.view()), f.transform(xte.view()))
         }
     };
-    Ok(Features { train, test, names })
+    Ok(Features {
+        train,
+        test,
+        names,
+        notes,
+    })
 }
 
 fn progress_sink<'a>(
@@ -225,10 +246,9 @@ pub fn run(
             config.test_size
         )));
     }
-    if let Some(file) = &config.test_file {
+    if config.test_file.is_some() && !matches!(prepared, Prepared::Classifier(_)) {
         // Each dataset kind adds its own reading of a held-out file; until
         // one does, say so instead of silently splitting.
-        let _ = file;
         return Err(ExperimentError::setup(format!(
             "--test is not supported for `{}` on this kind of dataset yet",
             spec.name
@@ -403,6 +423,15 @@ fn run_classifier(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, ExperimentError> {
+    if let Some(file) = &config.test_file {
+        let Dataset::Table(t) = ds else {
+            return Err(ExperimentError::setup(format!(
+                "--test is not supported for `{}` on a text corpus yet",
+                spec.name
+            )));
+        };
+        return heldout::evaluate(trainer, config, t, file, report, emit, cancel);
+    }
     let classes = report.classes.clone();
     let n_classes = classes.len();
     let y = ds.y().to_vec();
@@ -429,7 +458,9 @@ fn run_classifier(
         train: xtr,
         test: xte,
         names,
+        notes,
     } = features(ds, &train, &test, config.scale, config.text)?;
+    report.notes.extend(notes);
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();

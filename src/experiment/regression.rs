@@ -116,7 +116,9 @@ pub(super) fn run_regression(
         train: xtr,
         test: xte,
         names,
+        notes,
     } = features(ds, &train, &test, config.scale, config.text)?;
+    report.notes.extend(notes);
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
     report.n_features = xtr.ncols();

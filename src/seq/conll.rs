@@ -295,14 +295,9 @@ fn err(file: &str, line: Option<usize>, column: Option<usize>, kind: ConllErrorK
 pub fn load(path: impl AsRef<Path>) -> Result<Corpus, ConllError> {
     let path = path.as_ref();
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        err(
-            &display,
-            None,
-            None,
-            ConllErrorKind::Io(format!("cannot read: {e}")),
-        )
-    })?;
+    // Bounded: a FIFO, a device or an over-size file is refused up front.
+    let bytes = crate::data::bounded::read_bounded(path)
+        .map_err(|e| err(&display, None, None, ConllErrorKind::Io(e)))?;
     parse_bytes(&bytes, &display)
 }
 

@@ -131,8 +131,8 @@ fn name_or_index(names: &Option<Vec<String>>, i: usize) -> String {
 
 fn read_text(path: &Path) -> Result<(String, String), IoError> {
     let file = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| IoError::whole(&file, format!("cannot read: {e}")))?;
+    // Bounded: a FIFO, a device or an over-size file is refused up front.
+    let bytes = crate::data::bounded::read_bounded(path).map_err(|e| IoError::whole(&file, e))?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok((file, s)),
         Err(e) => {

@@ -85,6 +85,8 @@ pub enum Msg {
     ToggleTrellis,
     /// Flip the trellis between Viterbi's δ and the forward α.
     FlipTrellis,
+    /// The data pane: the setup's dataset, column by column.
+    ToggleData,
     /// Start the HMM vs CRF learning curve.
     LearningCurve,
     /// `L`: the next language (中文 → English → both); in the experiment
@@ -835,7 +837,8 @@ impl App {
             | Msg::PrevPanel
             | Msg::ColumnsLeft
             | Msg::ColumnsRight
-            | Msg::OpenNoticeTopic => {}
+            | Msg::OpenNoticeTopic
+            | Msg::ToggleData => {}
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -1481,6 +1484,17 @@ impl App {
             return false;
         };
         let matrix = exp.focus == ExpFocus::Matrix;
+        if let Some(d) = &mut exp.data_view {
+            match msg {
+                Msg::Up => d.scroll = d.scroll.saturating_sub(1),
+                Msg::Down => d.scroll += 1,
+                Msg::ToggleData | Msg::Close => exp.data_view = None,
+                _ => {}
+            }
+            if matches!(msg, Msg::Up | Msg::Down | Msg::ToggleData | Msg::Close) {
+                return true;
+            }
+        }
         if let Some(t) = &mut exp.trellis {
             match msg {
                 Msg::Up => t.move_state(-1),
@@ -1529,6 +1543,7 @@ impl App {
                     self.pending.push(Effect::LoadTrellis);
                 }
             }
+            Msg::ToggleData => exp.open_data_view(),
             Msg::FlipTrellis => {
                 if let Some(t) = &mut exp.trellis {
                     t.show_forward = !t.show_forward;

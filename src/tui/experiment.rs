@@ -84,6 +84,8 @@ pub struct ExperimentPane {
     /// The Viterbi / forward trellis on the first casino rolls, stepped
     /// through one column at a time.
     pub trellis: Option<TrellisView>,
+    /// The data pane (`D`): the dataset's columns as `mlwb inspect` shows them.
+    pub data_view: Option<DataView>,
     /// HMM vs CRF entity F1 over growing training sets (computed in the
     /// background; `L`).
     pub learning: Option<LearningJob>,
@@ -162,6 +164,34 @@ pub struct TrellisView {
     /// The chosen cell's state in the last revealed column (↑/↓).
     pub state: usize,
     pub show_forward: bool,
+}
+
+/// The data pane: a title and the inspection's lines (or why there are none).
+#[derive(Debug, Clone)]
+pub struct DataView {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+}
+
+impl ExperimentPane {
+    /// Inspect the setup's dataset (read and profiled here: bundled tables
+    /// are small, and files are read within the size limit).
+    pub fn open_data_view(&mut self) {
+        let dataset = self.config.dataset.clone();
+        let (title, lines) = match crate::data::inspect::inspect(&dataset, &self.config.csv) {
+            Ok(r) => (
+                format!("data: {} (D or Esc closes, ↑↓ scroll)", r.name),
+                crate::data::inspect::text_lines(&r),
+            ),
+            Err(e) => (format!("data: {dataset}"), vec![e.to_string()]),
+        };
+        self.data_view = Some(DataView {
+            title,
+            lines,
+            scroll: 0,
+        });
+    }
 }
 
 /// Number of casino rolls in the trellis view.
@@ -286,6 +316,7 @@ impl ExperimentPane {
             cell: (0, 0),
             curve_view: CurveView::Training,
             trellis: None,
+            data_view: None,
             learning: None,
             sentence_offset: 0,
             lab_panel: 0,
@@ -548,15 +579,7 @@ impl ExperimentPane {
                 "cv".into(),
                 self.config.cv.map_or("off".into(), |k| k.to_string()),
             ),
-            Field::Missing => (
-                "missing".into(),
-                match self.config.csv.missing {
-                    Missing::Refuse => "refuse",
-                    Missing::Drop => "drop",
-                    Missing::Mean => "mean",
-                }
-                .into(),
-            ),
+            Field::Missing => ("missing".into(), self.config.csv.missing.name().into()),
         }
     }
 
@@ -622,10 +645,7 @@ impl ExperimentPane {
                 self.config.cv = (k >= 2).then_some(k);
             }
             Field::Missing => {
-                let list: Vec<String> = ["refuse", "drop", "mean"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
+                let list: Vec<String> = Missing::ALL.iter().map(|m| m.name().to_string()).collect();
                 let (_, cur) = self.label(Field::Missing);
                 self.config.csv.missing = cycle(&list, &cur).parse().unwrap_or_default();
             }
@@ -688,7 +708,7 @@ impl ExperimentPane {
             Field::Scale => format!("none, {}", Scale::NAMES.join(", ")),
             Field::Seed => "a whole number ≥ 0".into(),
             Field::Cv => "0 (off) or 2..50 folds".into(),
-            Field::Missing => "refuse, drop or mean".into(),
+            Field::Missing => "refuse, drop, mean, median, most-frequent or auto".into(),
             Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
                 Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
                 Some(ParamKind::Float {

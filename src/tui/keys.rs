@@ -220,6 +220,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpSetup, vec![ch('c')], "c", m(Msg::ToggleMatrix), "move to the confusion matrix: arrows select a cell; the rows behind it and the filled-in formulas are listed", Some("c matrix"));
     row(C::ExpSetup, vec![ch('v')], "v", m(Msg::CycleCurve), "training curve / ROC curve / precision-recall curve", None);
     row(C::ExpSetup, vec![ch('z')], "z", m(Msg::ToggleZoom), "zoom the results to the whole screen (the topic tree is hidden)", Some("z zoom"));
+    row(C::ExpSetup, vec![ch('D')], "D", m(Msg::ToggleData), "the data pane: each column's kind, missing cells, levels, range and histogram (as `mlwb inspect`)", None);
     row(C::ExpSetup, vec![ch('t')], "t", m(Msg::ToggleTrellis), "the Viterbi trellis on the first casino rolls, one column at a time", None);
     row(C::ExpSetup, vec![ch('L')], "L", m(Msg::LearningCurve), "HMM vs CRF entity F1 against the share of the training set (computed in the background)", None);
     row(C::ExpSetup, vec![code(K::PageDown)], "PgDn", m(Msg::PageDown), "scroll the tagged test sentences down (tagging runs)", None);

@@ -42,6 +42,40 @@ pub(super) fn series(data: &[(f64, f64)], style: Style) -> ChartData<'_> {
         .data(data)
 }
 
+/// The data pane: the inspection's lines, cut at the right edge.
+fn data_panel(d: &crate::tui::experiment::DataView, area: Rect, buf: &mut Buffer, theme: Theme) {
+    use ratatui::widgets::Paragraph;
+    let block = theme.block(
+        &truncate(&d.title, usize::from(area.width.saturating_sub(4))),
+        true,
+    );
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let width = usize::from(inner.width);
+    let rows = usize::from(inner.height);
+    // The two header lines stay; the column lines scroll.
+    let head = d.lines.iter().take(2);
+    let body = d
+        .lines
+        .iter()
+        .skip(2)
+        .skip(d.scroll.min(d.lines.len().saturating_sub(3)));
+    let text: Vec<ratatui::text::Line> = head
+        .chain(body)
+        .take(rows)
+        .enumerate()
+        .map(|(i, l)| {
+            let line = ratatui::text::Line::raw(truncate(l, width));
+            if i < 2 {
+                line.style(theme.status())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(text).render(inner, buf);
+}
+
 /// A text field being typed: the input and whether it still holds the old
 /// value (typing replaces it).
 pub type TextField<'a> = Option<(&'a Input, bool)>;
@@ -81,6 +115,10 @@ pub fn render(
     }
     if pane.is_lab() {
         super::lab::render(pane, rest, buf, theme, lang);
+        return;
+    }
+    if let Some(d) = &pane.data_view {
+        data_panel(d, rest, buf, theme);
         return;
     }
     if let Some(t) = &pane.trellis {
