@@ -2,6 +2,7 @@
 //! corpora and TF-IDF, scaling, the stratified split and k-fold. Terminal-free.
 
 mod csvload;
+pub mod graph;
 mod manifest;
 pub mod scale;
 pub mod split;
