@@ -12,8 +12,6 @@
 //! on the same two rows for comparison: it never sees the graph, so the 32
 //! unlabelled rows of its first weight matrix keep their random start.
 
-use std::time::Instant;
-
 use ndarray::{Array2, Axis};
 
 use super::graphs::{self, normalised_adjacency, project_2d, scatter_by};
@@ -141,7 +139,6 @@ struct Run {
     accuracy: f64,
     pred: Vec<usize>,
     hidden: Array2<f64>,
-    ms: f64,
 }
 
 impl GcnParams {
@@ -162,7 +159,6 @@ impl GcnParams {
         let mut opt = Adam::new(self.learning_rate as f32)?;
         let targets: Vec<usize> = LABELLED.iter().map(|&i| gd.labels[i]).collect();
         let mut g = Graph::new(ctx.seed);
-        let started = Instant::now();
         let mut last = None;
         for epoch in 1..=self.epochs {
             g.reset();
@@ -208,11 +204,9 @@ impl GcnParams {
                 accuracy: acc,
                 pred,
                 hidden,
-                ms: 0.0,
             });
         }
         let mut r = last.ok_or_else(|| LabError::setup("no epoch ran"))?;
-        r.ms = started.elapsed().as_secs_f64() * 1e3;
         // The final forward pass after the last update.
         g.reset();
         let (h, z) = net.forward(&mut g, &ps, adj)?;
@@ -322,12 +316,7 @@ impl RunLab for GcnParams {
             2.0 * gd.edges.len() as f64 / n as f64,
             "",
         );
-        o.figure(
-            "gcn_ms",
-            bi("GCN training time", "GCN 训练时间"),
-            gcn.ms,
-            "ms",
-        );
+
         // Â as a picture, members ordered by faction.
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| (gd.labels[i], i));
@@ -425,14 +414,7 @@ mod tests {
         assert_eq!(o.done, o.total);
         // Deterministic per seed.
         let again = run_quiet(&p).unwrap();
-        let strip = |o: &LabOutcome| -> Vec<_> {
-            o.figures
-                .iter()
-                .filter(|f| f.key != "gcn_ms")
-                .cloned()
-                .collect()
-        };
-        assert_eq!(strip(&again), strip(&o));
+        assert_eq!(again.figures, o.figures);
         assert_eq!(again.charts, o.charts);
     }
 
