@@ -339,8 +339,8 @@ impl RunLab for ContrastiveParams {
             let c = o.chart_mut(
                 "spread",
                 bi(
-                    "Spread of the features (collapse → 0)",
-                    "特征的分散程度（坍缩时趋于 0）",
+                    "Spread of the projections (collapse → 0)",
+                    "投影的分散程度（坍缩时趋于 0）",
                 ),
                 "epoch",
                 "value",
@@ -504,8 +504,8 @@ impl RunLab for ContrastiveParams {
             )
         } else {
             bi(
-                "Here the contrastive features do not beat both baselines; more epochs, a larger batch (more negatives) or a different temperature usually change that.",
-                "这次对比学习得到的特征没有同时胜过两个基线；增加训练轮数、增大批量（更多负样本）或调整温度通常会改变结果。",
+                "In this run the contrastive features do not beat both baselines; more epochs, a larger batch (more negatives) or another temperature are the settings to try.",
+                "这次对比学习得到的特征没有同时胜过两个基线；可以尝试增加训练轮数、增大批量（更多负样本）或调整温度。",
             )
         };
         o.notice(
