@@ -48,9 +48,9 @@ pub fn figure(value: f64, unit: &str) -> String {
     }
 }
 
-/// The marker of group `i` of a scatter plot (as the TUI's chart markers:
-/// they read without colour).
-pub const MARKERS: [char; 8] = ['o', 'x', '+', '*', '#', '@', '%', '&'];
+/// The marker of group `i` of a scatter plot (the TUI's chart markers, then
+/// four more so that ten digit classes read without colour).
+pub const MARKERS: [char; 12] = ['o', 'x', '+', '*', '#', '@', '%', '&', '=', '~', '^', '$'];
 
 /// The bounds `(x0, x1, y0, y1)` of a scatter plot's finite points, widened
 /// when they are flat; `None` when there is no finite point.
