@@ -273,6 +273,22 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::bert::BertLab::SPEC,
         runner: Runner::Lab(lab::<labs::bert::BertLab>),
     },
+    Registered {
+        spec: &labs::gcn::Gcn::SPEC,
+        runner: Runner::Lab(lab::<labs::gcn::Gcn>),
+    },
+    Registered {
+        spec: &labs::node_embedding::NodeEmbedding::SPEC,
+        runner: Runner::Lab(lab::<labs::node_embedding::NodeEmbedding>),
+    },
+    Registered {
+        spec: &labs::contrastive::Contrastive::SPEC,
+        runner: Runner::Lab(lab::<labs::contrastive::Contrastive>),
+    },
+    Registered {
+        spec: &labs::multimodal::Multimodal::SPEC,
+        runner: Runner::Lab(lab::<labs::multimodal::Multimodal>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -1,11 +1,12 @@
 //! `mlwb run --algo LAB` as text: the figures, each chart's series (first,
-//! last, min, max), the tables aligned, heat maps and histograms summarised,
+//! last, min, max), the tables aligned, heat maps and histograms summarised, scatter plots
+//! as a grid of group markers,
 //! the confusion matrix and the "what to notice" lines. `--json` prints the
 //! whole outcome instead.
 
 use std::io::Write;
 
-use crate::labs::format::{cell, figure, num};
+use crate::labs::format::{cell, figure, num, scatter_bounds, scatter_grid, MARKERS};
 use crate::labs::{Cell, LabOutcome};
 
 /// Tables longer than this print their first and last rows.
@@ -132,6 +133,42 @@ pub fn print_lab(o: &LabOutcome, out: &mut dyn Write) -> std::io::Result<()> {
                 num(lo),
                 num(hi)
             )?;
+        }
+    }
+    for s in &o.scatters {
+        let legend: Vec<String> = s
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                format!(
+                    "{} {} ({})",
+                    MARKERS[i % MARKERS.len()],
+                    g.name,
+                    g.points.len()
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "\nscatter: {} ({} against {}; {})",
+            s.title.en,
+            s.y_label,
+            s.x_label,
+            legend.join(", ")
+        )?;
+        if let Some((x0, x1, y0, y1)) = scatter_bounds(s) {
+            writeln!(
+                out,
+                "  {} to {} up, {} to {} across",
+                num(y0),
+                num(y1),
+                num(x0),
+                num(x1)
+            )?;
+            for line in scatter_grid(s, 60, 16) {
+                writeln!(out, "  |{}|", line)?;
+            }
         }
     }
     if let Some(c) = &o.classification {

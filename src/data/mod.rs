@@ -5,6 +5,7 @@ pub mod bounded;
 pub mod columns;
 mod csvload;
 pub mod inspect;
+pub mod graph;
 mod manifest;
 pub mod mixed;
 pub mod pipeline;

@@ -48,6 +48,61 @@ pub fn figure(value: f64, unit: &str) -> String {
     }
 }
 
+/// The marker of group `i` of a scatter plot (the TUI's chart markers, then
+/// four more so that ten digit classes read without colour).
+pub const MARKERS: [char; 12] = ['o', 'x', '+', '*', '#', '@', '%', '&', '=', '~', '^', '$'];
+
+/// The bounds `(x0, x1, y0, y1)` of a scatter plot's finite points, widened
+/// when they are flat; `None` when there is no finite point.
+pub fn scatter_bounds(s: &super::Scatter) -> Option<(f64, f64, f64, f64)> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    let mut any = false;
+    for p in s.groups.iter().flat_map(|g| &g.points) {
+        if p[0].is_finite() && p[1].is_finite() {
+            any = true;
+            x0 = x0.min(p[0]);
+            x1 = x1.max(p[0]);
+            y0 = y0.min(p[1]);
+            y1 = y1.max(p[1]);
+        }
+    }
+    if !any {
+        return None;
+    }
+    let widen = |lo: &mut f64, hi: &mut f64| {
+        if *hi <= *lo {
+            let pad = if *lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+            *lo -= pad;
+            *hi += pad;
+        }
+    };
+    widen(&mut x0, &mut x1);
+    widen(&mut y0, &mut y1);
+    Some((x0, x1, y0, y1))
+}
+
+/// A scatter plot as `height` lines of `width` characters: each point is its
+/// group's marker in the cell it falls in (a later group overwrites an
+/// earlier one), `·` nowhere. Top line is the largest y.
+pub fn scatter_grid(s: &super::Scatter, width: usize, height: usize) -> Vec<String> {
+    let (width, height) = (width.max(2), height.max(2));
+    let mut grid = vec![vec![' '; width]; height];
+    if let Some((x0, x1, y0, y1)) = scatter_bounds(s) {
+        for (gi, g) in s.groups.iter().enumerate() {
+            let m = MARKERS[gi % MARKERS.len()];
+            for p in &g.points {
+                if !(p[0].is_finite() && p[1].is_finite()) {
+                    continue;
+                }
+                let c = ((p[0] - x0) / (x1 - x0) * (width - 1) as f64).round() as usize;
+                let r = ((y1 - p[1]) / (y1 - y0) * (height - 1) as f64).round() as usize;
+                grid[r.min(height - 1)][c.min(width - 1)] = m;
+            }
+        }
+    }
+    grid.into_iter().map(|r| r.into_iter().collect()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,11 +22,18 @@ pub mod attention;
 pub mod bert;
 pub mod classify;
 pub mod cnn;
+pub mod contrastive;
+
 pub mod depth;
 pub mod format;
+pub mod gcn;
+pub mod graphs;
 pub mod init;
 pub mod mlp;
+pub mod multimodal;
+
 mod nndata;
+pub mod node_embedding;
 pub mod norm;
 pub mod rnn;
 pub mod seq2seq;
@@ -161,6 +168,43 @@ pub struct Histogram {
     pub group: String,
 }
 
+/// A scatter plot of labelled points: each group (a class, a faction) is
+/// drawn with its own glyph and named in the legend (node embeddings, a 2-D
+/// projection, predicted against true values).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scatter {
+    pub key: String,
+    pub title: Bi,
+    pub x_label: String,
+    pub y_label: String,
+    pub groups: Vec<Series>,
+}
+
+impl Scatter {
+    /// An empty scatter plot.
+    pub fn new(key: &str, title: Bi, x_label: &str, y_label: &str) -> Scatter {
+        Scatter {
+            key: key.to_string(),
+            title,
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Add the point `(x, y)` to the group `name`, creating it when missing
+    /// (groups keep the order they were first named in).
+    pub fn push(&mut self, name: &str, x: f64, y: f64) {
+        match self.groups.iter_mut().find(|s| s.name == name) {
+            Some(s) => s.points.push([x, y]),
+            None => self.groups.push(Series {
+                name: name.to_string(),
+                points: vec![[x, y]],
+            }),
+        }
+    }
+}
+
 /// A "what to notice" line, computed from this run's numbers, linked to the
 /// topic whose note makes the claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -190,6 +234,9 @@ pub struct LabOutcome {
     pub tables: Vec<Table>,
     pub heatmaps: Vec<Heatmap>,
     pub histograms: Vec<Histogram>,
+    /// Scatter plots (left out of the JSON when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scatters: Vec<Scatter>,
     pub notices: Vec<Notice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<LabClassification>,
@@ -230,6 +277,14 @@ impl LabOutcome {
         });
         let last = self.charts.len() - 1;
         &mut self.charts[last]
+    }
+
+    /// Replace the scatter plot with the same key (or add it).
+    pub fn set_scatter(&mut self, s: Scatter) {
+        match self.scatters.iter_mut().find(|x| x.key == s.key) {
+            Some(old) => *old = s,
+            None => self.scatters.push(s),
+        }
     }
 
     pub fn find_figure(&self, key: &str) -> Option<f64> {

@@ -102,6 +102,12 @@ pub(crate) enum Op {
         x: usize,
         dlogits: Array2<f32>,
     },
+    /// Each row of `[n, d]` divided by its length (the output is kept in
+    /// the node); keeps `1/‖row‖`.
+    L2Normalize {
+        x: usize,
+        inv_norm: Vec<f32>,
+    },
     /// Mean squared error against a constant; keeps `2(x − t)/n`.
     Mse {
         x: usize,
@@ -774,6 +780,29 @@ impl Graph {
         ))
     }
 
+    /// Each row of a `[n, d]` matrix scaled to unit length,
+    /// `x / sqrt(‖x‖² + 1e-12)` (cosine similarity is then a dot product:
+    /// SimCLR's and CLIP's embeddings). A row of zeros stays zero.
+    pub fn l2_normalize(&mut self, x: Var) -> Result<Var, NnError> {
+        let xv = self.value(x)?;
+        if xv.ndim() != 2 {
+            return Err(shape_err(
+                "l2_normalize",
+                format!("expected [n, d], got {:?}", xv.shape()),
+            ));
+        }
+        let mut y = rows_of(xv);
+        let mut inv_norm = Vec::with_capacity(y.nrows());
+        for mut row in y.rows_mut() {
+            let sq: f64 = row.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+            let inv = (1.0 / (sq + 1e-12).sqrt()) as f32;
+            row.mapv_inplace(|v| v * inv);
+            inv_norm.push(inv);
+        }
+        let rg = self.rg(x.0);
+        Ok(self.push(y.into_dyn(), Op::L2Normalize { x: x.0, inv_norm }, rg))
+    }
+
     /// Mean squared error `mean((x − t)²)` against a constant target.
     pub fn mse(&mut self, x: Var, target: &Tensor) -> Result<Var, NnError> {
         let xv = self.value(x)?;
@@ -1358,6 +1387,17 @@ impl Graph {
                         .for_each(|d, &y| *d = y * (*d - s));
                 }
                 acc(x, reshape_owned(d.into_dyn(), val(x).shape())?);
+            }
+            Op::L2Normalize { x, inv_norm } => {
+                // dx = (g − y (y·g)) / ‖x‖
+                let (mut d, y2) = (rows_of(g), rows_of(y));
+                for ((mut dr, yr), &inv) in d.rows_mut().into_iter().zip(y2.rows()).zip(inv_norm) {
+                    let s: f32 = dr.iter().zip(yr).map(|(a, b)| a * b).sum();
+                    Zip::from(&mut dr)
+                        .and(&yr)
+                        .for_each(|d, &y| *d = (*d - y * s) * inv);
+                }
+                acc(*x, d.into_dyn());
             }
             Op::LogSoftmax { x, soft } => {
                 // dx = g − softmax · Σ g

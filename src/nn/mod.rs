@@ -83,11 +83,14 @@
 //! Ops on [`Graph`]: `linear`, `matmul` (2-D, batched 3-D, 3-D·2-D), `add`,
 //! `sub`, `mul`, `div` (numpy broadcasting, e.g. a row vector), `scale`,
 //! `sum_axis`, `mean_axis`, `sum`, `mean`, `exp`, `log`, `relu`, `tanh`,
-//! `sigmoid`, `softmax`, `log_softmax` (stable), `cross_entropy` (with label
+//! `sigmoid`, `softmax`, `log_softmax` (stable), `l2_normalize` (rows), `cross_entropy` (with label
 //! smoothing), `mse`, `reshape`, `permute`, `transpose`, `concat`, `slice`,
 //! `gather` (embedding lookup), `dropout` (inverted, seeded), `conv2d`
 //! (im2col and one GEMM; stride, padding), `max_pool2`, `spatial_mean`, `standardize`,
 //! `standardize_fixed`, `channel_affine`.
+//!
+//! Contrastive losses composed from those ops: [`contrastive::nt_xent`]
+//! (SimCLR) and [`contrastive::clip_loss`] (CLIP).
 //!
 //! Layers: [`Linear`], [`Conv2d`], [`MaxPool2d`], [`BatchNorm`] (train/eval,
 //! running statistics), [`LayerNorm`], [`InstanceNorm`], [`GroupNorm`],
@@ -103,6 +106,7 @@
 //! statistics, histogram and gradient norm ([`History`] keeps both for the
 //! last step of a training run).
 
+pub mod contrastive;
 mod conv;
 pub mod graph;
 pub mod layers;

@@ -1432,3 +1432,73 @@ fn cancel_mid_epoch_stops_within_one_mini_batch() {
     assert!(!progress.is_cancelled());
     assert!(progress.check().is_ok());
 }
+
+// ----- contrastive losses -------------------------------------------------
+
+#[test]
+fn grad_l2_normalize_and_contrastive_losses() {
+    use super::contrastive::{clip_loss, nt_xent};
+    let x = randn(&[4, 3], 41);
+    check_ops("l2_normalize", &[x.clone()], &|g, _, v| {
+        g.l2_normalize(v[0])
+    });
+    let z = randn(&[6, 4], 42);
+    check_ops("nt_xent", &[z.clone()], &|g, _, v| {
+        nt_xent(g, v[0], 0.5, true)
+    });
+    check_ops("nt_xent positive only", &[z.clone()], &|g, _, v| {
+        nt_xent(g, v[0], 0.5, false)
+    });
+    let (a, b) = (randn(&[3, 4], 43), randn(&[3, 4], 44));
+    check_ops("clip_loss", &[a, b], &|g, _, v| {
+        clip_loss(g, v[0], v[1], 0.3)
+    });
+}
+
+#[test]
+fn contrastive_losses_match_numpy() {
+    use super::contrastive::{clip_loss, nt_xent};
+    let r: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/reference/contrastive_reference.json"
+    ))
+    .unwrap();
+    let rows: Vec<Vec<f64>> = serde_json::from_value(r["z"].clone()).unwrap();
+    let flat: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+    let z = ArrayD::from_shape_vec(IxDyn(&[6, 4]), flat).unwrap();
+    let value = |f: &dyn Fn(&mut Graph, Var) -> Result<Var, NnError>| -> f64 {
+        let mut g = Graph::new(0);
+        let v = g.input(z.clone());
+        let out = f(&mut g, v).unwrap();
+        f64::from(g.value(out).unwrap().iter().next().copied().unwrap())
+    };
+    let want = |k: &str| r[k].as_f64().unwrap();
+    let cases: [(&str, f64); 4] = [
+        ("nt_xent_tau_0.5", value(&|g, v| nt_xent(g, v, 0.5, true))),
+        ("nt_xent_tau_0.1", value(&|g, v| nt_xent(g, v, 0.1, true))),
+        (
+            "positive_only_tau_0.5",
+            value(&|g, v| nt_xent(g, v, 0.5, false)),
+        ),
+        (
+            "clip_tau_0.2",
+            value(&|g, v| {
+                let a = g.slice(v, 0, 0, 3)?;
+                let b = g.slice(v, 0, 3, 6)?;
+                clip_loss(g, a, b, 0.2)
+            }),
+        ),
+    ];
+    for (k, got) in cases {
+        assert!(
+            (got - want(k)).abs() < 1e-4 * want(k).abs().max(1.0),
+            "{k}: {got} vs {}",
+            want(k)
+        );
+    }
+    // Bad settings are errors, not panics.
+    let mut g = Graph::new(0);
+    let v = g.input(randn(&[5, 2], 1));
+    assert!(nt_xent(&mut g, v, 0.5, true).is_err());
+    let v = g.input(randn(&[4, 2], 1));
+    assert!(nt_xent(&mut g, v, 0.0, true).is_err());
+}

@@ -105,6 +105,8 @@ pub struct ExperimentPane {
 pub enum LabPanel {
     /// `outcome.charts[i]`.
     Chart(usize),
+    /// `outcome.scatters[i]`.
+    Scatter(usize),
     /// The heat maps of one group, side by side.
     Heatmaps(String),
     /// The histograms of one group (one per layer, say).
@@ -120,6 +122,7 @@ pub enum LabPanel {
 /// The panels of an outcome, in the order the keys `1`-`9` pick them.
 pub fn lab_panels(o: &LabOutcome) -> Vec<LabPanel> {
     let mut v: Vec<LabPanel> = (0..o.charts.len()).map(LabPanel::Chart).collect();
+    v.extend((0..o.scatters.len()).map(LabPanel::Scatter));
     let groups = |keys: Vec<&str>, make: fn(String) -> LabPanel, v: &mut Vec<LabPanel>| {
         let mut seen: Vec<&str> = Vec::new();
         for g in keys {

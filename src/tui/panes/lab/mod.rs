@@ -8,10 +8,12 @@
 //!
 //! - [`chart`]: line charts (log y honoured);
 //! - [`pictures`]: heat maps and histograms as small multiples;
+//! - [`scatter`]: scatter plots of grouped points (a marker per group);
 //! - [`text`]: tables, the confusion matrix and the notices.
 
 mod chart;
 mod pictures;
+mod scatter;
 mod text;
 
 use ratatui::buffer::Buffer;
@@ -91,6 +93,10 @@ fn panel_name(o: &LabOutcome, p: &LabPanel, lang: Lang) -> String {
             .charts
             .get(*i)
             .map_or_else(String::new, |c| short(&pick(&c.title, lang))),
+        LabPanel::Scatter(i) => o
+            .scatters
+            .get(*i)
+            .map_or_else(String::new, |s| short(&pick(&s.title, lang))),
         LabPanel::Heatmaps(g) if g.is_empty() => (if zh { "热图" } else { "heat maps" }).into(),
         LabPanel::Heatmaps(g) => g.clone(),
         LabPanel::Histograms(g) if g.is_empty() => {
@@ -305,6 +311,11 @@ fn draw(
         LabPanel::Chart(i) => {
             if let Some(c) = o.charts.get(*i) {
                 chart::render(c, area, buf, theme, lang);
+            }
+        }
+        LabPanel::Scatter(i) => {
+            if let Some(s) = o.scatters.get(*i) {
+                scatter::render(s, area, buf, theme, lang);
             }
         }
         LabPanel::Heatmaps(g) => pictures::heatmaps(o, g, area, buf, theme, lang, scroll),
