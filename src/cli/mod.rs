@@ -4,6 +4,7 @@
 //! this file uses the subcommands, they never use it.
 
 pub mod arch;
+pub mod bayesnet;
 pub mod hmm;
 pub mod interview;
 pub mod lab;
@@ -109,6 +110,10 @@ pub enum Command {
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(hmm::HmmCommand),
+    /// Bayesian networks: P(query | evidence) by enumeration, variable
+    /// elimination or Gibbs sampling; Markov blankets.
+    #[command(subcommand)]
+    Bayesnet(bayesnet::BayesnetCommand),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
@@ -129,6 +134,7 @@ impl Command {
             Command::Run(_) => Err("run"),
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
+            Command::Bayesnet(_) => Err("bayesnet"),
         }
     }
 }
@@ -234,6 +240,7 @@ fn wants_json(cmd: &Command) -> bool {
         Command::Quiz { args, .. } => args.json,
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
+        Command::Bayesnet(b) => b.json(),
         Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
@@ -370,6 +377,7 @@ pub fn run_command(
             Command::Run(args) => run::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
+            Command::Bayesnet(cmd) => bayesnet::run(&cmd, out, err),
             Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }
