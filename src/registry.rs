@@ -190,6 +190,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::norm::NormLayers::SPEC,
         runner: Runner::Lab(lab::<labs::norm::NormLayers>),
     },
+    Registered {
+        spec: &labs::bayesnet::BayesNetLab::SPEC,
+        runner: Runner::Lab(lab::<labs::bayesnet::BayesNetLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.
@@ -313,6 +317,15 @@ mod tests {
                             assert!(set(o.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
                         }
                         assert!(set("no-such-choice".into()).is_err());
+                    }
+                    ParamKind::Text { max_chars } => {
+                        assert!(
+                            set(p.default.to_string()).is_ok(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                        assert!(set("字".repeat(max_chars + 1)).is_err());
                     }
                 }
             }

@@ -13,7 +13,7 @@ pub const MAX_ENUMERATION: f64 = 5e7;
 
 fn normalise(mut p: Vec<f64>) -> Result<Vec<f64>, NetError> {
     let z: f64 = p.iter().sum();
-    if !(z > 0.0) || !z.is_finite() {
+    if z.is_nan() || z <= 0.0 || z.is_infinite() {
         return Err(NetError::query(
             "the evidence has probability 0 in this network, so nothing can be conditioned on it",
         ));
@@ -453,7 +453,7 @@ fn checkpoints(samples: usize) -> Vec<usize> {
 /// every weight is 0.
 fn draw(rng: &mut impl rand::Rng, w: impl Fn(usize) -> f64, k: usize) -> Option<usize> {
     let total: f64 = (0..k).map(&w).sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return None;
     }
     let mut u = rng.gen::<f64>() * total;

@@ -18,6 +18,7 @@
 //! update or [`LabContext::check`].
 
 pub mod arch;
+pub mod bayesnet;
 pub mod classify;
 pub mod cnn;
 pub mod depth;
