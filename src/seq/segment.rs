@@ -89,9 +89,9 @@ impl SegHmm {
                 .get(&name(i))
                 .ok_or_else(|| ModelError(format!("no start probability for {}", name(i))))?;
             if let Some(row) = f.trans.get(&name(i)) {
-                for j in 0..4 {
+                for (j, t) in trans[i].iter_mut().enumerate() {
                     if let Some(&p) = row.get(&name(j)) {
-                        trans[i][j] = p;
+                        *t = p;
                     }
                 }
             }
@@ -132,8 +132,8 @@ impl SegHmm {
         let mut delta: Vec<[f64; 4]> = Vec::with_capacity(n);
         let mut back: Vec<[usize; 4]> = Vec::with_capacity(n);
         let mut first = [0.0; 4];
-        for y in 0..4 {
-            first[y] = self.start[y] + self.em(y, chars[0]);
+        for (y, f) in first.iter_mut().enumerate() {
+            *f = self.start[y] + self.em(y, chars[0]);
         }
         delta.push(first);
         back.push([0; 4]);
