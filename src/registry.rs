@@ -194,6 +194,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::bayesnet::BayesNetLab::SPEC,
         runner: Runner::Lab(lab::<labs::bayesnet::BayesNetLab>),
     },
+    Registered {
+        spec: &labs::segment::SegmentLab::SPEC,
+        runner: Runner::Lab(lab::<labs::segment::SegmentLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

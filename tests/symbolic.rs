@@ -205,3 +205,77 @@ fn the_bayesnet_lab_opens_from_its_note_at_80x24() {
     assert!(s.contains("0.284"), "{s}");
     insta::assert_snapshot!("bayesnet_lab_80x24", s);
 }
+
+fn segment_reference() -> serde_json::Value {
+    serde_json::from_str(include_str!("reference/segment_reference.json")).expect("reference")
+}
+
+#[test]
+fn segment_cuts_like_jieba_finalseg() {
+    let r = segment_reference();
+    for s in r["extra"].as_array().expect("extra") {
+        let v = json(&mlwb(&[
+            "segment",
+            s["text"].as_str().expect("text"),
+            "--json",
+        ]));
+        assert_eq!(v["words"], s["hmm"], "{}", s["text"]);
+        assert_eq!(v["method"], "hmm");
+    }
+    let v = json(&mlwb(&["segment", "我来到北京清华大学", "--json"]));
+    assert_eq!(v["runs"][0]["tags"], "BESBEBMME");
+    let o = mlwb(&["segment", "我来到北京清华大学"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("我来 / 到 / 北京 / 清华大学\n"), "{text}");
+    assert!(text.contains("jieba's default cut first matches a word dictionary"));
+    let v = json(&mlwb(&[
+        "segment",
+        "我们明天去公园",
+        "--method",
+        "fmm",
+        "--json",
+    ]));
+    assert_eq!(
+        v["words"],
+        serde_json::json!(["我们", "明天", "去", "公园"])
+    );
+    let o = mlwb(&["segment", " ", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn the_segment_lab_scores_match_the_python_reference() {
+    let r = segment_reference();
+    let v = json(&mlwb(&["run", "--algo", "segment", "--json"]));
+    let figs = v["figures"].as_array().expect("figures");
+    for k in ["hmm", "fmm"] {
+        let f = figs
+            .iter()
+            .find(|f| f["key"] == format!("{k}_f1").as_str())
+            .expect("figure");
+        let want = r["test_scores"][k]["f1"].as_f64().expect("f1");
+        assert!(
+            (f["value"].as_f64().expect("v") - want).abs() < 1e-12,
+            "{k}"
+        );
+    }
+    let v = json(&mlwb(&[
+        "run",
+        "--algo",
+        "segment",
+        "--param",
+        "sentence=结巴分词的隐马尔可夫模型能识别未登录词",
+        "--json",
+    ]));
+    assert_eq!(
+        v["tables"][0]["rows"][0][1],
+        r["extra"][4]["hmm"]
+            .as_array()
+            .expect("words")
+            .iter()
+            .map(|w| w.as_str().expect("w"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+            .as_str()
+    );
+}

@@ -11,6 +11,7 @@ pub mod lab;
 pub mod out;
 pub mod quiz;
 pub mod run;
+pub mod segment;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -114,6 +115,9 @@ pub enum Command {
     /// elimination or Gibbs sampling; Markov blankets.
     #[command(subcommand)]
     Bayesnet(bayesnet::BayesnetCommand),
+    /// Cut Chinese text into words with jieba's HMM (B/M/E/S Viterbi) or
+    /// forward maximum matching.
+    Segment(segment::SegmentArgs),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
@@ -135,6 +139,7 @@ impl Command {
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
             Command::Bayesnet(_) => Err("bayesnet"),
+            Command::Segment(_) => Err("segment"),
         }
     }
 }
@@ -241,6 +246,7 @@ fn wants_json(cmd: &Command) -> bool {
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
         Command::Bayesnet(b) => b.json(),
+        Command::Segment(s) => s.json,
         Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
@@ -378,6 +384,7 @@ pub fn run_command(
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
             Command::Bayesnet(cmd) => bayesnet::run(&cmd, out, err),
+            Command::Segment(args) => segment::run(&args, out, err),
             Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }

@@ -27,6 +27,7 @@ pub mod init;
 pub mod mlp;
 mod nndata;
 pub mod norm;
+pub mod segment;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
