@@ -46,6 +46,9 @@ fn main() {
         "include_str",
         "&str",
     );
-    let data = list(&root.join("datasets"), &["csv", "yaml", "json", "conll"]);
+    let data = list(
+        &root.join("datasets"),
+        &["csv", "yaml", "json", "conll", "txt"],
+    );
     write("embedded_datasets.rs", "", &data, "include_bytes", "&[u8]");
 }

@@ -34,6 +34,7 @@
 )]
 
 pub mod algos;
+pub mod bayesnet;
 pub mod cli;
 pub mod content;
 pub mod data;

@@ -289,6 +289,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::multimodal::Multimodal::SPEC,
         runner: Runner::Lab(lab::<labs::multimodal::Multimodal>),
     },
+    Registered {
+        spec: &labs::bayesnet::BayesNetLab::SPEC,
+        runner: Runner::Lab(lab::<labs::bayesnet::BayesNetLab>),
+    },
+    Registered {
+        spec: &labs::segment::SegmentLab::SPEC,
+        runner: Runner::Lab(lab::<labs::segment::SegmentLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.
@@ -419,6 +427,15 @@ mod tests {
                             assert!(set(o.to_string()).is_ok(), "{} {}", r.spec.name, p.name);
                         }
                         assert!(set("no-such-choice".into()).is_err());
+                    }
+                    ParamKind::Text { max_chars } => {
+                        assert!(
+                            set(p.default.to_string()).is_ok(),
+                            "{} {}",
+                            r.spec.name,
+                            p.name
+                        );
+                        assert!(set("字".repeat(max_chars + 1)).is_err());
                     }
                 }
             }

@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["registry"],
     &["labs"],
     &["metrics"],
-    &["seq", "nn"],
+    &["seq", "nn", "bayesnet"],
     &["algos"],
     &["data"],
     &["mathexpr", "mathtext", "text", "settings"],

@@ -38,6 +38,11 @@ fn bounds(p: &ParamSpec) -> Option<[(String, String); 2]> {
             ])
         }
         ParamKind::Choice { .. } => None,
+        // Free text: only a length bound (both ends are the same pair).
+        ParamKind::Text { max_chars } => {
+            let pair = ("x".repeat(max_chars), "x".repeat(max_chars + 1));
+            Some([pair.clone(), pair])
+        }
     }
 }
 

@@ -29,6 +29,11 @@ pub enum ParamKind {
     Choice {
         options: &'static [&'static str],
     },
+    /// Free text of at most `max_chars` characters (a sentence to segment,
+    /// a node name, `A=x,B=y` evidence).
+    Text {
+        max_chars: usize,
+    },
 }
 
 /// One hyper-parameter: its name, valid range, default and help. The
@@ -87,6 +92,21 @@ pub const fn choice(
     ParamSpec {
         name,
         kind: ParamKind::Choice { options },
+        default,
+        help,
+    }
+}
+
+/// A free-text parameter of at most `max_chars` characters.
+pub const fn text(
+    name: &'static str,
+    max_chars: usize,
+    default: &'static str,
+    help: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        name,
+        kind: ParamKind::Text { max_chars },
         default,
         help,
     }
@@ -171,12 +191,13 @@ impl From<ParamError> for AlgoError {
 }
 
 /// A checked parameter value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     Int(i64),
     Float(f64),
     Choice(&'static str),
+    Text(String),
 }
 
 impl fmt::Display for Value {
@@ -185,6 +206,7 @@ impl fmt::Display for Value {
             Value::Int(v) => write!(f, "{v}"),
             Value::Float(v) => write!(f, "{v}"),
             Value::Choice(v) => write!(f, "{v}"),
+            Value::Text(v) => write!(f, "{v}"),
         }
     }
 }
@@ -217,6 +239,22 @@ impl ParamSpec {
                         format!("expected one of {}, got `{raw}`", options.join(", ")),
                     )
                 }),
+            ParamKind::Text { max_chars } => {
+                let n = raw.chars().count();
+                if n > max_chars {
+                    Err(ParamError::invalid(
+                        self.name,
+                        format!("at most {max_chars} characters, got {n}"),
+                    ))
+                } else if raw.chars().any(char::is_control) {
+                    Err(ParamError::invalid(
+                        self.name,
+                        "must be one line of text (no control characters)",
+                    ))
+                } else {
+                    Ok(Value::Text(raw.to_string()))
+                }
+            }
         }
     }
 
@@ -295,7 +333,7 @@ impl ParamValues {
         }
         self.values
             .get(spec.name)
-            .copied()
+            .cloned()
             .ok_or(ParamError::NotInSpec(spec.name))
     }
 
@@ -332,13 +370,20 @@ impl ParamValues {
         }
     }
 
+    pub fn text(&self, spec: &ParamSpec) -> Result<String, ParamError> {
+        match self.value(spec)? {
+            Value::Text(v) => Ok(v),
+            _ => Err(ParamError::NotInSpec(spec.name)),
+        }
+    }
+
     /// A value by name, for display.
     pub fn get(&self, name: &str) -> Option<Value> {
-        self.values.get(name).copied()
+        self.values.get(name).cloned()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
-        self.values.iter().map(|(k, v)| (*k, *v))
+        self.values.iter().map(|(k, v)| (*k, v.clone()))
     }
 
     pub fn len(&self) -> usize {

@@ -5,6 +5,7 @@
 
 pub mod arch;
 pub mod attention;
+pub mod bayesnet;
 pub mod hmm;
 pub mod inspect;
 pub mod interview;
@@ -13,6 +14,7 @@ pub mod out;
 pub mod quiz;
 pub mod regression;
 pub mod run;
+pub mod segment;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -118,6 +120,13 @@ pub enum Command {
     /// Hidden Markov models you write down: decode, score, fit (Baum–Welch).
     #[command(subcommand)]
     Hmm(hmm::HmmCommand),
+    /// Bayesian networks: P(query | evidence) by enumeration, variable
+    /// elimination or Gibbs sampling; Markov blankets.
+    #[command(subcommand)]
+    Bayesnet(bayesnet::BayesnetCommand),
+    /// Cut Chinese text into words with jieba's HMM (B/M/E/S Viterbi) or
+    /// forward maximum matching.
+    Segment(segment::SegmentArgs),
     /// Render the first TUI frame off-screen and exit (used to time start-up).
     #[command(hide = true)]
     FirstFrame,
@@ -140,6 +149,8 @@ impl Command {
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
             Command::Attention(_) => Err("attention"),
+            Command::Bayesnet(_) => Err("bayesnet"),
+            Command::Segment(_) => Err("segment"),
         }
     }
 }
@@ -247,6 +258,8 @@ fn wants_json(cmd: &Command) -> bool {
         Command::Hmm(h) => h.json(),
         Command::Arch(a) => a.json,
         Command::Attention(a) => a.json,
+        Command::Bayesnet(b) => b.json(),
+        Command::Segment(s) => s.json,
         Command::Show { .. } | Command::Check { .. } | Command::FirstFrame => false,
     }
 }
@@ -385,6 +398,8 @@ pub fn run_command(
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),
             Command::Attention(args) => attention::run(&args, out, err),
+            Command::Bayesnet(cmd) => bayesnet::run(&cmd, out, err),
+            Command::Segment(args) => segment::run(&args, out, err),
             Command::Quiz { args, .. } => quiz::run(lib, &args, out, err),
             Command::FirstFrame => Ok(ExitCode::SUCCESS),
         }

@@ -90,6 +90,13 @@ impl JsonError {
                 _ => None,
             })
         });
+        if let Some(b) = any.downcast_ref::<crate::bayesnet::NetError>() {
+            j.error = b.message.clone();
+            j.file = (!b.file.is_empty()).then(|| b.file.clone());
+            j.line = b.line;
+            j.column = b.column;
+            return j;
+        }
         if let Some(d) = data {
             j.error = match &d.column {
                 Some((_, name)) => format!("column `{name}`: {}", d.message),

@@ -161,6 +161,7 @@ pub fn algos(json: bool, out: &mut dyn Write) -> std::io::Result<()> {
                     )
                 }
                 ParamKind::Choice { options } => options.join("|"),
+                ParamKind::Text { max_chars } => format!("text ≤{max_chars} chars"),
             };
             writeln!(
                 out,

@@ -47,6 +47,10 @@ pub enum DatasetKind {
     HmmModel,
     /// A graph (edge list).
     Graph,
+    /// A discrete Bayesian network in YAML (`mlwb bayesnet`).
+    BayesNet,
+    /// Sentences with gold word segmentation (words separated by spaces).
+    Segmented,
 }
 
 impl DatasetKind {
@@ -59,6 +63,8 @@ impl DatasetKind {
             DatasetKind::Conll => "conll",
             DatasetKind::HmmModel => "hmm-model",
             DatasetKind::Graph => "graph",
+            DatasetKind::BayesNet => "bayes-net",
+            DatasetKind::Segmented => "segmented",
         }
     }
 
@@ -141,6 +147,8 @@ mod tests {
             DatasetKind::Conll,
             DatasetKind::HmmModel,
             DatasetKind::Graph,
+            DatasetKind::BayesNet,
+            DatasetKind::Segmented,
         ] {
             let json = serde_json::to_string(&k).expect("json");
             assert_eq!(json, format!("\"{}\"", k.as_str()));

@@ -20,6 +20,7 @@
 pub mod arch;
 pub mod attention;
 pub mod bert;
+pub mod bayesnet;
 pub mod classify;
 pub mod cnn;
 pub mod contrastive;
@@ -38,6 +39,7 @@ pub mod norm;
 pub mod rnn;
 pub mod seq2seq;
 pub mod transformer;
+pub mod segment;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

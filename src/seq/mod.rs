@@ -6,4 +6,5 @@ pub mod conll;
 pub mod crf;
 pub mod hmm;
 pub mod hmm_io;
+pub mod segment;
 pub mod tagger;

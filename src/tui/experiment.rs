@@ -687,6 +687,8 @@ impl ExperimentPane {
                         let v = v.clamp(min, max);
                         format!("{}", (v * 1e6).round() / 1e6)
                     }
+                    // Text is typed (Enter), not stepped.
+                    ParamKind::Text { .. } => cur.clone(),
                 };
                 // Only to a value the spec accepts (the same check as a run's).
                 if p.parse(&next).is_ok() {
@@ -723,6 +725,9 @@ impl ExperimentPane {
                     format!("number in {lo}{min}, {max}]")
                 }
                 Some(ParamKind::Choice { options }) => options.join(", "),
+                Some(ParamKind::Text { max_chars }) => {
+                    format!("text, up to {max_chars} characters")
+                }
                 None => String::new(),
             },
         }
