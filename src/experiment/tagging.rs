@@ -68,6 +68,7 @@ pub fn corpora(
 pub fn fit_tagger(
     trainer: &dyn TrainTagger,
     train: &Corpus,
+    seed: u64,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
@@ -78,7 +79,7 @@ pub fn fit_tagger(
         !cancel.load(Ordering::SeqCst)
     };
     let mut progress = Progress::new(&mut sink);
-    Ok(trainer.fit(train, &mut progress)?)
+    Ok(trainer.fit(train, seed, &mut progress)?)
 }
 
 /// What to train: the algorithm, its checked parameters, and for the
@@ -115,7 +116,7 @@ pub fn evaluate(
     });
     let mut history = Vec::new();
     let t0 = Instant::now();
-    let tagger = fit_tagger(trainer, train, emit, cancel, &mut history)?;
+    let tagger = fit_tagger(trainer, train, seed, emit, cancel, &mut history)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
@@ -153,6 +154,7 @@ pub fn evaluate(
         tag_confusion,
         history,
         unknown_test_tags: test.unknown_tags(&train.tag_set()),
+        transitions: tagger.transitions(),
         notes: Vec::new(),
         sentences,
     })
@@ -192,7 +194,7 @@ pub fn learning_curve(
         let f1 = |trainer: &dyn TrainTagger| -> Result<f64, ExperimentError> {
             let mut sink = |_: Event| {};
             let mut hist = Vec::new();
-            let tagger = fit_tagger(trainer, &part, &mut sink, cancel, &mut hist)?;
+            let tagger = fit_tagger(trainer, &part, 0, &mut sink, cancel, &mut hist)?;
             let pred: Vec<Vec<String>> = test
                 .sentences
                 .iter()

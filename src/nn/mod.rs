@@ -104,6 +104,7 @@
 //! last step of a training run).
 
 mod conv;
+pub mod crf;
 pub mod graph;
 pub mod layers;
 pub mod norm;
