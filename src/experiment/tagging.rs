@@ -64,6 +64,67 @@ pub fn corpora(
     ))
 }
 
+/// `--test FILE`: train on the whole of `dataset` (a bundled corpus's
+/// training file, or the user's file) and test on `file`.
+pub fn corpora_with_test(
+    dataset: &str,
+    file: &str,
+) -> Result<(Corpus, Corpus, Vec<String>), ExperimentError> {
+    let train = match manifest()
+        .iter()
+        .find(|d| d.name == dataset && d.kind == DatasetKind::Conll)
+    {
+        Some(info) => conll::load_bundled(&info.file)?,
+        None => {
+            let path = std::path::Path::new(dataset);
+            if !path.exists() {
+                return Err(ExperimentError::setup(format!(
+                    "{dataset}: no such file, and not a bundled CoNLL corpus"
+                )));
+            }
+            conll::load(path)?
+        }
+    };
+    let path = std::path::Path::new(file);
+    if !path.exists() {
+        return Err(ExperimentError::setup(format!(
+            "--test {file}: no such file"
+        )));
+    }
+    let test = conll::load(path)?;
+    if test.n_sentences() == 0 {
+        return Err(ExperimentError::setup(format!(
+            "--test {file}: no sentences in the file"
+        )));
+    }
+    let note = format!(
+        "trained on all of {dataset} ({} sentences, {} tokens), tested on {file} ({} sentences, {} tokens)",
+        train.n_sentences(),
+        train.n_tokens(),
+        test.n_sentences(),
+        test.n_tokens()
+    );
+    Ok((train, test, vec![note]))
+}
+
+/// Share of the test tokens whose lower-cased word never occurs in the
+/// training corpus (the taggers map them to their unknown-word handling).
+pub fn unseen_word_share(train: &Corpus, test: &Corpus) -> f64 {
+    let known: std::collections::HashSet<String> = train
+        .sentences
+        .iter()
+        .flat_map(|s| s.tokens.iter().map(|t| t.to_lowercase()))
+        .collect();
+    let (mut unseen, mut n) = (0usize, 0usize);
+    for t in test.sentences.iter().flat_map(|s| &s.tokens) {
+        n += 1;
+        if !known.contains(&t.to_lowercase()) {
+            unseen += 1;
+        }
+    }
+    unseen as f64 / n.max(1) as f64
+}
+
 /// Fit a tagger with typed parameters on `train`, streaming progress.
 pub fn fit_tagger(
     trainer: &dyn TrainTagger,

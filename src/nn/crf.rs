@@ -476,6 +476,76 @@ mod tests {
         assert!(worst > 0.0);
     }
 
+    /// Log Z, the loss, its gradient and the best path against NumPy's
+    /// enumeration of every path (tests/reference/make_crf_layer_reference.py).
+    #[test]
+    fn matches_the_numpy_enumeration_reference() {
+        let text = include_str!("../../tests/reference/crf_layer_reference.json");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let vec1 = |x: &serde_json::Value| -> Vec<f64> {
+            x.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        };
+        let mat = |x: &serde_json::Value| -> Array2<f64> {
+            let rows: Vec<Vec<f64>> = x.as_array().unwrap().iter().map(vec1).collect();
+            let (r, c) = (rows.len(), rows[0].len());
+            Array2::from_shape_vec((r, c), rows.concat()).unwrap()
+        };
+        let cases = v["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 5);
+        for c in cases {
+            let e = mat(&c["emissions"]);
+            let (t, l) = e.dim();
+            let scores = CrfScores {
+                trans: mat(&c["transitions"]),
+                start: vec1(&c["start"]),
+                end: vec1(&c["end"]),
+            };
+            let gold: Vec<usize> = vec1(&c["gold"]).iter().map(|&x| x as usize).collect();
+            let (_, log_z) = forward(e.view(), &scores);
+            assert!((log_z - c["log_z"].as_f64().unwrap()).abs() < 1e-10);
+            let gs = path_score(e.view(), &scores, &gold);
+            assert!((gs - c["gold_score"].as_f64().unwrap()).abs() < 1e-10);
+            let (path, best) = viterbi(e.view(), &scores);
+            let want: Vec<usize> = vec1(&c["viterbi"]).iter().map(|&x| x as usize).collect();
+            assert_eq!(path, want);
+            assert!((best - c["best_score"].as_f64().unwrap()).abs() < 1e-10);
+            // The gradient through the tape (f32), batch of one.
+            let mut g = Graph::new(0);
+            let f32t = |shape: &[usize], it: Vec<f64>| {
+                ArrayD::from_shape_vec(IxDyn(shape), it.iter().map(|&x| x as f32).collect())
+                    .unwrap()
+            };
+            let ev = g.input(f32t(&[1, t, l], e.iter().copied().collect()));
+            let tv = g.input(f32t(&[l, l], scores.trans.iter().copied().collect()));
+            let sv = g.input(f32t(&[l], scores.start.clone()));
+            let nv = g.input(f32t(&[l], scores.end.clone()));
+            let loss = g.crf_nll(ev, tv, sv, nv, &gold).unwrap();
+            let nll = f64::from(g.value(loss).unwrap()[[]]);
+            assert!((nll - c["nll"].as_f64().unwrap()).abs() < 1e-4);
+            g.backward(loss, &mut ParamStore::new(0)).unwrap();
+            let pairs = [
+                (
+                    ev,
+                    mat(&c["d_emissions"]).iter().copied().collect::<Vec<_>>(),
+                ),
+                (tv, mat(&c["d_transitions"]).iter().copied().collect()),
+                (sv, vec1(&c["d_start"])),
+                (nv, vec1(&c["d_end"])),
+            ];
+            for (var, want) in pairs {
+                let got = g.grad(var).unwrap();
+                assert_eq!(got.len(), want.len());
+                for (a, b) in got.iter().zip(&want) {
+                    assert!((f64::from(*a) - b).abs() < 1e-5, "{a} vs {b}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_shapes_and_tags_are_errors() {
         let mut g = Graph::new(0);

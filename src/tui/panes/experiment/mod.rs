@@ -9,6 +9,7 @@ mod metrics;
 mod picture;
 mod setup;
 mod tagged;
+mod transitions;
 mod trellis;
 
 use casino::*;
@@ -18,6 +19,7 @@ use metrics::*;
 use picture::*;
 use setup::*;
 use tagged::*;
+use transitions::*;
 use trellis::*;
 
 use ratatui::buffer::Buffer;

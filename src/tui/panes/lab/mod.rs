@@ -11,7 +11,7 @@
 //! - [`text`]: tables, the confusion matrix and the notices.
 
 mod chart;
-mod pictures;
+pub(in crate::tui) mod pictures;
 mod text;
 
 use ratatui::buffer::Buffer;
