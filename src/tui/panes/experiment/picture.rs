@@ -37,7 +37,7 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
             let mut area = area;
             if let Some(tr) = &t.transitions {
                 let w = transitions_width(tr);
-                if area.width >= w + 30 && area.height >= 6 {
+                if area.width >= w + 24 && area.height >= 6 {
                     let [left, right] = ratatui::layout::Layout::horizontal([
                         ratatui::layout::Constraint::Min(0),
                         ratatui::layout::Constraint::Length(w),

@@ -96,3 +96,39 @@ impl Widget for TransitionsPanel<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grid_with_legend_labels_and_shades() {
+        let t = Transitions {
+            tags: vec!["B-PER".into(), "I-PER".into(), "O".into()],
+            scores: vec![-2.0, 3.0, 0.0, -1.0, 1.0, 0.5, 0.0, -4.0, 1.0],
+        };
+        let w = transitions_width(&t);
+        assert_eq!(w, 5 + 3 + 6 + 2);
+        let area = Rect::new(0, 0, w, 8);
+        let mut buf = Buffer::empty(area);
+        TransitionsPanel {
+            transitions: &t,
+            theme: Theme { color: false },
+        }
+        .render(area, &mut buf);
+        let rows: Vec<String> = (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect()
+            })
+            .collect();
+        let all = rows.join("\n");
+        assert!(rows[1].contains("-4") && rows[1].contains('3'), "{all}");
+        assert!(rows[3].contains("1 B-PER"), "{all}");
+        // B-PER → I-PER is the largest score: full block; I-PER after O the
+        // smallest: blank.
+        assert!(rows[3].contains("██"), "{all}");
+        assert!(rows[5].starts_with("│3 O"), "{all}");
+    }
+}
