@@ -48,6 +48,7 @@ pub mod quiz;
 pub mod registry;
 pub mod rng;
 pub mod seq;
+pub mod seqnn;
 pub mod settings;
 pub mod text;
 pub mod tui;

@@ -226,6 +226,10 @@ pub static REGISTRY: &[Registered] = &[
         runner: Runner::Tagger(tagger::<crf::Crf>),
     },
     Registered {
+        spec: &crate::seqnn::bilstm_crf::BiLstmCrf::SPEC,
+        runner: Runner::Tagger(tagger::<crate::seqnn::bilstm_crf::BiLstmCrf>),
+    },
+    Registered {
         spec: &pca::Pca::SPEC,
         runner: Runner::Reducer(reducer::<pca::Pca>),
     },

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["registry"],
     &["labs"],
     &["metrics"],
+    &["seqnn"],
     &["seq", "nn", "bayesnet"],
     &["algos"],
     &["data"],

@@ -1130,6 +1130,8 @@ fn crf_run_shows_entities_and_tagged_sentences() {
     assert!(s.contains("entity micro F1"), "{s}");
     assert!(s.contains("Test sentences"), "{s}");
     assert!(s.contains("Training: objective"), "{s}");
+    // The learned transition weights beside the sentences.
+    assert!(s.contains("Transitions from→to"), "{s}");
     send(&mut app, &[Msg::PageDown]);
     assert_eq!(app.exp.as_ref().expect("pane").sentence_offset, 1);
     assert_cells_list_their_members(&mut app);

@@ -246,9 +246,11 @@ pub fn run(
             config.test_size
         )));
     }
-    if config.test_file.is_some() && !matches!(prepared, Prepared::Classifier(_)) {
-        // Each dataset kind adds its own reading of a held-out file; until
-        // one does, say so instead of silently splitting.
+    // Each dataset kind adds its own reading of a held-out file (tables:
+    // `run_classifier`; CoNLL: `run_tagging`); until one does, say so
+    // instead of silently splitting.
+    let reads_test_file = matches!(prepared, Prepared::Tagger(_) | Prepared::Classifier(_));
+    if config.test_file.is_some() && !reads_test_file {
         return Err(ExperimentError::setup(format!(
             "--test is not supported for `{}` on this kind of dataset yet",
             spec.name
@@ -601,7 +603,10 @@ fn run_tagging(
         };
         return Ok(r.with_outcome(Outcome::Casino(Box::new(outcome))));
     }
-    let (train, test, notes) = tagging::corpora(&config.dataset, config.test_size, config.seed)?;
+    let (train, test, notes) = match &config.test_file {
+        Some(file) => tagging::corpora_with_test(&config.dataset, file)?,
+        None => tagging::corpora(&config.dataset, config.test_size, config.seed)?,
+    };
     let setup = tagging::TaggingSetup {
         algo: spec.name,
         dataset: &config.dataset,
@@ -619,11 +624,25 @@ fn run_tagging(
     r.notes = notes;
     if !t.unknown_test_tags.is_empty() {
         let (line, tag) = &t.unknown_test_tags[0];
+        let all: Vec<&str> = t
+            .unknown_test_tags
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let at = match &config.test_file {
+            Some(f) => format!("{f}:{line}"),
+            None => format!("line {line}"),
+        };
         r.notes.push(format!(
-            "{} test tag(s) never seen in training, first `{tag}` at line {line}",
-            t.unknown_test_tags.len()
+            "{} test tag(s) never seen in training ({}), first `{tag}` at {at}: no model can predict them, so their entities count as missed",
+            t.unknown_test_tags.len(),
+            all.join(", ")
         ));
     }
+    r.notes.push(format!(
+        "{:.1}% of the test tokens are words never seen in training",
+        100.0 * tagging::unseen_word_share(&train, &test)
+    ));
     r.classes = t.tag_confusion.labels.clone();
     Ok(r.with_outcome(Outcome::Tagging(TaggingOutcome {
         confusion_matrix: t.tag_confusion.clone(),

@@ -523,6 +523,9 @@ pub struct TaggingReport {
     pub history: Vec<HistoryPoint>,
     /// Tags in the test file never seen in training: (line, tag).
     pub unknown_test_tags: Vec<(usize, String)>,
+    /// The learned tag-to-tag transition scores (CRF and BiLSTM-CRF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transitions: Option<crate::seq::tagger::Transitions>,
     pub notes: Vec<String>,
     #[serde(skip)]
     pub sentences: Vec<TaggedSentence>,

@@ -64,10 +64,72 @@ pub fn corpora(
     ))
 }
 
+/// `--test FILE`: train on the whole of `dataset` (a bundled corpus's
+/// training file, or the user's file) and test on `file`.
+pub fn corpora_with_test(
+    dataset: &str,
+    file: &str,
+) -> Result<(Corpus, Corpus, Vec<String>), ExperimentError> {
+    let train = match manifest()
+        .iter()
+        .find(|d| d.name == dataset && d.kind == DatasetKind::Conll)
+    {
+        Some(info) => conll::load_bundled(&info.file)?,
+        None => {
+            let path = std::path::Path::new(dataset);
+            if !path.exists() {
+                return Err(ExperimentError::setup(format!(
+                    "{dataset}: no such file, and not a bundled CoNLL corpus"
+                )));
+            }
+            conll::load(path)?
+        }
+    };
+    let path = std::path::Path::new(file);
+    if !path.exists() {
+        return Err(ExperimentError::setup(format!(
+            "--test {file}: no such file"
+        )));
+    }
+    let test = conll::load(path)?;
+    if test.n_sentences() == 0 {
+        return Err(ExperimentError::setup(format!(
+            "--test {file}: no sentences in the file"
+        )));
+    }
+    let note = format!(
+        "trained on all of {dataset} ({} sentences, {} tokens), tested on {file} ({} sentences, {} tokens)",
+        train.n_sentences(),
+        train.n_tokens(),
+        test.n_sentences(),
+        test.n_tokens()
+    );
+    Ok((train, test, vec![note]))
+}
+
+/// Share of the test tokens whose lower-cased word never occurs in the
+/// training corpus (the taggers map them to their unknown-word handling).
+pub fn unseen_word_share(train: &Corpus, test: &Corpus) -> f64 {
+    let known: std::collections::HashSet<String> = train
+        .sentences
+        .iter()
+        .flat_map(|s| s.tokens.iter().map(|t| t.to_lowercase()))
+        .collect();
+    let (mut unseen, mut n) = (0usize, 0usize);
+    for t in test.sentences.iter().flat_map(|s| &s.tokens) {
+        n += 1;
+        if !known.contains(&t.to_lowercase()) {
+            unseen += 1;
+        }
+    }
+    unseen as f64 / n.max(1) as f64
+}
+
 /// Fit a tagger with typed parameters on `train`, streaming progress.
 pub fn fit_tagger(
     trainer: &dyn TrainTagger,
     train: &Corpus,
+    seed: u64,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
     history: &mut Vec<HistoryPoint>,
@@ -78,7 +140,7 @@ pub fn fit_tagger(
         !cancel.load(Ordering::SeqCst)
     };
     let mut progress = Progress::new(&mut sink);
-    Ok(trainer.fit(train, &mut progress)?)
+    Ok(trainer.fit(train, seed, &mut progress)?)
 }
 
 /// What to train: the algorithm, its checked parameters, and for the
@@ -115,7 +177,7 @@ pub fn evaluate(
     });
     let mut history = Vec::new();
     let t0 = Instant::now();
-    let tagger = fit_tagger(trainer, train, emit, cancel, &mut history)?;
+    let tagger = fit_tagger(trainer, train, seed, emit, cancel, &mut history)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
@@ -153,6 +215,7 @@ pub fn evaluate(
         tag_confusion,
         history,
         unknown_test_tags: test.unknown_tags(&train.tag_set()),
+        transitions: tagger.transitions(),
         notes: Vec::new(),
         sentences,
     })
@@ -192,7 +255,7 @@ pub fn learning_curve(
         let f1 = |trainer: &dyn TrainTagger| -> Result<f64, ExperimentError> {
             let mut sink = |_: Event| {};
             let mut hist = Vec::new();
-            let tagger = fit_tagger(trainer, &part, &mut sink, cancel, &mut hist)?;
+            let tagger = fit_tagger(trainer, &part, 0, &mut sink, cancel, &mut hist)?;
             let pred: Vec<Vec<String>> = test
                 .sentences
                 .iter()

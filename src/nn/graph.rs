@@ -176,6 +176,13 @@ pub(crate) enum Op {
         beta: usize,
         groups: Groups,
     },
+    /// A scalar whose gradient with respect to each input was computed in
+    /// the forward pass (structured losses such as the CRF layer's, where
+    /// forward–backward yields the gradient anyway): `d[k]` is ∂y/∂inputs[k].
+    Fused {
+        inputs: Vec<usize>,
+        d: Vec<Tensor>,
+    },
 }
 
 #[derive(Debug)]
@@ -1167,6 +1174,32 @@ impl Graph {
         ))
     }
 
+    /// A scalar `value` with its gradient with respect to each input given
+    /// (`parts[k] = (input, ∂value/∂input)`, each of the input's shape).
+    /// For losses whose forward pass computes the gradient anyway.
+    pub(crate) fn fused_scalar(
+        &mut self,
+        value: f32,
+        parts: Vec<(Var, Tensor)>,
+    ) -> Result<Var, NnError> {
+        for (v, d) in &parts {
+            let shape = self.shape(*v)?;
+            if d.shape() != shape.as_slice() {
+                return Err(shape_err(
+                    "fused",
+                    format!("gradient {:?} for input {shape:?}", d.shape()),
+                ));
+            }
+        }
+        let rg = parts.iter().any(|(v, _)| self.rg(v.0));
+        let (inputs, d) = parts.into_iter().map(|(v, d)| (v.0, d)).unzip();
+        Ok(self.push(
+            ArrayD::from_elem(IxDyn(&[]), value),
+            Op::Fused { inputs, d },
+            rg,
+        ))
+    }
+
     // ----- backward ---------------------------------------------------------
 
     /// Backpropagate from a scalar `loss` (gradient 1), then add every
@@ -1548,6 +1581,12 @@ impl Graph {
                 let bshape = val(beta).shape().to_vec();
                 acc(gamma, from_vec(&gshape, dgamma)?);
                 acc(beta, from_vec(&bshape, dbeta)?);
+            }
+            Op::Fused { inputs, d } => {
+                let s = g.iter().next().copied().unwrap_or(0.0);
+                for (&x, dx) in inputs.iter().zip(d) {
+                    acc(x, dx * s);
+                }
             }
         }
         Ok(())

@@ -87,7 +87,8 @@
 //! smoothing), `mse`, `reshape`, `permute`, `transpose`, `concat`, `slice`,
 //! `gather` (embedding lookup), `dropout` (inverted, seeded), `conv2d`
 //! (im2col and one GEMM; stride, padding), `max_pool2`, `spatial_mean`, `standardize`,
-//! `standardize_fixed`, `channel_affine`.
+//! `standardize_fixed`, `channel_affine`, `crf_nll` (a linear-chain CRF's loss over
+//! per-token scores, with its forward–backward gradient: [`crf`]).
 //!
 //! Contrastive losses composed from those ops: [`contrastive::nt_xent`]
 //! (SimCLR) and [`contrastive::clip_loss`] (CLIP).
@@ -108,6 +109,7 @@
 
 pub mod contrastive;
 mod conv;
+pub mod crf;
 pub mod graph;
 pub mod layers;
 pub mod norm;

@@ -12,7 +12,14 @@ use crate::seq::hmm::{fit_supervised, Hmm};
 /// tagging counterpart of `algos::algorithm::TrainClassifier`; it lives
 /// here because its types are the sequence models').
 pub trait TrainTagger: Send + Sync {
-    fn fit(&self, train: &Corpus, progress: &mut Progress<'_>) -> Result<Tagger, AlgoError>;
+    /// `seed` drives whatever is random in the fit (the HMM and the CRF
+    /// are deterministic and ignore it).
+    fn fit(
+        &self,
+        train: &Corpus,
+        seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Tagger, AlgoError>;
     /// The HMM's parameters, when this tagger can also learn the casino.
     fn casino(&self) -> Option<&crate::seq::hmm::HmmParams> {
         None
@@ -92,10 +99,29 @@ pub fn fit_hmm_tagger(train: &Corpus, smoothing: f64) -> Result<HmmTagger, AlgoE
     Ok(HmmTagger { hmm, tags, vocab })
 }
 
-/// A fitted tagger of either kind.
+/// A tagger built outside `seq` (the neural taggers of `seqnn`, which
+/// sit above the engine they are made of).
+pub trait SequenceTagger: Send + Sync {
+    fn predict(&self, tokens: &[String]) -> Vec<String>;
+    /// The learned tag-to-tag transition scores, if the model has them.
+    fn transitions(&self) -> Option<Transitions> {
+        None
+    }
+}
+
+/// Learned scores of tag `from` followed by tag `to` (`scores[from *
+/// tags.len() + to]`), for the tagging report's picture.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Transitions {
+    pub tags: Vec<String>,
+    pub scores: Vec<f64>,
+}
+
+/// A fitted tagger.
 pub enum Tagger {
     Hmm(HmmTagger),
     Crf(CrfModel),
+    Other(Box<dyn SequenceTagger>),
 }
 
 impl Tagger {
@@ -103,6 +129,24 @@ impl Tagger {
         match self {
             Tagger::Hmm(h) => h.predict(tokens),
             Tagger::Crf(c) => c.predict(tokens),
+            Tagger::Other(t) => t.predict(tokens),
+        }
+    }
+
+    /// The learned transition scores: the CRF's weights (0 for a pair never
+    /// seen in training, which has no feature) or a neural CRF layer's.
+    pub fn transitions(&self) -> Option<Transitions> {
+        match self {
+            Tagger::Hmm(_) => None,
+            Tagger::Crf(c) => {
+                let tags = c.labels().to_vec();
+                let scores = tags
+                    .iter()
+                    .flat_map(|a| tags.iter().map(|b| c.transition(a, b).unwrap_or(0.0)))
+                    .collect();
+                Some(Transitions { tags, scores })
+            }
+            Tagger::Other(t) => t.transitions(),
         }
     }
 }

@@ -230,7 +230,12 @@ impl Algorithm for Crf {
 }
 
 impl TrainTagger for CrfParams {
-    fn fit(&self, train: &Corpus, progress: &mut Progress<'_>) -> Result<Tagger, AlgoError> {
+    fn fit(
+        &self,
+        train: &Corpus,
+        _seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Tagger, AlgoError> {
         let tokens: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tokens.clone()).collect();
         let tags: Vec<Vec<String>> = train.sentences.iter().map(|s| s.tags.clone()).collect();
         fit(&tokens, &tags, self, progress).map(Tagger::Crf)

@@ -619,6 +619,7 @@ impl TrainTagger for HmmParams {
     fn fit(
         &self,
         train: &Corpus,
+        _seed: u64,
         _progress: &mut Progress<'_>,
     ) -> std::result::Result<Tagger, AlgoError> {
         if self.fit == HmmFit::BaumWelch {

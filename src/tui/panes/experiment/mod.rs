@@ -10,6 +10,7 @@ mod picture;
 mod regression;
 mod setup;
 mod tagged;
+mod transitions;
 mod trellis;
 
 use casino::*;
@@ -19,6 +20,7 @@ use metrics::*;
 use picture::*;
 use setup::*;
 use tagged::*;
+use transitions::*;
 use trellis::*;
 
 use ratatui::buffer::Buffer;

@@ -33,6 +33,24 @@ pub(super) fn render_picture(pane: &ExperimentPane, area: Rect, buf: &mut Buffer
             return;
         }
         if let Some(t) = r.tagging() {
+            // The learned transitions beside the sentences when both fit.
+            let mut area = area;
+            if let Some(tr) = &t.transitions {
+                let w = transitions_width(tr);
+                if area.width >= w + 24 && area.height >= 6 {
+                    let [left, right] = ratatui::layout::Layout::horizontal([
+                        ratatui::layout::Constraint::Min(0),
+                        ratatui::layout::Constraint::Length(w),
+                    ])
+                    .areas(area);
+                    TransitionsPanel {
+                        transitions: tr,
+                        theme,
+                    }
+                    .render(right, buf);
+                    area = left;
+                }
+            }
             TaggedPanel {
                 pane,
                 tagging: t,

@@ -12,7 +12,7 @@
 //! - [`text`]: tables, the confusion matrix and the notices.
 
 mod chart;
-mod pictures;
+pub(in crate::tui) mod pictures;
 mod scatter;
 mod text;
 
