@@ -6,7 +6,7 @@
 
 pub use crate::algos::algorithm::{
     AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamKind, ParamSpec, ParamValues,
-    Reduce, Task, TrainClassifier, TrainClusterer, Value,
+    Reduce, SparseFitData, Task, TrainClassifier, TrainClusterer, Value,
 };
 use crate::algos::{
     boosting, forest, gmm, kmeans, knn, linfa_compare, logistic, naive_bayes, pca, svm, tree,

@@ -4,6 +4,7 @@
 mod csvload;
 mod manifest;
 pub mod scale;
+pub mod sparse;
 pub mod split;
 mod table;
 pub mod text;
