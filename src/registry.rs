@@ -9,7 +9,8 @@ pub use crate::algos::algorithm::{
     Reduce, SparseFitData, Task, TrainClassifier, TrainClusterer, Value,
 };
 use crate::algos::{
-    boosting, forest, gmm, kmeans, knn, linfa_compare, logistic, naive_bayes, pca, svm, tree,
+    boosting, forest, gmm, kmeans, knn, linear_svm, linfa_compare, logistic, naive_bayes, pca, svm,
+    tree,
 };
 use crate::labs;
 pub use crate::labs::RunLab;
@@ -141,6 +142,10 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &svm::Svm::SPEC,
         runner: Runner::Classifier(classifier::<svm::Svm>),
+    },
+    Registered {
+        spec: &linear_svm::LinearSvm::SPEC,
+        runner: Runner::Classifier(classifier::<linear_svm::LinearSvm>),
     },
     Registered {
         spec: &linfa_compare::LinfaSvmAlgo::SPEC,
