@@ -10,6 +10,7 @@ pub mod lab;
 pub mod out;
 pub mod quiz;
 pub mod run;
+pub mod text_report;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -245,6 +245,9 @@ fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
     }
+    if let Some(t) = r.classification().and_then(|c| c.text.as_deref()) {
+        super::text_report::print_text_summary(t, out)?;
+    }
     if let Some(t) = r.tagging() {
         let e = &t.entities;
         writeln!(
