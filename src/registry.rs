@@ -6,11 +6,12 @@
 
 pub use crate::algos::algorithm::{
     AlgoSpec, Algorithm, FitData, Implementation, LassoPath, ParamError, ParamKind, ParamSpec,
-    ParamValues, Reduce, RegressData, Task, TrainClassifier, TrainClusterer, TrainRegressor, Value,
+    ParamValues, Reduce, RegressData, SparseFitData, Task, TrainClassifier, TrainClusterer,
+    TrainRegressor, Value,
 };
 use crate::algos::{
-    boosting, forest, gmm, kmeans, knn, linear, linfa_compare, logistic, naive_bayes, pca, svm,
-    tree,
+    boosting, forest, gmm, kmeans, knn, linear, linear_svm, linfa_compare, logistic, naive_bayes,
+    pca, svm, tree,
 };
 use crate::labs;
 pub use crate::labs::RunLab;
@@ -188,6 +189,10 @@ pub static REGISTRY: &[Registered] = &[
     Registered {
         spec: &svm::Svm::SPEC,
         runner: Runner::Classifier(classifier::<svm::Svm>),
+    },
+    Registered {
+        spec: &linear_svm::LinearSvm::SPEC,
+        runner: Runner::Classifier(classifier::<linear_svm::LinearSvm>),
     },
     Registered {
         spec: &linfa_compare::LinfaSvmAlgo::SPEC,

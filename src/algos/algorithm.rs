@@ -13,6 +13,7 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use super::core::{AlgoError, Classifier, Clusterer, Progress, Regressor};
+use crate::data::sparse::Csr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -452,6 +453,15 @@ pub struct FitData<'a> {
     pub n_classes: usize,
 }
 
+/// Training rows with sparse features (vectorised text), never densified.
+pub struct SparseFitData<'a> {
+    pub x: &'a Csr,
+    /// The feature names (the vocabulary).
+    pub names: &'a [String],
+    pub y: &'a [usize],
+    pub n_classes: usize,
+}
+
 /// Typed parameters that fit a classifier.
 pub trait TrainClassifier: Send + Sync {
     fn fit(
@@ -460,6 +470,24 @@ pub trait TrainClassifier: Send + Sync {
         seed: u64,
         progress: &mut Progress<'_>,
     ) -> Result<Box<dyn Classifier>, AlgoError>;
+
+    /// Whether [`TrainClassifier::fit_sparse`] works (and the fitted model
+    /// answers [`Classifier::predict_sparse`]).
+    fn accepts_sparse(&self) -> bool {
+        false
+    }
+
+    /// Fit on sparse rows without making them dense.
+    fn fit_sparse(
+        &self,
+        _data: SparseFitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Err(AlgoError::BadData(
+            "this algorithm works on dense features only".into(),
+        ))
+    }
 }
 
 /// Typed parameters that fit a clustering.

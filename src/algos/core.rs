@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
+use crate::data::sparse::Csr;
+
 /// Why a fit did not produce a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AlgoError {
@@ -156,6 +158,20 @@ pub trait Classifier: Send + Sync {
     /// probabilities where the model has them, decision values otherwise.
     /// Used for ROC / precision-recall curves. `None` if the model has none.
     fn scores(&self, _x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+        None
+    }
+    /// [`Classifier::predict`] on sparse rows; `None` for dense-only models.
+    fn predict_sparse(&self, _x: &Csr) -> Option<Vec<usize>> {
+        None
+    }
+    /// [`Classifier::scores`] on sparse rows; `None` for dense-only models.
+    fn scores_sparse(&self, _x: &Csr) -> Option<Array2<f64>> {
+        None
+    }
+    /// Per class (n_classes x n_features), how strongly each feature pushes a
+    /// row towards that class: log-probability ratios for naive Bayes,
+    /// coefficients for linear models. `None` where there is no such number.
+    fn feature_weights(&self) -> Option<Array2<f64>> {
         None
     }
 }

@@ -9,6 +9,7 @@ pub mod gmm;
 pub mod kmeans;
 pub mod knn;
 pub mod linear;
+pub mod linear_svm;
 pub mod linfa_compare;
 pub mod logistic;
 pub mod naive_bayes;

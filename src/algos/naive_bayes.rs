@@ -6,6 +6,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 
 use super::core::{AlgoError, Classifier};
+use crate::data::sparse::Csr;
 
 /// Class probabilities from per-class joint log-likelihoods (log-sum-exp),
 /// in class index order (classes absent from training get probability 0).
@@ -290,6 +291,8 @@ pub struct MultinomialNbModel {
     class_log_prior: Vec<f64>,
     /// log theta_cj, n_classes x n_features.
     feature_log_prob: Array2<f64>,
+    /// The same, n_features x n_classes (one row per word: sparse scoring).
+    flp_t: Array2<f64>,
     /// Classes seen in training (others are never predicted).
     present: Vec<bool>,
 }
@@ -331,7 +334,64 @@ pub fn fit_multinomial_nb(
         let mut acc = counts.row_mut(c);
         acc += &row;
     }
-    let n = y.len() as f64;
+    Ok(multinomial_from_counts(counts, &class_count, alpha))
+}
+
+/// [`fit_multinomial_nb`] on sparse rows (vectorised text): the same model,
+/// summing only the stored entries.
+pub fn fit_multinomial_nb_sparse(
+    x: &Csr,
+    y: &[usize],
+    n_classes: usize,
+    alpha: f64,
+) -> Result<MultinomialNbModel, AlgoError> {
+    if alpha.is_nan() || alpha <= 0.0 || !alpha.is_finite() {
+        return Err(AlgoError::param(
+            "alpha",
+            format!("must be > 0, got {alpha}"),
+        ));
+    }
+    if x.nrows() != y.len() || x.nrows() == 0 {
+        return Err(AlgoError::BadData(format!(
+            "{} rows of features but {} labels",
+            x.nrows(),
+            y.len()
+        )));
+    }
+    if let Some(v) = x
+        .values()
+        .iter()
+        .find(|v| v.is_nan() || **v < 0.0 || !v.is_finite())
+    {
+        return Err(AlgoError::BadData(format!(
+            "multinomial naive Bayes needs non-negative features (counts or TF-IDF), found {v}"
+        )));
+    }
+    if let Some(&c) = y.iter().find(|&&c| c >= n_classes) {
+        return Err(AlgoError::BadData(format!(
+            "label {c} is out of range for {n_classes} classes"
+        )));
+    }
+    let d = x.ncols();
+    let mut counts = Array2::<f64>::zeros((n_classes, d));
+    let mut class_count = vec![0usize; n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        class_count[c] += 1;
+        let (ix, v) = x.row(i);
+        let mut acc = counts.row_mut(c);
+        for (&j, &val) in ix.iter().zip(v) {
+            acc[j] += val;
+        }
+    }
+    Ok(multinomial_from_counts(counts, &class_count, alpha))
+}
+
+fn multinomial_from_counts(
+    counts: Array2<f64>,
+    class_count: &[usize],
+    alpha: f64,
+) -> MultinomialNbModel {
+    let n = class_count.iter().sum::<usize>() as f64;
     let class_log_prior = class_count
         .iter()
         .map(|&k| {
@@ -348,11 +408,13 @@ pub fn fit_multinomial_nb(
         let total = row.sum().ln();
         row.mapv_inplace(|v| v.ln() - total);
     }
-    Ok(MultinomialNbModel {
+    let flp_t = feature_log_prob.t().as_standard_layout().into_owned();
+    MultinomialNbModel {
         class_log_prior,
         feature_log_prob,
+        flp_t,
         present: class_count.iter().map(|&k| k > 0).collect(),
-    })
+    }
 }
 
 impl MultinomialNbModel {
@@ -368,7 +430,78 @@ impl MultinomialNbModel {
     }
 }
 
+impl MultinomialNbModel {
+    /// Joint log-likelihood of sparse rows, touching only stored entries.
+    fn joint_log_likelihood_sparse(&self, x: &Csr) -> Array2<f64> {
+        let k = self.class_log_prior.len();
+        let mut jll = Array2::zeros((x.nrows(), k));
+        for (i, mut out) in jll.rows_mut().into_iter().enumerate() {
+            let (ix, v) = x.row(i);
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = self.class_log_prior[c];
+            }
+            for (&j, &val) in ix.iter().zip(v) {
+                if j < self.flp_t.nrows() {
+                    for (o, w) in out.iter_mut().zip(self.flp_t.row(j)) {
+                        *o += val * w;
+                    }
+                }
+            }
+        }
+        jll
+    }
+
+    fn best_present(&self, r: ndarray::ArrayView1<'_, f64>) -> usize {
+        let mut best = 0;
+        for (j, v) in r.iter().enumerate() {
+            if self.present[j] && (!self.present[best] || *v > r[best]) {
+                best = j;
+            }
+        }
+        best
+    }
+}
+
 impl Classifier for MultinomialNbModel {
+    fn predict_sparse(&self, x: &Csr) -> Option<Vec<usize>> {
+        if x.ncols() != self.n_features() {
+            return None;
+        }
+        let jll = self.joint_log_likelihood_sparse(x);
+        Some(
+            jll.rows()
+                .into_iter()
+                .map(|r| self.best_present(r))
+                .collect(),
+        )
+    }
+    fn scores_sparse(&self, x: &Csr) -> Option<Array2<f64>> {
+        if x.ncols() != self.n_features() {
+            return None;
+        }
+        let order: Vec<usize> = (0..self.n_classes()).collect();
+        Some(proba_from_log(
+            self.joint_log_likelihood_sparse(x),
+            &order,
+            self.n_classes(),
+        ))
+    }
+    /// log theta_cj minus the mean of log theta_kj over the other classes
+    /// (with two classes: the log-probability ratio of the word).
+    fn feature_weights(&self) -> Option<Array2<f64>> {
+        let k = self.n_classes();
+        if k < 2 {
+            return None;
+        }
+        let total = self.feature_log_prob.sum_axis(Axis(0));
+        let mut w = self.feature_log_prob.clone();
+        for mut row in w.rows_mut() {
+            for (v, t) in row.iter_mut().zip(&total) {
+                *v -= (t - *v) / (k - 1) as f64;
+            }
+        }
+        Some(w)
+    }
     fn n_features(&self) -> usize {
         self.feature_log_prob.ncols()
     }
@@ -411,8 +544,8 @@ impl Classifier for MultinomialNbModel {
 // ---------------------------------------------------------------------------
 
 use super::algorithm::{
-    float, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues, Task,
-    TrainClassifier,
+    float, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues,
+    SparseFitData, Task, TrainClassifier,
 };
 use super::core::Progress;
 
@@ -505,6 +638,22 @@ impl Algorithm for MultinomialNb {
 }
 
 impl TrainClassifier for MultinomialNbParams {
+    fn accepts_sparse(&self) -> bool {
+        true
+    }
+    fn fit_sparse(
+        &self,
+        d: SparseFitData<'_>,
+        _seed: u64,
+        _progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_multinomial_nb_sparse(
+            d.x,
+            d.y,
+            d.n_classes,
+            self.alpha,
+        )?))
+    }
     fn fit(
         &self,
         d: FitData<'_>,

@@ -15,6 +15,7 @@ pub mod quiz;
 pub mod regression;
 pub mod run;
 pub mod segment;
+pub mod text_report;
 
 use std::io::Write;
 use std::path::PathBuf;

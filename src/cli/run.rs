@@ -76,6 +76,17 @@ pub struct RunArgs {
     /// Text corpora: TF-IDF weights or raw counts.
     #[arg(long, default_value = "tfidf", value_name = "tfidf|counts")]
     pub text: crate::experiment::TextFeatures,
+    /// Text corpora: word n-gram lengths MIN,MAX (scikit-learn's ngram_range).
+    #[arg(long, default_value = "1,1", value_name = "MIN,MAX", value_parser = crate::data::text::parse_ngram_range)]
+    pub ngram_range: (usize, usize),
+    /// Text corpora: keep words in at least this many training documents
+    /// (a whole number) or this share of them (0.0-1.0).
+    #[arg(long, default_value = "1", value_name = "N|SHARE")]
+    pub min_df: crate::data::text::DocFreq,
+    /// Text corpora: drop words in more than this many training documents
+    /// (a whole number) or this share of them (0.0-1.0).
+    #[arg(long, default_value = "1.0", value_name = "N|SHARE")]
+    pub max_df: crate::data::text::DocFreq,
     /// Random seed (split, initialisation, bootstrap).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -212,6 +223,9 @@ fn config(args: &RunArgs) -> Result<Config, String> {
         test_size: args.test_size,
         cv: args.cv,
         text: args.text,
+        ngram_range: args.ngram_range,
+        min_df: args.min_df,
+        max_df: args.max_df,
         split: None,
         test_file: args.test.clone(),
     })
@@ -327,6 +341,9 @@ pub(super) fn print_report(r: &Report, out: &mut dyn Write) -> std::io::Result<(
     )?;
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
+    }
+    if let Some(t) = r.classification().and_then(|c| c.text.as_deref()) {
+        super::text_report::print_text_summary(t, out)?;
     }
     if let Some(t) = r.tagging() {
         let e = &t.entities;

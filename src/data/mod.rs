@@ -4,12 +4,13 @@
 pub mod bounded;
 pub mod columns;
 mod csvload;
-pub mod inspect;
 pub mod graph;
+pub mod inspect;
 mod manifest;
 pub mod mixed;
 pub mod pipeline;
 pub mod scale;
+pub mod sparse;
 pub mod split;
 mod table;
 pub mod text;

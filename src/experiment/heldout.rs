@@ -190,6 +190,7 @@ pub(super) fn evaluate(
         test_truth: yte,
         test_pred: pred,
         picture: None,
+        text: None,
     };
     Ok(report.with_outcome(Outcome::Classification(Box::new(outcome))))
 }

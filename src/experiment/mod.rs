@@ -17,6 +17,7 @@ pub mod job;
 pub mod regression;
 pub mod report;
 pub mod tagging;
+mod text;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -31,19 +32,21 @@ pub use self::report::{
     Casino, CasinoOutcome, CellMembers, ClassificationOutcome, ClusteringOutcome, ClusteringReport,
     CoefRow, CvReport, Grid, LassoPathReport, LearningPoint, Outcome, Picture, ReductionOutcome,
     RegressionCv, RegressionOutcome, Report, TaggedSentence, TaggingOutcome, TaggingReport,
+    TextSummary,
 };
 
 use crate::algos::pca::pca;
 use crate::algos::{Classifier, HistoryPoint, Progress, Step};
 use crate::data::scale::{FittedScaler, Scale};
-use crate::data::text::Vectorizer;
+use crate::data::text::DocFreq;
 use crate::data::{self, CsvOptions, Dataset};
 use crate::labs::{LabContext, LabOutcome};
 use crate::metrics;
 use crate::registry::{
-    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, RunLab, TrainClassifier,
+    self, AlgoSpec, FitData, ParamValues, Prepared, Reduce, RunLab, SparseFitData, TrainClassifier,
     TrainClusterer, TrainTagger,
 };
+use text::Matrix;
 
 /// How text corpora become features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -79,6 +82,11 @@ pub struct Config {
     pub test_size: f64,
     pub cv: Option<usize>,
     pub text: TextFeatures,
+    /// Text corpora: n-gram lengths and document-frequency bounds of the
+    /// vocabulary (scikit-learn's `ngram_range`, `min_df`, `max_df`).
+    pub ngram_range: (usize, usize),
+    pub min_df: DocFreq,
+    pub max_df: DocFreq,
     /// Use these (train, test) row indices instead of a seeded split; used
     /// to evaluate on exactly the split a reference implementation used.
     pub split: Option<(Vec<usize>, Vec<usize>)>,
@@ -99,6 +107,9 @@ impl Default for Config {
             test_size: 0.25,
             cv: None,
             text: TextFeatures::Tfidf,
+            ngram_range: (1, 1),
+            min_df: DocFreq::Count(1),
+            max_df: DocFreq::Share(1.0),
             split: None,
             test_file: None,
         }
@@ -158,48 +169,116 @@ fn pick(y: &[usize], rows: &[usize]) -> Vec<usize> {
 }
 
 /// Features of the training and the test rows, vectorised text or scaled
-/// numbers, with the name of each feature (column, or word).
+/// numbers, with the name of each feature (column, or word). Text stays
+/// sparse when `sparse` (the algorithm takes sparse rows and no scaling is
+/// asked for).
 struct Features {
-    train: Array2<f64>,
-    test: Array2<f64>,
+    train: Matrix,
+    test: Matrix,
     names: Vec<String>,
     /// What the fitted column pipeline did to each column (typed tables).
     notes: Vec<String>,
+    text: Option<TextSummary>,
 }
 
 fn features(
     ds: &Dataset,
     train: &[usize],
     test: &[usize],
-    scale: Option<Scale>,
-    text: TextFeatures,
+    config: &Config,
+    sparse: bool,
 ) -> Result<Features, ExperimentError> {
-    let mut notes = Vec::new();
-    let (xtr, xte, names) = match ds {
+    match ds {
         // Typed columns: the pipeline (imputation, one-hot, dates) is fitted
         // on the training rows alone and applied to both.
         Dataset::Table(t) if t.columns.is_some() => {
             let cols = data::mixed::table_columns(t);
             let f = data::pipeline::FittedPipeline::fit(&cols, train, t.impute)?;
-            notes = f.notes().to_vec();
-            (
+            let mut out = dense_features(
                 f.transform(&cols, train)?,
                 f.transform(&cols, test)?,
                 f.names().to_vec(),
-            )
+                config.scale,
+                None,
+            )?;
+            out.notes = f.notes().to_vec();
+            Ok(out)
         }
-        Dataset::Table(t) => (
-            select_rows(t.x.view(), train),
-            select_rows(t.x.view(), test),
-            t.feature_names.clone(),
-        ),
+        Dataset::Table(t) => {
+            let (xtr, xte) = (
+                select_rows(t.x.view(), train),
+                select_rows(t.x.view(), test),
+            );
+            dense_features(xtr, xte, t.feature_names.clone(), config.scale, None)
+        }
         Dataset::Text(c) => {
             let tr: Vec<&str> = train.iter().map(|&r| c.texts[r].as_str()).collect();
             let te: Vec<&str> = test.iter().map(|&r| c.texts[r].as_str()).collect();
-            let v = Vectorizer::fit(&tr, text == TextFeatures::Tfidf);
-            (v.transform(&tr), v.transform(&te), v.vocabulary)
+            text_features(&tr, &te, config, sparse)
         }
-    };
+    }
+}
+
+/// Features as dense matrices (regression and other dense-only runs; a
+/// text corpus is densified within `text::densify`'s limit).
+struct DenseFeatures {
+    train: Array2<f64>,
+    test: Array2<f64>,
+    names: Vec<String>,
+    notes: Vec<String>,
+}
+
+fn dense_only(
+    ds: &Dataset,
+    train: &[usize],
+    test: &[usize],
+    config: &Config,
+) -> Result<DenseFeatures, ExperimentError> {
+    let f = features(ds, train, test, config, false)?;
+    match (f.train, f.test) {
+        (Matrix::Dense(train), Matrix::Dense(test)) => Ok(DenseFeatures {
+            train,
+            test,
+            names: f.names,
+            notes: f.notes,
+        }),
+        _ => Err(ExperimentError::setup(
+            "this run needs dense features, and the data gave sparse ones".to_string(),
+        )),
+    }
+}
+
+fn text_features(
+    tr: &[&str],
+    te: &[&str],
+    config: &Config,
+    sparse: bool,
+) -> Result<Features, ExperimentError> {
+    let (v, xtr, xte) = text::vectorise(tr, te, config)?;
+    let summary = text::summary(&v, &xtr, sparse);
+    if sparse {
+        return Ok(Features {
+            train: Matrix::Sparse(xtr),
+            test: Matrix::Sparse(xte),
+            names: v.vocabulary,
+            notes: Vec::new(),
+            text: Some(summary),
+        });
+    }
+    let (dtr, dte) = (
+        text::densify(&xtr, &config.algo)?,
+        text::densify(&xte, &config.algo)?,
+    );
+    dense_features(dtr, dte, v.vocabulary, config.scale, Some(summary))
+}
+
+fn dense_features(
+    xtr: Array2<f64>,
+    xte: Array2<f64>,
+    names: Vec<String>,
+    scale: Option<Scale>,
+    text: Option<TextSummary>,
+) -> Result<Features, ExperimentError> {
     let (train, test) = match scale {
         None => (xtr, xte),
         Some(s) => {
@@ -208,10 +287,45 @@ fn features(
         }
     };
     Ok(Features {
-        train,
-        test,
+        train: Matrix::Dense(train),
+        test: Matrix::Dense(test),
         names,
-        notes,
+        notes: Vec::new(),
+        text,
+    })
+}
+
+/// Fit on dense or sparse training rows.
+fn fit_matrix(
+    trainer: &dyn TrainClassifier,
+    x: &Matrix,
+    names: &[String],
+    y: &[usize],
+    n_classes: usize,
+    seed: u64,
+    progress: &mut Progress<'_>,
+) -> Result<Box<dyn Classifier>, ExperimentError> {
+    Ok(match x {
+        Matrix::Dense(x) => trainer.fit(
+            FitData {
+                x: x.view(),
+                names,
+                y,
+                n_classes,
+            },
+            seed,
+            progress,
+        )?,
+        Matrix::Sparse(x) => trainer.fit_sparse(
+            SparseFitData {
+                x,
+                names,
+                y,
+                n_classes,
+            },
+            seed,
+            progress,
+        )?,
     })
 }
 
@@ -425,21 +539,31 @@ fn run_classifier(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, ExperimentError> {
-    if let Some(file) = &config.test_file {
-        let Dataset::Table(t) = ds else {
-            return Err(ExperimentError::setup(format!(
-                "--test is not supported for `{}` on a text corpus yet",
-                spec.name
-            )));
-        };
+    if let (Some(file), Dataset::Table(t)) = (&config.test_file, ds) {
         return heldout::evaluate(trainer, config, t, file, report, emit, cancel);
     }
-    let classes = report.classes.clone();
+    let mut classes = report.classes.clone();
     let n_classes = classes.len();
     let y = ds.y().to_vec();
+    // Text stays sparse for the algorithms that take sparse rows.
+    let sparse =
+        matches!(ds, Dataset::Text(_)) && trainer.accepts_sparse() && config.scale.is_none();
 
-    let (train, test) = match &config.split {
-        Some((tr, te)) => {
+    // `--test FILE` (text corpora here): fit on every row of the dataset,
+    // evaluate on the file.
+    let held_out = match (&config.test_file, ds) {
+        (None, _) => None,
+        (Some(file), Dataset::Text(_)) => Some(text::load_test_corpus(file, config, &mut classes)?),
+        (Some(_), Dataset::Table(_)) => {
+            return Err(ExperimentError::setup(format!(
+                "--test is not supported for `{}` on this kind of dataset yet",
+                spec.name
+            )))
+        }
+    };
+    let (train, test) = match (&config.split, &held_out) {
+        (_, Some(h)) => ((0..y.len()).collect(), (0..h.texts.len()).collect()),
+        (Some((tr, te)), None) => {
             if let Some(&bad) = tr.iter().chain(te).find(|&&r| r >= y.len()) {
                 return Err(ExperimentError::setup(format!(
                     "split row {bad} is out of range: the dataset has {} rows",
@@ -448,7 +572,9 @@ fn run_classifier(
             }
             (tr.clone(), te.clone())
         }
-        None => data::split::stratified_split(&y, n_classes, config.test_size, config.seed)?,
+        (None, None) => {
+            data::split::stratified_split(&y, n_classes, config.test_size, config.seed)?
+        }
     };
     emit(Event::Started {
         algo: spec.name.to_string(),
@@ -461,10 +587,39 @@ fn run_classifier(
         test: xte,
         names,
         notes,
-    } = features(ds, &train, &test, config.scale, config.text)?;
+        text: mut text_summary,
+    } = match (&held_out, ds) {
+        (Some(h), Dataset::Text(c)) => {
+            let tr: Vec<&str> = c.texts.iter().map(String::as_str).collect();
+            let te: Vec<&str> = h.texts.iter().map(String::as_str).collect();
+            text_features(&tr, &te, config, sparse)?
+        }
+        _ => features(ds, &train, &test, config, sparse)?,
+    };
     report.notes.extend(notes);
     let ytr = pick(&y, &train);
-    let yte = pick(&y, &test);
+    let yte = match &held_out {
+        Some(h) => h.y.clone(),
+        None => pick(&y, &test),
+    };
+    if let Some(h) = &held_out {
+        report.source_lines = (0..h.texts.len()).map(|i| i + 2).collect();
+        if !h.unseen.is_empty() {
+            let list: Vec<String> = h
+                .unseen
+                .iter()
+                .map(|(c, n)| format!("`{c}` ({n} rows)"))
+                .collect();
+            report.notes.push(format!(
+                "{} test class(es) never seen in training: {}; the model cannot predict them, so those rows count as errors",
+                h.unseen.len(),
+                list.join(", ")
+            ));
+        }
+        if let Some(t) = text_summary.as_mut() {
+            t.unseen_test_classes = h.unseen.clone();
+        }
+    }
     report.n_features = xtr.ncols();
     report.n_train = train.len();
     report.n_test = test.len();
@@ -474,29 +629,48 @@ fn run_classifier(
     let model = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        let data = FitData {
-            x: xtr.view(),
-            names: &names,
-            y: &ytr,
+        fit_matrix(
+            trainer,
+            &xtr,
+            &names,
+            &ytr,
             n_classes,
-        };
-        trainer.fit(data, config.seed, &mut progress)
+            config.seed,
+            &mut progress,
+        )
     }?;
     report.fit_seconds = t0.elapsed().as_secs_f64();
     report.history = history;
 
     let t1 = Instant::now();
-    let pred = model.predict(xte.view());
+    let pred = xte.predict(model.as_ref())?;
     report.predict_seconds = t1.elapsed().as_secs_f64();
     let cls = metrics::report(&yte, &pred, &classes)?;
     let (mut roc, mut pr) = (None, None);
-    if n_classes == 2 {
-        if let Some(scores) = model.scores(xte.view()) {
+    if classes.len() == 2 {
+        if let Some(scores) = xte.scores(model.as_ref()) {
             let truth: Vec<bool> = yte.iter().map(|&c| c == 1).collect();
             let s: Vec<f64> = scores.column(1).to_vec();
             // Non-finite scores would be a model bug; then there is no curve.
             roc = metrics::roc_curve(&truth, &s).ok();
             pr = metrics::pr_curve(&truth, &s).ok();
+        }
+    }
+    if let (Some(t), Some(w)) = (text_summary.as_mut(), model.feature_weights()) {
+        let measure = if spec.name.contains("nb") {
+            "log-probability ratio"
+        } else {
+            "coefficient"
+        };
+        t.indicative = text::indicative(&w, &names, &classes, measure, 10);
+        if let (Matrix::Sparse(x), Dataset::Text(c)) = (&xte, ds) {
+            let msg = match &held_out {
+                Some(h) => h.texts.first(),
+                None => test.first().map(|&r| &c.texts[r]),
+            };
+            if let (Some(msg), Some(&truth), Some(&p)) = (msg, yte.first(), pred.first()) {
+                t.example = Some(text::example(&w, x, 0, msg, (truth, p), &names, &classes));
+            }
         }
     }
     let mut cv = None;
@@ -507,15 +681,17 @@ fn run_classifier(
             if cancel.load(Ordering::SeqCst) {
                 return Err(ExperimentError::Cancelled);
             }
-            let f = features(ds, tr, te, config.scale, config.text)?;
-            let data = FitData {
-                x: f.train.view(),
-                names: &f.names,
-                y: &pick(&y, tr),
+            let f = features(ds, tr, te, config, sparse)?;
+            let m = fit_matrix(
+                trainer,
+                &f.train,
+                &f.names,
+                &pick(&y, tr),
                 n_classes,
-            };
-            let m = trainer.fit(data, config.seed, &mut Progress::none())?;
-            let p = m.predict(f.test.view());
+                config.seed,
+                &mut Progress::none(),
+            )?;
+            let p = f.test.predict(m.as_ref())?;
             let truth = pick(&y, te);
             let correct = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
             acc.push(correct as f64 / truth.len().max(1) as f64);
@@ -537,6 +713,7 @@ fn run_classifier(
     }
 
     let picture = picture(ds, &train, &test, config, model.as_ref());
+    report.classes = classes;
     let outcome = ClassificationOutcome {
         confusion_matrix: cls.confusion.clone(),
         metrics: cls,
@@ -547,6 +724,7 @@ fn run_classifier(
         test_truth: yte,
         test_pred: pred,
         picture,
+        text: text_summary.map(Box::new),
     };
     Ok(report.with_outcome(Outcome::Classification(Box::new(outcome))))
 }
@@ -650,9 +828,14 @@ fn run_tagging(
     })))
 }
 
-fn scaled_all(ds: &Dataset, config: &Config) -> Result<Features, ExperimentError> {
+/// Every row, dense (scaled tables; text densified within
+/// [`text::DENSE_TEXT_LIMIT`]).
+fn scaled_all(ds: &Dataset, config: &Config) -> Result<Array2<f64>, ExperimentError> {
     let all: Vec<usize> = (0..ds.n_rows()).collect();
-    features(ds, &all, &[], config.scale, config.text)
+    match features(ds, &all, &[], config, false)?.train {
+        Matrix::Dense(x) => Ok(x),
+        Matrix::Sparse(x) => text::densify(&x, &config.algo),
+    }
 }
 
 /// A clustering or a reduction, with its typed parameters.
@@ -670,7 +853,7 @@ fn run_unsupervised(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, ExperimentError> {
-    let Features { train: x, .. } = scaled_all(ds, config)?;
+    let x = scaled_all(ds, config)?;
     let y = ds.y();
     report.n_features = x.ncols();
     report.n_train = x.nrows();
@@ -778,7 +961,7 @@ fn picture(
     for &r in test {
         is_test[r] = true;
     }
-    let scaled = scaled_all(ds, config).ok()?.train;
+    let scaled = scaled_all(ds, config).ok()?;
     let (points, axes) = plane(&scaled);
     let grid = if t.n_features() == 2 {
         // Decision regions: predict over a grid in the original units, put

@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use super::report::{
     CoefRow, LassoPathReport, LearningPoint, Outcome, RegressionCv, RegressionOutcome, Report,
 };
-use super::{features, progress_sink, Config, Event, ExperimentError, Features};
+use super::{dense_only, progress_sink, Config, DenseFeatures, Event, ExperimentError};
 use crate::algos::{Progress, Regressor, Step};
 use crate::data::Dataset;
 use crate::metrics::{self, regression_metrics};
@@ -112,12 +112,12 @@ pub(super) fn run_regression(
         n_train: train.len(),
         n_test: test.len(),
     });
-    let Features {
+    let DenseFeatures {
         train: xtr,
         test: xte,
         names,
         notes,
-    } = features(ds, &train, &test, config.scale, config.text)?;
+    } = dense_only(ds, &train, &test, config)?;
     report.notes.extend(notes);
     let ytr = pick(&y, &train);
     let yte = pick(&y, &test);
@@ -221,7 +221,7 @@ pub(super) fn run_regression(
             if cancel.load(Ordering::SeqCst) {
                 return Err(ExperimentError::Cancelled);
             }
-            let f = features(ds, tr, te, config.scale, config.text)?;
+            let f = dense_only(ds, tr, te, config)?;
             let ytr = pick(&y, tr);
             let d = RegressData {
                 x: f.train.view(),

@@ -127,6 +127,61 @@ pub struct ClassificationOutcome {
     pub test_pred: Vec<usize>,
     #[serde(skip)]
     pub picture: Option<Picture>,
+    /// Text corpora: the vocabulary, its sparsity and the telling words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Box<TextSummary>>,
+}
+
+/// What the vectoriser made of a text corpus, and which words the fitted
+/// model leans on.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextSummary {
+    /// `tfidf` or `counts`.
+    pub weighting: &'static str,
+    pub ngram_range: (usize, usize),
+    pub min_df: String,
+    pub max_df: String,
+    pub vocabulary_size: usize,
+    /// Terms dropped by min_df / max_df.
+    pub pruned_terms: usize,
+    /// Stored entries of the training document-term matrix.
+    pub nnz: usize,
+    /// Share of its cells that are not zero.
+    pub density: f64,
+    /// Whether the model was fitted on the sparse matrix (false: a
+    /// dense-only algorithm on a small corpus, densified).
+    pub sparse: bool,
+    /// Per class, the words with the largest weight towards it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indicative: Vec<ClassWords>,
+    /// The first test message and the words that pushed it most towards its
+    /// predicted class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<MessageWords>,
+    /// Test rows whose class never occurs in the training data (`--test`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unseen_test_classes: Vec<(String, usize)>,
+}
+
+/// The most indicative words of one class: (word, weight), largest first.
+/// The weight is the model's (`feature_weights`): a log-probability ratio
+/// for naive Bayes, a coefficient for linear models.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassWords {
+    pub class: String,
+    pub measure: &'static str,
+    pub words: Vec<(String, f64)>,
+}
+
+/// One test message explained: its words' contributions (feature value x
+/// weight) towards the predicted class, largest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageWords {
+    pub test_row: usize,
+    pub text: String,
+    pub truth: String,
+    pub predicted: String,
+    pub words: Vec<(String, f64)>,
 }
 
 /// A regressor evaluated on the test rows (and by cross-validation).

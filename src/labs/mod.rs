@@ -19,8 +19,8 @@
 
 pub mod arch;
 pub mod attention;
-pub mod bert;
 pub mod bayesnet;
+pub mod bert;
 pub mod classify;
 pub mod cnn;
 pub mod contrastive;
@@ -37,9 +37,9 @@ mod nndata;
 pub mod node_embedding;
 pub mod norm;
 pub mod rnn;
+pub mod segment;
 pub mod seq2seq;
 pub mod transformer;
-pub mod segment;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -88,6 +88,7 @@ use ndarray::{s, Array1, Array2, ArrayView2};
 
 use super::core::{AlgoError, Classifier, Progress};
 use super::optim::lbfgs::{self, axpy};
+use crate::data::sparse::Csr;
 
 /// Largest accepted L-BFGS memory (pairs kept); more only costs memory.
 pub use super::optim::lbfgs::MAX_MEMORY;
@@ -305,6 +306,67 @@ impl Classifier for LogisticModel {
     /// mismatch.
     fn scores(&self, x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
         self.predict_proba(x)
+    }
+
+    fn predict_sparse(&self, x: &Csr) -> Option<Vec<usize>> {
+        let z = self.decision_function_sparse(x)?;
+        Some(
+            z.rows()
+                .into_iter()
+                .map(|r| argmax(r.iter().copied()))
+                .collect(),
+        )
+    }
+
+    fn scores_sparse(&self, x: &Csr) -> Option<Array2<f64>> {
+        let mut z = self.decision_function_sparse(x)?;
+        softmax_rows(&mut z);
+        Some(z)
+    }
+
+    /// The weights; a binary model's single score row `w` is shown as
+    /// `-w` for class 0 and `w` for class 1.
+    fn feature_weights(&self) -> Option<Array2<f64>> {
+        let mut w = self.weights.clone();
+        if w.nrows() == 2 && w.row(0).iter().all(|&v| v == 0.0) {
+            let pos = w.row(1).to_owned();
+            w.row_mut(0).assign(&pos.mapv(|v| -v));
+        }
+        Some(w)
+    }
+}
+
+fn softmax_rows(z: &mut Array2<f64>) {
+    for mut row in z.rows_mut() {
+        let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = (*v - m).exp();
+            sum += *v;
+        }
+        row /= sum;
+    }
+}
+
+impl LogisticModel {
+    /// [`LogisticModel::decision_function`] of sparse rows.
+    pub fn decision_function_sparse(&self, x: &Csr) -> Option<Array2<f64>> {
+        if x.ncols() != self.weights.ncols() || self.intercept.len() != self.weights.nrows() {
+            return None;
+        }
+        let k = self.weights.nrows();
+        let mut z = Array2::zeros((x.nrows(), k));
+        for (i, mut out) in z.rows_mut().into_iter().enumerate() {
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = self.intercept[c]
+                    + self
+                        .weights
+                        .row(c)
+                        .as_slice()
+                        .map_or(0.0, |w| x.row_dot(i, w));
+            }
+        }
+        Some(z)
     }
 }
 
@@ -744,7 +806,7 @@ pub fn fit_gd(
 
 use super::algorithm::{
     float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec, ParamValues,
-    Task, TrainClassifier,
+    SparseFitData, Task, TrainClassifier,
 };
 
 pub const C: ParamSpec = float(
@@ -798,6 +860,23 @@ impl Algorithm for LogisticLbfgs {
 }
 
 impl TrainClassifier for LbfgsParams {
+    fn accepts_sparse(&self) -> bool {
+        true
+    }
+    fn fit_sparse(
+        &self,
+        d: SparseFitData<'_>,
+        _seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(sparse::fit_lbfgs_sparse(
+            d.x,
+            d.y,
+            d.n_classes,
+            self,
+            progress,
+        )?))
+    }
     fn fit(
         &self,
         d: FitData<'_>,
@@ -856,6 +935,8 @@ impl TrainClassifier for GdParams {
         )?))
     }
 }
+
+pub mod sparse;
 
 #[cfg(test)]
 mod tests;

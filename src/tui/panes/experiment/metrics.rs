@@ -114,6 +114,31 @@ pub(super) fn metrics_lines(r: &Report) -> Vec<String> {
             cv.folds, cv.mean, cv.std
         ));
     }
+    if let Some(t) = r.classification().and_then(|c| c.text.as_deref()) {
+        lines.push(format!(
+            "vocabulary {} words ({} pruned), {:.3}% non-zero{}",
+            t.vocabulary_size,
+            t.pruned_terms,
+            t.density * 100.0,
+            if t.sparse { ", sparse" } else { "" }
+        ));
+        if let Some(first) = t.indicative.first() {
+            lines.push(format!("most indicative words ({}):", first.measure));
+        }
+        for c in &t.indicative {
+            let w: Vec<&str> = c.words.iter().take(8).map(|(w, _)| w.as_str()).collect();
+            lines.push(format!("  {}: {}", c.class, w.join(", ")));
+        }
+        if let Some(e) = &t.example {
+            let w: Vec<&str> = e.words.iter().take(6).map(|(w, _)| w.as_str()).collect();
+            lines.push(format!(
+                "test message 1 → {} (truth {}), by: {}",
+                e.predicted,
+                e.truth,
+                w.join(", ")
+            ));
+        }
+    }
     if r.task() == Task::Clustering {
         if let Some(c) = r.clustering() {
             lines.push(format!(
