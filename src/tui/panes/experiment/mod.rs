@@ -96,11 +96,17 @@ pub fn render(
         buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
         return;
     }
-    // The setup grows to show every field (up to four lines; beyond that
-    // the lines scroll to keep the selected field in view).
+    // The setup grows to show every field (up to four lines, seven for a
+    // lab; beyond that the lines scroll to keep the selected field in view).
     let setup_focused = focused && pane.focus == ExpFocus::Setup;
     let (lines, selected_line) = setup_lines(pane, setup_focused, theme, field, area.width - 2);
-    let max_rows = if area.height >= 20 { 4 } else { 2 };
+    // Labs have more fields (a Transformer has fifteen) and draw their
+    // results below in the space left: up to seven lines for them.
+    let max_rows = match (area.height >= 20, pane.is_lab()) {
+        (true, true) => 7,
+        (true, false) => 4,
+        (false, _) => 2,
+    };
     let rows = lines.len().clamp(1, max_rows);
     let first = selected_line.saturating_sub(rows - 1);
     let [setup, rest] =
