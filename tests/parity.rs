@@ -56,13 +56,51 @@ struct Outcome {
     n_test: usize,
 }
 
+/// Run every reference case that passes `filter`, spread over the cores
+/// (each case is independent; results come back in the reference's order).
 fn run_all(filter: impl Fn(&serde_json::Value) -> bool) -> Vec<Outcome> {
     let r = reference();
-    let mut out = Vec::new();
-    for c in r["classifiers"].as_array().expect("classifiers") {
-        if !filter(c) {
-            continue;
+    let cases: Vec<&serde_json::Value> = r["classifiers"]
+        .as_array()
+        .expect("classifiers")
+        .iter()
+        .filter(|c| filter(c))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let mut out: Vec<Option<Outcome>> = (0..cases.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (cases, r) = (&cases, &r);
+                s.spawn(move || {
+                    cases
+                        .iter()
+                        .enumerate()
+                        .skip(w)
+                        .step_by(workers)
+                        .map(|(i, c)| (i, run_one(r, c)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, o) in h
+                .join()
+                .expect("a parity case panicked (its message is above)")
+            {
+                out[i] = Some(o);
+            }
         }
+    });
+    out.into_iter()
+        .map(|o| o.expect("every case ran"))
+        .collect()
+}
+
+fn run_one(r: &serde_json::Value, c: &serde_json::Value) -> Outcome {
+    {
         let ds = c["dataset"].as_str().expect("dataset");
         let algo = c["algo"].as_str().expect("algo");
         let split = &r["datasets"][ds];
@@ -93,7 +131,7 @@ fn run_all(filter: impl Fn(&serde_json::Value) -> bool) -> Vec<Outcome> {
             "{}: class order",
             c["id"]
         );
-        out.push(Outcome {
+        Outcome {
             id: c["id"].as_str().expect("id").to_string(),
             ours,
             // Randomised scikit-learn estimators (tree tie-breaking, forests) are
@@ -112,9 +150,8 @@ fn run_all(filter: impl Fn(&serde_json::Value) -> bool) -> Vec<Outcome> {
                 .as_f64()
                 .zip(c["accuracy_over_seeds"]["max"].as_f64()),
             n_test: c["n_test"].as_u64().expect("n_test") as usize,
-        });
+        }
     }
-    out
 }
 
 fn assert_within(outcomes: &[Outcome], points: f64) {
