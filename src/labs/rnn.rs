@@ -257,29 +257,6 @@ impl Net {
     }
 }
 
-/// Scale all gradients down so that their global norm is at most `max`.
-fn clip(ps: &mut ParamStore, max: f64) -> Result<f64, LabError> {
-    let total: f64 = ps
-        .iter()
-        .filter(|p| p.trainable)
-        .map(|p| {
-            p.grad
-                .iter()
-                .map(|&g| f64::from(g) * f64::from(g))
-                .sum::<f64>()
-        })
-        .sum::<f64>()
-        .sqrt();
-    if total > max {
-        let f = (max / total) as f32;
-        let ids: Vec<_> = ps.ids().collect();
-        for id in ids {
-            ps.param_mut(id)?.grad.mapv_inplace(|g| g * f);
-        }
-    }
-    Ok(total)
-}
-
 /// What one trained net measured.
 struct CellRun {
     accuracy: f64,
@@ -332,7 +309,7 @@ impl RnnParams {
             }
             net.ps.zero_grad();
             g.backward(loss, &mut net.ps)?;
-            clip(&mut net.ps, CLIP)?;
+            net.ps.clip_grad_norm(CLIP);
             opt.step(&mut net.ps)?;
             window += lv;
             count += 1;

@@ -327,7 +327,7 @@ impl Model {
         }
         self.ps.zero_grad();
         g.backward(loss, &mut self.ps)?;
-        clip(&mut self.ps, CLIP)?;
+        self.ps.clip_grad_norm(CLIP);
         opt.step(&mut self.ps)?;
         Ok(lv)
     }
@@ -475,28 +475,6 @@ impl Model {
             weights: Vec::new(),
         })
     }
-}
-
-fn clip(ps: &mut ParamStore, max: f64) -> Result<(), LabError> {
-    let total: f64 = ps
-        .iter()
-        .filter(|p| p.trainable)
-        .map(|p| {
-            p.grad
-                .iter()
-                .map(|&g| f64::from(g) * f64::from(g))
-                .sum::<f64>()
-        })
-        .sum::<f64>()
-        .sqrt();
-    if total > max {
-        let f = (max / total) as f32;
-        let ids: Vec<_> = ps.ids().collect();
-        for id in ids {
-            ps.param_mut(id)?.grad.mapv_inplace(|g| g * f);
-        }
-    }
-    Ok(())
 }
 
 /// Sources grouped by length, in order of first appearance.

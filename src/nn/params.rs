@@ -321,6 +321,31 @@ impl ParamStore {
             .collect()
     }
 
+    /// Global gradient-norm clipping: the norm of all trainable gradients
+    /// together; when it exceeds `max`, every gradient is scaled by
+    /// `max / norm`. Returns the norm before clipping.
+    pub fn clip_grad_norm(&mut self, max: f64) -> f64 {
+        let total: f64 = self
+            .params
+            .iter()
+            .filter(|p| p.trainable)
+            .map(|p| {
+                p.grad
+                    .iter()
+                    .map(|&g| f64::from(g) * f64::from(g))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            .sqrt();
+        if total > max {
+            let f = (max / total) as f32;
+            for p in &mut self.params {
+                p.grad.mapv_inplace(|g| g * f);
+            }
+        }
+        total
+    }
+
     /// Sum over decayed parameters of ‖W‖².
     pub fn decayed_sq_norm(&self) -> f64 {
         self.params
