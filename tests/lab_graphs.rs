@@ -3,13 +3,13 @@
 //! in the TUI: the GCN opened with `e` from its note, its live scatter panel
 //! drawn at 80x24; a synthetic scatter with three groups.
 
+mod common;
+use common::screen;
 use std::process::{Command, Output};
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::labs::{bi, LabOutcome, Scatter};
-use mlwb::tui::{view, App, Headless, Msg};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use mlwb::tui::{App, Headless, Msg};
 
 fn mlwb(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlwb"))
@@ -157,28 +157,6 @@ fn algos_lists_the_four_labs() {
     for n in ["gcn", "node-embedding", "contrastive", "multimodal"] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            let c = &buf[(x, y)];
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            out.push_str(c.symbol());
-            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn open(id: &str, w: u16, h: u16) -> Headless {

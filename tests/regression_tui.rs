@@ -3,32 +3,10 @@
 //! coefficient table with standard errors, predicted vs true, residuals,
 //! the learning curve and the lasso path, at 80x24 and 120x40.
 
+mod common;
+use common::screen;
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::{view, App, Headless, Msg};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            let c = &buf[(x, y)];
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            out.push_str(c.symbol());
-            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
-}
+use mlwb::tui::{App, Headless, Msg};
 
 fn run(w: u16, h: u16) -> Headless {
     let mut lib_app = App::new(Library::load(TopicSource::Bundled), w, h);

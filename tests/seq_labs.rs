@@ -3,12 +3,12 @@
 //! attention` (the same lab with flags), and the attention lab opened with
 //! `e` from its note and drawn at 80x24 and 120x40.
 
+mod common;
+use common::screen;
 use std::process::{Command, Output};
 
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::{view, App, Headless, Msg};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use mlwb::tui::{App, Headless, Msg};
 
 fn mlwb(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlwb"))
@@ -161,28 +161,6 @@ fn attention_subcommand_is_the_lab() {
     let o = mlwb(&["attention", "--seq", "4", "--mask", "padding", "--pad", "4"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("pad = 4"));
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            let c = &buf[(x, y)];
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            out.push_str(c.symbol());
-            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

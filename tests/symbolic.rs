@@ -2,12 +2,12 @@
 //! the command line (`mlwb bayesnet`, `mlwb segment`, `mlwb run --algo
 //! bayesnet|segment|...`) and one lab drawn headless at 80x24.
 
+mod common;
+use common::screen;
 use std::process::{Command, Output};
 
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::{view, App, Headless, Msg};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use mlwb::tui::{App, Headless, Msg};
 
 fn mlwb(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlwb"))
@@ -160,28 +160,6 @@ fn the_bayesnet_lab_runs_from_the_cli() {
         .expect("algos")
         .iter()
         .any(|a| a["name"] == "bayesnet" && a["task"] == "lab"));
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            let c = &buf[(x, y)];
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            out.push_str(c.symbol());
-            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// `e` on the markov-blanket note opens the bayesnet lab; run, wait, draw.

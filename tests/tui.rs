@@ -1,14 +1,14 @@
 //! The reader, driven headless: messages in, TestBackend screens out.
 
+mod common;
+use common::screen;
 use std::path::Path;
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::tui::keys::{map_key, Context};
 
 const TREE: &[Context] = &[Context::Tree, Context::Global];
-use mlwb::tui::{view, App, Effect, Focus, Headless, JobKind, Mode, Msg, Now};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use mlwb::tui::{App, Effect, Focus, Headless, JobKind, Mode, Msg, Now};
 
 fn bundled(w: u16, h: u16) -> Headless {
     let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
@@ -23,29 +23,6 @@ fn fixture_app(dir: &str, w: u16, h: u16) -> Headless {
     let mut app = App::new(Library::load(TopicSource::Path(&path)), w, h);
     app.color = false;
     Headless::new(app)
-}
-
-/// Draw the app at its size and return the screen as text, one row a line.
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            out.push_str(sym);
-            skip = mlwb::text::width(sym).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn selected_id(app: &App) -> &str {

@@ -3,35 +3,13 @@
 //! the gap, derive, and a mock interview with follow-ups, each with
 //! snapshots at 80x24 and 120x40.
 
+mod common;
+use common::screen;
 use mlwb::content::{Library, TopicSource};
 use mlwb::quiz::interview::Mode as Drill;
 use mlwb::tui::keys::{map_key, Context};
 use mlwb::tui::quiz::{Drill as State, Phase};
-use mlwb::tui::{view, App, Effect, Headless, Mode, Msg, Now};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            out.push_str(sym);
-            skip = mlwb::text::width(sym).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
-}
+use mlwb::tui::{App, Effect, Headless, Mode, Msg, Now};
 
 /// A reader at a fixed clock (the drills draw their fault and gaps from
 /// it), with its progress in `dir`.

@@ -1,32 +1,10 @@
 //! The `transformer` lab opened with `e` from the Transformer note, run
 //! with tiny settings and drawn at 80x24.
 
+mod common;
+use common::screen;
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::{view, App, Headless, Msg};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let c = &buf[(x, y)];
-            out.push_str(c.symbol());
-            skip = mlwb::text::width(c.symbol()).saturating_sub(1);
-        }
-        out.push('\n');
-    }
-    out
-}
+use mlwb::tui::{App, Headless, Msg};
 
 #[test]
 fn the_transformer_lab_runs_from_its_note_at_80x24() {
