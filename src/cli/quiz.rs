@@ -499,11 +499,7 @@ fn progress_command(
         0.0
     };
     let ids = || deck.iter().map(|c| c.card.id.as_str());
-    let active = || ids().filter(|id| !progress.is_suspended(id));
-    let by_state = schedule::counts(active(), &progress);
-    let suspended = ids().filter(|id| progress.is_suspended(id)).count();
-    let today = schedule::local_day(now);
-    let buried = ids().filter(|id| progress.is_buried(id, today)).count();
+    let (by_state, suspended, buried) = schedule::state_summary(ids(), &progress, now);
     let forecast = schedule::forecast(ids(), &progress, now, FORECAST_DAYS);
     let weeks = schedule::retention_by_week(&progress, now, RETENTION_WEEKS);
     if a.json {

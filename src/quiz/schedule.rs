@@ -71,6 +71,28 @@ pub fn counts<'a>(ids: impl IntoIterator<Item = &'a str>, progress: &Progress) -
     c
 }
 
+/// `ids` by state, leaving suspended cards out, with how many are
+/// suspended and how many buried today: the header of `quiz --stats` and of
+/// the card browser.
+pub fn state_summary<'a>(
+    ids: impl IntoIterator<Item = &'a str> + Clone,
+    progress: &Progress,
+    now: DateTime<Utc>,
+) -> (Counts, usize, usize) {
+    let today = local_day(now);
+    let active = ids
+        .clone()
+        .into_iter()
+        .filter(|id| !progress.is_suspended(id));
+    let by_state = counts(active, progress);
+    let (mut suspended, mut buried) = (0, 0);
+    for id in ids {
+        suspended += usize::from(progress.is_suspended(id));
+        buried += usize::from(progress.is_buried(id, today));
+    }
+    (by_state, suspended, buried)
+}
+
 /// How many of `ids` (cards already reviewed, not suspended) fall due on
 /// each of the `days` local days from today; today's count includes every
 /// overdue card.

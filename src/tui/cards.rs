@@ -208,15 +208,7 @@ impl Browser {
 
     /// Counts of the cards not suspended, and how many are set aside.
     pub fn counts(&self, now: DateTime<Utc>) -> (Counts, usize, usize) {
-        let ids = || self.rows.iter().map(|r| r.id.as_str());
-        let active = ids().filter(|id| !self.progress.is_suspended(id));
-        let counts = schedule::counts(active, &self.progress);
-        let suspended = ids().filter(|id| self.progress.is_suspended(id)).count();
-        let today = schedule::local_day(now);
-        let buried = ids()
-            .filter(|id| self.progress.is_buried(id, today))
-            .count();
-        (counts, suspended, buried)
+        schedule::state_summary(self.rows.iter().map(|r| r.id.as_str()), &self.progress, now)
     }
 
     pub fn forecast(&self, now: DateTime<Utc>) -> Vec<(chrono::NaiveDate, usize)> {
