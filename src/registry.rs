@@ -306,6 +306,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::segment::SegmentLab::SPEC,
         runner: Runner::Lab(lab::<labs::segment::SegmentLab>),
     },
+    Registered {
+        spec: &labs::adversarial::Adversarial::SPEC,
+        runner: Runner::Lab(lab::<labs::adversarial::Adversarial>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

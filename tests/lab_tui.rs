@@ -429,3 +429,47 @@ fn help_in_a_lab_lists_its_keys() {
     send(&mut app, &[Msg::Close, Msg::ToggleTrellis]);
     assert!(app.exp.as_ref().is_some_and(|e| e.trellis.is_none()));
 }
+
+/// The adversarial-training note opens the FGM/PGD lab with `e`; a small run
+/// fills every panel at both sizes (timings vary, so no snapshot: the
+/// panels' content is asserted instead).
+#[test]
+fn the_adversarial_lab_runs_from_its_note() {
+    for (w, h) in SIZES {
+        let mut app = bundled(w, h, false);
+        open_topic(&mut app, "adversarial-training");
+        send(&mut app, &[Msg::ToggleExperiment]);
+        let exp = app.exp.as_mut().expect("pane");
+        assert_eq!(exp.config.algo, "adversarial");
+        for (k, v) in [("epochs", "2"), ("width", "16"), ("epsilon", "1")] {
+            exp.config.params.push((k.into(), v.into()));
+        }
+        let s = screen(&app);
+        for f in ["epsilon=1", "pgd_steps=3", "epochs=2", "width=16"] {
+            assert!(s.contains(f), "{w}x{h}: field {f}\n{s}");
+        }
+        send(&mut app, &[Msg::Run]);
+        wait_for_run(&mut app);
+        let exp = app.exp.as_ref().expect("pane");
+        assert!(exp.error.is_none(), "{:?}", exp.error);
+        let n = exp.lab_panels().len();
+        let mut pages = Vec::new();
+        for d in 1..=n.min(9) as u8 {
+            send(&mut app, &[Msg::Digit(d)]);
+            pages.push(screen(&app));
+        }
+        let all = pages.concat();
+        if std::env::var_os("MLWB_SHOW").is_some() {
+            println!("{all}");
+        }
+        for want in [
+            "PGD attack",
+            "FGM attack",
+            "What to notice",
+            "Trained normally",
+            "perturbation r",
+        ] {
+            assert!(all.contains(want), "{w}x{h}: {want}\n{all}");
+        }
+    }
+}

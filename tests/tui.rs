@@ -932,7 +932,7 @@ fn a_bad_dataset_path_is_reported_in_the_pane() {
 #[test]
 fn topics_without_experiments_say_so() {
     let mut app = bundled(120, 40);
-    open_topic(&mut app, "learning-route");
+    open_topic(&mut app, "glossary");
     send(&mut app, &[Msg::ToggleExperiment]);
     assert!(app.exp.is_none());
     assert!(screen(&app).contains("no experiments for"));

@@ -17,6 +17,7 @@
 //! one, which is how curves fill in live. A cancel is seen at the next
 //! update or [`LabContext::check`].
 
+pub mod adversarial;
 pub mod arch;
 pub mod attention;
 pub mod bayesnet;

@@ -746,7 +746,7 @@ impl Algorithm for KMeans {
         task: Task::Clustering,
         implementation: Implementation::Own,
         why: "linfa-clustering reaches the same solutions 4-5x slower than scikit-learn",
-        topics: &["em"],
+        topics: &["kmeans", "em"],
         params: &[K, N_INIT, MAX_ITER],
     };
     type Params = KMeansParams;

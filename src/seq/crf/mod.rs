@@ -211,6 +211,7 @@ impl Algorithm for Crf {
         why: "linfa has no sequence models",
         topics: &[
             "crf",
+            "crf-forward-algorithm",
             "ner",
             "lstm-crf",
             "sequence-labeling",
