@@ -310,6 +310,10 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::adversarial::Adversarial::SPEC,
         runner: Runner::Lab(lab::<labs::adversarial::Adversarial>),
     },
+    Registered {
+        spec: &labs::calibration::Calibration::SPEC,
+        runner: Runner::Lab(lab::<labs::calibration::Calibration>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

@@ -473,3 +473,41 @@ fn the_adversarial_lab_runs_from_its_note() {
         }
     }
 }
+
+/// The metrics-beyond-accuracy note opens the calibration lab with `e`.
+#[test]
+fn the_calibration_lab_runs_from_its_note() {
+    for (w, h) in SIZES {
+        let mut app = bundled(w, h, false);
+        open_topic(&mut app, "metrics-beyond-accuracy");
+        send(&mut app, &[Msg::ToggleExperiment]);
+        let exp = app.exp.as_mut().expect("pane");
+        assert_eq!(exp.config.algo, "calibration");
+        for (k, v) in [("epochs", "3"), ("width", "16")] {
+            exp.config.params.push((k.into(), v.into()));
+        }
+        send(&mut app, &[Msg::Run]);
+        wait_for_run(&mut app);
+        let exp = app.exp.as_ref().expect("pane");
+        assert!(exp.error.is_none(), "{:?}", exp.error);
+        let n = exp.lab_panels().len();
+        let mut pages = Vec::new();
+        for d in 1..=n.min(9) as u8 {
+            send(&mut app, &[Msg::Digit(d)]);
+            pages.push(screen(&app));
+        }
+        let all = pages.concat();
+        if std::env::var_os("MLWB_SHOW").is_some() {
+            println!("{all}");
+        }
+        for want in [
+            "Brier",
+            "ECE",
+            "AUC ovo",
+            "reliability",
+            "Temperature scaling",
+        ] {
+            assert!(all.contains(want), "{w}x{h}: {want}\n{all}");
+        }
+    }
+}

@@ -22,6 +22,7 @@ pub mod arch;
 pub mod attention;
 pub mod bayesnet;
 pub mod bert;
+pub mod calibration;
 pub mod classify;
 pub mod cnn;
 pub mod contrastive;

@@ -11,6 +11,8 @@
 //! - [`curves`]: ROC (`roc_curve(drop_intermediate=False)` + `roc_auc_score`)
 //!   and precision-recall (`precision_recall_curve` +
 //!   `average_precision_score`) for binary problems.
+//! - [`calibration`]: log loss, multi-class Brier, reliability diagram and
+//!   ECE, one-vs-rest / one-vs-one ROC AUC, temperature scaling.
 //! - [`clustering`]: adjusted Rand index and k-means inertia.
 //! - [`regression`]: R², RMSE, MAE and MAPE.
 //! - [`info`]: entropy, Gini impurity and information gain, for the notes
@@ -34,6 +36,7 @@
 //! a NaN score) give a [`MetricsError`]; nothing here panics.
 
 pub mod bleu;
+pub mod calibration;
 pub mod classification;
 pub mod clustering;
 pub mod curves;
