@@ -306,6 +306,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::segment::SegmentLab::SPEC,
         runner: Runner::Lab(lab::<labs::segment::SegmentLab>),
     },
+    Registered {
+        spec: &labs::relation::RelationLab::SPEC,
+        runner: Runner::Lab(lab::<labs::relation::RelationLab>),
+    },
+    Registered {
+        spec: &labs::gen_disc::GenDiscLab::SPEC,
+        runner: Runner::Lab(lab::<labs::gen_disc::GenDiscLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.
