@@ -8,7 +8,7 @@
 //! line, blank lines are skipped:
 //!
 //! ```text
-//! Grace Fischer founded Orion Software in 1998 .	0-2:PER 3-5:ORG	1>founded_by>0
+//! Grace Fischer founded Orion Software in 1998 .<TAB>0-2:PER 3-5:ORG<TAB>1>founded_by>0
 //! ```
 //!
 //! tokens separated by single spaces; entities as `start-end:TYPE` (token
@@ -335,7 +335,7 @@ pub fn joint_tags(s: &RelSentence) -> JointEncoding {
         for (e, role) in [(t.head, 1), (t.tail, 2)] {
             used[e] = true;
             let ent = &s.entities[e];
-            for k in ent.start..ent.end {
+            for (k, tag) in tags.iter_mut().enumerate().take(ent.end).skip(ent.start) {
                 let p = if ent.end - ent.start == 1 {
                     'S'
                 } else if k == ent.start {
@@ -345,7 +345,7 @@ pub fn joint_tags(s: &RelSentence) -> JointEncoding {
                 } else {
                     'I'
                 };
-                tags[k] = format!("{p}-{}-{role}", t.relation);
+                *tag = format!("{p}-{}-{role}", t.relation);
             }
         }
     }
@@ -393,7 +393,9 @@ pub fn decode_joint(tags: &[String]) -> Vec<SpanTriple> {
         }
     }
     spans.extend(open);
-    let mut by_rel: BTreeMap<&str, (Vec<(usize, usize)>, Vec<(usize, usize)>)> = BTreeMap::new();
+    type Spans = Vec<(usize, usize)>;
+    // Per relation: the role-1 spans and the role-2 spans.
+    let mut by_rel: BTreeMap<&str, (Spans, Spans)> = BTreeMap::new();
     for (a, b, rel, role) in &spans {
         let e = by_rel.entry(rel.as_str()).or_default();
         if *role == 1 {
