@@ -314,6 +314,14 @@ pub static REGISTRY: &[Registered] = &[
         spec: &labs::calibration::Calibration::SPEC,
         runner: Runner::Lab(lab::<labs::calibration::Calibration>),
     },
+    Registered {
+        spec: &labs::relation::RelationLab::SPEC,
+        runner: Runner::Lab(lab::<labs::relation::RelationLab>),
+    },
+    Registered {
+        spec: &labs::gen_disc::GenDiscLab::SPEC,
+        runner: Runner::Lab(lab::<labs::gen_disc::GenDiscLab>),
+    },
 ];
 
 /// The specs of every algorithm, in registry order.

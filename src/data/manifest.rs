@@ -51,6 +51,9 @@ pub enum DatasetKind {
     BayesNet,
     /// Sentences with gold word segmentation (words separated by spaces).
     Segmented,
+    /// Sentences with entity spans and relational triples
+    /// (`crate::seq::relations`).
+    Relations,
 }
 
 impl DatasetKind {
@@ -65,6 +68,7 @@ impl DatasetKind {
             DatasetKind::Graph => "graph",
             DatasetKind::BayesNet => "bayes-net",
             DatasetKind::Segmented => "segmented",
+            DatasetKind::Relations => "relations",
         }
     }
 
@@ -149,6 +153,7 @@ mod tests {
             DatasetKind::Graph,
             DatasetKind::BayesNet,
             DatasetKind::Segmented,
+            DatasetKind::Relations,
         ] {
             let json = serde_json::to_string(&k).expect("json");
             assert_eq!(json, format!("\"{}\"", k.as_str()));

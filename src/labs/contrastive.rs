@@ -34,7 +34,7 @@ pub const EPOCHS: ParamSpec = int(
     "epochs",
     1,
     500,
-    "30",
+    "100",
     "passes over the unlabelled training images",
 );
 pub const BATCH: ParamSpec = int(
@@ -49,7 +49,7 @@ pub const TEMPERATURE: ParamSpec = float(
     0.0,
     10.0,
     true,
-    "0.5",
+    "0.3",
     "τ of NT-Xent: cosine similarities are divided by it before the softmax",
 );
 pub const NEGATIVES: ParamSpec = choice(
@@ -66,7 +66,7 @@ pub const LABELS: ParamSpec = int(
     "labelled training images the probes and the supervised net may use (spread over the 10 classes)",
 );
 pub const LEARNING_RATE: ParamSpec =
-    float("learning_rate", 0.0, 1.0, true, "0.001", "Adam step size");
+    float("learning_rate", 0.0, 1.0, true, "0.003", "Adam step size");
 
 pub struct Contrastive;
 

@@ -6,5 +6,6 @@ pub mod conll;
 pub mod crf;
 pub mod hmm;
 pub mod hmm_io;
+pub mod relations;
 pub mod segment;
 pub mod tagger;
