@@ -278,11 +278,12 @@ pub fn print_table(r: &CompareReport, out: &mut dyn Write) -> std::io::Result<()
     };
     writeln!(
         out,
-        "{} ({} rows, {task}): {}-fold CV × {} repeats, seed {}{}",
+        "{} ({} rows, {task}): {}-fold CV × {} repeat{}, seed {}{}",
         r.dataset,
         r.n_rows,
         r.folds,
         r.repeats,
+        if r.repeats == 1 { "" } else { "s" },
         r.seed,
         r.scale
             .map(|s| format!(", {s} scaling"))
