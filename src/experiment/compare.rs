@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::regression::kfold;
+use super::regression::{kfold, Folds};
 use super::ttest::{corrected_resampled, TTest};
 use super::{dense_only, features, fit_matrix, pick, Config, ExperimentError};
 use crate::algos::{Progress, Step};
@@ -196,11 +196,11 @@ enum Trainer {
     Regressor(Box<dyn TrainRegressor>),
 }
 
+/// One algorithm to run: its name, its parameters as text, its trainer.
+type Entry = (String, Vec<(String, String)>, Trainer);
+
 /// Check every algorithm name and preset before any fitting.
-fn prepare(
-    cfg: &CompareConfig,
-    task: CompareTask,
-) -> Result<Vec<(String, Vec<(String, String)>, Trainer)>, ExperimentError> {
+fn prepare(cfg: &CompareConfig, task: CompareTask) -> Result<Vec<Entry>, ExperimentError> {
     let names: Vec<String> = if cfg.algos.is_empty() {
         default_algos(task).into_iter().map(String::from).collect()
     } else {
@@ -269,7 +269,7 @@ fn make_folds(
     k: usize,
     repeats: usize,
     seed: u64,
-) -> Result<Vec<(Vec<usize>, Vec<usize>)>, ExperimentError> {
+) -> Result<Folds, ExperimentError> {
     if repeats == 0 {
         return Err(ExperimentError::setup("--repeats must be at least 1"));
     }

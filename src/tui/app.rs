@@ -643,6 +643,7 @@ impl App {
                     self.quiz = Some(q);
                     if self.exp.take().is_some() {
                         self.effect(Effect::Cancel(JobKind::Experiment));
+                        self.effect(Effect::Cancel(JobKind::Compare));
                     }
                     self.focus = Focus::Note;
                 }
