@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod attention;
 pub mod bayesnet;
+pub mod compare;
 pub mod hmm;
 pub mod inspect;
 pub mod interview;
@@ -102,6 +103,9 @@ pub enum Command {
     },
     /// Run an algorithm on a dataset and print its metrics.
     Run(Box<run::RunArgs>),
+    /// Every algorithm of the task on one dataset: the same CV folds for
+    /// each, mean ± std, time, the best and the significantly worse ones.
+    Compare(Box<compare::CompareArgs>),
     /// Each column of a table: its kind (numeric, categorical, boolean,
     /// date, text, id), missing cells, levels, range and a histogram.
     Inspect(inspect::InspectArgs),
@@ -146,6 +150,7 @@ impl Command {
             Command::Datasets { .. } => Err("datasets"),
             Command::Algos { .. } => Err("algos"),
             Command::Run(_) => Err("run"),
+            Command::Compare(_) => Err("compare"),
             Command::Inspect(_) => Err("inspect"),
             Command::Hmm(_) => Err("hmm"),
             Command::Arch(_) => Err("arch"),
@@ -254,6 +259,7 @@ fn wants_json(cmd: &Command) -> bool {
             *json
         }
         Command::Run(a) => a.json,
+        Command::Compare(a) => a.json,
         Command::Inspect(a) => a.json,
         Command::Quiz { args, .. } => args.json,
         Command::Hmm(h) => h.json(),
@@ -395,6 +401,7 @@ pub fn run_command(
                 Ok(ExitCode::SUCCESS)
             }
             Command::Run(args) => run::run(&args, out, err),
+            Command::Compare(args) => compare::run(&args, out, err),
             Command::Inspect(args) => inspect::run(&args, out, err),
             Command::Hmm(cmd) => hmm::run(&cmd, out, err),
             Command::Arch(args) => arch::run(&args, out, err),

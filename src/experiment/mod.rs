@@ -10,6 +10,7 @@
 //!   while running. Neither imports the run code, so nothing here imports a
 //!   module that imports it back.
 
+pub mod compare;
 pub mod error;
 pub mod event;
 pub mod heldout;
@@ -18,6 +19,7 @@ pub mod regression;
 pub mod report;
 pub mod tagging;
 mod text;
+pub mod ttest;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -89,6 +89,11 @@ pub enum Msg {
     ToggleData,
     /// Start the HMM vs CRF learning curve.
     LearningCurve,
+    /// `A`: compare every algorithm of the task on the setup's dataset, or
+    /// close the comparison.
+    ToggleCompare,
+    /// The compare view: sort by the next column.
+    SortCompare,
     /// `L`: the next language (中文 → English → both); in the experiment
     /// pane, the learning curve instead.
     CycleLang,
@@ -140,6 +145,15 @@ pub enum Msg {
     },
     /// Experiment run `run`'s thread ended (after its last event).
     JobEnded {
+        run: u64,
+    },
+    /// An event of comparison `run` (from its background job).
+    CompareEvent {
+        run: u64,
+        event: Carry<crate::experiment::compare::CompareEvent>,
+    },
+    /// Comparison `run`'s thread ended.
+    CompareEnded {
         run: u64,
     },
     /// The learning curve `run` finished (or failed).
@@ -238,6 +252,7 @@ impl<T> Eq for Carry<T> {}
 pub enum JobKind {
     Experiment,
     LearningCurve,
+    Compare,
 }
 
 /// Work `update` leaves for the event loop, which does the I/O and the
@@ -254,6 +269,11 @@ pub enum Effect {
     /// waiting for it, a run in progress). Its events come back as
     /// `Msg::JobEvent`.
     StartExperiment { run: u64, config: Box<Config> },
+    /// Start a comparison in the background; `Msg::CompareEvent`.
+    StartCompare {
+        run: u64,
+        config: Box<crate::experiment::compare::CompareConfig>,
+    },
     /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
     StartLearningCurve { run: u64, dataset: String },
     /// Cancel a background job (never waits for it).
@@ -590,6 +610,21 @@ impl App {
                     exp.on_ended(run);
                 }
             }
+            Msg::CompareEvent { run, event } => {
+                if let Some((c, ev)) = self
+                    .exp
+                    .as_mut()
+                    .and_then(|e| e.compare.as_mut())
+                    .zip(event.take())
+                {
+                    c.on_event(run, ev);
+                }
+            }
+            Msg::CompareEnded { run } => {
+                if let Some(c) = self.exp.as_mut().and_then(|e| e.compare.as_mut()) {
+                    c.on_ended(run);
+                }
+            }
             Msg::LearningDone { run, result } => {
                 if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
                     exp.learning_done(run, r);
@@ -608,6 +643,7 @@ impl App {
                     self.quiz = Some(q);
                     if self.exp.take().is_some() {
                         self.effect(Effect::Cancel(JobKind::Experiment));
+                        self.effect(Effect::Cancel(JobKind::Compare));
                     }
                     self.focus = Focus::Note;
                 }
@@ -838,7 +874,14 @@ impl App {
             | Msg::ColumnsLeft
             | Msg::ColumnsRight
             | Msg::OpenNoticeTopic
-            | Msg::ToggleData => {}
+            | Msg::ToggleData
+            | Msg::SortCompare => {}
+            Msg::ToggleCompare => {
+                self.flash = Some(
+                    "open an experiment (e) first: A compares every algorithm on its dataset"
+                        .into(),
+                );
+            }
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
@@ -1015,6 +1058,8 @@ impl App {
             | Msg::JobEvent { .. }
             | Msg::JobEnded { .. }
             | Msg::LearningDone { .. }
+            | Msg::CompareEvent { .. }
+            | Msg::CompareEnded { .. }
             | Msg::TrellisLoaded(_)
             | Msg::QuizStarted(_)
             | Msg::CardsOpened(_)
@@ -1238,6 +1283,9 @@ impl App {
                 }
                 match (&self.exp, self.focus) {
                     (Some(exp), Focus::Note) if self.quiz.is_none() => {
+                        if exp.compare.is_some() {
+                            v.push(Context::Compare);
+                        }
                         if exp.trellis.is_some() {
                             v.push(Context::Trellis);
                         }
@@ -1418,6 +1466,7 @@ impl App {
         if self.exp.take().is_some() {
             self.effect(Effect::Cancel(JobKind::Experiment));
             self.effect(Effect::Cancel(JobKind::LearningCurve));
+            self.effect(Effect::Cancel(JobKind::Compare));
             return;
         }
         let Some(i) = self.selected_topic() else {
@@ -1441,6 +1490,14 @@ impl App {
             return false;
         };
         let matrix = exp.focus == ExpFocus::Matrix;
+        if exp.compare.is_some() || *msg == Msg::ToggleCompare {
+            if let Some(used) = self.compare_key(msg) {
+                return used;
+            }
+        }
+        let Some(exp) = &mut self.exp else {
+            return false;
+        };
         if exp.is_lab() && !matrix {
             match msg {
                 Msg::NextPanel => exp.select_lab_panel(exp.lab_panel as isize + 1),
@@ -1476,6 +1533,59 @@ impl App {
             return true;
         }
         self.exp_key_common(msg)
+    }
+
+    /// Keys of the compare view (and `A`, which opens it). `None`: not a
+    /// compare key, the setup's keys apply.
+    fn compare_key(&mut self, msg: &Msg) -> Option<bool> {
+        let exp = self.exp.as_mut()?;
+        let Some(c) = &mut exp.compare else {
+            // `A` with no comparison open: start one on the setup's dataset.
+            if exp.is_lab() {
+                self.flash = Some(
+                    "A compares the algorithms of a table or text dataset; labs make their own data"
+                        .into(),
+                );
+                return Some(true);
+            }
+            self.start_compare();
+            return Some(true);
+        };
+        match msg {
+            Msg::ToggleCompare => {
+                exp.compare = None;
+                self.pending.push(Effect::Cancel(JobKind::Compare));
+            }
+            Msg::Close => {
+                if c.is_running() {
+                    self.pending.push(Effect::Cancel(JobKind::Compare));
+                    c.error = Some("cancelled".into());
+                } else {
+                    exp.compare = None;
+                }
+            }
+            Msg::SortCompare => c.sort = c.sort.next(),
+            Msg::Up => c.scroll = c.scroll.saturating_sub(1),
+            Msg::Down => c.scroll = (c.scroll + 1).min(c.algos.len().saturating_sub(1)),
+            Msg::Run => self.start_compare(),
+            _ => return None,
+        }
+        Some(true)
+    }
+
+    /// Start a comparison on the experiment setup's dataset.
+    fn start_compare(&mut self) {
+        let Some(exp) = self.exp.as_mut() else {
+            return;
+        };
+        let run = exp.next_run;
+        exp.next_run += 1;
+        let config = crate::tui::compare::CompareView::config(&exp.config);
+        exp.compare = Some(crate::tui::compare::CompareView::new(run, &config));
+        self.pending.push(Effect::StartCompare {
+            run,
+            config: Box::new(config),
+        });
     }
 
     /// Keys of the experiment pane shared by every algorithm.

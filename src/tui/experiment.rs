@@ -89,6 +89,8 @@ pub struct ExperimentPane {
     /// HMM vs CRF entity F1 over growing training sets (computed in the
     /// background; `L`).
     pub learning: Option<LearningJob>,
+    /// Every algorithm of the task on the setup's dataset (`A`).
+    pub compare: Option<super::compare::CompareView>,
     /// First test sentence shown in the tagging view.
     pub sentence_offset: usize,
     /// Lab: the panel drawn big (an index into [`lab_panels`]).
@@ -321,6 +323,7 @@ impl ExperimentPane {
             trellis: None,
             data_view: None,
             learning: None,
+            compare: None,
             sentence_offset: 0,
             lab_panel: 0,
             lab_scroll: 0,

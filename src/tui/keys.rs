@@ -30,6 +30,8 @@ pub enum Context {
     CardsFilter,
     ExpSetup,
     ExpMatrix,
+    /// The compare view (on top of the experiment setup).
+    Compare,
     /// A lab's results (on top of the experiment setup).
     Lab,
     Trellis,
@@ -43,11 +45,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Tree,
         Context::Note,
         Context::Search,
         Context::ExpSetup,
+        Context::Compare,
         Context::Lab,
         Context::ExpMatrix,
         Context::Trellis,
@@ -77,6 +80,7 @@ impl Context {
             Context::CardsFilter => "Card browser filter (typing)",
             Context::ExpSetup => "Experiment setup",
             Context::ExpMatrix => "Experiment: confusion matrix",
+            Context::Compare => "Experiment: compare all",
             Context::Lab => "Experiment: a lab's results",
             Context::Trellis => "Experiment: trellis",
             Context::QuizQuestion => "Quiz: question",
@@ -221,6 +225,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpSetup, vec![ch('v')], "v", m(Msg::CycleCurve), "training curve / ROC curve / precision-recall curve", None);
     row(C::ExpSetup, vec![ch('z')], "z", m(Msg::ToggleZoom), "zoom the results to the whole screen (the topic tree is hidden)", Some("z zoom"));
     row(C::ExpSetup, vec![ch('D')], "D", m(Msg::ToggleData), "the data pane: each column's kind, missing cells, levels, range and histogram (as `mlwb inspect`)", None);
+    row(C::ExpSetup, vec![ch('A')], "A", m(Msg::ToggleCompare), "compare all: every algorithm of the task on this dataset, the same CV folds for each; best and significantly worse marked", None);
     row(C::ExpSetup, vec![ch('t')], "t", m(Msg::ToggleTrellis), "the Viterbi trellis on the first casino rolls, one column at a time", None);
     row(C::ExpSetup, vec![ch('L')], "L", m(Msg::LearningCurve), "HMM vs CRF entity F1 against the share of the training set (computed in the background)", None);
     row(C::ExpSetup, vec![code(K::PageDown)], "PgDn", m(Msg::PageDown), "scroll the tagged test sentences down (tagging runs)", None);
@@ -237,6 +242,14 @@ pub fn bindings() -> Vec<Binding> {
     row(C::Lab, vec![ch('>')], ">", m(Msg::ColumnsRight), "scroll a wide table's columns right", None);
     row(C::Lab, vec![ch('<')], "<", m(Msg::ColumnsLeft), "scroll a wide table's columns left", None);
     row(C::Lab, vec![ch('o')], "o", m(Msg::OpenNoticeTopic), "open the note the \"what to notice\" lines link to", None);
+
+    // ---- the compare view (on top of the setup keys) ----
+    row(C::Compare, vec![ch('s')], "s", m(Msg::SortCompare), "sort by the next column: registry order, first metric, second metric, fit time", Some("s sort"));
+    row(C::Compare, up(), "↑ / k", m(Msg::Up), "scroll the rows up", None);
+    row(C::Compare, down(), "↓ / j", m(Msg::Down), "scroll the rows down", None);
+    row(C::Compare, vec![ch('r')], "r", m(Msg::Run), "run the comparison again (with the setup as it is now)", None);
+    row(C::Compare, vec![ch('A')], "A", m(Msg::ToggleCompare), "close the comparison (a running one is cancelled)", Some("A close"));
+    row(C::Compare, vec![code(K::Esc)], "Esc", m(Msg::Close), "cancel a running comparison, else close it", None);
 
     // ---- the confusion matrix ----
     row(C::ExpMatrix, vec![code(K::Up), ch('k'), code(K::Down), ch('j'), code(K::Left), ch('h'), code(K::Right), ch('l'),], "arrows / hjkl", Emit::Dir, "select a cell: the test rows behind it and precision / recall filled in", Some("arrows cell"));

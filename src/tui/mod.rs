@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cards;
+pub mod compare;
 pub mod experiment;
 pub mod keys;
 pub mod layout;
@@ -127,12 +128,13 @@ pub struct Runtime {
     pub external: bool,
     experiment: Option<(u64, Job<Event>)>,
     learning: Option<(u64, Job<Result<LearningCurve, String>>)>,
+    compare: Option<(u64, Job<crate::experiment::compare::CompareEvent>)>,
 }
 
 impl Runtime {
     /// Is background work going on?
     pub fn busy(&self) -> bool {
-        self.experiment.is_some() || self.learning.is_some()
+        self.experiment.is_some() || self.learning.is_some() || self.compare.is_some()
     }
 
     /// Run `effects` (the I/O and threads `update` does not do) and return
@@ -209,6 +211,21 @@ impl Runtime {
                     }
                 }
                 Effect::Cancel(JobKind::LearningCurve) => self.learning = None,
+                Effect::Cancel(JobKind::Compare) => self.compare = None,
+                Effect::StartCompare { run, config } => {
+                    self.compare = None;
+                    match crate::experiment::compare::spawn(*config) {
+                        Ok(job) => self.compare = Some((run, job)),
+                        Err(e) => out.push(Msg::CompareEvent {
+                            run,
+                            event: Carry::new(crate::experiment::compare::CompareEvent::Failed(
+                                crate::experiment::ExperimentError::setup(format!(
+                                    "cannot start a thread for the comparison: {e}"
+                                )),
+                            )),
+                        }),
+                    }
+                }
                 Effect::LoadTrellis => out.push(Msg::TrellisLoaded(Carry::new(TrellisView::new()))),
                 Effect::StartQuiz { topic, kind, mode } => {
                     let q = quiz::QuizSession::start(
@@ -260,6 +277,20 @@ impl Runtime {
             if ended {
                 out.push(Msg::JobEnded { run });
                 self.experiment = None;
+            }
+        }
+        if let Some((run, job)) = &self.compare {
+            let run = *run;
+            let ended = job.is_finished();
+            for event in job.drain() {
+                out.push(Msg::CompareEvent {
+                    run,
+                    event: Carry::new(event),
+                });
+            }
+            if ended {
+                out.push(Msg::CompareEnded { run });
+                self.compare = None;
             }
         }
         if let Some((run, job)) = &self.learning {

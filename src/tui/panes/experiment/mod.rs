@@ -3,6 +3,7 @@
 //! metrics, the confusion matrix and the trellis. `render` lays them out.
 
 mod casino;
+mod compare;
 mod curve;
 mod matrix;
 mod metrics;
@@ -119,6 +120,10 @@ pub fn render(
     }
     .render(setup, buf);
     if rest.height < 4 {
+        return;
+    }
+    if let Some(c) = &pane.compare {
+        compare::render(c, rest, buf, theme, lang);
         return;
     }
     if pane.is_lab() {
