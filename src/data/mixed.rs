@@ -12,7 +12,7 @@ use super::csvload::{
     column_index, infer_task, labels, read_raw, target_values, Missing, RawCsv, TaskKind,
     MISSING_HINT,
 };
-use super::pipeline::{FittedPipeline, Impute};
+use super::pipeline::{Encoding, FittedPipeline, Impute};
 use super::table::{DataError, Table};
 use super::CsvOptions;
 
@@ -318,10 +318,11 @@ pub fn read_against(
 pub fn encode_pair(
     train: &Table,
     other: &Columns,
+    enc: Encoding,
 ) -> Result<(Array2<f64>, Array2<f64>, FittedPipeline), DataError> {
     let cols = table_columns(train);
     let all: Vec<usize> = (0..cols.n_rows()).collect();
-    let f = FittedPipeline::fit(&cols, &all, train.impute)?;
+    let f = FittedPipeline::fit_encoded(&cols, &all, train.impute, enc)?;
     let xtr = f.transform(&cols, &all)?;
     let rows: Vec<usize> = (0..other.n_rows()).collect();
     let xte = f.transform(other, &rows)?;
