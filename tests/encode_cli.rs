@@ -164,8 +164,8 @@ fn many_levels(dir: &Path) -> String {
             .wrapping_add(1442695040888963407);
         let m = (state >> 33) % 120;
         let f = (state >> 20) % 3;
-        let noise = (state >> 45) % 10 == 0;
-        let y = ((m % 3 == 0) ^ (f == 1) ^ noise) as u8;
+        let noise = (state >> 45).is_multiple_of(10);
+        let y = u8::from(m.is_multiple_of(3) ^ (f == 1) ^ noise);
         s.push_str(&format!("L{m},f{f},{y}\n"));
     }
     let p = dir.join("levels.csv");
