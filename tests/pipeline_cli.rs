@@ -78,6 +78,8 @@ fn mixed_bundled_sets_run() {
         "credit_g",
         "--param",
         "n_trees=20",
+        "--encode",
+        "onehot",
     ]);
     assert_eq!(
         v["n_features"], 60,

@@ -1,7 +1,10 @@
 //! Regression against scikit-learn 1.7.2 (tests/reference/
 //! make_regression_reference.py wrote the figures; this test needs no
-//! Python): on the reference split of diabetes and of cpu_vendor's six
-//! numeric columns, for every case test R² is within 0.01 of scikit-learn's
+//! Python): on the reference split of diabetes, of cpu_vendor's six numeric
+//! columns, and of cpu_vendor with its 30-level `vendor` column through the
+//! column pipeline (one-hot as scikit-learn's ColumnTransformer with
+//! OneHotEncoder(handle_unknown='ignore'), and for trees also ordinal codes
+//! as its OrdinalEncoder), for every case test R² is within 0.01 of scikit-learn's
 //! (the random forest within 0.05: its bootstrap draws and feature orders
 //! come from another generator, so its trees differ; only the average
 //! behaviour can agree). Where the algorithm is deterministic the test
@@ -39,10 +42,15 @@ fn run(
     algo: &str,
     params: Vec<(String, String)>,
     scale: Option<&str>,
+    encode: Option<&str>,
 ) -> Report {
     let split = &r["datasets"][ds];
     let (dataset, features) = match ds {
         "diabetes" => ("diabetes".to_string(), None),
+        "cpu_vendor_mixed" => (
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cpu_vendor.csv").to_string(),
+            None,
+        ),
         _ => (
             concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cpu_vendor.csv").to_string(),
             Some(
@@ -64,6 +72,7 @@ fn run(
         },
         params,
         scale: scale.map(|s| s.parse().expect("scale")),
+        encode: encode.map_or(Default::default(), |e| e.parse().expect("encode")),
         split: Some((indices(&split["train"]), indices(&split["test"]))),
         ..Config::default()
     };
@@ -92,7 +101,7 @@ fn pred_tol(algo: &str) -> Option<f64> {
 fn every_regressor_matches_scikit_learn_on_diabetes_and_cpu_vendor() {
     let r = json(include_str!("reference/regression_reference.json"));
     let cases = r["cases"].as_array().expect("cases");
-    assert_eq!(cases.len(), 26);
+    assert_eq!(cases.len(), 41);
     let mut failures = Vec::new();
     for c in cases {
         let ds = c["dataset"].as_str().expect("dataset");
@@ -103,8 +112,18 @@ fn every_regressor_matches_scikit_learn_on_diabetes_and_cpu_vendor() {
             .iter()
             .map(|(k, v)| (k.clone(), v.as_str().expect("value").to_string()))
             .collect();
-        let label = format!("{algo} {params:?} on {ds}");
-        let report = run(&r, ds, algo, params, c["scale"].as_str());
+        let encode = c["encode"].as_str();
+        let label = format!(
+            "{algo} {params:?} on {ds} ({})",
+            encode.unwrap_or("numeric")
+        );
+        let report = run(&r, ds, algo, params, c["scale"].as_str(), encode);
+        if encode.is_some() {
+            // The pipeline's output columns: 30 one-hot columns or one code
+            // column for `vendor`, then the six numbers.
+            let want = if encode == Some("ordinal") { 7 } else { 36 };
+            assert_eq!(report.n_features, want, "{label}");
+        }
         let g = report.regression().expect("a regression outcome");
         let want = c["r2"].as_f64().expect("r2");
         let bound = if algo == "random-forest" { 0.05 } else { 0.01 };
@@ -191,6 +210,7 @@ fn the_lasso_path_matches_scikit_learn() {
         "lasso",
         vec![("alpha".into(), "0.5".into())],
         Some("standard"),
+        None,
     );
     let ours = report
         .regression()
@@ -217,4 +237,23 @@ fn the_lasso_path_matches_scikit_learn() {
             );
         }
     }
+}
+
+#[test]
+fn least_squares_on_a_full_one_hot_block_is_refused_with_the_column_named() {
+    // 30 one-hot columns always sum to 1, so beside the intercept one of
+    // them is a combination of the others: plain OLS says which.
+    let r = json(include_str!("reference/regression_reference.json"));
+    let split = &r["datasets"]["cpu_vendor_mixed"];
+    let config = Config {
+        algo: "linear-regression".into(),
+        dataset: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cpu_vendor.csv").into(),
+        encode: "onehot".parse().expect("encode"),
+        split: Some((indices(&split["train"]), indices(&split["test"]))),
+        ..Config::default()
+    };
+    let e =
+        experiment::run(&config, &mut |_| {}, &AtomicBool::new(false)).expect_err("rank deficient");
+    let m = e.to_string();
+    assert!(m.contains("rank deficient") && m.contains("vendor="), "{m}");
 }

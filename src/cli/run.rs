@@ -47,6 +47,13 @@ pub struct RunArgs {
     /// Columns to one-hot encode as categories whatever their cells look like.
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub categorical: Vec<String>,
+    /// How categorical columns become numbers: one 0/1 column per level
+    /// (onehot), one column of codes over the sorted training levels with -1
+    /// for a level unseen in training (ordinal), or auto: ordinal for tree
+    /// models (decision-tree, random-forest, gbdt, adaboost), one-hot for the
+    /// rest.
+    #[arg(long, default_value = "auto", value_name = "onehot|ordinal|auto")]
+    pub encode: crate::experiment::Encode,
     /// Columns to leave out of the features (e.g. an id or a name).
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub ignore: Vec<String>,
@@ -219,6 +226,7 @@ fn config(args: &RunArgs) -> Result<Config, String> {
         },
         params,
         scale: args.scale,
+        encode: args.encode,
         seed: args.seed,
         test_size: args.test_size,
         cv: args.cv,

@@ -94,6 +94,25 @@ pub fn resolve(name_or_path: &str) -> Result<(String, String, Vec<u8>), DataErro
 
 /// Profile every column of a bundled table or a CSV file.
 pub fn inspect(name_or_path: &str, opts: &CsvOptions) -> Result<Inspection, DataError> {
+    inspect_with(name_or_path, opts, &mut |_| true)
+}
+
+/// How far a profiling has got (for a progress line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The file is read and split into rows.
+    Read { rows: usize, columns: usize },
+    /// `done` of `total` columns profiled.
+    Column { done: usize, total: usize },
+}
+
+/// [`inspect`], telling `progress` each stage; when it returns false the
+/// profiling stops with an error saying it was cancelled.
+pub fn inspect_with(
+    name_or_path: &str,
+    opts: &CsvOptions,
+    progress: &mut dyn FnMut(Stage) -> bool,
+) -> Result<Inspection, DataError> {
     let (name, file, bytes) = resolve(name_or_path)?;
     let target = opts.target.clone().or_else(|| {
         manifest()
@@ -101,18 +120,27 @@ pub fn inspect(name_or_path: &str, opts: &CsvOptions) -> Result<Inspection, Data
             .find(|d| d.name == name_or_path)
             .map(|d| d.target.clone())
     });
-    inspect_bytes(&name, &file, &bytes, opts, target.as_deref())
+    inspect_bytes(&name, &file, &bytes, opts, target.as_deref(), progress)
 }
 
-/// [`inspect`] on bytes already read.
+/// [`inspect_with`] on bytes already read.
 pub fn inspect_bytes(
     name: &str,
     file: &str,
     bytes: &[u8],
     opts: &CsvOptions,
     target: Option<&str>,
+    progress: &mut dyn FnMut(Stage) -> bool,
 ) -> Result<Inspection, DataError> {
     let raw = read_raw(file, bytes, opts.delimiter)?;
+    let cancelled = || DataError::file(file, "profiling cancelled");
+    let total = raw.header.len();
+    if !progress(Stage::Read {
+        rows: raw.rows.len(),
+        columns: total,
+    }) {
+        return Err(cancelled());
+    }
     let ti = match target {
         Some(t) => column_index(file, &raw.header, t, "target")?,
         None => raw.header.len() - 1,
@@ -147,6 +175,9 @@ pub fn inspect_bytes(
             }
         };
         columns.push(profile(cname, kind, &cells, c == ti, note));
+        if !progress(Stage::Column { done: c + 1, total }) {
+            return Err(cancelled());
+        }
     }
     Ok(Inspection {
         name: name.to_string(),
@@ -328,8 +359,15 @@ mod tests {
                 i % 2
             ));
         }
-        let r = inspect_bytes("t", "t.csv", text.as_bytes(), &CsvOptions::default(), None)
-            .expect("inspect");
+        let r = inspect_bytes(
+            "t",
+            "t.csv",
+            text.as_bytes(),
+            &CsvOptions::default(),
+            None,
+            &mut |_| true,
+        )
+        .expect("inspect");
         assert_eq!(r.rows, 12);
         assert_eq!(r.task, TaskKind::Classification);
         let kinds: Vec<ColumnKind> = r.columns.iter().map(|c| c.kind).collect();

@@ -12,7 +12,7 @@ use super::csvload::{
     column_index, infer_task, labels, read_raw, target_values, Missing, RawCsv, TaskKind,
     MISSING_HINT,
 };
-use super::pipeline::{FittedPipeline, Impute};
+use super::pipeline::{Encoding, FittedPipeline, Impute};
 use super::table::{DataError, Table};
 use super::CsvOptions;
 
@@ -73,6 +73,10 @@ fn typed_columns(
         lines: raw.rows.iter().map(|(l, _)| *l).collect(),
     })
 }
+
+/// Cells of the dense all-rows matrix a typed table keeps for display
+/// (32 MB of f64) before it switches to ordinal codes.
+const DISPLAY_CELLS: usize = 1 << 22;
 
 /// The typed path of [`super::load_csv_bytes`].
 pub(crate) fn load_typed(
@@ -171,9 +175,15 @@ pub(crate) fn load_typed(
         indicator: opts.missing_indicator,
     };
     let all: Vec<usize> = (0..cols.n_rows()).collect();
-    // For display and the unsupervised tools only; supervised fits refit on
-    // their training rows (see `experiment::features`).
-    let shown = FittedPipeline::fit(&cols, &all, impute)?;
+    // For display and the 2-D picture only; every fit (supervised or not)
+    // refits the pipeline on its own rows (see `experiment::features`). A
+    // big table with many levels is shown with ordinal codes: its one-hot
+    // copy of every row would take more memory than anything the run does
+    // (1M rows x 227 one-hot columns is 1.8 GB).
+    let mut shown = FittedPipeline::fit(&cols, &all, impute)?;
+    if all.len().saturating_mul(shown.names().len()) > DISPLAY_CELLS {
+        shown = FittedPipeline::fit_encoded(&cols, &all, impute, Encoding::Ordinal)?;
+    }
     let x = shown.transform(&cols, &all)?;
     for c in &cols.columns {
         if !c.kind.is_feature() {
@@ -318,10 +328,11 @@ pub fn read_against(
 pub fn encode_pair(
     train: &Table,
     other: &Columns,
+    enc: Encoding,
 ) -> Result<(Array2<f64>, Array2<f64>, FittedPipeline), DataError> {
     let cols = table_columns(train);
     let all: Vec<usize> = (0..cols.n_rows()).collect();
-    let f = FittedPipeline::fit(&cols, &all, train.impute)?;
+    let f = FittedPipeline::fit_encoded(&cols, &all, train.impute, enc)?;
     let xtr = f.transform(&cols, &all)?;
     let rows: Vec<usize> = (0..other.n_rows()).collect();
     let xte = f.transform(other, &rows)?;

@@ -16,10 +16,20 @@ use super::{Event, Report};
 use crate::algos::{Classifier, HistoryPoint, Progress};
 use crate::data::columns::{infer_kind, ColumnKind, Inferred};
 use crate::data::mixed::{encode_pair, read_against, Against};
+use crate::data::pipeline::{Encoding, UNSEEN_CODE};
 use crate::data::scale::FittedScaler;
 use crate::data::{self, bounded, Dataset, Table};
 use crate::metrics;
-use crate::registry::{self, FitData, Prepared, TrainClassifier};
+use crate::registry::{self, FitData, Prepared, RegressData, TrainClassifier, TrainRegressor};
+
+/// The training table and the other file, encoded by the pipeline fitted on
+/// all training rows (and scaled when asked).
+struct Encoded {
+    xtr: Array2<f64>,
+    x_other: Array2<f64>,
+    names: Vec<String>,
+    notes: Vec<String>,
+}
 
 /// A model fitted on all training rows, and the other file encoded for it.
 struct Fitted {
@@ -37,15 +47,9 @@ fn read_other(file: &str, t: &Table, config: &Config) -> Result<Against, Experim
     Ok(read_against(file, &bytes, t, config.csv.delimiter)?)
 }
 
-fn fit_all(
-    trainer: &dyn TrainClassifier,
-    config: &Config,
-    t: &Table,
-    other: &Against,
-    emit: &mut dyn FnMut(Event),
-    cancel: &AtomicBool,
-) -> Result<Fitted, ExperimentError> {
-    let (xtr, xte, pipe) = encode_pair(t, &other.columns)?;
+fn encode_all(config: &Config, t: &Table, other: &Against) -> Result<Encoded, ExperimentError> {
+    let enc = config.encode.resolve(&config.algo);
+    let (xtr, xte, pipe) = encode_pair(t, &other.columns, enc)?;
     let mut notes = if t.columns.is_some() {
         pipe.notes().to_vec()
     } else {
@@ -55,18 +59,44 @@ fn fit_all(
     let rows: Vec<usize> = (0..other.columns.n_rows()).collect();
     for (col, n, first) in pipe.unseen_levels(&other.columns, &rows) {
         notes.push(format!(
-            "{}: column `{col}`: {n} row(s) with a level never seen in training (first `{first}`), encoded as all zeros",
-            other.columns.file
+            "{}: column `{col}`: {n} row(s) with a level never seen in training (first `{first}`), encoded as {}",
+            other.columns.file,
+            match enc {
+                Encoding::OneHot => "all zeros".to_string(),
+                Encoding::Ordinal => format!("the reserved code {UNSEEN_CODE}"),
+            }
         ));
     }
     let names = pipe.names().to_vec();
-    let (xtr, xte) = match config.scale {
+    let (xtr, x_other) = match config.scale {
         None => (xtr, xte),
         Some(s) => {
             let f = FittedScaler::fit(s, xtr.view(), &names)?;
             (f.transform(xtr.view()), f.transform(xte.view()))
         }
     };
+    Ok(Encoded {
+        xtr,
+        x_other,
+        names,
+        notes,
+    })
+}
+
+fn fit_all(
+    trainer: &dyn TrainClassifier,
+    config: &Config,
+    t: &Table,
+    other: &Against,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Fitted, ExperimentError> {
+    let Encoded {
+        xtr,
+        x_other,
+        names,
+        notes,
+    } = encode_all(config, t, other)?;
     let mut history = Vec::new();
     let t0 = Instant::now();
     let model = {
@@ -82,7 +112,7 @@ fn fit_all(
     }?;
     Ok(Fitted {
         model,
-        x_other: xte,
+        x_other,
         notes,
         n_features: xtr.ncols(),
         fit_seconds: t0.elapsed().as_secs_f64(),
@@ -241,9 +271,24 @@ fn are_probabilities(s: &Array2<f64>) -> bool {
         .all(|r| r.iter().all(|p| (0.0..=1.0).contains(p)) && (r.sum() - 1.0).abs() < 1e-6)
 }
 
+/// What `--predict` fits: a classifier for a class target, a regressor
+/// for a numeric one.
+enum Supervised {
+    Classes(Box<dyn TrainClassifier>),
+    Values(Box<dyn TrainRegressor>),
+}
+
+/// A predicted value as written to a submission: the shortest text that
+/// reads back as the same number.
+fn value_text(v: f64) -> String {
+    format!("{v}")
+}
+
 /// `--predict FILE --out OUT`: fit on all of `--dataset`, write one row per
-/// row of FILE. The file is written next to OUT under a temporary name and
-/// renamed into place, so a failure never leaves a half-written OUT.
+/// row of FILE: the predicted class (or with `proba` each class's
+/// probability), or for a numeric target the predicted value under the
+/// target's name. The file is written next to OUT under a temporary name
+/// and renamed into place, so a failure never leaves a half-written OUT.
 pub fn predict_file(
     config: &Config,
     predict: &str,
@@ -253,32 +298,76 @@ pub fn predict_file(
 ) -> Result<Submission, ExperimentError> {
     let registered = registry::lookup(&config.algo)
         .ok_or_else(|| ExperimentError::setup(registry::unknown_algo(&config.algo)))?;
-    let (_, prepared) = registered.prepare(&config.params)?;
-    let Prepared::Classifier(trainer) = prepared else {
+    let name = registered.spec.name;
+    let (params, prepared) = registered.prepare(&config.params)?;
+    if !matches!(prepared, Prepared::Classifier(_) | Prepared::Regressor(_)) {
         return Err(ExperimentError::setup(format!(
-            "--predict needs a supervised model; `{}` is not one",
-            registered.spec.name
+            "--predict needs a supervised model; `{name}` is not one"
         )));
-    };
+    }
     let ds = data::load(&config.dataset, &config.csv)?;
+    let model = match (prepared, ds.values().is_some()) {
+        (Prepared::Classifier(c), false) => Supervised::Classes(c),
+        (Prepared::Regressor(r), true) => Supervised::Values(r),
+        (Prepared::Classifier(_), true) => match registered.regressor(&params) {
+            Some(r) => Supervised::Values(r?),
+            None => return Err(super::not_a_regressor(registered.spec, &ds)),
+        },
+        (Prepared::Regressor(_), false) => {
+            return Err(ExperimentError::setup(format!(
+                "`{name}` is a regression algorithm, but `{}` has a class target; pass --task \
+                 regression to treat a numeric target as numbers",
+                ds.name()
+            )))
+        }
+        _ => {
+            return Err(ExperimentError::setup(format!(
+                "--predict needs a supervised model; `{name}` is not one"
+            )))
+        }
+    };
     let Dataset::Table(t) = ds else {
         return Err(ExperimentError::setup(
             "--predict works on tables (CSV with feature columns); this dataset is a text corpus",
         ));
     };
-    if t.values.is_some() {
-        // The predict path takes a regression model the same way once one is
-        // registered: the values go out under the target's name.
+    if proba && matches!(model, Supervised::Values(_)) {
         return Err(ExperimentError::setup(format!(
-            "`{}` has a regression target; `{}` is a classifier (pass --task classification to treat each value as a class)",
-            t.name, registered.spec.name
+            "--proba writes class probabilities, but `{}` has a numeric target (`{}`), so `{name}` \
+             predicts one value per row and there are no classes; leave out --proba",
+            t.name, t.target
         )));
     }
     let other = read_other(predict, &t, config)?;
     let id_col = id_column(&other, id)?;
     let cancel = AtomicBool::new(false);
-    let f = fit_all(trainer.as_ref(), config, &t, &other, &mut |_| {}, &cancel)?;
-    let mut notes = f.notes;
+    let (body, fit_seconds, mut notes) = match &model {
+        Supervised::Classes(c) => {
+            let f = fit_all(c.as_ref(), config, &t, &other, &mut |_| {}, &cancel)?;
+            (class_rows(&f, &t, name, proba)?, f.fit_seconds, f.notes)
+        }
+        Supervised::Values(r) => {
+            let e = encode_all(config, &t, &other)?;
+            let y = t.values.as_deref().unwrap_or_default();
+            let t0 = Instant::now();
+            let m = r.fit(
+                RegressData {
+                    x: e.xtr.view(),
+                    names: &e.names,
+                    y,
+                },
+                config.seed,
+                &mut Progress::none(),
+            )?;
+            let secs = t0.elapsed().as_secs_f64();
+            let rows = m
+                .predict(e.x_other.view())
+                .iter()
+                .map(|v| vec![value_text(*v)])
+                .collect();
+            (rows, secs, e.notes)
+        }
+    };
     if other.target.is_some() {
         notes.push(format!(
             "{predict}: has the target column `{}`; its values are not used",
@@ -296,33 +385,12 @@ pub fn predict_file(
         }
     };
     let mut header = vec![id_name];
-    let rows = other.columns.n_rows();
-    let body: Vec<Vec<String>> = if proba {
-        let Some(s) = f.model.scores(f.x_other.view()) else {
-            return Err(ExperimentError::setup(format!(
-                "`{}` gives no class scores, so --proba has nothing to write; leave out --proba for the predicted classes",
-                registered.spec.name
-            )));
-        };
-        if !are_probabilities(&s) {
-            return Err(ExperimentError::setup(format!(
-                "`{}` gives decision values, not probabilities, so --proba cannot write them; leave out --proba, or use a model with probabilities (logistic-regression, gaussian-nb, random-forest, ...)",
-                registered.spec.name
-            )));
-        }
+    if proba {
         header.extend(t.classes.iter().cloned());
-        s.rows()
-            .into_iter()
-            .map(|r| r.iter().map(|p| format!("{p:.6}")).collect())
-            .collect()
     } else {
         header.push(t.target.clone());
-        f.model
-            .predict(f.x_other.view())
-            .into_iter()
-            .map(|k| vec![t.classes[k].clone()])
-            .collect()
-    };
+    }
+    let rows = other.columns.n_rows();
     let records = (0..rows).map(|r| {
         let id = match id_col {
             Some(i) => other.cells[r][i].trim().to_string(),
@@ -335,16 +403,48 @@ pub fn predict_file(
     write_atomically(out, &header, records)
         .map_err(|e| ExperimentError::setup(format!("{}: cannot write: {e}", out.display())))?;
     Ok(Submission {
-        algo: registered.spec.name.to_string(),
+        algo: name.to_string(),
         dataset: t.name.clone(),
         predict_file: predict.to_string(),
         out: out.display().to_string(),
         rows,
         n_train: t.n_rows(),
         header,
-        fit_seconds: f.fit_seconds,
+        fit_seconds,
         notes,
     })
+}
+
+/// A classifier's submission cells per row: the class, or with `proba`
+/// each class's probability.
+fn class_rows(
+    f: &Fitted,
+    t: &Table,
+    name: &str,
+    proba: bool,
+) -> Result<Vec<Vec<String>>, ExperimentError> {
+    if !proba {
+        return Ok(f
+            .model
+            .predict(f.x_other.view())
+            .into_iter()
+            .map(|k| vec![t.classes[k].clone()])
+            .collect());
+    }
+    let Some(s) = f.model.scores(f.x_other.view()) else {
+        return Err(ExperimentError::setup(format!(
+            "`{name}` gives no class scores, so --proba has nothing to write; leave out --proba for the predicted classes"
+        )));
+    };
+    if !are_probabilities(&s) {
+        return Err(ExperimentError::setup(format!(
+            "`{name}` gives decision values, not probabilities, so --proba cannot write them; leave out --proba, or use a model with probabilities (logistic-regression, gaussian-nb, random-forest, ...)"
+        )));
+    }
+    Ok(s.rows()
+        .into_iter()
+        .map(|r| r.iter().map(|p| format!("{p:.6}")).collect())
+        .collect())
 }
 
 /// Write a CSV to a temporary file in OUT's directory, then rename it over

@@ -70,6 +70,59 @@ impl std::str::FromStr for TextFeatures {
     }
 }
 
+/// `--encode`: how categorical columns become numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encode {
+    /// Ordinal codes for tree models, one-hot for the others.
+    #[default]
+    Auto,
+    OneHot,
+    Ordinal,
+}
+
+impl std::str::FromStr for Encode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Encode, String> {
+        match s {
+            "auto" => Ok(Encode::Auto),
+            "onehot" | "one-hot" => Ok(Encode::OneHot),
+            "ordinal" => Ok(Encode::Ordinal),
+            o => Err(format!("`{o}`: expected onehot, ordinal or auto")),
+        }
+    }
+}
+
+/// Models that split on one feature at a time: an ordinal code per category
+/// serves them as well as one-hot columns (a split on codes can still cut
+/// one level off), in one column instead of one per level, so `auto` gives
+/// them ordinal codes.
+pub const TREE_MODELS: [&str; 5] = [
+    "decision-tree",
+    "random-forest",
+    "gbdt",
+    "adaboost",
+    "decision-tree-linfa",
+];
+
+impl Encode {
+    /// The encoding `algo` gets.
+    pub fn resolve(self, algo: &str) -> data::pipeline::Encoding {
+        use data::pipeline::Encoding;
+        match self {
+            Encode::OneHot => Encoding::OneHot,
+            Encode::Ordinal => Encoding::Ordinal,
+            Encode::Auto if TREE_MODELS.contains(&algo) => Encoding::Ordinal,
+            Encode::Auto => Encoding::OneHot,
+        }
+    }
+}
+
+/// One-hot output columns at which a table's features stay sparse for the
+/// models that take sparse rows (and no scaling is asked for): below it a
+/// dense matrix is small and as fast.
+pub const SPARSE_ONE_HOT_MIN: usize = 64;
+
 /// Everything that defines a run. Same config, same numbers.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -80,6 +133,8 @@ pub struct Config {
     /// `k=v` settings, checked against the algorithm's parameter specs.
     pub params: Vec<(String, String)>,
     pub scale: Option<Scale>,
+    /// How categorical columns of a table are encoded.
+    pub encode: Encode,
     pub seed: u64,
     pub test_size: f64,
     pub cv: Option<usize>,
@@ -105,6 +160,7 @@ impl Default for Config {
             csv: CsvOptions::default(),
             params: Vec::new(),
             scale: None,
+            encode: Encode::Auto,
             seed: 0,
             test_size: 0.25,
             cv: None,
@@ -171,9 +227,10 @@ fn pick(y: &[usize], rows: &[usize]) -> Vec<usize> {
 }
 
 /// Features of the training and the test rows, vectorised text or scaled
-/// numbers, with the name of each feature (column, or word). Text stays
-/// sparse when `sparse` (the algorithm takes sparse rows and no scaling is
-/// asked for).
+/// numbers, with the name of each feature (column, or word). When `sparse`
+/// (the algorithm takes sparse rows and no scaling is asked for) text stays
+/// sparse, and so does a table with at least [`SPARSE_ONE_HOT_MIN`] one-hot
+/// columns.
 struct Features {
     train: Matrix,
     test: Matrix,
@@ -195,7 +252,28 @@ fn features(
         // on the training rows alone and applied to both.
         Dataset::Table(t) if t.columns.is_some() => {
             let cols = data::mixed::table_columns(t);
-            let f = data::pipeline::FittedPipeline::fit(&cols, train, t.impute)?;
+            let enc = config.encode.resolve(&config.algo);
+            let f = data::pipeline::FittedPipeline::fit_encoded(&cols, train, t.impute, enc)?;
+            if sparse && f.one_hot_width() >= SPARSE_ONE_HOT_MIN {
+                let (xtr, xte) = (
+                    f.transform_sparse(&cols, train)?,
+                    f.transform_sparse(&cols, test)?,
+                );
+                let mut notes = f.notes().to_vec();
+                notes.push(format!(
+                    "features kept sparse: {} columns ({} one-hot), {:.1}% of the training cells non-zero",
+                    xtr.ncols(),
+                    f.one_hot_width(),
+                    100.0 * xtr.density()
+                ));
+                return Ok(Features {
+                    train: Matrix::Sparse(xtr),
+                    test: Matrix::Sparse(xte),
+                    names: f.names().to_vec(),
+                    notes,
+                    text: None,
+                });
+            }
             let mut out = dense_features(
                 f.transform(&cols, train)?,
                 f.transform(&cols, test)?,
@@ -547,9 +625,9 @@ fn run_classifier(
     let mut classes = report.classes.clone();
     let n_classes = classes.len();
     let y = ds.y().to_vec();
-    // Text stays sparse for the algorithms that take sparse rows.
-    let sparse =
-        matches!(ds, Dataset::Text(_)) && trainer.accepts_sparse() && config.scale.is_none();
+    // Text (and tables with many one-hot columns) stay sparse for the
+    // algorithms that take sparse rows.
+    let sparse = trainer.accepts_sparse() && config.scale.is_none();
 
     // `--test FILE` (text corpora here): fit on every row of the dataset,
     // evaluate on the file.
@@ -714,7 +792,7 @@ fn run_classifier(
         });
     }
 
-    let picture = picture(ds, &train, &test, config, model.as_ref());
+    let picture = picture(ds, &train, &test, config, model.as_ref(), &names);
     report.classes = classes;
     let outcome = ClassificationOutcome {
         confusion_matrix: cls.confusion.clone(),
@@ -948,24 +1026,42 @@ fn plane(x: &Array2<f64>) -> (Vec<[f64; 2]>, [String; 2]) {
     }
 }
 
+/// Rows a run's picture shows at most (an even sample of a bigger table).
+const PICTURE_MAX_ROWS: usize = 20_000;
+
 const GRID_COLS: usize = 120;
 const GRID_ROWS: usize = 60;
 
+/// The 2-D picture of a table run: the data (or its first two principal
+/// components) and, when the model was trained on exactly the table's two
+/// columns (`names`: its features), its decision regions.
 fn picture(
     ds: &Dataset,
     train: &[usize],
     test: &[usize],
     config: &Config,
     model: &dyn Classifier,
+    names: &[String],
 ) -> Option<Picture> {
     let Dataset::Table(t) = ds else { return None };
-    let mut is_test = vec![false; t.n_rows()];
+    let mut test_row = vec![false; t.n_rows()];
     for &r in test {
-        is_test[r] = true;
+        test_row[r] = true;
     }
-    let scaled = scaled_all(ds, config).ok()?;
+    // A big table is drawn from an even sample of its rows: a terminal shows
+    // no more, and encoding and projecting every row would cost more than
+    // the fit.
+    let n = t.n_rows();
+    let rows: Vec<usize> = (0..n)
+        .step_by(n.div_ceil(PICTURE_MAX_ROWS).max(1))
+        .collect();
+    let scaled = match features(ds, &rows, &[], config, false).ok()?.train {
+        Matrix::Dense(x) => x,
+        Matrix::Sparse(x) => text::densify(&x, &config.algo).ok()?,
+    };
     let (points, axes) = plane(&scaled);
-    let grid = if t.n_features() == 2 {
+    // (With ordinal codes a 2-level category is one feature, not two.)
+    let grid = if t.n_features() == 2 && names == t.feature_names.as_slice() {
         // Decision regions: predict over a grid in the original units, put
         // through the same scaler the model was trained behind.
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -1005,7 +1101,7 @@ fn picture(
         None
     };
     let points = if t.n_features() == 2 {
-        t.x.rows().into_iter().map(|r| [r[0], r[1]]).collect()
+        rows.iter().map(|&r| [t.x[(r, 0)], t.x[(r, 1)]]).collect()
     } else {
         points
     };
@@ -1016,8 +1112,8 @@ fn picture(
             axes
         },
         points,
-        classes: t.y.clone(),
-        is_test,
+        classes: rows.iter().map(|&r| t.y[r]).collect(),
+        is_test: rows.iter().map(|&r| test_row[r]).collect(),
         grid,
     })
 }

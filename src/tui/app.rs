@@ -156,6 +156,16 @@ pub enum Msg {
     CompareEnded {
         run: u64,
     },
+    /// How far the data pane's profiling `run` has got.
+    DataProgress {
+        run: u64,
+        stage: crate::data::inspect::Stage,
+    },
+    /// The data pane's profiling `run` finished (or failed).
+    DataProfiled {
+        run: u64,
+        result: Carry<Result<crate::data::inspect::Inspection, String>>,
+    },
     /// The learning curve `run` finished (or failed).
     LearningDone {
         run: u64,
@@ -253,6 +263,8 @@ pub enum JobKind {
     Experiment,
     LearningCurve,
     Compare,
+    /// The data pane's profiling.
+    Profile,
 }
 
 /// Work `update` leaves for the event loop, which does the I/O and the
@@ -276,6 +288,13 @@ pub enum Effect {
     },
     /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
     StartLearningCurve { run: u64, dataset: String },
+    /// Profile a dataset for the data pane in the background (replacing one
+    /// in progress); `Msg::DataProgress`, then `Msg::DataProfiled`.
+    ProfileData {
+        run: u64,
+        dataset: String,
+        csv: crate::data::CsvOptions,
+    },
     /// Cancel a background job (never waits for it).
     Cancel(JobKind),
     /// Load the casino model and compute the trellis; `Msg::TrellisLoaded`.
@@ -628,6 +647,16 @@ impl App {
             Msg::LearningDone { run, result } => {
                 if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
                     exp.learning_done(run, r);
+                }
+            }
+            Msg::DataProgress { run, stage } => {
+                if let Some(exp) = &mut self.exp {
+                    exp.data_progress(run, stage);
+                }
+            }
+            Msg::DataProfiled { run, result } => {
+                if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
+                    exp.data_profiled(run, r);
                 }
             }
             Msg::TrellisLoaded(t) => {
@@ -1060,6 +1089,8 @@ impl App {
             | Msg::LearningDone { .. }
             | Msg::CompareEvent { .. }
             | Msg::CompareEnded { .. }
+            | Msg::DataProgress { .. }
+            | Msg::DataProfiled { .. }
             | Msg::TrellisLoaded(_)
             | Msg::QuizStarted(_)
             | Msg::CardsOpened(_)
@@ -1598,7 +1629,12 @@ impl App {
             match msg {
                 Msg::Up => d.scroll = d.scroll.saturating_sub(1),
                 Msg::Down => d.scroll += 1,
-                Msg::ToggleData | Msg::Close => exp.data_view = None,
+                Msg::ToggleData | Msg::Close => {
+                    if d.is_profiling() {
+                        self.pending.push(Effect::Cancel(JobKind::Profile));
+                    }
+                    exp.data_view = None;
+                }
                 _ => {}
             }
             if matches!(msg, Msg::Up | Msg::Down | Msg::ToggleData | Msg::Close) {
@@ -1653,7 +1689,10 @@ impl App {
                     self.pending.push(Effect::LoadTrellis);
                 }
             }
-            Msg::ToggleData => exp.open_data_view(),
+            Msg::ToggleData => {
+                let (run, dataset, csv) = exp.open_data_view();
+                self.pending.push(Effect::ProfileData { run, dataset, csv });
+            }
             Msg::FlipTrellis => {
                 if let Some(t) = &mut exp.trellis {
                     t.show_forward = !t.show_forward;

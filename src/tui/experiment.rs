@@ -171,31 +171,82 @@ pub struct TrellisView {
     pub show_forward: bool,
 }
 
-/// The data pane: a title and the inspection's lines (or why there are none).
+/// The data pane: a title and the inspection's lines (or why there are
+/// none). The profiling runs in the background (a big file takes a while);
+/// until it is done `status` says how far it has got.
 #[derive(Debug, Clone)]
 pub struct DataView {
     pub title: String,
     pub lines: Vec<String>,
     pub scroll: usize,
+    /// The id the profiling's messages come back with.
+    pub run: u64,
+    /// While profiling: what has been done so far.
+    pub status: Option<String>,
+    /// When the profiling started (set by the first tick).
+    pub started: Option<Instant>,
+}
+
+impl DataView {
+    pub fn is_profiling(&self) -> bool {
+        self.status.is_some()
+    }
 }
 
 impl ExperimentPane {
-    /// Inspect the setup's dataset (read and profiled here: bundled tables
-    /// are small, and files are read within the size limit).
-    pub fn open_data_view(&mut self) {
+    /// Open the data pane on the setup's dataset: returns (run id, dataset,
+    /// CSV options) for the event loop to profile in the background.
+    pub fn open_data_view(&mut self) -> (u64, String, crate::data::CsvOptions) {
         let dataset = self.config.dataset.clone();
-        let (title, lines) = match crate::data::inspect::inspect(&dataset, &self.config.csv) {
-            Ok(r) => (
-                format!("data: {} (D or Esc closes, ↑↓ scroll)", r.name),
-                crate::data::inspect::text_lines(&r),
-            ),
-            Err(e) => (format!("data: {dataset}"), vec![e.to_string()]),
-        };
+        let run = self.take_run_id();
         self.data_view = Some(DataView {
-            title,
-            lines,
+            title: format!("data: {dataset} (D or Esc closes)"),
+            lines: Vec::new(),
             scroll: 0,
+            run,
+            status: Some(format!("profiling {dataset}: reading the file…")),
+            started: self.now,
         });
+        (run, dataset, self.config.csv.clone())
+    }
+
+    /// How far profiling `run` has got.
+    pub fn data_progress(&mut self, run: u64, stage: crate::data::inspect::Stage) {
+        use crate::data::inspect::Stage;
+        let Some(d) = self.data_view.as_mut().filter(|d| d.run == run) else {
+            return;
+        };
+        if d.status.is_none() {
+            return;
+        }
+        let dataset = &self.config.dataset;
+        d.status = Some(match stage {
+            Stage::Read { rows, columns } => {
+                format!("profiling {dataset}: {rows} rows, {columns} columns read…")
+            }
+            Stage::Column { done, total } => {
+                format!("profiling {dataset}: column {done} of {total}…")
+            }
+        });
+    }
+
+    /// Profiling `run` finished (or failed).
+    pub fn data_profiled(
+        &mut self,
+        run: u64,
+        result: Result<crate::data::inspect::Inspection, String>,
+    ) {
+        let Some(d) = self.data_view.as_mut().filter(|d| d.run == run) else {
+            return;
+        };
+        d.status = None;
+        match result {
+            Ok(r) => {
+                d.title = format!("data: {} (D or Esc closes, ↑↓ scroll)", r.name);
+                d.lines = crate::data::inspect::text_lines(&r);
+            }
+            Err(e) => d.lines = vec![e],
+        }
     }
 }
 

@@ -129,12 +129,22 @@ pub struct Runtime {
     experiment: Option<(u64, Job<Event>)>,
     learning: Option<(u64, Job<Result<LearningCurve, String>>)>,
     compare: Option<(u64, Job<crate::experiment::compare::CompareEvent>)>,
+    profile: Option<(u64, Job<ProfileEvent>)>,
+}
+
+/// What the data pane's profiling job sends.
+enum ProfileEvent {
+    Stage(crate::data::inspect::Stage),
+    Done(Result<crate::data::inspect::Inspection, String>),
 }
 
 impl Runtime {
     /// Is background work going on?
     pub fn busy(&self) -> bool {
-        self.experiment.is_some() || self.learning.is_some() || self.compare.is_some()
+        self.experiment.is_some()
+            || self.learning.is_some()
+            || self.compare.is_some()
+            || self.profile.is_some()
     }
 
     /// Run `effects` (the I/O and threads `update` does not do) and return
@@ -226,6 +236,26 @@ impl Runtime {
                         }),
                     }
                 }
+                Effect::Cancel(JobKind::Profile) => self.profile = None,
+                Effect::ProfileData { run, dataset, csv } => {
+                    // Replacing the old job drops it: cancelled, not joined.
+                    self.profile = None;
+                    let job = Job::spawn("mlwb-profile", move |tx, cancel| {
+                        let r = crate::data::inspect::inspect_with(&dataset, &csv, &mut |s| {
+                            tx.send(ProfileEvent::Stage(s)) && !cancel.is_cancelled()
+                        });
+                        tx.send(ProfileEvent::Done(r.map_err(|e| e.to_string())));
+                    });
+                    match job {
+                        Ok(job) => self.profile = Some((run, job)),
+                        Err(e) => out.push(Msg::DataProfiled {
+                            run,
+                            result: Carry::new(Err(format!(
+                                "cannot start a thread for the profiling: {e}"
+                            ))),
+                        }),
+                    }
+                }
                 Effect::LoadTrellis => out.push(Msg::TrellisLoaded(Carry::new(TrellisView::new()))),
                 Effect::StartQuiz { topic, kind, mode } => {
                     let q = quiz::QuizSession::start(
@@ -291,6 +321,32 @@ impl Runtime {
             if ended {
                 out.push(Msg::CompareEnded { run });
                 self.compare = None;
+            }
+        }
+        if let Some((run, job)) = &self.profile {
+            let run = *run;
+            let ended = job.is_finished();
+            let mut done = false;
+            for e in job.drain() {
+                out.push(match e {
+                    ProfileEvent::Stage(stage) => Msg::DataProgress { run, stage },
+                    ProfileEvent::Done(r) => {
+                        done = true;
+                        Msg::DataProfiled {
+                            run,
+                            result: Carry::new(r),
+                        }
+                    }
+                });
+            }
+            if !done && ended {
+                out.push(Msg::DataProfiled {
+                    run,
+                    result: Carry::new(Err("the profiling job stopped".into())),
+                });
+            }
+            if done || ended {
+                self.profile = None;
             }
         }
         if let Some((run, job)) = &self.learning {

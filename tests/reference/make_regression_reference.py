@@ -6,9 +6,14 @@ Run from the repository root (pinned versions in requirements-regression.txt):
     python3 tests/reference/make_regression_reference.py
 
 Reads datasets/diabetes.csv (all 10 features) and tests/fixtures/cpu_vendor.csv
-(its 6 numeric columns; the 30-level `vendor` column is left out until the column
-pipeline one-hot encodes it), splits each with train_test_split(test_size=0.25,
-random_state=0), and for every (algorithm, parameters, scaling) case stores the
+twice: its 6 numeric columns (`cpu_vendor`), and all 7 with the 30-level `vendor`
+column through a ColumnTransformer (`cpu_vendor_mixed`: OneHotEncoder with
+handle_unknown='ignore' as `mlwb run --encode onehot`, or for the tree cases marked
+"ordinal" an OrdinalEncoder with unknown_value=-1 as `--encode ordinal`; the
+numeric columns pass through; plain OLS is left out there, since a full one-hot
+block beside an intercept is rank deficient and mlwb refuses it). Splits each
+with train_test_split(test_size=0.25, random_state=0), and for every (algorithm,
+parameters, scaling) case stores the
 test R², RMSE and MAE, the test predictions, and for linear models the intercept
 and weights (and OLS standard errors from sigma^2 (X'X)^-1 with an intercept
 column, by numpy). Also the lasso path on the standardised diabetes training rows
@@ -35,7 +40,8 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge, las
 from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsRegressor
-from sklearn.preprocessing import StandardScaler
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
@@ -48,7 +54,19 @@ SETS = {
         ROOT / "tests/fixtures/cpu_vendor.csv",
         ["myct", "mmin", "mmax", "cach", "chmin", "chmax"],
     ),
+    "cpu_vendor_mixed": (ROOT / "tests/fixtures/cpu_vendor.csv", "mixed"),
 }
+CATEGORICAL = ["vendor"]
+
+# Extra cases on cpu_vendor_mixed with ordinal codes for the trees.
+ORDINAL_CASES = [
+    ("decision-tree", {"max_depth": "4"}, None,
+     lambda: DecisionTreeRegressor(max_depth=4, random_state=0)),
+    ("decision-tree", {"max_depth": "6", "min_samples_leaf": "5"}, None,
+     lambda: DecisionTreeRegressor(max_depth=6, min_samples_leaf=5, random_state=0)),
+    ("random-forest", {"n_trees": "100", "max_features": "all"}, None,
+     lambda: RandomForestRegressor(n_estimators=100, max_features=1.0, random_state=0)),
+]
 
 # (our algorithm, our params, scale, scikit-learn estimator)
 CASES = [
@@ -78,10 +96,29 @@ CASES = [
 def load(path, columns):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    names = columns or [c for c in rows[0].keys() if c != "target"]
-    x = np.array([[float(r[c]) for c in names] for r in rows])
+    if columns == "mixed":
+        names = [c for c in rows[0].keys() if c != "target"]
+        x = np.array(
+            [[r[c] if c in CATEGORICAL else float(r[c]) for c in names] for r in rows],
+            dtype=object,
+        )
+    else:
+        names = columns or [c for c in rows[0].keys() if c != "target"]
+        x = np.array([[float(r[c]) for c in names] for r in rows])
     y = np.array([float(r["target"]) for r in rows])
     return names, x, y
+
+
+def encoder(names, encode):
+    """The column pipeline of `mlwb run --encode ENCODE`: categories first in
+    file order (vendor is the first column), numbers passed through."""
+    cat = [i for i, n in enumerate(names) if n in CATEGORICAL]
+    num = [i for i, n in enumerate(names) if n not in CATEGORICAL]
+    if encode == "onehot":
+        enc = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    else:
+        enc = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+    return ColumnTransformer([("cat", enc, cat), ("num", "passthrough", num)])
 
 
 def ols_std_err(x, y, model):
@@ -113,8 +150,18 @@ def main():
             "train": tr.tolist(),
             "test": te.tolist(),
         }
-        for algo, params, scale, make in CASES:
+        cases = [(c, None) for c in CASES]
+        if columns == "mixed":
+            cases = [(c, "onehot") for c in CASES if c[0] != "linear-regression"]
+            cases += [(c, "ordinal") for c in ORDINAL_CASES]
+        for (algo, params, scale, make), encode in cases:
             xtr, xte = x[tr], x[te]
+            if encode is not None:
+                ct = encoder(names, encode).fit(xtr)
+                xtr = ct.transform(xtr).astype(float)
+                xte = ct.transform(xte).astype(float)
+                unseen = sorted(set(x[te, 0]) - set(x[tr, 0]))
+                out["datasets"][ds]["unseen_test_vendors"] = unseen
             if scale == "standard":
                 s = StandardScaler().fit(xtr)
                 xtr, xte = s.transform(xtr), s.transform(xte)
@@ -125,6 +172,7 @@ def main():
                 "algo": algo,
                 "params": params,
                 "scale": scale,
+                "encode": encode,
                 "r2": r2_score(y[te], pred),
                 "rmse": root_mean_squared_error(y[te], pred),
                 "mae": mean_absolute_error(y[te], pred),

@@ -45,8 +45,15 @@ pub(super) fn series(data: &[(f64, f64)], style: Style) -> ChartData<'_> {
         .data(data)
 }
 
-/// The data pane: the inspection's lines, cut at the right edge.
-fn data_panel(d: &crate::tui::experiment::DataView, area: Rect, buf: &mut Buffer, theme: Theme) {
+/// The data pane: the inspection's lines, cut at the right edge; while the
+/// profiling runs, how far it has got and for how long.
+fn data_panel(
+    d: &crate::tui::experiment::DataView,
+    now: Option<std::time::Instant>,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: Theme,
+) {
     use ratatui::widgets::Paragraph;
     let block = theme.block(
         &truncate(&d.title, usize::from(area.width.saturating_sub(4))),
@@ -54,6 +61,21 @@ fn data_panel(d: &crate::tui::experiment::DataView, area: Rect, buf: &mut Buffer
     );
     let inner = block.inner(area);
     block.render(area, buf);
+    if let Some(status) = &d.status {
+        let secs = match (d.started, now) {
+            (Some(a), Some(b)) => {
+                format!(" ({:.1} s)", b.saturating_duration_since(a).as_secs_f64())
+            }
+            _ => String::new(),
+        };
+        let line = ratatui::text::Line::raw(truncate(
+            &format!("{status}{secs}"),
+            usize::from(inner.width),
+        ))
+        .style(theme.status());
+        Paragraph::new(line).render(inner, buf);
+        return;
+    }
     let width = usize::from(inner.width);
     let rows = usize::from(inner.height);
     // The two header lines stay; the column lines scroll.
@@ -131,7 +153,7 @@ pub fn render(
         return;
     }
     if let Some(d) = &pane.data_view {
-        data_panel(d, rest, buf, theme);
+        data_panel(d, pane.now, rest, buf, theme);
         return;
     }
     if let Some(t) = &pane.trellis {

@@ -1,0 +1,212 @@
+//! `--encode onehot|ordinal|auto`: tree models get one ordinal column per
+//! category under auto, the others one-hot columns; one-hot stays sparse for
+//! the models that take sparse rows when the levels are many; the report
+//! says per column what was done.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::AtomicBool;
+
+use mlwb::experiment::{self, Config};
+
+fn mlwb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(args)
+        .output()
+        .expect("run mlwb")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = mlwb(args);
+    assert!(
+        o.status.success(),
+        "mlwb {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+fn fixture(rel: &str) -> String {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    p.to_str().expect("utf-8 path").to_string()
+}
+
+#[test]
+fn auto_gives_trees_ordinal_codes_and_the_rest_one_hot() {
+    let run = |algo: &str, encode: &str| {
+        json(&[
+            "run",
+            "--json",
+            "--algo",
+            algo,
+            "--param",
+            "max_depth=4",
+            "--dataset",
+            "credit_g",
+            "--encode",
+            encode,
+        ])
+    };
+    let tree = run("decision-tree", "auto");
+    // 20 feature columns, one each.
+    assert_eq!(tree["n_features"], 20);
+    let notes = tree["notes"].to_string();
+    assert!(
+        notes.contains(
+            "`checking_status`: categorical, ordinal codes 0..3 over 4 training level(s)"
+        ),
+        "{notes}"
+    );
+    assert!(notes.contains("reserved code -1"), "{notes}");
+    let one_hot = run("decision-tree", "onehot");
+    assert!(one_hot["n_features"].as_u64().expect("n") > 50);
+    assert!(one_hot["notes"]
+        .to_string()
+        .contains("`checking_status`: categorical, one-hot over 4 training level(s)"));
+    let o = mlwb(&[
+        "run",
+        "--json",
+        "--algo",
+        "logistic-regression",
+        "--dataset",
+        "credit_g",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["n_features"], one_hot["n_features"],
+        "auto: one-hot for the rest"
+    );
+    // Asked for, a linear model takes ordinal codes too.
+    let o = mlwb(&[
+        "run",
+        "--json",
+        "--algo",
+        "logistic-regression",
+        "--dataset",
+        "credit_g",
+        "--encode",
+        "ordinal",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["n_features"], 20);
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "gbdt",
+        "--dataset",
+        "credit_g",
+        "--encode",
+        "binary",
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected onehot, ordinal or auto"));
+}
+
+#[test]
+fn a_level_unseen_at_prediction_gets_the_reserved_code() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("sub.csv");
+    let v = json(&[
+        "run",
+        "--json",
+        "--algo",
+        "random-forest",
+        "--param",
+        "n_trees=10",
+        "--dataset",
+        &fixture("tables/titanic_train.csv"),
+        "--missing",
+        "auto",
+        "--predict",
+        &fixture("tables/titanic_test.csv"),
+        "--out",
+        out.to_str().expect("p"),
+    ]);
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("column `embarked`: 1 row(s) with a level never seen in training (first `X`), encoded as the reserved code -1"),
+        "{notes}"
+    );
+    let v = json(&[
+        "run",
+        "--json",
+        "--algo",
+        "random-forest",
+        "--param",
+        "n_trees=10",
+        "--dataset",
+        &fixture("tables/titanic_train.csv"),
+        "--missing",
+        "auto",
+        "--predict",
+        &fixture("tables/titanic_test.csv"),
+        "--out",
+        out.to_str().expect("p"),
+        "--encode",
+        "onehot",
+    ]);
+    assert!(v["notes"]
+        .to_string()
+        .contains("(first `X`), encoded as all zeros"));
+}
+
+/// Categorical columns only (so `--scale maxabs` leaves the 0/1 columns as
+/// they are): `many` with 80 levels, `few` with 3; the class leans on both.
+fn many_levels(dir: &Path) -> String {
+    let mut s = String::from("many,few,y\n");
+    let mut state = 7u64;
+    for _ in 0..900 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let m = (state >> 33) % 120;
+        let f = (state >> 20) % 3;
+        let noise = (state >> 45).is_multiple_of(10);
+        let y = u8::from(m.is_multiple_of(3) ^ (f == 1) ^ noise);
+        s.push_str(&format!("L{m},f{f},{y}\n"));
+    }
+    let p = dir.join("levels.csv");
+    std::fs::write(&p, s).expect("write");
+    p.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn many_one_hot_levels_stay_sparse_with_the_same_model() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = many_levels(dir.path());
+    for algo in ["logistic-regression", "multinomial-nb", "linear-svm"] {
+        let run = |scale: Option<&str>| {
+            let config = Config {
+                algo: algo.into(),
+                dataset: data.clone(),
+                csv: mlwb::data::CsvOptions {
+                    categorical: vec!["many".into(), "few".into()],
+                    ..Default::default()
+                },
+                scale: scale.map(|s| s.parse().expect("scale")),
+                ..Config::default()
+            };
+            experiment::run(&config, &mut |_| {}, &AtomicBool::new(false))
+                .unwrap_or_else(|e| panic!("{algo}: {e}"))
+        };
+        let sparse = run(None);
+        let dense = run(Some("maxabs"));
+        let said = sparse.notes.join("\n");
+        assert!(
+            said.contains("features kept sparse:") && said.contains("one-hot), "),
+            "{algo}: {said}"
+        );
+        assert!(!dense.notes.join("\n").contains("kept sparse"));
+        // Max-abs scaling leaves 0/1 columns unchanged: the same problem,
+        // dense. The fitted models agree on (nearly) every test row.
+        let (a, b) = (sparse.test_pred(), dense.test_pred());
+        assert_eq!(a.len(), b.len());
+        let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+        assert!(same + 2 >= a.len(), "{algo}: {same} of {} agree", a.len());
+        let acc = sparse.metrics().expect("metrics").accuracy;
+        assert!(acc > 0.6, "{algo}: accuracy {acc}");
+    }
+}
