@@ -35,7 +35,6 @@ use ndarray::{Array2, ArrayView2};
 use rand::Rng as _;
 
 use super::core::{rng, AlgoError, Classifier, Progress};
-use super::kmeans::par_blocks;
 use super::tree::{self, argmax, Criterion, DecisionTree, FlatTree, Prepared, TreeParams};
 
 /// Number of features considered at each split.
@@ -196,35 +195,48 @@ impl Classifier for RandomForest {
     }
 }
 
-/// Rows per block of [`RandomForest::proba_sums`]: their values and sums
-/// (256 x 20 features x 8 bytes = 40 kB, plus the sums) stay in L2 cache
-/// while every tree is walked for them.
-const PREDICT_BLOCK: usize = 256;
-
 impl RandomForest {
     /// Per row (row-major, `n x n_classes`), the sum over trees of the
-    /// class proportions of the leaf the row reaches. Blocks of rows are
-    /// walked tree by tree (a tree's top levels stay in cache for the
-    /// block) and split over the cores; each row's sum adds the trees in
-    /// order, so the numbers do not depend on the thread count.
-    /// `None` only if a worker thread failed.
+    /// class proportions of the leaf the row reaches. Tree by tree over all
+    /// rows (as scikit-learn does), so each tree is read from memory once
+    /// per thread rather than once per small block of rows; the rows are
+    /// split into one contiguous range per core. Each row's sum adds the
+    /// trees in order, so the numbers do not depend on the thread count.
+    /// `None` only if the rows are not contiguous after copying.
     fn proba_sums(&self, x: ArrayView2<'_, f64>) -> Option<Vec<f64>> {
         let (n, p, k) = (x.nrows(), self.n_features, self.n_classes);
         let xs = x.as_standard_layout();
-        let mut out = vec![0.0; n * k];
         let xs = xs.as_slice()?;
+        let mut out = vec![0.0; n * k];
+        if n == 0 || k == 0 {
+            return Some(out);
+        }
         let nodes: usize = self.flat.iter().map(|t| t.depth_hint()).sum();
-        let walk = |rows: std::ops::Range<usize>, out: &mut [f64]| {
-            for start in (rows.start..rows.end).step_by(PREDICT_BLOCK) {
-                let end = (start + PREDICT_BLOCK).min(rows.end);
-                let block = &xs[start * p..end * p];
-                let sums = &mut out[(start - rows.start) * k..(end - rows.start) * k];
-                for t in &self.flat {
-                    t.add_block(block, p, sums);
+        let threads = if n.saturating_mul(nodes) >= 200_000 {
+            std::thread::available_parallelism()
+                .map(|t| t.get())
+                .unwrap_or(1)
+                .min(n.div_ceil(64))
+                .max(1)
+        } else {
+            1
+        };
+        let per = n.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (ci, sums) in out.chunks_mut(per * k).enumerate() {
+                let rows = &xs[ci * per * p..(ci * per + sums.len() / k) * p];
+                let mut job = move || {
+                    for t in &self.flat {
+                        t.add_block(rows, p, sums);
+                    }
+                };
+                if threads == 1 {
+                    job();
+                } else {
+                    s.spawn(job);
                 }
             }
-        };
-        par_blocks(n, &mut out, k, nodes, walk).ok()?;
+        });
         Some(out)
     }
 }
