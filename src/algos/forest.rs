@@ -616,7 +616,7 @@ mod tests {
             assert_eq!(pred[i], argmax(&buf));
         }
         // A column-major copy of the rows predicts the same.
-        let fortran = x.t().as_standard_layout().reversed_axes();
+        let fortran = x.t().to_owned().reversed_axes();
         assert_eq!(f.predict(fortran.view()), pred);
     }
 

@@ -141,10 +141,18 @@ pub fn try_load(
                 .read_to_end(&mut head)
                 .map_err(|e| DataError::file(file, format!("cannot read: {e}")))?;
             let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-            let first_line_complete = head
-                .split(|&b| b == b'\n')
-                .find(|l| !l.iter().all(u8::is_ascii_whitespace))
-                .is_some_and(|l| l.len() < head.len());
+            // The sniffer reads the first non-blank line: it must end
+            // within what was read (or the whole file was read).
+            let mut first_line_complete = head.len() < SNIFF_BYTES;
+            let mut start = 0;
+            for l in head.split(|&b| b == b'\n') {
+                let end = start + l.len();
+                if !l.iter().all(u8::is_ascii_whitespace) {
+                    first_line_complete |= end < head.len();
+                    break;
+                }
+                start = end + 1;
+            }
             if !first_line_complete {
                 return Ok(None);
             }
