@@ -4,6 +4,7 @@
     pip install -r tests/reference/requirements.txt
     python3 benches/compare_sklearn.py                 # 20,000 x 20, all algorithms
     python3 benches/compare_sklearn.py --quick         # 5,000 x 20
+    python3 benches/compare_sklearn.py --rows 100000   # 100,000 x 20
     python3 benches/compare_sklearn.py --algos svm,kmeans --sklearn-only
 
 Data: make_classification(n_samples=N, n_features=20, n_informative=10, n_classes=3,
@@ -24,8 +25,9 @@ the rows after a seeded shuffle (numpy default_rng(0).permutation) and scores th
 20%. The two sides therefore train on different, equally sized row sets: TIMING is the
 point of this script; the accuracies/ARIs are printed only as a sanity check that both
 sides fitted something sensible (they should be close, not equal).
-Clustering ARI (sklearn): fitted on the train rows, labels predicted for the test rows,
-ARI against the true classes of the test rows.
+Clustering (k-means, GMM): `mlwb run` fits on every row and predicts every row (it has no
+test split for clustering), so sklearn does the same here: fit on all N rows, predict all
+N rows, ARI against the true classes of all rows.
 """
 import argparse
 import json
@@ -52,6 +54,7 @@ def parse_args():
     ap.add_argument("--algos", default=",".join(ALGOS),
                     help=f"comma-separated subset of: {','.join(ALGOS)} (default: all)")
     ap.add_argument("--quick", action="store_true", help=f"{N_QUICK:,} rows instead of {N_FULL:,}")
+    ap.add_argument("--rows", type=int, help=f"number of rows (default {N_FULL:,}; e.g. 100000)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per measurement; the best is kept (default 3)")
     ap.add_argument("--mlwb", default=str(DEFAULT_BIN), help=f"path of the mlwb binary (default {DEFAULT_BIN})")
     ap.add_argument("--no-build", action="store_true", help="do not run `cargo build --release` if the binary is missing")
@@ -134,6 +137,10 @@ def time_sklearn(algo, X, y, repeats):
     n_test = math.ceil(0.2 * n)
     perm = np.random.default_rng(0).permutation(n)
     tr, te = perm[: n - n_test], perm[n - n_test:]
+    if algo in CLUSTERING:
+        # `mlwb run` fits a clustering on every row and assigns every row
+        # (no test split): do the same work here.
+        tr = te = perm
     y = np.asarray(y)
     Xtr, Xte, ytr, yte = X[tr], X[te], y[tr], y[te]
     rows = []
@@ -256,13 +263,17 @@ def fmt(v, spec):
 
 
 def print_table(rows):
-    head = ["algo", "sk fit s", "mlwb fit s", "mlwb/sk", "sk pred s", "mlwb pred s", "metric", "sklearn", "mlwb"]
+    head = ["algo", "sk fit s", "mlwb fit s", "mlwb/sk", "sk pred s", "mlwb pred s", "mlwb/sk", "metric",
+            "sklearn", "mlwb"]
     body = []
     for r in rows:
         ratio = (r["mlwb_fit_s"] / r["sklearn_fit_s"]
                  if r.get("mlwb_fit_s") is not None and r["sklearn_fit_s"] > 0 else None)
+        pratio = (r["mlwb_predict_s"] / r["sklearn_predict_s"]
+                  if r.get("mlwb_predict_s") is not None and r["sklearn_predict_s"] > 0 else None)
         body.append([r["row"], fmt(r["sklearn_fit_s"], ".4f"), fmt(r.get("mlwb_fit_s"), ".4f"),
                      fmt(ratio, ".2f"), fmt(r["sklearn_predict_s"], ".4f"), fmt(r.get("mlwb_predict_s"), ".4f"),
+                     fmt(pratio, ".2f"),
                      r["metric_name"], fmt(r["sklearn_metric"], ".4f"), fmt(r.get("mlwb_metric"), ".4f")])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
@@ -292,7 +303,7 @@ def main():
     except ImportError as e:
         sys.exit(f"[compare] needs numpy and scikit-learn: pip install -r tests/reference/requirements.txt ({e})")
 
-    n = N_QUICK if args.quick else N_FULL
+    n = args.rows or (N_QUICK if args.quick else N_FULL)
     tmpdir = None
     if args.csv:
         csv_path = Path(args.csv)

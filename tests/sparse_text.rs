@@ -2,7 +2,8 @@
 //! counting global allocator records the peak of live heap bytes while a
 //! generated corpus (4,000 documents drawn from a 20,000-word Zipf law) is
 //! vectorised and classified. Dense, its training matrix alone would be
-//! 3,000 x ~10,500 x 8 bytes, about 250 MB; the bound asserted is 32 MB (measured: 5 to 11 MB).
+//! 3,000 x ~10,500 x 8 bytes, about 250 MB; the bound asserted is 32 MB (measured: 5 to 11 MB),
+//! 72 MB for the kernel SVM, whose kernel-row cache comes on top.
 //!
 //! One test in this file (its own process): the allocator's counters are
 //! global, so nothing else may run beside it.
@@ -84,7 +85,7 @@ fn text_runs_never_allocate_a_dense_document_term_matrix() {
     file.write_all(corpus(4000, 20_000).as_bytes())
         .expect("write corpus");
     let path = file.path().to_str().expect("utf-8 path").to_string();
-    for algo in ["multinomial-nb", "logistic-regression", "linear-svm"] {
+    for algo in ["multinomial-nb", "logistic-regression", "linear-svm", "svm"] {
         let config = Config {
             algo: algo.into(),
             dataset: path.clone(),
@@ -109,8 +110,12 @@ fn text_runs_never_allocate_a_dense_document_term_matrix() {
             "vocabulary {}",
             t.vocabulary_size
         );
+        // The kernel SVM also holds its cache of kernel rows (f32, up to
+        // 200 MB by default; here at most the 2,000 x 2,000 rows of each
+        // of the two pairs solved at once, 32 MB).
+        let bound = if algo == "svm" { 72 << 20 } else { 32 << 20 };
         assert!(
-            peak < 32 << 20,
+            peak < bound,
             "{algo}: peak {peak} bytes (a dense training matrix would be {dense})"
         );
         assert!(

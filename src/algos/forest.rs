@@ -35,7 +35,7 @@ use ndarray::{Array2, ArrayView2};
 use rand::Rng as _;
 
 use super::core::{rng, AlgoError, Classifier, Progress};
-use super::tree::{self, argmax, Criterion, DecisionTree, Prepared, TreeParams};
+use super::tree::{self, argmax, Criterion, DecisionTree, FlatTree, Prepared, TreeParams};
 
 /// Number of features considered at each split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -136,6 +136,8 @@ pub struct RandomForest {
     n_classes: usize,
     oob_score: Option<f64>,
     importances: Vec<f64>,
+    /// The trees laid out for prediction.
+    flat: Vec<FlatTree>,
 }
 
 impl RandomForest {
@@ -158,14 +160,6 @@ impl RandomForest {
     pub fn feature_importances(&self) -> &[f64] {
         &self.importances
     }
-
-    /// Sums the trees' class proportions for one row into `out`.
-    fn proba_sum_by(&self, get: impl Fn(usize) -> f64 + Copy, out: &mut [f64]) {
-        out.fill(0.0);
-        for t in &self.trees {
-            t.add_proba_by(get, out);
-        }
-    }
 }
 
 impl Classifier for RandomForest {
@@ -183,13 +177,9 @@ impl Classifier for RandomForest {
         if x.ncols() != self.n_features {
             return Vec::new();
         }
-        let mut buf = vec![0.0; self.n_classes];
-        x.outer_iter()
-            .map(|row| {
-                self.proba_sum_by(|f| row[f], &mut buf);
-                argmax(&buf)
-            })
-            .collect()
+        self.proba_sums(x)
+            .map(|s| s.chunks_exact(self.n_classes.max(1)).map(argmax).collect())
+            .unwrap_or_default()
     }
 
     /// Mean of the trees' class proportions (scikit-learn's `predict_proba`).
@@ -199,14 +189,54 @@ impl Classifier for RandomForest {
             return None;
         }
         let n_trees = self.trees.len() as f64;
-        let mut out = Array2::zeros((x.nrows(), self.n_classes));
-        let mut buf = vec![0.0; self.n_classes];
-        for (row, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
-            self.proba_sum_by(|f| row[f], &mut buf);
-            for (o, &b) in o.iter_mut().zip(&buf) {
-                *o = b / n_trees;
-            }
+        let mut sums = self.proba_sums(x)?;
+        sums.iter_mut().for_each(|v| *v /= n_trees);
+        Array2::from_shape_vec((x.nrows(), self.n_classes), sums).ok()
+    }
+}
+
+impl RandomForest {
+    /// Per row (row-major, `n x n_classes`), the sum over trees of the
+    /// class proportions of the leaf the row reaches. Tree by tree over all
+    /// rows (as scikit-learn does), so each tree is read from memory once
+    /// per thread rather than once per small block of rows; the rows are
+    /// split into one contiguous range per core. Each row's sum adds the
+    /// trees in order, so the numbers do not depend on the thread count.
+    /// `None` only if the rows are not contiguous after copying.
+    fn proba_sums(&self, x: ArrayView2<'_, f64>) -> Option<Vec<f64>> {
+        let (n, p, k) = (x.nrows(), self.n_features, self.n_classes);
+        let xs = x.as_standard_layout();
+        let xs = xs.as_slice()?;
+        let mut out = vec![0.0; n * k];
+        if n == 0 || k == 0 {
+            return Some(out);
         }
+        let nodes: usize = self.flat.iter().map(|t| t.depth_hint()).sum();
+        let threads = if n.saturating_mul(nodes) >= 200_000 {
+            std::thread::available_parallelism()
+                .map(|t| t.get())
+                .unwrap_or(1)
+                .min(n.div_ceil(64))
+                .max(1)
+        } else {
+            1
+        };
+        let per = n.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (ci, sums) in out.chunks_mut(per * k).enumerate() {
+                let rows = &xs[ci * per * p..(ci * per + sums.len() / k) * p];
+                let mut job = move || {
+                    for t in &self.flat {
+                        t.add_block(rows, p, sums);
+                    }
+                };
+                if threads == 1 {
+                    job();
+                } else {
+                    s.spawn(job);
+                }
+            }
+        });
         Some(out)
     }
 }
@@ -327,7 +357,9 @@ pub fn fit(
     }
 
     let importances = mean_importances(&trees, p);
+    let flat = trees.iter().map(DecisionTree::flat).collect();
     let mut forest = RandomForest {
+        flat,
         trees,
         n_features: p,
         n_classes,
@@ -561,6 +593,31 @@ mod tests {
         assert!(a.oob_score().is_some());
         let d = fit_none(s.xtr.view(), &s.ytr, s.k, &params(24, 2), 6);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn flat_prediction_equals_the_trees_one_row_at_a_time() {
+        let s = split("breast_cancer");
+        let f = fit_none(s.xtr.view(), &s.ytr, s.k, &params(30, 2), 3);
+        // Many rows (so the blocks are split over threads), some repeated.
+        let rows: Vec<usize> = (0..1500).map(|i| (i * 7) % s.xte.nrows()).collect();
+        let x = s.xte.select(ndarray::Axis(0), &rows);
+        let scores = f.scores(x.view()).expect("scores");
+        let pred = f.predict(x.view());
+        let mut buf = vec![0.0; s.k];
+        for (i, row) in x.outer_iter().enumerate() {
+            buf.fill(0.0);
+            for t in f.trees() {
+                t.add_proba_by(|c| row[c], &mut buf);
+            }
+            for (c, &b) in buf.iter().enumerate() {
+                assert_eq!(scores[(i, c)], b / 30.0, "row {i} class {c}");
+            }
+            assert_eq!(pred[i], argmax(&buf));
+        }
+        // A column-major copy of the rows predicts the same.
+        let fortran = x.t().to_owned().reversed_axes();
+        assert_eq!(f.predict(fortran.view()), pred);
     }
 
     #[test]

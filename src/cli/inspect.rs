@@ -33,6 +33,61 @@ pub struct InspectArgs {
     /// Print one JSON object (name, rows, target, task, columns).
     #[arg(long)]
     pub json: bool,
+    /// Only load the data as `run` does and report its shape (rows,
+    /// features, task, classes) and the seconds the load took; no column
+    /// profile. A quick check that a big file loads, and what
+    /// `benches/compare_load_pandas.py` times.
+    #[arg(long)]
+    pub shape: bool,
+}
+
+/// What `inspect --shape` reports.
+#[derive(serde::Serialize)]
+struct Shape {
+    name: String,
+    rows: usize,
+    features: usize,
+    /// `classification`, `regression` or `text`.
+    task: &'static str,
+    classes: usize,
+    load_seconds: f64,
+}
+
+fn shape(args: &InspectArgs, opts: &CsvOptions, out: &mut dyn Write) -> Result<Shape, String> {
+    let t0 = std::time::Instant::now();
+    let ds = crate::data::load(&args.dataset, opts).map_err(|e| e.to_string())?;
+    let load_seconds = t0.elapsed().as_secs_f64();
+    let s = match &ds {
+        crate::data::Dataset::Table(t) => Shape {
+            name: t.name.clone(),
+            rows: t.n_rows(),
+            features: t.n_features(),
+            task: if t.values.is_some() {
+                "regression"
+            } else {
+                "classification"
+            },
+            classes: t.classes.len(),
+            load_seconds,
+        },
+        crate::data::Dataset::Text(c) => Shape {
+            name: c.name.clone(),
+            rows: c.texts.len(),
+            features: 1,
+            task: "text",
+            classes: c.classes.len(),
+            load_seconds,
+        },
+    };
+    if !args.json {
+        writeln!(
+            out,
+            "{}: {} rows, {} features, {} ({} classes), loaded in {:.3} s",
+            s.name, s.rows, s.features, s.task, s.classes, s.load_seconds
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(s)
 }
 
 /// The inspection as text, one line per column.
@@ -59,6 +114,16 @@ pub fn run(
         ignore: args.ignore.clone(),
         ..CsvOptions::default()
     };
+    if args.shape {
+        return match shape(args, &opts, out) {
+            Ok(s) if args.json => {
+                print_json(out, &s)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(e) => fail(err, e, FAILED),
+        };
+    }
     match inspect(&args.dataset, &opts) {
         Ok(r) if args.json => {
             print_json(out, &r)?;

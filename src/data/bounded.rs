@@ -63,6 +63,29 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
 
 /// [`read_bounded`] with an explicit limit.
 pub fn read_with_limit(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let (f, len) = open_checked(path, limit)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    // A file that grows while we read it is still cut at the limit.
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "the file grew past the read limit of {} while being read; raise it with --max-bytes",
+            human(limit)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The same checks as [`read_with_limit`] (a regular file, not over
+/// `limit`), then the open file, for a loader that streams it; the caller
+/// reads at most `limit` bytes.
+pub fn open_bounded(path: &Path, limit: u64) -> Result<std::fs::File, String> {
+    open_checked(path, limit).map(|(f, _)| f)
+}
+
+fn open_checked(path: &Path, limit: u64) -> Result<(std::fs::File, u64), String> {
     // `metadata` follows symlinks and never opens the file, so a FIFO is
     // seen for what it is without blocking on it.
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -80,18 +103,7 @@ pub fn read_with_limit(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
         ));
     }
     let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // A file that grows while we read it is still cut at the limit.
-    f.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "the file grew past the read limit of {} while being read; raise it with --max-bytes",
-            human(limit)
-        ));
-    }
-    Ok(bytes)
+    Ok((f, meta.len()))
 }
 
 fn file_type_name(meta: &std::fs::Metadata) -> &'static str {

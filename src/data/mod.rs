@@ -4,6 +4,7 @@
 pub mod bounded;
 pub mod columns;
 mod csvload;
+mod fastcsv;
 pub mod graph;
 pub mod inspect;
 mod manifest;
@@ -65,12 +66,16 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
             ),
         ));
     }
-    let bytes = bounded::read_bounded(path).map_err(|e| DataError::file(name_or_path, e))?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(name_or_path)
         .to_string();
+    // A plain numeric table streams from disk into its matrix.
+    if let Some(t) = fastcsv::try_load(path, &name, name_or_path, opts)? {
+        return Ok(Dataset::Table(t));
+    }
+    let bytes = bounded::read_bounded(path).map_err(|e| DataError::file(name_or_path, e))?;
     // A CSV with one non-numeric feature column of free text is a corpus.
     if text::looks_like_corpus(&bytes, opts) {
         return text::load_corpus_bytes(&name, name_or_path, &bytes, opts).map(Dataset::Text);

@@ -206,9 +206,20 @@ impl GmmModel {
     }
 
     /// Most probable component per row, or `BadData` on a feature mismatch.
+    /// The argmax of `ln w_j + ln p_j(x)` (scikit-learn's `predict`), with
+    /// no normalisation or `exp`; for full covariances the whitening
+    /// `L⁻¹ x` of a block of rows is one matrix product.
     pub fn try_predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>, AlgoError> {
-        let p = self.predict_proba(x)?;
-        Ok(p.rows().into_iter().map(|r| argmax(r.iter())).collect())
+        check_features(x, self.n_features())?;
+        let xs = x.as_standard_layout();
+        let xs = xs
+            .as_slice()
+            .ok_or_else(|| AlgoError::Failed("data is not contiguous".into()))?;
+        let lp = weighted_log_prob(xs, x.nrows(), &self.comps)?;
+        Ok(lp
+            .chunks_exact(self.comps.k.max(1))
+            .map(|r| argmax(r.iter()))
+            .collect())
     }
 }
 
@@ -485,6 +496,86 @@ fn e_step(
         ));
     }
     Ok(tot)
+}
+
+/// `ln w_j + ln p_j(x_i)` for every row (`n * k`, row-major), as the E-step
+/// computes it before normalising, but by blocks: for a full covariance,
+/// `z = L⁻¹ (x − μ)` is `X L⁻ᵀ − (L⁻¹ μ)ᵀ` with `X` a block of rows, one
+/// matrix product per component (ndarray's `dot`), instead of a triangular
+/// loop per row. The same numbers up to rounding.
+fn weighted_log_prob(x: &[f64], n: usize, c: &Components) -> Result<Vec<f64>, AlgoError> {
+    let (k, d) = (c.k, c.d);
+    let p = c.packed();
+    // Per component: L⁻ᵀ (d x d) and L⁻¹ μ.
+    let mut linv_t = Vec::new();
+    let mut shift = Vec::new();
+    if c.kind == Covariance::Full {
+        for j in 0..k {
+            let linv = &c.prec[j * p..(j + 1) * p];
+            let mu = &c.means[j * d..(j + 1) * d];
+            let mut t = Array2::<f64>::zeros((d, d));
+            let mut b = vec![0.0; d];
+            let mut off = 0;
+            for a in 0..d {
+                for (col, &v) in linv[off..off + a + 1].iter().enumerate() {
+                    t[(col, a)] = v;
+                }
+                b[a] = dot(&linv[off..off + a + 1], &mu[..a + 1]);
+                off += a + 1;
+            }
+            linv_t.push(t);
+            shift.push(b);
+        }
+    }
+    let mut out = vec![0.0; n * k];
+    let work = match c.kind {
+        Covariance::Full => k * (p + d),
+        Covariance::Diag => 2 * k * d,
+    };
+    let done = par_blocks(n, &mut out, k, work, |rows, out| {
+        let xb = &x[rows.start * d..rows.end * d];
+        match c.kind {
+            Covariance::Full => {
+                let Ok(xv) = ArrayView2::from_shape((rows.len(), d), xb) else {
+                    return false;
+                };
+                for j in 0..k {
+                    let z = xv.dot(&linv_t[j]);
+                    for (r, zr) in z.rows().into_iter().enumerate() {
+                        let m: f64 = zr
+                            .iter()
+                            .zip(&shift[j])
+                            .map(|(a, b)| (a - b) * (a - b))
+                            .sum();
+                        out[r * k + j] = c.log_norm[j] - 0.5 * m;
+                    }
+                }
+            }
+            Covariance::Diag => {
+                for (xi, lp) in xb.chunks_exact(d).zip(out.chunks_exact_mut(k)) {
+                    for (j, v) in lp.iter_mut().enumerate() {
+                        let mu = &c.means[j * d..(j + 1) * d];
+                        let prec = &c.prec[j * d..(j + 1) * d];
+                        let m: f64 = xi
+                            .iter()
+                            .zip(mu)
+                            .zip(prec)
+                            .map(|((a, b), q)| (a - b) * (a - b) * q)
+                            .sum();
+                        *v = c.log_norm[j] - 0.5 * m;
+                    }
+                }
+            }
+        }
+        true
+    })?;
+    if done.iter().all(|&b| b) {
+        Ok(out)
+    } else {
+        Err(AlgoError::Failed(
+            "a block of rows has the wrong shape".into(),
+        ))
+    }
 }
 
 /// First moments of given responsibilities (used after the k-means init).

@@ -346,3 +346,28 @@ fn n_init_keeps_the_best_and_counts_iterations() {
     assert!(m.lower_bound() >= one.lower_bound());
     assert!(m.lower_bound() >= *vals.last().unwrap());
 }
+
+#[test]
+fn blocked_log_probabilities_match_the_e_step() {
+    // Many rows (several blocks, split over threads), both covariance kinds.
+    let (x, _) = load("iris");
+    let rows: Vec<usize> = (0..2000).map(|i| (i * 13) % x.nrows()).collect();
+    let big = x.select(ndarray::Axis(0), &rows);
+    for kind in [Covariance::Full, Covariance::Diag] {
+        let m = fit(x.view(), &params(3, kind), 0, &mut Progress::none()).unwrap();
+        let xs = big.as_standard_layout();
+        let lp = weighted_log_prob(xs.as_slice().unwrap(), big.nrows(), &m.comps).unwrap();
+        let proba = m.predict_proba(big.view()).unwrap();
+        for (i, r) in proba.rows().into_iter().enumerate() {
+            let l = &lp[i * 3..i * 3 + 3];
+            let mx = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lse = mx + l.iter().map(|v| (v - mx).exp()).sum::<f64>().ln();
+            for (a, b) in l.iter().zip(r) {
+                assert!(((a - lse).exp() - b).abs() < 1e-9, "{kind:?} row {i}");
+            }
+        }
+        let pred = m.predict(big.view());
+        let want: Vec<usize> = rows.iter().map(|&r| m.labels()[r]).collect();
+        assert_eq!(pred, want, "{kind:?}");
+    }
+}

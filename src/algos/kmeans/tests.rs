@@ -328,3 +328,17 @@ fn ari_helper() {
     // sklearn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
     assert!((ari(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.5714285714285715).abs() < 1e-12);
 }
+
+#[test]
+fn blocked_predict_is_the_nearest_centre_of_each_row() {
+    let (x, _) = load("iris");
+    let rows: Vec<usize> = (0..3000).map(|i| (i * 7) % x.nrows()).collect();
+    let big = x.select(ndarray::Axis(0), &rows);
+    let m = fit(x.view(), &KMeansParams::default(), 0, &mut Progress::none()).unwrap();
+    let want: Vec<usize> = big
+        .rows()
+        .into_iter()
+        .map(|r| nearest_exact(r.iter().copied(), m.centers()).0)
+        .collect();
+    assert_eq!(m.predict(big.view()), want);
+}

@@ -58,7 +58,7 @@ impl Cache {
     }
 
     /// Makes row `i` hold at least `len` values and marks it most recent.
-    pub(super) fn ensure(&mut self, kd: &KData, i: usize, len: usize) {
+    pub(super) fn ensure(&mut self, kd: &mut KData, i: usize, len: usize) {
         if self.linked[i] {
             self.lru_delete(i);
         }

@@ -1,5 +1,8 @@
 //! Kernel functions, evaluated as libsvm does (left-to-right sums, `powi` by
-//! squaring), and the rows `Q_ij = y_i y_j K(x_i, x_j)` of one binary problem.
+//! squaring), and the rows `Q_ij = y_i y_j K(x_i, x_j)` of one binary problem,
+//! from dense rows or from sparse ones (text) without densifying them.
+
+use crate::data::sparse::Csr;
 
 /// Kernel function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,28 +78,67 @@ impl Kernel {
 
 // ------------------------------------------------- one binary problem's Q
 
-/// The rows of one binary problem, in the solver's current order (rows are
-/// physically swapped when shrinking, as libsvm swaps pointers).
+/// The feature rows of one binary problem.
+enum Rows {
+    /// Row-major, `d` values a row; rows are physically swapped when
+    /// shrinking (libsvm swaps pointers).
+    Dense { x: Vec<f64>, d: usize },
+    /// Sparse rows (text): the problem's rows in a CSR matrix, addressed
+    /// through `perm` (swapping two positions swaps two entries of `perm`),
+    /// and a dense scratch row of `ncols` zeros used to compute one kernel
+    /// row: row `i` is scattered into it once, then each `<x_i, x_j>` is a
+    /// gather over the stored entries of `x_j` only. The products are the
+    /// ones libsvm's sparse merge (and our dense loop) adds, in the same
+    /// (ascending column) order, so the kernel values are the same bits.
+    Sparse {
+        m: Csr,
+        perm: Vec<usize>,
+        scratch: Vec<f64>,
+    },
+}
+
+/// The rows of one binary problem, in the solver's current order.
 pub(super) struct KData {
-    x: Vec<f64>,
-    d: usize,
+    rows: Rows,
     x_sq: Vec<f64>,
     pub(super) y: Vec<i8>,
     pub(super) qd: Vec<f64>,
     kernel: Kernel,
 }
 
+/// `<x, s>` where `scratch` holds a row scattered densely and `x` is sparse.
+#[inline]
+fn gather(scratch: &[f64], (ix, v): (&[usize], &[f64])) -> f64 {
+    ix.iter().zip(v).fold(0.0, |s, (&j, &x)| s + scratch[j] * x)
+}
+
 impl KData {
     pub(super) fn new(x: Vec<f64>, d: usize, y: Vec<i8>, kernel: Kernel) -> KData {
         let x_sq: Vec<f64> = x.chunks_exact(d).map(|r| dot(r, r)).collect();
-        let qd = x
-            .chunks_exact(d)
-            .zip(&x_sq)
-            .map(|(r, &s)| kernel.value_from_dot(dot(r, r), s, s))
+        Self::with_rows(Rows::Dense { x, d }, x_sq, y, kernel)
+    }
+
+    /// A problem on sparse rows (`m.nrows() == y.len()`).
+    pub(super) fn new_sparse(m: Csr, y: Vec<i8>, kernel: Kernel) -> KData {
+        let x_sq: Vec<f64> = m
+            .rows()
+            .map(|(_, v)| v.iter().fold(0.0, |s, x| s + x * x))
+            .collect();
+        let rows = Rows::Sparse {
+            perm: (0..m.nrows()).collect(),
+            scratch: vec![0.0; m.ncols()],
+            m,
+        };
+        Self::with_rows(rows, x_sq, y, kernel)
+    }
+
+    fn with_rows(rows: Rows, x_sq: Vec<f64>, y: Vec<i8>, kernel: Kernel) -> KData {
+        let qd = x_sq
+            .iter()
+            .map(|&s| kernel.value_from_dot(s, s, s))
             .collect();
         KData {
-            x,
-            d,
+            rows,
             x_sq,
             y,
             qd,
@@ -108,41 +150,65 @@ impl KData {
         if i == j {
             return;
         }
-        let d = self.d;
-        let (lo, hi) = (i.min(j), i.max(j));
-        let (first, second) = self.x.split_at_mut(hi * d);
-        first[lo * d..lo * d + d].swap_with_slice(&mut second[..d]);
+        match &mut self.rows {
+            Rows::Dense { x, d } => {
+                let d = *d;
+                let (lo, hi) = (i.min(j), i.max(j));
+                let (first, second) = x.split_at_mut(hi * d);
+                first[lo * d..lo * d + d].swap_with_slice(&mut second[..d]);
+            }
+            Rows::Sparse { perm, .. } => perm.swap(i, j),
+        }
         self.x_sq.swap(i, j);
         self.y.swap(i, j);
         self.qd.swap(i, j);
     }
 
     /// Appends `Q_ij` for `j = row.len() .. len` to `row`.
-    pub(super) fn fill(&self, i: usize, row: &mut Vec<f32>, len: usize) {
+    pub(super) fn fill(&mut self, i: usize, row: &mut Vec<f32>, len: usize) {
         let start = row.len();
         if start >= len {
             return;
         }
-        let d = self.d;
-        let xi = &self.x[i * d..i * d + d];
         let sq_i = self.x_sq[i];
         let yi = f64::from(self.y[i]);
         let k = self.kernel;
-        let xs = self.x[start * d..len * d].chunks_exact(d);
-        let it = xs.zip(&self.x_sq[start..len]).zip(&self.y[start..len]);
-        match k.kind {
-            KernelKind::Rbf => {
-                let g = k.gamma;
-                row.extend(it.map(|((xj, &sq_j), &yj)| {
-                    let v = (-g * (sq_i + sq_j - 2.0 * dot(xi, xj))).exp();
-                    (yi * f64::from(yj) * v) as f32
-                }));
+        let q = |dot: f64, sq_j: f64, yj: i8| -> f32 {
+            let v = match k.kind {
+                KernelKind::Rbf => (-k.gamma * (sq_i + sq_j - 2.0 * dot)).exp(),
+                _ => k.value_from_dot(dot, sq_i, sq_j),
+            };
+            (yi * f64::from(yj) * v) as f32
+        };
+        let sq = &self.x_sq[start..len];
+        let ys = &self.y[start..len];
+        match &mut self.rows {
+            Rows::Dense { x, d } => {
+                let d = *d;
+                let xi = &x[i * d..i * d + d];
+                let xs = x[start * d..len * d].chunks_exact(d);
+                row.extend(
+                    xs.zip(sq)
+                        .zip(ys)
+                        .map(|((xj, &sq_j), &yj)| q(dot(xi, xj), sq_j, yj)),
+                );
             }
-            _ => {
-                row.extend(it.map(|((xj, &sq_j), &yj)| {
-                    let v = k.value_from_dot(dot(xi, xj), sq_i, sq_j);
-                    (yi * f64::from(yj) * v) as f32
-                }));
+            Rows::Sparse { m, perm, scratch } => {
+                let (ix, v) = m.row(perm[i]);
+                for (&c, &val) in ix.iter().zip(v) {
+                    scratch[c] = val;
+                }
+                let s = &*scratch;
+                row.extend(
+                    perm[start..len]
+                        .iter()
+                        .zip(sq)
+                        .zip(ys)
+                        .map(|((&pj, &sq_j), &yj)| q(gather(s, m.row(pj)), sq_j, yj)),
+                );
+                for &c in ix {
+                    scratch[c] = 0.0;
+                }
             }
         }
     }

@@ -76,7 +76,7 @@ pub mod svr;
 mod tests;
 
 pub use kernel::KernelKind;
-pub use multiclass::{fit, PairInfo, SvmModel};
+pub use multiclass::{fit, fit_sparse, PairInfo, SvmModel};
 
 use super::core::AlgoError;
 
@@ -164,7 +164,7 @@ impl SvmParams {
 
 use super::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, FitData, Implementation, ParamError, ParamSpec,
-    ParamValues, Task, TrainClassifier,
+    ParamValues, SparseFitData, Task, TrainClassifier,
 };
 use super::core::{Classifier, Progress};
 
@@ -243,5 +243,19 @@ impl TrainClassifier for SvmParams {
         progress: &mut Progress<'_>,
     ) -> Result<Box<dyn Classifier>, AlgoError> {
         Ok(Box::new(fit(d.x, d.y, d.n_classes, self, seed, progress)?))
+    }
+
+    /// Text: kernel rows from sparse dot products, never a dense matrix.
+    fn accepts_sparse(&self) -> bool {
+        true
+    }
+
+    fn fit_sparse(
+        &self,
+        d: SparseFitData<'_>,
+        _seed: u64,
+        progress: &mut Progress<'_>,
+    ) -> Result<Box<dyn Classifier>, AlgoError> {
+        Ok(Box::new(fit_sparse(d.x, d.y, d.n_classes, self, progress)?))
     }
 }

@@ -6,6 +6,7 @@ use super::kernel::{KData, Kernel};
 use super::solver::{Solution, Solver};
 use super::SvmParams;
 use crate::algos::core::{AlgoError, Classifier, Progress};
+use crate::data::sparse::Csr;
 use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -45,8 +46,8 @@ pub struct SvmModel {
     kernel: Kernel,
     /// Classes present in the training data, ascending.
     labels: Vec<usize>,
-    /// Support vectors, row-major, grouped by label.
-    sv: Vec<f64>,
+    /// Support vectors, grouped by label.
+    sv: SvRows,
     /// Training-row index of each support vector.
     sv_rows: Vec<usize>,
     /// Per label: first support vector and count.
@@ -55,11 +56,32 @@ pub struct SvmModel {
     pairs: Vec<PairModel>,
 }
 
+/// Support vectors as they were given: dense rows (row-major), or sparse
+/// rows (text) with their squared norms.
+#[derive(Debug, Clone)]
+enum SvRows {
+    Dense(Vec<f64>),
+    Sparse { m: Csr, sq: Vec<f64> },
+}
+
 // ------------------------------------------------------------------ fit
+
+/// Training rows: a dense matrix, or sparse rows (never densified).
+#[derive(Clone, Copy)]
+enum Input<'a> {
+    Dense(ArrayView2<'a, f64>),
+    Sparse(&'a Csr),
+}
+
+/// Grouped rows, dense (row-major, `d` a row) or sparse.
+enum GroupedRows {
+    Dense(Vec<f64>),
+    Sparse(Csr),
+}
 
 /// Rows grouped by label (libsvm's `svm_group_classes`, labels sorted).
 struct Grouped {
-    x: Vec<f64>,
+    x: GroupedRows,
     d: usize,
     /// Training row of each grouped row.
     rows: Vec<usize>,
@@ -78,12 +100,20 @@ fn solve_pair(
 ) -> Result<Solution, AlgoError> {
     let d = gr.d;
     let (sa, ca, sb, cb) = (gr.start[a], gr.count[a], gr.start[b], gr.count[b]);
-    let mut x = Vec::with_capacity((ca + cb) * d);
-    x.extend_from_slice(&gr.x[sa * d..(sa + ca) * d]);
-    x.extend_from_slice(&gr.x[sb * d..(sb + cb) * d]);
     let mut y = vec![1i8; ca];
     y.resize(ca + cb, -1);
-    let kd = KData::new(x, d, y, kernel);
+    let kd = match &gr.x {
+        GroupedRows::Dense(gx) => {
+            let mut x = Vec::with_capacity((ca + cb) * d);
+            x.extend_from_slice(&gx[sa * d..(sa + ca) * d]);
+            x.extend_from_slice(&gx[sb * d..(sb + cb) * d]);
+            KData::new(x, d, y, kernel)
+        }
+        GroupedRows::Sparse(m) => {
+            let rows: Vec<usize> = (sa..sa + ca).chain(sb..sb + cb).collect();
+            KData::new_sparse(m.select_rows(&rows), y, kernel)
+        }
+    };
     Solver::new(kd, params.c, params.tol, cache_mb).solve(params.shrinking, params.max_iter, beat)
 }
 
@@ -198,7 +228,37 @@ pub fn fit(
     progress: &mut Progress,
 ) -> Result<SvmModel, AlgoError> {
     let _ = seed;
-    let (n, d) = x.dim();
+    fit_input(Input::Dense(x), y, n_classes, params, progress)
+}
+
+/// [`fit`] on sparse rows (vectorised text): kernel rows come from sparse
+/// dot products, and no dense copy of `x` is made. On the same numbers the
+/// model is the one [`fit`] gives on the dense matrix (the kernel values are
+/// the same bits), except that gamma = "scale" is computed from the stored
+/// entries (`E[x²] − E[x]²` over all `n · d` cells, as scikit-learn does for
+/// sparse input), which can differ from the dense two-pass variance in the
+/// last digits.
+pub fn fit_sparse(
+    x: &Csr,
+    y: &[usize],
+    n_classes: usize,
+    params: &SvmParams,
+    progress: &mut Progress,
+) -> Result<SvmModel, AlgoError> {
+    fit_input(Input::Sparse(x), y, n_classes, params, progress)
+}
+
+fn fit_input(
+    x: Input<'_>,
+    y: &[usize],
+    n_classes: usize,
+    params: &SvmParams,
+    progress: &mut Progress,
+) -> Result<SvmModel, AlgoError> {
+    let (n, d) = match x {
+        Input::Dense(x) => x.dim(),
+        Input::Sparse(m) => (m.nrows(), m.ncols()),
+    };
     params.check(d)?;
     if n != y.len() {
         return Err(AlgoError::BadData(format!(
@@ -216,7 +276,11 @@ pub fn fit(
             "label {bad} is out of range for {n_classes} classes"
         )));
     }
-    if x.iter().any(|v| !v.is_finite()) {
+    let finite = match x {
+        Input::Dense(x) => x.iter().all(|v| v.is_finite()),
+        Input::Sparse(m) => m.values().iter().all(|v| v.is_finite()),
+    };
+    if !finite {
         return Err(AlgoError::BadData(
             "x contains NaN or infinite values".to_string(),
         ));
@@ -238,8 +302,17 @@ pub fn fit(
         Some(g) => g,
         None => {
             let m = (n * d) as f64;
-            let mean = x.iter().sum::<f64>() / m;
-            let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / m;
+            let var = match x {
+                Input::Dense(x) => {
+                    let mean = x.iter().sum::<f64>() / m;
+                    x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / m
+                }
+                Input::Sparse(s) => {
+                    let mean = s.values().iter().sum::<f64>() / m;
+                    let sq = s.values().iter().map(|v| v * v).sum::<f64>() / m;
+                    sq - mean * mean
+                }
+            };
             if var > 0.0 {
                 1.0 / (d as f64 * var)
             } else {
@@ -272,10 +345,16 @@ pub fn fit(
         rows[fill[p]] = i;
         fill[p] += 1;
     }
-    let mut gx = Vec::with_capacity(n * d);
-    for &r in &rows {
-        gx.extend(x.row(r).iter());
-    }
+    let gx = match x {
+        Input::Dense(x) => {
+            let mut gx = Vec::with_capacity(n * d);
+            for &r in &rows {
+                gx.extend(x.row(r).iter());
+            }
+            GroupedRows::Dense(gx)
+        }
+        Input::Sparse(m) => GroupedRows::Sparse(m.select_rows(&rows)),
+    };
     let gr = Grouped {
         x: gx,
         d,
@@ -302,7 +381,7 @@ pub fn fit(
     }
     // Position of each grouped row among its label's support vectors.
     let mut sv_pos = vec![usize::MAX; n];
-    let mut sv = Vec::new();
+    let mut sv_grouped = Vec::new();
     let mut sv_rows = Vec::new();
     let mut sv_start = vec![0usize; k];
     let mut sv_count = vec![0usize; k];
@@ -313,10 +392,27 @@ pub fn fit(
                 sv_pos[g] = sv_count[p];
                 sv_count[p] += 1;
                 sv_rows.push(gr.rows[g]);
-                sv.extend_from_slice(&gr.x[g * d..g * d + d]);
+                sv_grouped.push(g);
             }
         }
     }
+    let sv = match &gr.x {
+        GroupedRows::Dense(gx) => {
+            let mut sv = Vec::with_capacity(sv_grouped.len() * d);
+            for &g in &sv_grouped {
+                sv.extend_from_slice(&gx[g * d..g * d + d]);
+            }
+            SvRows::Dense(sv)
+        }
+        GroupedRows::Sparse(m) => {
+            let m = m.select_rows(&sv_grouped);
+            let sq = m
+                .rows()
+                .map(|(_, v)| v.iter().fold(0.0, |s, x| s + x * x))
+                .collect();
+            SvRows::Sparse { m, sq }
+        }
+    };
     let mut pair_models = Vec::with_capacity(pairs.len());
     for (&(a, b), sol) in pairs.iter().zip(sols) {
         let (sa, ca, sb) = (gr.start[a], gr.count[a], gr.start[b]);
@@ -398,16 +494,61 @@ impl SvmModel {
     /// Empty (0 columns) if the feature count does not match.
     pub fn decision_function_ovo(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let n = x.nrows();
-        let np = self.pairs.len();
         if x.ncols() != self.n_features {
             return Array2::zeros((n, 0));
         }
+        let work = n
+            .saturating_mul(self.sv_rows.len().max(1))
+            .saturating_mul(self.n_features);
+        self.decisions(n, work, &|r, row, kv| {
+            for (v, &e) in row.iter_mut().zip(x.row(r).iter()) {
+                *v = e;
+            }
+            self.kernel_values(row, kv);
+        })
+    }
+
+    /// [`SvmModel::decision_function_ovo`] on sparse rows (text), without
+    /// a dense copy of them. Empty (0 columns) if the column count does not
+    /// match.
+    pub fn decision_function_ovo_sparse(&self, x: &Csr) -> Array2<f64> {
+        let n = x.nrows();
+        if x.ncols() != self.n_features {
+            return Array2::zeros((n, 0));
+        }
+        let nnz_sv = match &self.sv {
+            SvRows::Dense(_) => self.sv_rows.len().saturating_mul(self.n_features),
+            SvRows::Sparse { m, .. } => m.nnz(),
+        };
+        let work = n.saturating_mul(nnz_sv.max(1));
+        self.decisions(n, work, &|r, row, kv| {
+            // Scatter the row into the dense scratch row, use it, clear it.
+            let (ix, v) = x.row(r);
+            for (&c, &val) in ix.iter().zip(v) {
+                row[c] = val;
+            }
+            self.kernel_values(row, kv);
+            for &c in ix {
+                row[c] = 0.0;
+            }
+        })
+    }
+
+    /// Decision values of `n` rows; `fill(r, scratch, kv)` writes the kernel
+    /// values of row `r` against every support vector into `kv`, given a
+    /// zeroed scratch row of `n_features` values that it must leave zeroed
+    /// or overwrite whole. Rows are split over threads when `work` is large.
+    fn decisions(
+        &self,
+        n: usize,
+        work: usize,
+        fill: &(dyn Fn(usize, &mut [f64], &mut [f64]) + Sync),
+    ) -> Array2<f64> {
+        let np = self.pairs.len();
         let mut out = vec![0.0; n * np];
         if n == 0 || np == 0 {
             return Array2::zeros((n, np));
         }
-        let n_sv = self.sv_rows.len().max(1);
-        let work = n.saturating_mul(n_sv).saturating_mul(self.n_features);
         let threads = if work > 2_000_000 {
             std::thread::available_parallelism()
                 .map(|t| t.get())
@@ -419,15 +560,12 @@ impl SvmModel {
         let rows_per = n.div_ceil(threads);
         std::thread::scope(|s| {
             for (ci, chunk) in out.chunks_mut(rows_per * np).enumerate() {
-                let x = &x;
                 let mut job = move || {
                     let mut kv = vec![0.0; self.sv_rows.len()];
                     let mut row = vec![0.0; self.n_features];
                     for (r, dst) in chunk.chunks_mut(np).enumerate() {
-                        for (v, &e) in row.iter_mut().zip(x.row(ci * rows_per + r).iter()) {
-                            *v = e;
-                        }
-                        self.dec_row(&row, &mut kv, dst);
+                        fill(ci * rows_per + r, &mut row, &mut kv);
+                        self.pair_values(&kv, dst);
                     }
                 };
                 if threads == 1 {
@@ -440,11 +578,29 @@ impl SvmModel {
         Array2::from_shape_vec((n, np), out).unwrap_or_else(|_| Array2::zeros((n, np)))
     }
 
-    fn dec_row(&self, row: &[f64], kv: &mut [f64], out: &mut [f64]) {
-        let d = self.n_features;
-        for (v, s) in kv.iter_mut().zip(self.sv.chunks_exact(d)) {
-            *v = self.kernel.eval(row, s);
+    /// `K(row, sv)` for every support vector, `row` dense.
+    fn kernel_values(&self, row: &[f64], kv: &mut [f64]) {
+        match &self.sv {
+            SvRows::Dense(sv) => {
+                for (v, s) in kv.iter_mut().zip(sv.chunks_exact(self.n_features)) {
+                    *v = self.kernel.eval(row, s);
+                }
+            }
+            SvRows::Sparse { m, sq } => {
+                let sq_row = if self.kernel.kind == super::KernelKind::Rbf {
+                    row.iter().fold(0.0, |s, x| s + x * x)
+                } else {
+                    0.0
+                };
+                for ((v, (ix, vals)), &sq_s) in kv.iter_mut().zip(m.rows()).zip(sq) {
+                    let dot = ix.iter().zip(vals).fold(0.0, |s, (&c, &x)| s + row[c] * x);
+                    *v = self.kernel.value_from_dot(dot, sq_row, sq_s);
+                }
+            }
         }
+    }
+
+    fn pair_values(&self, kv: &[f64], out: &mut [f64]) {
         for (o, p) in out.iter_mut().zip(&self.pairs) {
             let ka = &kv[self.sv_start[p.a]..self.sv_start[p.a] + self.sv_count[p.a]];
             let kb = &kv[self.sv_start[p.b]..self.sv_start[p.b] + self.sv_count[p.b]];
@@ -485,22 +641,9 @@ impl SvmModel {
     }
 }
 
-impl Classifier for SvmModel {
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
-
-    /// One-vs-one voting, ties to the lower class (libsvm). Returns an empty
-    /// Vec if the feature count does not match the training data.
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<usize> {
-        if x.ncols() != self.n_features {
-            return Vec::new();
-        }
-        let dec = self.decision_function_ovo(x);
+impl SvmModel {
+    /// Votes of each row of one-vs-one decision values.
+    fn votes(&self, dec: &Array2<f64>) -> Vec<usize> {
         dec.rows()
             .into_iter()
             .map(|r| match r.as_slice() {
@@ -510,26 +653,16 @@ impl Classifier for SvmModel {
             .collect()
     }
 
-    /// Two classes: `[-f, f]` with `f` the decision function
-    /// ([`SvmModel::decision_function`]). More classes: scikit-learn's
-    /// `decision_function_shape="ovr"` values, i.e. the one-vs-one vote
-    /// count of each class plus `s / (3 (|s| + 1))` where `s` is the sum of
-    /// its one-vs-one decision values (a margin in (-1/3, 1/3) that breaks
-    /// ties; its argmax can differ from `predict` on exact vote ties).
-    /// `None` if the feature count does not match.
-    fn scores(&self, x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
-        if x.ncols() != self.n_features {
-            return None;
-        }
-        let dec = self.decision_function_ovo(x);
-        let n = x.nrows();
+    /// Class scores from one-vs-one decision values (see `scores`).
+    fn scores_from(&self, dec: &Array2<f64>) -> Array2<f64> {
+        let n = dec.nrows();
         let mut out = Array2::zeros((n, self.n_classes));
         if self.n_classes == 2 && self.pairs.len() == 1 {
             for r in 0..n {
                 out[[r, 0]] = dec[[r, 0]];
                 out[[r, 1]] = -dec[[r, 0]];
             }
-            return Some(out);
+            return out;
         }
         let mut conf = vec![0.0; self.n_classes];
         for r in 0..n {
@@ -549,6 +682,53 @@ impl Classifier for SvmModel {
                 out[[r, c]] += s / (3.0 * (s.abs() + 1.0));
             }
         }
-        Some(out)
+        out
+    }
+}
+
+impl Classifier for SvmModel {
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// One-vs-one voting, ties to the lower class (libsvm). Returns an empty
+    /// Vec if the feature count does not match the training data.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<usize> {
+        if x.ncols() != self.n_features {
+            return Vec::new();
+        }
+        self.votes(&self.decision_function_ovo(x))
+    }
+
+    /// Two classes: `[-f, f]` with `f` the decision function
+    /// ([`SvmModel::decision_function`]). More classes: scikit-learn's
+    /// `decision_function_shape="ovr"` values, i.e. the one-vs-one vote
+    /// count of each class plus `s / (3 (|s| + 1))` where `s` is the sum of
+    /// its one-vs-one decision values (a margin in (-1/3, 1/3) that breaks
+    /// ties; its argmax can differ from `predict` on exact vote ties).
+    /// `None` if the feature count does not match.
+    fn scores(&self, x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+        if x.ncols() != self.n_features {
+            return None;
+        }
+        Some(self.scores_from(&self.decision_function_ovo(x)))
+    }
+
+    fn predict_sparse(&self, x: &Csr) -> Option<Vec<usize>> {
+        if x.ncols() != self.n_features {
+            return None;
+        }
+        Some(self.votes(&self.decision_function_ovo_sparse(x)))
+    }
+
+    fn scores_sparse(&self, x: &Csr) -> Option<Array2<f64>> {
+        if x.ncols() != self.n_features {
+            return None;
+        }
+        Some(self.scores_from(&self.decision_function_ovo_sparse(x)))
     }
 }

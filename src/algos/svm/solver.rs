@@ -106,7 +106,7 @@ impl Solver {
         let nr_free = self.status[..active].iter().filter(|&&s| s == FREE).count();
         if nr_free * l > 2 * active * (l - active) {
             for i in active..l {
-                self.cache.ensure(&self.kd, i, active);
+                self.cache.ensure(&mut self.kd, i, active);
                 let qi = &self.cache.rows[i][..active];
                 let mut add = 0.0;
                 for ((&q, &st), &a) in qi.iter().zip(&self.status).zip(&self.alpha) {
@@ -119,7 +119,7 @@ impl Solver {
         } else {
             for i in 0..active {
                 if self.status[i] == FREE {
-                    self.cache.ensure(&self.kd, i, l);
+                    self.cache.ensure(&mut self.kd, i, l);
                     let qi = &self.cache.rows[i][active..l];
                     let ai = self.alpha[i];
                     for (gj, &q) in self.g[active..l].iter_mut().zip(qi) {
@@ -148,7 +148,7 @@ impl Solver {
             }
         }
         let i = gmax_idx?;
-        self.cache.ensure(&self.kd, i, active);
+        self.cache.ensure(&mut self.kd, i, active);
         let qi = &self.cache.rows[i][..active];
         let yi = f64::from(self.kd.y[i]);
         let qd_i = self.kd.qd[i];
@@ -285,11 +285,11 @@ impl Solver {
     /// The two-variable update of libsvm (bounds handled as there).
     fn update_pair(&mut self, i: usize, j: usize) {
         let active = self.active_size;
-        self.cache.ensure(&self.kd, i, active);
-        self.cache.ensure(&self.kd, j, active);
+        self.cache.ensure(&mut self.kd, i, active);
+        self.cache.ensure(&mut self.kd, j, active);
         if self.cache.rows[i].len() < active {
             // Cannot happen (the cache always holds two full rows); stay safe.
-            self.cache.ensure(&self.kd, i, active);
+            self.cache.ensure(&mut self.kd, i, active);
         }
         let c = self.c;
         let qd = &self.kd.qd;
@@ -373,7 +373,7 @@ impl Solver {
         let l = self.l;
         for (k, was_upper) in [(i, ui), (j, uj)] {
             if was_upper != (self.status[k] == UPPER) {
-                self.cache.ensure(&self.kd, k, l);
+                self.cache.ensure(&mut self.kd, k, l);
                 let qk = &self.cache.rows[k][..l];
                 let s = if was_upper { -c } else { c };
                 for (gb, &q) in self.g_bar.iter_mut().zip(qk) {

@@ -892,3 +892,102 @@ fn gamma_scale_matches_sklearn() {
     let m = fit_p(&xc, &[0, 1, 0, 1], 2, &SvmParams::default());
     assert_eq!(m.gamma(), 1.0);
 }
+
+/// A sparse 3-class problem (about 15% of the cells stored): dense and CSR
+/// forms of the same matrix.
+fn sparse_problem() -> (Array2<f64>, crate::data::sparse::Csr, Vec<usize>) {
+    let (n, d) = (150, 40);
+    let mut x = Array2::zeros((n, d));
+    let mut y = Vec::with_capacity(n);
+    let mut s: u64 = 12345;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 33) as f64 / (1u64 << 31) as f64
+    };
+    for i in 0..n {
+        let c = i % 3;
+        y.push(c);
+        for j in 0..d {
+            // Each class favours its own third of the columns.
+            let p = if j % 3 == c { 0.3 } else { 0.08 };
+            if next() < p {
+                x[(i, j)] = 0.2 + next();
+            }
+        }
+    }
+    let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+    for r in x.rows() {
+        for (j, &v) in r.iter().enumerate() {
+            if v != 0.0 {
+                indices.push(j);
+                data.push(v);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    let m = crate::data::sparse::Csr::try_new(n, d, indptr, indices, data).unwrap();
+    (x, m, y)
+}
+
+#[test]
+fn sparse_rows_give_the_dense_model() {
+    let (x, m, y) = sparse_problem();
+    for (kernel, shrinking, cache_mb) in [
+        (KernelKind::Rbf, true, 0.01),
+        (KernelKind::Rbf, false, 200.0),
+        (KernelKind::Poly, true, 200.0),
+        (KernelKind::Linear, true, 0.01),
+    ] {
+        let p = SvmParams {
+            kernel,
+            gamma: Some(0.7),
+            coef0: 0.5,
+            c: 3.0,
+            shrinking,
+            cache_mb,
+            ..SvmParams::default()
+        };
+        let dense = fit_p(&x, &y, 3, &p);
+        let sparse = fit_sparse(&m, &y, 3, &p, &mut Progress::none()).unwrap();
+        // The kernel values are the same bits, so the SMO path is too.
+        assert_eq!(dense.pair_info(), sparse.pair_info(), "{kernel:?}");
+        assert_eq!(dense.support_indices(), sparse.support_indices());
+        let dd = dense.decision_function_ovo(x.view());
+        let ds = sparse.decision_function_ovo_sparse(&m);
+        let dm = sparse.decision_function_ovo(x.view());
+        assert_eq!(dd.dim(), ds.dim());
+        for ((a, b), c) in dd.iter().zip(&ds).zip(&dm) {
+            assert!(close(*b, *a, 1e-9) && close(*c, *a, 1e-9), "{a} {b} {c}");
+        }
+        assert_eq!(dense.predict(x.view()), sparse.predict_sparse(&m).unwrap());
+        assert_eq!(
+            dense.decision_function_ovo_sparse(&m).dim(),
+            dd.dim(),
+            "a dense model predicts sparse rows too"
+        );
+        assert!(
+            sparse
+                .predict(x.view())
+                .iter()
+                .zip(&y)
+                .filter(|(a, b)| a == b)
+                .count()
+                > 100
+        );
+    }
+    // gamma = "scale" from the stored entries agrees with the dense variance.
+    let p = SvmParams::default();
+    let a = fit_p(&x, &y, 3, &p).gamma();
+    let b = fit_sparse(&m, &y, 3, &p, &mut Progress::none())
+        .unwrap()
+        .gamma();
+    assert!(close(a, b, 1e-12), "{a} vs {b}");
+    // A sparse matrix of the wrong width predicts nothing.
+    let narrow = crate::data::sparse::Csr::zeros(2, 3);
+    assert!(fit_sparse(&m, &y, 3, &p, &mut Progress::none())
+        .unwrap()
+        .predict_sparse(&narrow)
+        .is_none());
+}

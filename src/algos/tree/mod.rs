@@ -238,6 +238,77 @@ struct Node {
     depth: usize,
 }
 
+/// A node of a [`FlatTree`]: 24 bytes, so a tree's top levels share a few
+/// cache lines.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FlatNode {
+    threshold: f64,
+    /// Split feature, [`FLAT_LEAF`] for a leaf.
+    feature: u32,
+    /// Left child; for a leaf, its row in `FlatTree::proba`.
+    left: u32,
+    right: u32,
+}
+
+const FLAT_LEAF: u32 = u32::MAX;
+
+/// A classification tree laid out for prediction: the nodes alone (no
+/// training statistics) and each leaf's class proportions precomputed.
+/// Built by [`DecisionTree::flat`]; gives the same numbers as the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FlatTree {
+    nodes: Vec<FlatNode>,
+    /// `n_leaves x k` class proportions.
+    proba: Vec<f64>,
+    k: usize,
+}
+
+impl FlatTree {
+    /// About the number of comparisons a row costs (log2 of the node count).
+    pub(crate) fn depth_hint(&self) -> usize {
+        (usize::BITS - self.nodes.len().leading_zeros()) as usize
+    }
+
+    /// Adds the class proportions of the leaf each row of `block` (rows of
+    /// `p` values) reaches to that row's `k` sums in `sums`. Eight rows go
+    /// down the tree together, one level per step, so that their memory
+    /// reads and branches overlap instead of waiting on each other.
+    pub(crate) fn add_block(&self, block: &[f64], p: usize, sums: &mut [f64]) {
+        const LANES: usize = 8;
+        let k = self.k;
+        if p == 0 || k == 0 {
+            return;
+        }
+        for (rows, out) in block.chunks(LANES * p).zip(sums.chunks_mut(LANES * k)) {
+            let m = rows.len() / p;
+            let mut ids = [0u32; LANES];
+            loop {
+                let mut moved = false;
+                for (l, id) in ids.iter_mut().enumerate().take(m) {
+                    let n = &self.nodes[*id as usize];
+                    if n.feature != FLAT_LEAF {
+                        *id = if rows[l * p + n.feature as usize] <= n.threshold {
+                            n.left
+                        } else {
+                            n.right
+                        };
+                        moved = true;
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+            for (id, s) in ids.iter().take(m).zip(out.chunks_exact_mut(k)) {
+                let at = self.nodes[*id as usize].left as usize * k;
+                for (o, &v) in s.iter_mut().zip(&self.proba[at..at + k]) {
+                    *o += v;
+                }
+            }
+        }
+    }
+}
+
 /// A fitted classification tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionTree {
@@ -293,6 +364,46 @@ impl DecisionTree {
         let id = self.leaf_by(get);
         let k = self.n_classes;
         (&self.values[id * k..(id + 1) * k], self.nodes[id].weight)
+    }
+
+    /// The tree in a compact form for prediction over many rows.
+    pub(crate) fn flat(&self) -> FlatTree {
+        let k = self.n_classes;
+        let mut proba = Vec::new();
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, n)| {
+                if n.feature == NONE {
+                    // The leaf's class proportions, as `add_proba_by` adds
+                    // them (nothing for a leaf without weight).
+                    let at = proba.len() / k.max(1);
+                    let counts = &self.values[id * k..(id + 1) * k];
+                    proba.extend(counts.iter().map(|&c| {
+                        if n.weight > 0.0 {
+                            c / n.weight
+                        } else {
+                            0.0
+                        }
+                    }));
+                    FlatNode {
+                        threshold: 0.0,
+                        feature: FLAT_LEAF,
+                        left: at as u32,
+                        right: 0,
+                    }
+                } else {
+                    FlatNode {
+                        threshold: n.threshold,
+                        feature: n.feature as u32,
+                        left: n.left as u32,
+                        right: n.right as u32,
+                    }
+                }
+            })
+            .collect();
+        FlatTree { nodes, proba, k }
     }
 
     /// Adds the class proportions of the row's leaf to `out` (a forest sums
