@@ -254,8 +254,13 @@ pub enum Effect {
     /// waiting for it, a run in progress). Its events come back as
     /// `Msg::JobEvent`.
     StartExperiment { run: u64, config: Box<Config> },
-    /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
-    StartLearningCurve { run: u64, dataset: String },
+    /// Start the HMM vs CRF (vs BiLSTM-CRF when `neural`) learning curve;
+    /// `Msg::LearningDone`.
+    StartLearningCurve {
+        run: u64,
+        dataset: String,
+        neural: bool,
+    },
     /// Cancel a background job (never waits for it).
     Cancel(JobKind),
     /// Load the casino model and compute the trellis; `Msg::TrellisLoaded`.
@@ -1551,8 +1556,12 @@ impl App {
             }
             Msg::LearningCurve => {
                 let (run, dataset) = exp.start_learning_curve();
-                self.pending
-                    .push(Effect::StartLearningCurve { run, dataset });
+                let neural = exp.curve_neural;
+                self.pending.push(Effect::StartLearningCurve {
+                    run,
+                    dataset,
+                    neural,
+                });
             }
             Msg::PageDown => exp.sentence_offset += 1,
             Msg::PageUp => exp.sentence_offset = exp.sentence_offset.saturating_sub(1),

@@ -89,6 +89,9 @@ pub struct ExperimentPane {
     /// HMM vs CRF entity F1 over growing training sets (computed in the
     /// background; `L`).
     pub learning: Option<LearningJob>,
+    /// Whether the learning curve also trains the BiLSTM-CRF (on by
+    /// default; its fits are the slow part).
+    pub curve_neural: bool,
     /// First test sentence shown in the tagging view.
     pub sentence_offset: usize,
     /// Lab: the panel drawn big (an index into [`lab_panels`]).
@@ -321,6 +324,7 @@ impl ExperimentPane {
             trellis: None,
             data_view: None,
             learning: None,
+            curve_neural: true,
             sentence_offset: 0,
             lab_panel: 0,
             lab_scroll: 0,
