@@ -35,7 +35,7 @@ LABS = [
 ]
 
 
-def run(binary, lab, extra, params):
+def run(binary, lab, extra, params, save=None):
     cmd = [binary, "run", "--algo", lab, "--json", *extra]
     for p in params:
         cmd += ["--param", p]
@@ -47,6 +47,9 @@ def run(binary, lab, extra, params):
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {out.stderr.strip()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if save:
+        with open(save, "w") as f:
+            f.write(out.stdout)
     return wall, cpu
 
 
@@ -55,13 +58,15 @@ def main():
     ap.add_argument("--bin", default=os.path.join("target", "release", "mlwb"))
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--only", help="comma-separated lab names")
+    ap.add_argument("--save", help="directory to keep each default run's JSON in")
     a = ap.parse_args()
     only = set(a.only.split(",")) if a.only else None
     rows = []
     for lab, extra, field, n1, n2, unit, fixed, per in LABS:
         if only and lab not in only:
             continue
-        w0, c0 = run(a.bin, lab, extra, [])
+        save = os.path.join(a.save, f"{lab}.json") if a.save else None
+        w0, c0 = run(a.bin, lab, extra, [], save)
         w1, c1 = run(a.bin, lab, extra, fixed + [f"{field}={n1}"])
         w2, c2 = run(a.bin, lab, extra, fixed + [f"{field}={n2}"])
         k = (n2 - n1) / per
