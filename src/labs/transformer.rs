@@ -1044,13 +1044,15 @@ mod tests {
         assert!(c.series.iter().all(|s| s.points.len() == 2));
         let t = o.tables.iter().find(|t| t.key == "compare").unwrap();
         assert_eq!(t.rows.len(), 4);
-        // The summary notice and one on warm-up for each placement.
-        let warm = o
+        // The summary notice, one on warm-up for each placement, and post-LN
+        // against pre-LN without warm-up.
+        let warm: Vec<_> = o
             .notices
             .iter()
             .filter(|n| n.topic.as_deref() == Some("transformer-in-practice"))
-            .count();
-        assert_eq!(warm, 3);
+            .collect();
+        assert_eq!(warm.len(), 4);
+        assert!(warm[3].text.en.contains("post-LN"), "{:?}", warm[3].text);
         assert_eq!(o.total, 5);
         // Same seed, same numbers.
         let again = run_quiet(&tiny(&[
@@ -1062,6 +1064,23 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(o.figures, again.figures);
+    }
+
+    #[test]
+    fn runs_that_miss_the_threshold_are_ranked_by_final_loss() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let r = |converged_at: Option<usize>, final_loss: f64| Compared {
+            name: String::new(),
+            curve: Vec::new(),
+            converged_at,
+            final_loss,
+            test_accuracy: 0.0,
+        };
+        assert_eq!(worse(&r(None, 2.3), &r(None, 0.8)), Greater);
+        assert_eq!(worse(&r(None, 1.0), &r(None, 0.95)), Equal);
+        assert_eq!(worse(&r(Some(100), 0.1), &r(None, 0.0)), Less);
+        assert_eq!(worse(&r(None, f64::NAN), &r(None, 5.0)), Greater);
+        assert_eq!(worse(&r(Some(120), 0.0), &r(Some(300), 0.0)), Less);
     }
 
     #[test]
