@@ -165,6 +165,7 @@ fn transformer_lab_runs_from_the_cli() {
         "epochs=1",
         "sequences=64",
         "compare_steps=4",
+        "compare_layers=1",
     ] {
         args.extend(["--param", p]);
     }

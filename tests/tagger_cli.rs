@@ -208,3 +208,44 @@ fn bilstm_crf_settings_are_checked() {
     assert!(err.contains("dropout"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A training file without a sentence is refused with a message naming
+/// the file, not a panic.
+#[test]
+fn an_empty_training_file_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("empty.conll");
+    std::fs::write(&path, "\n\n").expect("write");
+    let o = mlwb(&[
+        "run",
+        "--algo",
+        "bilstm-crf",
+        "--dataset",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("empty.conll"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// The learning curve's BiLSTM-CRF line (the `L` view of the TUI) on a
+/// small file: one F1 per point, beside the HMM's and the CRF's.
+#[test]
+fn the_learning_curve_can_include_the_bilstm_crf() {
+    let train = fixture("train.conll");
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let c =
+        mlwb::experiment::tagging::learning_curve(&train, &[0.5, 1.0], true, &mut |_| {}, &never)
+            .expect("curve");
+    assert_eq!(c.bilstm_f1.len(), 2);
+    assert_eq!(c.hmm_f1.len(), 2);
+    assert!(c.bilstm_f1.iter().all(|f| (0.0..=1.0).contains(f)));
+    // Fewer epochs on large parts, the default 12 on small ones.
+    assert_eq!(mlwb::experiment::tagging::curve_bilstm_epochs(30, 12), 12);
+    assert_eq!(mlwb::experiment::tagging::curve_bilstm_epochs(600, 12), 4);
+    assert_eq!(
+        mlwb::experiment::tagging::curve_bilstm_epochs(10_000, 12),
+        4
+    );
+}

@@ -26,6 +26,7 @@ fn the_transformer_lab_runs_from_its_note_at_80x24() {
         ("epochs", "2"),
         ("sequences", "64"),
         ("compare_steps", "20"),
+        ("compare_layers", "1"),
     ] {
         exp.config.params.push((k.into(), v.into()));
     }

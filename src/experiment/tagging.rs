@@ -19,6 +19,7 @@ use crate::seq::crf::Crf;
 use crate::seq::hmm::{fit_supervised, Hmm, HmmAlgo, HmmFit, HmmParams};
 use crate::seq::hmm_io;
 pub use crate::seq::tagger::{fit_hmm_tagger, HmmTagger, Tagger};
+use crate::seqnn::bilstm_crf::{BiLstmCrf, BiLstmCrfParams};
 
 /// Train and test corpora for `dataset`: a bundled CoNLL pair, or a user's
 /// file (split by sentence, seeded).
@@ -221,17 +222,35 @@ pub fn evaluate(
     })
 }
 
-/// HMM vs CRF entity F1 against the share of the training set used.
+/// HMM vs CRF (vs BiLSTM-CRF) entity F1 against the share of the training
+/// set used.
 #[derive(Debug, Clone, Serialize)]
 pub struct LearningCurve {
     pub fractions: Vec<f64>,
     pub hmm_f1: Vec<f64>,
     pub crf_f1: Vec<f64>,
+    /// Empty when the neural tagger was left out.
+    pub bilstm_f1: Vec<f64>,
 }
 
+/// Sentence passes (sentences × epochs) the BiLSTM-CRF gets at each point
+/// of the learning curve: its default 12 epochs on small parts, fewer on
+/// large ones (at least 4). On ner_synthetic's 600 sentences the six points
+/// take 9,420 passes in all, 1.3 times one default fit (7,200).
+pub const CURVE_BILSTM_PASSES: usize = 2400;
+
+/// BiLSTM-CRF epochs for `n` training sentences in the learning curve.
+pub fn curve_bilstm_epochs(n: usize, default: usize) -> usize {
+    (CURVE_BILSTM_PASSES / n.max(1)).clamp(default.min(4), default)
+}
+
+/// F1 of each tagger on the first 5% … 100% of the training sentences;
+/// `neural` adds the BiLSTM-CRF (its default settings, epochs from
+/// [`curve_bilstm_epochs`]).
 pub fn learning_curve(
     dataset: &str,
     fractions: &[f64],
+    neural: bool,
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<LearningCurve, ExperimentError> {
@@ -239,13 +258,16 @@ pub fn learning_curve(
     let defaults = |spec: &AlgoSpec| spec.values(&[]);
     let hp = HmmAlgo::params(&defaults(&HmmAlgo::SPEC)?)?;
     let cp = Crf::params(&defaults(&Crf::SPEC)?)?;
+    let bp = BiLstmCrf::params(&defaults(&BiLstmCrf::SPEC)?)?;
     let truth: Vec<Vec<String>> = test.sentences.iter().map(|s| s.tags.clone()).collect();
     let mut out = LearningCurve {
         fractions: Vec::new(),
         hmm_f1: Vec::new(),
         crf_f1: Vec::new(),
+        bilstm_f1: Vec::new(),
     };
-    let total = fractions.len() * 2;
+    let per = if neural { 3 } else { 2 };
+    let total = fractions.len() * per;
     for (i, &f) in fractions.iter().enumerate() {
         let n =
             ((train.sentences.len() as f64 * f).round() as usize).clamp(1, train.sentences.len());
@@ -267,7 +289,7 @@ pub fn learning_curve(
         };
         let h = f1(&hp)?;
         emit(Event::Progress(Step {
-            iter: 2 * i + 1,
+            iter: per * i + 1,
             total,
             metric: "hmm entity F1",
             value: h,
@@ -277,11 +299,28 @@ pub fn learning_curve(
         }
         let c = f1(&cp)?;
         emit(Event::Progress(Step {
-            iter: 2 * i + 2,
+            iter: per * i + 2,
             total,
             metric: "crf entity F1",
             value: c,
         }));
+        if neural {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(ExperimentError::Cancelled);
+            }
+            let p = BiLstmCrfParams {
+                epochs: curve_bilstm_epochs(n, bp.epochs),
+                ..bp.clone()
+            };
+            let b = f1(&p)?;
+            emit(Event::Progress(Step {
+                iter: per * i + 3,
+                total,
+                metric: "bilstm-crf entity F1",
+                value: b,
+            }));
+            out.bilstm_f1.push(b);
+        }
         out.fractions.push(f);
         out.hmm_f1.push(h);
         out.crf_f1.push(c);

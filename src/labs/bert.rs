@@ -9,10 +9,16 @@
 //!    segments) on pairs of sentences from the training pool, labels unused:
 //!    15% of the tokens are chosen; of those 80% become `[MASK]`, 10% a random
 //!    word and 10% stay (the rule is checked on a large sample in the tests).
-//! 3. Fine-tuning on sentiment from the `[CLS]` output, with 50, 100, 200
-//!    and 400 labelled sentences, from the pre-trained weights and from the
-//!    same initial weights without pre-training; accuracy on 300 held-out
-//!    sentences that pre-training never saw.
+//! 3. Fine-tuning on sentiment, with 50, 100, 200 and 400 labelled
+//!    sentences, from the pre-trained weights and from the same initial
+//!    weights without pre-training; accuracy on 300 held-out sentences that
+//!    neither pre-training (unless `pretrain_text = all`, which reads their
+//!    text but never their labels) nor fine-tuning saw. The sentiment head
+//!    reads the mean of the encoder's outputs over the words (`pooling =
+//!    mean`) or the `[CLS]` output alone (`cls`: without BERT's next-sentence
+//!    task nothing in pre-training teaches `[CLS]` to summarise); every weight
+//!    is fine-tuned (`finetune = all`) or only the head (`probe`). A run stops
+//!    early once its training loss is near zero.
 //!
 //! Tokens are the corpus's words as scikit-learn's default pattern finds
 //! them (`crate::data::text::tokenize`), the `vocab` most frequent in the
@@ -25,7 +31,8 @@ use rand::Rng as _;
 
 use super::{bi, Cell, Heatmap, LabContext, LabError, LabOutcome, RunLab, Table};
 use crate::algos::algorithm::{
-    float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues, Task,
+    choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
+    Task,
 };
 use crate::data::text::{load_corpus_bytes, tokenize};
 use crate::data::CsvOptions;
@@ -45,10 +52,10 @@ pub const VOCAB: ParamSpec = int(
     "vocab",
     10,
     5000,
-    "500",
+    "200",
     "most frequent words of the pre-training sentences kept; the rest are [UNK]",
 );
-pub const LAYERS: ParamSpec = int("layers", 1, 6, "2", "encoder blocks");
+pub const LAYERS: ParamSpec = int("layers", 1, 6, "1", "encoder blocks");
 pub const HEADS: ParamSpec = int("heads", 1, 16, "4", "attention heads (must divide d_model)");
 pub const D_MODEL: ParamSpec = int("d_model", 2, 256, "32", "width of the model");
 pub const D_FF: ParamSpec = int(
@@ -62,7 +69,7 @@ pub const MAX_LEN: ParamSpec = int(
     "max_len",
     8,
     128,
-    "48",
+    "32",
     "positions of the model; longer inputs are cut",
 );
 pub const PRETRAIN_STEPS: ParamSpec = int(
@@ -76,15 +83,15 @@ pub const FINETUNE_STEPS: ParamSpec = int(
     "finetune_steps",
     1,
     10_000,
-    "200",
-    "steps of 16 labelled sentences for each fine-tuning run",
+    "150",
+    "at most this many steps of 16 labelled sentences for each fine-tuning run (it stops early once the training loss is near zero)",
 );
 pub const LEARNING_RATE: ParamSpec = float(
     "learning_rate",
     0.0,
     1.0,
     true,
-    "0.001",
+    "0.003",
     "Adam's step size (pre-training, after 100 warm-up steps, and fine-tuning)",
 );
 pub const REPEATS: ParamSpec = int(
@@ -93,6 +100,24 @@ pub const REPEATS: ParamSpec = int(
     10,
     "2",
     "labelled subsets drawn for each count (their accuracies are averaged)",
+);
+pub const POOLING: ParamSpec = choice(
+    "pooling",
+    &["mean", "cls"],
+    "mean",
+    "what the sentiment head reads: the mean of the encoder's outputs over the words, or the [CLS] output alone",
+);
+pub const FINETUNE: ParamSpec = choice(
+    "finetune",
+    &["all", "probe"],
+    "all",
+    "all: every weight moves when fine-tuning; probe: the encoder stays frozen and only the sentiment head learns",
+);
+pub const PRETRAIN_TEXT: ParamSpec = choice(
+    "pretrain_text",
+    &["pool", "all"],
+    "all",
+    "pool: pre-train on the sentences outside the held-out set only; all: on every sentence's text (labels are never used)",
 );
 pub const HELD_OUT: ParamSpec = int(
     "held_out",
@@ -114,6 +139,9 @@ const LABEL_COUNTS: [usize; 4] = [50, 100, 200, 400];
 const PRETRAIN_BATCH: usize = 32;
 const FINETUNE_BATCH: usize = 16;
 const PRETRAIN_WARMUP: usize = 100;
+/// Fine-tuning stops once the mean training loss over one pass of the
+/// labelled sentences is below this.
+const FINETUNE_STOP: f64 = 0.02;
 /// Pre-training steps between two live snapshots.
 const CHUNK: usize = 100;
 
@@ -132,6 +160,9 @@ pub struct BertParams {
     pub finetune_steps: usize,
     pub learning_rate: f64,
     pub repeats: usize,
+    pub pooling: &'static str,
+    pub finetune: &'static str,
+    pub pretrain_text: &'static str,
     pub held_out: usize,
 }
 
@@ -162,6 +193,9 @@ impl Algorithm for BertLab {
             FINETUNE_STEPS,
             LEARNING_RATE,
             REPEATS,
+            POOLING,
+            FINETUNE,
+            PRETRAIN_TEXT,
             HELD_OUT,
         ],
     };
@@ -180,6 +214,9 @@ impl Algorithm for BertLab {
             finetune_steps: v.usize(&FINETUNE_STEPS)?,
             learning_rate: v.float(&LEARNING_RATE)?,
             repeats: v.usize(&REPEATS)?,
+            pooling: v.choice(&POOLING)?,
+            finetune: v.choice(&FINETUNE)?,
+            pretrain_text: v.choice(&PRETRAIN_TEXT)?,
             held_out: v.usize(&HELD_OUT)?,
         })
     }
@@ -260,7 +297,9 @@ pub struct Masked {
     pub counts: [usize; 3],
 }
 
-/// BERT's masking: each non-special token is chosen with probability 0.15;
+/// BERT's masking: each word token (not a special one, and not `[UNK]`,
+/// which would teach the model to guess "some rare word") is chosen with
+/// probability 0.15;
 /// a chosen one becomes `[MASK]` with probability 0.8, a random word (not a
 /// special token) with 0.1, and stays with 0.1. All chosen ones are
 /// predicted.
@@ -270,7 +309,7 @@ pub fn mask_tokens(ids: &[usize], vocab: usize, rng: &mut crate::rng::Rng) -> Ma
         ..Default::default()
     };
     for (i, &id) in ids.iter().enumerate() {
-        if id < SPECIALS.len() && id != UNK {
+        if id < SPECIALS.len() {
             continue;
         }
         if rng.gen::<f64>() >= 0.15 {
@@ -298,6 +337,8 @@ struct Bert {
     mlm: Linear,
     cls: Linear,
     d: usize,
+    /// Sentiment from the mean of the word outputs (else from `[CLS]`).
+    mean_pool: bool,
 }
 
 /// A corrupted input, its segment ids and the `(position, original id)`
@@ -343,6 +384,7 @@ impl Bert {
                 mlm,
                 cls,
                 d: p.d_model,
+                mean_pool: p.pooling == "mean",
             },
             ps,
         ))
@@ -394,13 +436,32 @@ impl Bert {
         seqs: &[Vec<usize>],
     ) -> Result<Var, LabError> {
         let (ids, t, mask) = pad(seqs);
+        let n = seqs.len();
         let segs = vec![0usize; ids.len()];
-        let out = self
-            .enc
-            .forward(g, ps, &ids, seqs.len(), Some(&segs), Some(&mask))?;
-        let _ = t;
-        let c = g.slice(out.hidden, 1, 0, 1)?;
-        let c = g.reshape(c, &[seqs.len(), self.d])?;
+        let out = self.enc.forward(g, ps, &ids, n, Some(&segs), Some(&mask))?;
+        let c = if self.mean_pool {
+            // The mean over each sentence's word positions (between [CLS]
+            // and the last [SEP]; [CLS] itself when there are no words), as a
+            // product with a fixed [n, n·t] averaging matrix.
+            let mut w = Tensor::zeros(ndarray::IxDyn(&[n, n * t]));
+            for (k, s) in seqs.iter().enumerate() {
+                let (lo, hi) = if s.len() > 2 {
+                    (1, s.len() - 1)
+                } else {
+                    (0, 1)
+                };
+                let share = 1.0 / (hi - lo) as f32;
+                for i in lo..hi {
+                    w[[k, k * t + i]] = share;
+                }
+            }
+            let w = g.constant(w);
+            let h = g.reshape(out.hidden, &[n * t, self.d])?;
+            g.matmul(w, h)?
+        } else {
+            let c = g.slice(out.hidden, 1, 0, 1)?;
+            g.reshape(c, &[n, self.d])?
+        };
         Ok(self.cls.forward(g, ps, c)?)
     }
 
@@ -446,7 +507,10 @@ fn argmax_rows(v: &Tensor) -> Vec<usize> {
 }
 
 /// Fine-tune a copy of `start` on the labelled rows `idx` of the pool for
-/// `steps` steps; test accuracy.
+/// at most `finetune_steps` steps, stopping early once the mean training
+/// loss over one pass of the labelled rows is below [`FINETUNE_STOP`] (the
+/// labels are learned; more steps only cost time); test accuracy and the
+/// steps taken.
 #[allow(clippy::too_many_arguments)]
 fn finetune(
     model: &Bert,
@@ -458,12 +522,25 @@ fn finetune(
     p: &BertParams,
     rng: &mut crate::rng::Rng,
     ctx: &LabContext<'_>,
-) -> Result<f64, LabError> {
+) -> Result<(f64, usize), LabError> {
     let mut ps = start.clone();
+    if p.finetune == "probe" {
+        // A linear probe: only the sentiment head learns.
+        let ids: Vec<_> = ps.ids().collect();
+        for id in ids {
+            let prm = ps.param_mut(id)?;
+            if !prm.name.starts_with("cls.") {
+                prm.trainable = false;
+            }
+        }
+    }
     let mut opt = Adam::new(p.learning_rate as f32)?;
     let mut g = Graph::new(0);
     let mut order: Vec<usize> = idx.to_vec();
     let mut at = order.len();
+    let pass = idx.len().div_ceil(FINETUNE_BATCH).max(1);
+    let mut recent: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
+    let mut steps = 0;
     for _ in 0..p.finetune_steps {
         let mut b = Vec::with_capacity(FINETUNE_BATCH);
         while b.len() < FINETUNE_BATCH.min(idx.len()) {
@@ -481,11 +558,20 @@ fn finetune(
         ps.zero_grad();
         let logits = model.classify(&mut g, &mut ps, &seqs)?;
         let loss = g.cross_entropy(logits, &y, 0.0)?;
+        let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
         g.backward(loss, &mut ps)?;
         opt.step(&mut ps)?;
+        steps += 1;
         ctx.check()?;
+        recent.push_back(l);
+        if recent.len() > pass {
+            recent.pop_front();
+        }
+        if recent.len() == pass && recent.iter().sum::<f64>() / (pass as f64) < FINETUNE_STOP {
+            break;
+        }
     }
-    model.accuracy(&mut g, &mut ps, test.0, test.1)
+    Ok((model.accuracy(&mut g, &mut ps, test.0, test.1)?, steps))
 }
 
 impl RunLab for BertParams {
@@ -537,8 +623,15 @@ impl RunLab for BertParams {
         let mut order: Vec<usize> = (0..n).collect();
         order.shuffle(&mut rng);
         let (test_idx, pool_idx) = order.split_at(p.held_out);
-        let pool_words: Vec<Vec<String>> = pool_idx.iter().map(|&i| words[i].clone()).collect();
-        let vocab = Vocab::fit(&pool_words, p.vocab);
+        // The text pre-training reads (never its labels), and the
+        // vocabulary of it.
+        let pre_idx: Vec<usize> = if p.pretrain_text == "all" {
+            order.clone()
+        } else {
+            pool_idx.to_vec()
+        };
+        let pre_words: Vec<Vec<String>> = pre_idx.iter().map(|&i| words[i].clone()).collect();
+        let vocab = Vocab::fit(&pre_words, p.vocab);
         let v = vocab.len();
         let ids_of = |i: usize| -> Vec<usize> { words[i].iter().map(|w| vocab.id(w)).collect() };
         let single = |i: usize| encode_pair(&ids_of(i), None, p.max_len).0;
@@ -559,12 +652,21 @@ impl RunLab for BertParams {
         let chunks = p.pretrain_steps.div_ceil(CHUNK);
         let mut outcome = LabOutcome {
             total: chunks + counts.len() * p.repeats * 2,
-            dataset: format!(
-                "sentiment_amazon: {} sentences for pre-training and labels, {} held out; vocabulary {} words + 5 special tokens",
-                pool.len(),
-                test.len(),
-                v - SPECIALS.len()
-            ),
+            dataset: if p.pretrain_text == "all" {
+                format!(
+                    "sentiment_amazon: labels from {} sentences, {} held out for testing; pre-training reads the text of all {n} (never a label); vocabulary {} words + 5 special tokens",
+                    pool.len(),
+                    test.len(),
+                    v - SPECIALS.len()
+                )
+            } else {
+                format!(
+                    "sentiment_amazon: {} sentences for pre-training and labels, {} held out; vocabulary {} words + 5 special tokens",
+                    pool.len(),
+                    test.len(),
+                    v - SPECIALS.len()
+                )
+            },
             ..Default::default()
         };
 
@@ -572,7 +674,7 @@ impl RunLab for BertParams {
         let scratch = ps.clone();
 
         // --- masked-LM pre-training on pairs of pool sentences.
-        let pool_ids: Vec<Vec<usize>> = pool_idx.iter().map(|&i| ids_of(i)).collect();
+        let pool_ids: Vec<Vec<usize>> = pre_idx.iter().map(|&i| ids_of(i)).collect();
         let mut opt = Adam::new(p.learning_rate as f32)?;
         let mut g = Graph::new(ctx.seed);
         let mut rule = [0usize; 3];
@@ -586,10 +688,7 @@ impl RunLab for BertParams {
                     let a = rng.gen_range(0..pool_ids.len());
                     let b = rng.gen_range(0..pool_ids.len());
                     let (ids, seg) = encode_pair(&pool_ids[a], Some(&pool_ids[b]), p.max_len);
-                    eligible += ids
-                        .iter()
-                        .filter(|&&i| i >= SPECIALS.len() || i == UNK)
-                        .count();
+                    eligible += ids.iter().filter(|&&i| i >= SPECIALS.len()).count();
                     let m = mask_tokens(&ids, v, &mut rng);
                     (0..3).for_each(|j| rule[j] += m.counts[j]);
                     chosen += m.targets.len();
@@ -647,7 +746,7 @@ impl RunLab for BertParams {
         let (mut hr, mut hn) = (0usize, 0usize);
         let mut freq = vec![0usize; v];
         pool_ids.iter().flatten().for_each(|&i| freq[i] += 1);
-        let top = (0..v)
+        let top = (SPECIALS.len()..v)
             .max_by_key(|&i| (freq[i], std::cmp::Reverse(i)))
             .unwrap_or(UNK);
         let mut top_right = 0usize;
@@ -742,12 +841,12 @@ impl RunLab for BertParams {
             outcome.notice(
                 bi(
                     format!(
-                        "The masked-LM loss fell from {first_loss:.2} to {:.2}. On held-out sentences it guesses {:.1}% of the masked words; always guessing the most frequent word (\"{}\") would get {:.1}%.",
-                        last.0, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                        "The masked-LM loss fell from {first_loss:.2} to {:.2}. On the held-out sentences{} it guesses {:.1}% of the masked words; always guessing the most frequent word (\"{}\") would get {:.1}%.",
+                        last.0, if p.pretrain_text == "all" { " (whose text, not labels, pre-training read)" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
                     ),
                     format!(
-                        "掩码语言模型损失从 {first_loss:.2} 降到 {:.2}。在留出句子上它猜对 {:.1}% 的被掩码词；总猜最常见的词（\"{}\"）只有 {:.1}%。",
-                        last.0, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                        "掩码语言模型损失从 {first_loss:.2} 降到 {:.2}。在留出句子上{}它猜对 {:.1}% 的被掩码词；总猜最常见的词（\"{}\"）只有 {:.1}%。",
+                        last.0, if p.pretrain_text == "all" { "（预训练读过这些句子的文本，但没有用它们的标签）" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
                     ),
                 ),
                 Some("pretrained-language-models"),
@@ -760,6 +859,7 @@ impl RunLab for BertParams {
         let mut gaps = Vec::new();
         for &count in &counts {
             let (mut pre, mut scr) = (0.0, 0.0);
+            let mut used = [0usize; 2];
             for r in 0..p.repeats {
                 let mut srng =
                     crate::algos::rng(ctx.seed ^ (0x6c61_6265 + r as u64 * 7919 + count as u64));
@@ -769,7 +869,7 @@ impl RunLab for BertParams {
                 for (which, start) in [(0, &ps), (1, &scratch)] {
                     // Both see the same batches.
                     let mut brng = crate::algos::rng(ctx.seed ^ (0x0062_6174 + r as u64));
-                    let acc = finetune(
+                    let (acc, steps) = finetune(
                         &model,
                         start,
                         &pool,
@@ -780,6 +880,7 @@ impl RunLab for BertParams {
                         &mut brng,
                         ctx,
                     )?;
+                    used[which] += steps;
                     if which == 0 {
                         pre += acc;
                     } else {
@@ -823,6 +924,8 @@ impl RunLab for BertParams {
                 Cell::from(pre),
                 Cell::from(scr),
                 Cell::from(pre - scr),
+                Cell::from(used[0] as f64 / p.repeats as f64),
+                Cell::from(used[1] as f64 / p.repeats as f64),
             ]);
             gaps.push((count, pre, scr));
             ctx.update(&outcome)?;
@@ -846,6 +949,8 @@ impl RunLab for BertParams {
                 "pre-trained".into(),
                 "scratch".into(),
                 "gain".into(),
+                "steps (pre-trained)".into(),
+                "steps (scratch)".into(),
             ],
             rows: table_rows,
         });
@@ -875,6 +980,15 @@ impl RunLab for BertParams {
                 )
             };
             outcome.notice(bi(en, zh), Some("pretrained-language-models"));
+            if p.pretrain_steps > 0 && p.pretrain_text == "all" {
+                outcome.notice(
+                    bi(
+                        format!("Pre-training here read the text of all {n} sentences, the {} test sentences included (never a label), as BERT reads unlabelled text that may contain what it is later tested on; pretrain_text = pool keeps the test sentences out of pre-training too (a harder setting with only {} sentences to learn from).", test.len(), pool.len()),
+                        format!("这里的预训练读了全部 {n} 个句子的文本，包括 {} 个测试句子（但从不使用标签），就像 BERT 读的无标注文本里也可能有日后测试的内容；pretrain_text = pool 会把测试句子也排除在预训练之外（只剩 {} 个句子可学，更难）。", test.len(), pool.len()),
+                    ),
+                    Some("pretrained-language-models"),
+                );
+            }
         }
         outcome.done = outcome.total;
         Ok(outcome)

@@ -2,9 +2,14 @@
 //!
 //! # Model
 //! Each token becomes the concatenation of a word embedding (the word
-//! lower-cased; index 0 is `<unk>`) and a small casing embedding (one of six
+//! lower-cased; index 0 is `<unk>`), a small casing embedding (one of six
 //! classes: lower, Title, UPPER, has a digit, no letter or digit, mixed), so
-//! that lower-casing does not throw away the capital letters NER lives on.
+//! that lower-casing does not throw away the capital letters NER lives on,
+//! and embeddings of the word's last two and last three characters
+//! (lower-cased; `char_dim` each, 0 turns them off). The suffixes are the
+//! character-level part: a word never seen in training still has a suffix
+//! that was ("-ez" and "-son" of surnames, "-an" of nationalities, "-ed" of
+//! verbs), so it gets useful emissions instead of only the `<unk>` vector.
 //! Dropout on that input; a forward and a backward LSTM read the sentence;
 //! their states, concatenated (dropout again), go through one linear layer
 //! to `L` emission scores per token; a linear-chain CRF layer
@@ -73,6 +78,13 @@ pub const DROPOUT: ParamSpec = float(
     "dropout on the embeddings and on the LSTM states",
 );
 pub const BATCH_SIZE: ParamSpec = int("batch_size", 1, 4096, "8", "sentences per mini-batch");
+pub const CHAR_DIM: ParamSpec = int(
+    "char_dim",
+    0,
+    128,
+    "16",
+    "size of each suffix vector (last 2 and last 3 characters); 0 = word and casing only",
+);
 
 /// The BiLSTM-CRF tagger in the registry.
 pub struct BiLstmCrf;
@@ -86,6 +98,7 @@ pub struct BiLstmCrfParams {
     pub learning_rate: f32,
     pub dropout: f32,
     pub batch_size: usize,
+    pub char_dim: usize,
 }
 
 impl Default for BiLstmCrfParams {
@@ -97,6 +110,7 @@ impl Default for BiLstmCrfParams {
             learning_rate: 0.01,
             dropout: 0.25,
             batch_size: 8,
+            char_dim: 16,
         }
     }
 }
@@ -104,7 +118,7 @@ impl Default for BiLstmCrfParams {
 impl Algorithm for BiLstmCrf {
     const SPEC: AlgoSpec = AlgoSpec {
         name: "bilstm-crf",
-        title: "BiLSTM-CRF tagger (word + casing embeddings, CRF layer)",
+        title: "BiLSTM-CRF tagger (word, casing and suffix embeddings, CRF layer)",
         task: Task::Tagging,
         implementation: Implementation::Own,
         why: "our own neural engine (src/nn) with its CRF layer",
@@ -116,6 +130,7 @@ impl Algorithm for BiLstmCrf {
             LEARNING_RATE,
             DROPOUT,
             BATCH_SIZE,
+            CHAR_DIM,
         ],
     };
     type Params = BiLstmCrfParams;
@@ -127,6 +142,7 @@ impl Algorithm for BiLstmCrf {
             learning_rate: v.float(&LEARNING_RATE)? as f32,
             dropout: v.float(&DROPOUT)? as f32,
             batch_size: v.usize(&BATCH_SIZE)?,
+            char_dim: v.usize(&CHAR_DIM)?,
         })
     }
 }
@@ -167,11 +183,41 @@ pub fn casing(w: &str) -> usize {
     }
 }
 
+/// The lower-cased last `k` characters of a word (the whole word when it
+/// is shorter).
+pub fn suffix(w: &str, k: usize) -> String {
+    let lower: Vec<char> = w.to_lowercase().chars().collect();
+    lower[lower.len().saturating_sub(k)..].iter().collect()
+}
+
+/// The ids of a batch of `b` sentences of `t` tokens, time-major
+/// (`words[k * b + i]` is token `k` of sentence `i`).
+#[derive(Debug, Clone, Default)]
+struct Ids {
+    words: Vec<usize>,
+    cases: Vec<usize>,
+    suf2: Vec<usize>,
+    suf3: Vec<usize>,
+}
+
+impl Ids {
+    fn zeros(n: usize) -> Ids {
+        Ids {
+            words: vec![0; n],
+            cases: vec![0; n],
+            suf2: vec![0; n],
+            suf3: vec![0; n],
+        }
+    }
+}
+
 /// The network's parameters (ids into the store) and sizes.
 #[derive(Debug, Clone)]
 struct Net {
     word: ParamId,
     case: ParamId,
+    /// Suffix tables (2 and 3 characters), when `char_dim` > 0.
+    suffixes: Option<(ParamId, ParamId)>,
     fwd: RecurrentCell,
     bwd: RecurrentCell,
     out_w: ParamId,
@@ -186,7 +232,7 @@ struct Net {
 impl Net {
     fn new(
         ps: &mut ParamStore,
-        vocab: usize,
+        vocab: &Vocab,
         n_tags: usize,
         p: &BiLstmCrfParams,
     ) -> Result<Net, NnError> {
@@ -194,7 +240,7 @@ impl Net {
         let h = p.hidden;
         let word = ps.add(
             "word.weight",
-            &[vocab, d],
+            &[vocab.len(), d],
             Init::Normal {
                 mean: 0.0,
                 std: 0.3,
@@ -210,9 +256,32 @@ impl Net {
             },
             false,
         )?;
+        let suffixes = if p.char_dim > 0 {
+            let init = Init::Normal {
+                mean: 0.0,
+                std: 0.3,
+            };
+            Some((
+                ps.add(
+                    "suffix2.weight",
+                    &[vocab.suf2.len() + 1, p.char_dim],
+                    init,
+                    false,
+                )?,
+                ps.add(
+                    "suffix3.weight",
+                    &[vocab.suf3.len() + 1, p.char_dim],
+                    init,
+                    false,
+                )?,
+            ))
+        } else {
+            None
+        };
+        let input = d + CASE_DIM + 2 * p.char_dim;
         let glorot = WeightInit::GlorotUniform;
-        let fwd = RecurrentCell::new(ps, "lstm_fwd", CellKind::Lstm, d + CASE_DIM, h, glorot)?;
-        let bwd = RecurrentCell::new(ps, "lstm_bwd", CellKind::Lstm, d + CASE_DIM, h, glorot)?;
+        let fwd = RecurrentCell::new(ps, "lstm_fwd", CellKind::Lstm, input, h, glorot)?;
+        let bwd = RecurrentCell::new(ps, "lstm_bwd", CellKind::Lstm, input, h, glorot)?;
         let out_w = ps.add(
             "out.weight",
             &[2 * h, n_tags],
@@ -226,6 +295,7 @@ impl Net {
         Ok(Net {
             word,
             case,
+            suffixes,
             fwd,
             bwd,
             out_w,
@@ -244,23 +314,35 @@ impl Net {
         &self,
         g: &mut Graph,
         ps: &ParamStore,
-        words: &[usize],
-        cases: &[usize],
+        ids: &Ids,
         b: usize,
     ) -> Result<Var, NnError> {
-        let t = words.len() / b.max(1);
-        if t == 0 || words.len() != t * b || cases.len() != words.len() {
+        let n = ids.words.len();
+        let t = n / b.max(1);
+        if t == 0
+            || n != t * b
+            || ids.cases.len() != n
+            || (self.suffixes.is_some() && (ids.suf2.len() != n || ids.suf3.len() != n))
+        {
             return Err(NnError::Shape(format!(
-                "bilstm-crf: {} word ids and {} casing ids for {b} sentences",
-                words.len(),
-                cases.len()
+                "bilstm-crf: {n} word ids, {} casing ids and {}/{} suffix ids for {b} sentences",
+                ids.cases.len(),
+                ids.suf2.len(),
+                ids.suf3.len()
             )));
         }
         let wt = g.param(ps, self.word)?;
-        let we = g.gather(wt, words)?;
+        let we = g.gather(wt, &ids.words)?;
         let ct = g.param(ps, self.case)?;
-        let ce = g.gather(ct, cases)?;
-        let x = g.concat(&[we, ce], 1)?;
+        let ce = g.gather(ct, &ids.cases)?;
+        let mut parts = vec![we, ce];
+        if let Some((s2, s3)) = self.suffixes {
+            let s2 = g.param(ps, s2)?;
+            parts.push(g.gather(s2, &ids.suf2)?);
+            let s3 = g.param(ps, s3)?;
+            parts.push(g.gather(s3, &ids.suf3)?);
+        }
+        let x = g.concat(&parts, 1)?;
         let x = g.dropout(x, self.dropout)?;
         let xs: Vec<Var> = (0..t)
             .map(|k| g.slice(x, 0, k * b, (k + 1) * b))
@@ -300,11 +382,14 @@ impl Net {
     }
 }
 
-/// The words of the training file, with how often each occurs.
+/// The words of the training file, with how often each occurs, and their
+/// suffixes (ids from 1; 0 is a suffix never seen in training).
 struct Vocab {
     index: HashMap<String, usize>,
     /// Training count of each id (0 for `<unk>`).
     counts: Vec<usize>,
+    suf2: HashMap<String, usize>,
+    suf3: HashMap<String, usize>,
 }
 
 impl Vocab {
@@ -317,13 +402,41 @@ impl Vocab {
         }
         let mut words: Vec<(String, usize)> = counts.into_iter().collect();
         words.sort();
+        let suffix_ids = |k: usize| -> HashMap<String, usize> {
+            let mut all: Vec<String> = words.iter().map(|(w, _)| suffix(w, k)).collect();
+            all.sort();
+            all.dedup();
+            all.into_iter()
+                .enumerate()
+                .map(|(i, s)| (s, i + 1))
+                .collect()
+        };
+        let (suf2, suf3) = (suffix_ids(2), suffix_ids(3));
         let mut index = HashMap::with_capacity(words.len());
         let mut c = vec![0];
         for (i, (w, n)) in words.into_iter().enumerate() {
             index.insert(w, i + 1);
             c.push(n);
         }
-        Vocab { index, counts: c }
+        Vocab {
+            index,
+            counts: c,
+            suf2,
+            suf3,
+        }
+    }
+
+    /// The ids of one sentence's tokens.
+    fn encode(&self, tokens: &[String]) -> Ids {
+        let suf = |m: &HashMap<String, usize>, w: &str, k: usize| -> usize {
+            m.get(&suffix(w, k)).copied().unwrap_or(0)
+        };
+        Ids {
+            words: tokens.iter().map(|w| self.id(w)).collect(),
+            cases: tokens.iter().map(|w| casing(w)).collect(),
+            suf2: tokens.iter().map(|w| suf(&self.suf2, w, 2)).collect(),
+            suf3: tokens.iter().map(|w| suf(&self.suf3, w, 3)).collect(),
+        }
     }
 
     fn id(&self, w: &str) -> usize {
@@ -352,11 +465,10 @@ impl BiLstmCrfModel {
         if tokens.is_empty() {
             return Ok(Vec::new());
         }
-        let words: Vec<usize> = tokens.iter().map(|w| self.vocab.id(w)).collect();
-        let cases: Vec<usize> = tokens.iter().map(|w| casing(w)).collect();
+        let ids = self.vocab.encode(tokens);
         let mut g = Graph::new(0);
         g.train = false;
-        let e = self.net.emissions(&mut g, &self.ps, &words, &cases, 1)?;
+        let e = self.net.emissions(&mut g, &self.ps, &ids, 1)?;
         let mut paths = viterbi_batch(g.value(e)?, &self.scores)?;
         Ok(paths.pop().unwrap_or_default())
     }
@@ -427,24 +539,22 @@ pub fn fit(
         .collect();
     let vocab = Vocab::build(train);
     let mut ps = ParamStore::new(seed);
-    let net = Net::new(&mut ps, vocab.len(), tags.len(), p)?;
+    let net = Net::new(&mut ps, &vocab, tags.len(), p)?;
     let mut opt = Adam::new(p.learning_rate)?;
     // Sentence indices grouped by length (no padding inside a batch).
     let mut by_len: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, s) in sentences.iter().enumerate() {
         by_len.entry(s.tokens.len()).or_default().push(i);
     }
-    let encoded: Vec<(Vec<usize>, Vec<usize>, Vec<usize>)> = sentences
+    let encoded: Vec<(Ids, Vec<usize>)> = sentences
         .iter()
         .map(|s| {
-            let w = s.tokens.iter().map(|t| vocab.id(t)).collect();
-            let c = s.tokens.iter().map(|t| casing(t)).collect();
             let y = s
                 .tags
                 .iter()
                 .map(|t| tag_id.get(t.as_str()).copied().unwrap_or(0))
                 .collect();
-            (w, c, y)
+            (vocab.encode(&s.tokens), y)
         })
         .collect();
     let mut g = Graph::new(seed ^ 0x5eed);
@@ -462,26 +572,29 @@ pub fn fit(
         for batch in &batches {
             progress.check()?;
             let b = batch.len();
-            let t = encoded[batch[0]].0.len();
-            let (mut words, mut cases, mut gold) = (vec![0; t * b], vec![0; t * b], vec![0; t * b]);
+            let t = encoded[batch[0]].0.words.len();
+            let (mut ids, mut gold) = (Ids::zeros(t * b), vec![0; t * b]);
             for (i, &s) in batch.iter().enumerate() {
-                let (w, c, y) = &encoded[s];
+                let (x, y) = &encoded[s];
                 for k in 0..t {
-                    let id = w[k];
-                    // Singletons become <unk> half the time.
+                    let id = x.words[k];
+                    // Singletons become <unk> half the time (their
+                    // suffixes stay: that is what an unseen word has).
                     let id = if vocab.counts[id] == 1 && rng.gen::<bool>() {
                         0
                     } else {
                         id
                     };
-                    words[k * b + i] = id;
-                    cases[k * b + i] = c[k];
+                    ids.words[k * b + i] = id;
+                    ids.cases[k * b + i] = x.cases[k];
+                    ids.suf2[k * b + i] = x.suf2[k];
+                    ids.suf3[k * b + i] = x.suf3[k];
                     gold[i * t + k] = y[k];
                 }
             }
             g.reset();
             g.train = true;
-            let e = net.emissions(&mut g, &ps, &words, &cases, b)?;
+            let e = net.emissions(&mut g, &ps, &ids, b)?;
             let tr = g.param(&ps, net.trans)?;
             let st = g.param(&ps, net.start)?;
             let en = g.param(&ps, net.end)?;
@@ -528,6 +641,7 @@ mod tests {
             learning_rate: 0.02,
             dropout: 0.1,
             batch_size: 4,
+            char_dim: 3,
         }
     }
 
@@ -556,7 +670,10 @@ mod tests {
             ..tiny()
         };
         let mut ps = ParamStore::new(3);
-        let net = Net::new(&mut ps, 5, 3, &p).unwrap();
+        let c = corpus(4);
+        let vocab = Vocab::build(&c);
+        assert!(vocab.suf2.len() >= 4 && vocab.suf3.len() >= 4);
+        let net = Net::new(&mut ps, &vocab, 3, &p).unwrap();
         // Non-zero CRF scores so their gradients are not at a symmetric point.
         for id in [net.trans, net.start, net.end] {
             let v = &mut ps.param_mut(id).unwrap().value;
@@ -565,12 +682,16 @@ mod tests {
             }
         }
         let (b, t) = (2, 3);
-        let words = vec![1, 2, 3, 4, 0, 1];
-        let cases = vec![0, 1, 2, 3, 4, 5];
+        let ids = Ids {
+            words: vec![1, 2, 3, 4, 0, 1],
+            cases: vec![0, 1, 2, 3, 4, 5],
+            suf2: vec![1, 2, 0, 3, 1, 4],
+            suf3: vec![4, 0, 1, 2, 3, 1],
+        };
         let gold = vec![0, 1, 2, 2, 2, 0];
         let loss = |ps: &ParamStore| -> f64 {
             let mut g = Graph::new(0);
-            let e = net.emissions(&mut g, ps, &words, &cases, b).unwrap();
+            let e = net.emissions(&mut g, ps, &ids, b).unwrap();
             let tr = g.param(ps, net.trans).unwrap();
             let st = g.param(ps, net.start).unwrap();
             let en = g.param(ps, net.end).unwrap();
@@ -578,7 +699,7 @@ mod tests {
             f64::from(g.value(l).unwrap()[[]])
         };
         let mut g = Graph::new(0);
-        let e = net.emissions(&mut g, &ps, &words, &cases, b).unwrap();
+        let e = net.emissions(&mut g, &ps, &ids, b).unwrap();
         assert_eq!(g.shape(e).unwrap(), vec![b, t, 3]);
         let tr = g.param(&ps, net.trans).unwrap();
         let st = g.param(&ps, net.start).unwrap();
@@ -586,9 +707,9 @@ mod tests {
         let l = g.crf_nll(e, tr, st, en, &gold).unwrap();
         ps.zero_grad();
         g.backward(l, &mut ps).unwrap();
-        let ids: Vec<ParamId> = ps.ids().collect();
+        let pids: Vec<ParamId> = ps.ids().collect();
         let mut checked = 0;
-        for id in ids {
+        for id in pids {
             let analytic: Vec<f32> = ps.grad(id).unwrap().iter().copied().collect();
             let scale = 1e-2f64.max(analytic.iter().fold(0f64, |m, v| m.max(f64::from(v.abs()))));
             for (k, &a) in analytic.iter().enumerate() {
@@ -611,6 +732,22 @@ mod tests {
             }
         }
         assert!(checked > 300, "{checked}");
+    }
+
+    #[test]
+    fn suffixes_are_lower_cased_character_tails() {
+        assert_eq!(suffix("Gonzalez", 2), "ez");
+        assert_eq!(suffix("Gonzalez", 3), "lez");
+        assert_eq!(suffix("a", 3), "a");
+        assert_eq!(suffix("Ŝtrasse", 3), "sse");
+        // An unseen word keeps the ids of its seen suffixes.
+        let c = corpus(40);
+        let v = Vocab::build(&c);
+        let toks = vec!["Qwertyson".to_string()];
+        let ids = v.encode(&toks);
+        assert_eq!(ids.words, vec![0]);
+        assert_eq!(ids.suf3[0], v.suf3.get("son").copied().unwrap_or(0));
+        assert!(ids.suf2[0] > 0, "\"on\" ends some training word");
     }
 
     #[test]
@@ -672,8 +809,18 @@ mod tests {
     #[test]
     fn word_ids_outside_the_table_are_errors() {
         let mut ps = ParamStore::new(0);
-        let net = Net::new(&mut ps, 3, 2, &tiny()).unwrap();
+        let c = corpus(2);
+        let vocab = Vocab::build(&c);
+        let net = Net::new(&mut ps, &vocab, 2, &tiny()).unwrap();
         let mut g = Graph::new(0);
-        assert!(net.emissions(&mut g, &ps, &[5], &[0], 1).is_err());
+        let mut ids = Ids::zeros(1);
+        ids.words[0] = vocab.len() + 5;
+        assert!(net.emissions(&mut g, &ps, &ids, 1).is_err());
+        // Suffix ids missing for a net that has suffix tables.
+        let ids = Ids {
+            suf3: Vec::new(),
+            ..Ids::zeros(1)
+        };
+        assert!(net.emissions(&mut g, &ps, &ids, 1).is_err());
     }
 }

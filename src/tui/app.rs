@@ -286,8 +286,13 @@ pub enum Effect {
         run: u64,
         config: Box<crate::experiment::compare::CompareConfig>,
     },
-    /// Start the HMM vs CRF learning curve; `Msg::LearningDone`.
-    StartLearningCurve { run: u64, dataset: String },
+    /// Start the HMM vs CRF (vs BiLSTM-CRF when `neural`) learning curve;
+    /// `Msg::LearningDone`.
+    StartLearningCurve {
+        run: u64,
+        dataset: String,
+        neural: bool,
+    },
     /// Profile a dataset for the data pane in the background (replacing one
     /// in progress); `Msg::DataProgress`, then `Msg::DataProfiled`.
     ProfileData {
@@ -1700,8 +1705,12 @@ impl App {
             }
             Msg::LearningCurve => {
                 let (run, dataset) = exp.start_learning_curve();
-                self.pending
-                    .push(Effect::StartLearningCurve { run, dataset });
+                let neural = exp.curve_neural;
+                self.pending.push(Effect::StartLearningCurve {
+                    run,
+                    dataset,
+                    neural,
+                });
             }
             Msg::PageDown => exp.sentence_offset += 1,
             Msg::PageUp => exp.sentence_offset = exp.sentence_offset.saturating_sub(1),

@@ -91,6 +91,9 @@ pub struct ExperimentPane {
     pub learning: Option<LearningJob>,
     /// Every algorithm of the task on the setup's dataset (`A`).
     pub compare: Option<super::compare::CompareView>,
+    /// Whether the learning curve also trains the BiLSTM-CRF (on by
+    /// default; its fits are the slow part).
+    pub curve_neural: bool,
     /// First test sentence shown in the tagging view.
     pub sentence_offset: usize,
     /// Lab: the panel drawn big (an index into [`lab_panels`]).
@@ -375,6 +378,7 @@ impl ExperimentPane {
             data_view: None,
             learning: None,
             compare: None,
+            curve_neural: true,
             sentence_offset: 0,
             lab_panel: 0,
             lab_scroll: 0,

@@ -194,12 +194,17 @@ impl Runtime {
                         }),
                     }
                 }
-                Effect::StartLearningCurve { run, dataset } => {
+                Effect::StartLearningCurve {
+                    run,
+                    dataset,
+                    neural,
+                } => {
                     self.learning = None;
                     let job = Job::spawn("mlwb-learning-curve", move |tx, cancel| {
                         let r = crate::experiment::tagging::learning_curve(
                             &dataset,
                             &[0.05, 0.1, 0.2, 0.4, 0.7, 1.0],
+                            neural,
                             &mut |_| {},
                             cancel.flag(),
                         );

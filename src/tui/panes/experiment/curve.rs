@@ -65,9 +65,14 @@ pub(super) fn render_learning(
     theme: Theme,
 ) {
     // Each line has its own marker (named in the title and the legend), so
-    // the two are told apart without colours too.
+    // they are told apart without colours too.
+    let neural = job
+        .result
+        .as_ref()
+        .is_some_and(|r| r.as_ref().is_ok_and(|c| !c.bilstm_f1.is_empty()));
     let title = format!(
-        "HMM (•) vs CRF (▄) entity F1 vs training size · {}",
+        "HMM (•) vs CRF (▄){} entity F1 vs training size · {}",
+        if neural { " vs BiLSTM-CRF (█)" } else { "" },
         job.dataset
     );
     match &job.result {
@@ -75,7 +80,7 @@ pub(super) fn render_learning(
             let b = theme.block(&title, false);
             let inner = b.inner(area);
             b.render(area, buf);
-            Paragraph::new("training both models on 5% … 100% of the training set …")
+            Paragraph::new("training the taggers on 5% … 100% of the training set …")
                 .render(inner, buf);
         }
         Some(Err(e)) => {
@@ -97,31 +102,45 @@ pub(super) fn render_learning(
                 .zip(&c.crf_f1)
                 .map(|(&f, &v)| (f * 100.0, v))
                 .collect();
+            let bilstm: Vec<(f64, f64)> = c
+                .fractions
+                .iter()
+                .zip(&c.bilstm_f1)
+                .map(|(&f, &v)| (f * 100.0, v))
+                .collect();
             let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
-            Chart::new(vec![
+            let mut sets = vec![
                 series(&hmm, theme.fg(Color::LightBlue))
                     .marker(Marker::Dot)
                     .name(format!("• HMM {:.3}", last(&c.hmm_f1))),
                 series(&crf, theme.fg(Color::LightRed))
                     .marker(Marker::Bar)
                     .name(format!("▄ CRF {:.3}", last(&c.crf_f1))),
-            ])
-            .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
-            .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
-            .block(theme.block(&title, false))
-            .x_axis(
-                Axis::default()
-                    .title("% of training sentences")
-                    .bounds([0.0, 100.0])
-                    .labels(["0", "100"]),
-            )
-            .y_axis(
-                Axis::default()
-                    .title("entity F1")
-                    .bounds([0.0, 1.0])
-                    .labels(["0", "1"]),
-            )
-            .render(area, buf);
+            ];
+            if neural {
+                sets.push(
+                    series(&bilstm, theme.fg(Color::LightGreen))
+                        .marker(Marker::Block)
+                        .name(format!("█ BiLSTM-CRF {:.3}", last(&c.bilstm_f1))),
+                );
+            }
+            Chart::new(sets)
+                .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+                .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
+                .block(theme.block(&title, false))
+                .x_axis(
+                    Axis::default()
+                        .title("% of training sentences")
+                        .bounds([0.0, 100.0])
+                        .labels(["0", "100"]),
+                )
+                .y_axis(
+                    Axis::default()
+                        .title("entity F1")
+                        .bounds([0.0, 1.0])
+                        .labels(["0", "1"]),
+                )
+                .render(area, buf);
         }
     }
 }
