@@ -11,6 +11,10 @@ use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+/// Writes the kernel values of row `r` against every support vector into
+/// its second argument, given a zeroed scratch row (the first).
+type KernelRowFill<'a> = dyn Fn(usize, &mut [f64], &mut [f64]) + Sync + 'a;
+
 /// Solution summary of one binary (one-vs-one) problem.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairInfo {
@@ -538,12 +542,7 @@ impl SvmModel {
     /// values of row `r` against every support vector into `kv`, given a
     /// zeroed scratch row of `n_features` values that it must leave zeroed
     /// or overwrite whole. Rows are split over threads when `work` is large.
-    fn decisions(
-        &self,
-        n: usize,
-        work: usize,
-        fill: &(dyn Fn(usize, &mut [f64], &mut [f64]) + Sync),
-    ) -> Array2<f64> {
+    fn decisions(&self, n: usize, work: usize, fill: &KernelRowFill) -> Array2<f64> {
         let np = self.pairs.len();
         let mut out = vec![0.0; n * np];
         if n == 0 || np == 0 {
