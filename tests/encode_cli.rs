@@ -162,7 +162,7 @@ fn many_levels(dir: &Path) -> String {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let m = (state >> 33) % 120;
+        let m = (state >> 33) % 66;
         let f = (state >> 20) % 3;
         let noise = (state >> 45).is_multiple_of(10);
         let y = u8::from(m.is_multiple_of(3) ^ (f == 1) ^ noise);
