@@ -210,3 +210,31 @@ fn many_one_hot_levels_stay_sparse_with_the_same_model() {
         assert!(acc > 0.6, "{algo}: accuracy {acc}");
     }
 }
+
+/// A run says what it is doing before its fit reports steps: the TUI's
+/// status line shows these stages (vectorising, fitting on a sparse matrix).
+#[test]
+fn a_run_reports_its_stages() {
+    let config = Config {
+        algo: "multinomial-nb".into(),
+        dataset: "sentiment_amazon".into(),
+        ..Config::default()
+    };
+    let mut stages = Vec::new();
+    experiment::run(
+        &config,
+        &mut |e| {
+            if let experiment::Event::Stage(s) = e {
+                stages.push(s);
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("run");
+    assert_eq!(stages.len(), 2, "{stages:?}");
+    assert!(stages[0].starts_with("vectorising "), "{stages:?}");
+    assert!(
+        stages[1].starts_with("fitting on ") && stages[1].contains("(sparse, "),
+        "{stages:?}"
+    );
+}

@@ -16,6 +16,9 @@ pub enum Event {
         n_test: usize,
     },
     Progress(Step),
+    /// What the run is doing before its fit reports steps (preparing the
+    /// features: encoding columns, vectorising text), for a status line.
+    Stage(String),
     /// A lab's partial outcome so far (drawn live).
     Lab(Box<LabOutcome>),
     Finished(Box<Report>),

@@ -662,6 +662,14 @@ fn run_classifier(
         n_train: train.len(),
         n_test: test.len(),
     });
+    emit(Event::Stage(match ds {
+        Dataset::Text(_) => format!("vectorising {} + {} documents", train.len(), test.len()),
+        Dataset::Table(_) => format!(
+            "preparing features of {} + {} rows",
+            train.len(),
+            test.len()
+        ),
+    }));
     let Features {
         train: xtr,
         test: xte,
@@ -677,6 +685,15 @@ fn run_classifier(
         _ => features(ds, &train, &test, config, sparse)?,
     };
     report.notes.extend(notes);
+    emit(Event::Stage(match &xtr {
+        Matrix::Sparse(m) => format!(
+            "fitting on {} rows × {} features (sparse, {} stored values)",
+            m.nrows(),
+            m.ncols(),
+            m.nnz()
+        ),
+        Matrix::Dense(m) => format!("fitting on {} rows × {} features", m.nrows(), m.ncols()),
+    }));
     let ytr = pick(&y, &train);
     let yte = match &held_out {
         Some(h) => h.y.clone(),

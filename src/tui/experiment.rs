@@ -62,6 +62,8 @@ pub struct ExperimentPane {
     /// The time of the last tick (time comes in with `Msg::Tick`).
     pub now: Option<Instant>,
     pub progress: Option<Step>,
+    /// What the run is doing before its first progress step.
+    pub stage: Option<String>,
     /// (iteration, value) of the run in progress or the last one.
     pub curve: Vec<(f64, f64)>,
     pub curve_metric: &'static str,
@@ -363,6 +365,7 @@ impl ExperimentPane {
             started: None,
             now: None,
             progress: None,
+            stage: None,
             curve: Vec::new(),
             curve_metric: "",
             report: None,
@@ -962,6 +965,7 @@ impl ExperimentPane {
         self.error = None;
         self.cancelled = false;
         self.progress = None;
+        self.stage = None;
         self.curve.clear();
         self.curve_metric = "";
         self.lab_live = None;
@@ -989,6 +993,7 @@ impl ExperimentPane {
         }
         match ev {
             Event::Started { .. } => {}
+            Event::Stage(what) => self.stage = Some(what),
             Event::Progress(step) => {
                 if self.curve_metric != step.metric {
                     self.curve.clear();

@@ -141,7 +141,15 @@ pub(super) fn render_setup(
             .render(status_area, buf);
     } else {
         let (text, style) = if pane.is_running() {
-            ("running…".to_string(), Style::new())
+            (
+                match &pane.stage {
+                    Some(what) => {
+                        format!("running… {what} ({:.1} s)", pane.elapsed().unwrap_or(0.0))
+                    }
+                    None => "running…".to_string(),
+                },
+                Style::new(),
+            )
         } else if pane.editing.is_some() && pane.error.is_none() {
             (
                 format!(
