@@ -511,3 +511,30 @@ fn the_calibration_lab_runs_from_its_note() {
         }
     }
 }
+
+/// The generative-vs-discriminative note opens the NB vs LR lab with `e`.
+#[test]
+fn the_gen_vs_disc_lab_runs_from_its_note() {
+    for (w, h) in SIZES {
+        let mut app = bundled(w, h, false);
+        open_topic(&mut app, "generative-vs-discriminative");
+        send(&mut app, &[Msg::ToggleExperiment]);
+        let exp = app.exp.as_mut().expect("pane");
+        assert_eq!(exp.config.algo, "gen-vs-disc");
+        send(&mut app, &[Msg::Run]);
+        wait_for_run(&mut app);
+        let exp = app.exp.as_ref().expect("pane");
+        assert!(exp.error.is_none(), "{:?}", exp.error);
+        let n = exp.lab_panels().len();
+        let mut pages = Vec::new();
+        for d in 1..=n.min(9) as u8 {
+            send(&mut app, &[Msg::Digit(d)]);
+            pages.push(screen(&app));
+        }
+        let all = pages.concat();
+        if std::env::var_os("MLWB_SHOW").is_some() {
+            println!("{all}");
+        }
+        assert!(all.contains("What to notice"), "{w}x{h}\n{all}");
+    }
+}
