@@ -231,10 +231,11 @@ fn a_run_reports_its_stages() {
         &AtomicBool::new(false),
     )
     .expect("run");
-    assert_eq!(stages.len(), 2, "{stages:?}");
-    assert!(stages[0].starts_with("vectorising "), "{stages:?}");
+    assert_eq!(stages.len(), 3, "{stages:?}");
+    assert_eq!(stages[0], "loading sentiment_amazon");
+    assert!(stages[1].starts_with("vectorising "), "{stages:?}");
     assert!(
-        stages[1].starts_with("fitting on ") && stages[1].contains("(sparse, "),
+        stages[2].starts_with("fitting on ") && stages[2].contains("(sparse, "),
         "{stages:?}"
     );
 }

@@ -583,6 +583,7 @@ fn run_table(
             config.dataset
         )));
     }
+    emit(Event::Stage(format!("loading {}", config.dataset)));
     let ds = data::load(&config.dataset, &config.csv)?;
     let supervised = matches!(
         registry::lookup(spec.name).map(|r| r.runner),
