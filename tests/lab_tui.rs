@@ -521,6 +521,7 @@ fn the_gen_vs_disc_lab_runs_from_its_note() {
         send(&mut app, &[Msg::ToggleExperiment]);
         let exp = app.exp.as_mut().expect("pane");
         assert_eq!(exp.config.algo, "gen-vs-disc");
+        exp.config.params.push(("repeats".into(), "2".into()));
         send(&mut app, &[Msg::Run]);
         wait_for_run(&mut app);
         let exp = app.exp.as_ref().expect("pane");

@@ -2234,3 +2234,39 @@ fn knn_decision_regions_on_moons() {
     }
     assert!(s.contains("Decision regions"), "{s}");
 }
+
+/// The setup's `test` field (`--test` in the CLI): typed as a path, the run
+/// fits on every row of the dataset and evaluates on the file.
+#[test]
+fn the_test_field_evaluates_on_a_held_out_file() {
+    let mut app = bundled(120, 40);
+    open_topic(&mut app, "naive-bayes");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let held_out = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/iris.csv");
+    assert!(screen(&app).contains("test=none"));
+    let exp_fields = app.exp.as_ref().expect("pane").fields();
+    let i = exp_fields
+        .iter()
+        .position(|f| *f == mlwb::tui::experiment::Field::TestFile)
+        .expect("a test field");
+    let exp = app.exp.as_mut().expect("pane");
+    exp.field = i;
+    exp.begin_edit();
+    exp.editing = Some(held_out.to_str().expect("path").into());
+    assert!(exp.commit_edit());
+    assert_eq!(exp.config.test_file.as_deref(), held_out.to_str());
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let r = exp.report.as_ref().expect("report");
+    assert_eq!(
+        (r.n_train, r.n_test),
+        (150, 150),
+        "fit on all rows, test on the file"
+    );
+    // ↑↓ on the field clears it.
+    let exp = app.exp.as_mut().expect("pane");
+    exp.step_value(true);
+    assert_eq!(exp.config.test_file, None);
+}

@@ -26,6 +26,8 @@ pub enum Field {
     Missing,
     /// k-fold cross-validation (0 = off).
     Cv,
+    /// A held-out test file (`--test`): fit on the dataset, evaluate on it.
+    TestFile,
 }
 
 /// What the curve panel shows.
@@ -511,6 +513,7 @@ impl ExperimentPane {
         if !tagging {
             f.extend([Field::Cv, Field::Missing]);
         }
+        f.push(Field::TestFile);
         f
     }
 
@@ -644,6 +647,13 @@ impl ExperimentPane {
                 self.config.cv.map_or("off".into(), |k| k.to_string()),
             ),
             Field::Missing => ("missing".into(), self.config.csv.missing.name().into()),
+            Field::TestFile => (
+                "test".into(),
+                self.config
+                    .test_file
+                    .clone()
+                    .unwrap_or_else(|| "none".into()),
+            ),
         }
     }
 
@@ -708,6 +718,8 @@ impl ExperimentPane {
                 };
                 self.config.cv = (k >= 2).then_some(k);
             }
+            // A path is typed (Enter); stepping clears it.
+            Field::TestFile => self.config.test_file = None,
             Field::Missing => {
                 let list: Vec<String> = Missing::ALL.iter().map(|m| m.name().to_string()).collect();
                 let (_, cur) = self.label(Field::Missing);
@@ -775,6 +787,9 @@ impl ExperimentPane {
             Field::Seed => "a whole number ≥ 0".into(),
             Field::Cv => "0 (off) or 2..50 folds".into(),
             Field::Missing => "refuse, drop, mean, median, most-frequent or auto".into(),
+            Field::TestFile => {
+                "a held-out test file (CSV, text CSV or CoNLL) to evaluate on, or none to split the dataset (↑↓ clears)".into()
+            }
             Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
                 Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
                 Some(ParamKind::Float {
@@ -807,6 +822,9 @@ impl ExperimentPane {
         };
         match self.selected_field() {
             Field::Dataset => self.config.dataset = text,
+            Field::TestFile => {
+                self.config.test_file = (!text.is_empty() && text != "none").then_some(text)
+            }
             Field::Algo => {
                 if registry::find(&text).is_none() {
                     return refuse(self, format!("algo: no algorithm called `{text}`"));

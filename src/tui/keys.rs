@@ -216,7 +216,7 @@ pub fn bindings() -> Vec<Binding> {
 
     // ---- the experiment setup ----
     row(C::ExpSetup, vec![ch('r')], "r", m(Msg::Run), "run or re-run the experiment (a run in progress is replaced)", Some("r run"));
-    row(C::ExpSetup, left(), "← / h", m(Msg::Left), "previous setup field (preset, dataset, algo, scale, each parameter, seed, cv, missing)", None);
+    row(C::ExpSetup, left(), "← / h", m(Msg::Left), "previous setup field (preset, dataset, algo, scale, each parameter, seed, cv, missing, test file)", None);
     row(C::ExpSetup, right(), "→ / l", m(Msg::Right), "next setup field", Some("←→ field"));
     row(C::ExpSetup, up(), "↑ / k", m(Msg::Up), "next value of the field (×2 for reals, +1 for whole numbers)", None);
     row(C::ExpSetup, down(), "↓ / j", m(Msg::Down), "previous value of the field", Some("↑↓ value"));
