@@ -413,20 +413,25 @@ impl CalibrationParams {
             t,
             "",
         );
-        let over = mlp.mean_confidence > mlp.accuracy;
+        // Over- or under-confident by more than half a point, else calibrated
+        // on average.
+        let gap = mlp.mean_confidence - mlp.accuracy;
+        let (en_state, zh_state, en_side, zh_side) = if gap > 0.005 {
+            ("over-confident", "过度自信", "below", "下方")
+        } else if gap < -0.005 {
+            ("under-confident", "信心不足", "above", "上方")
+        } else {
+            ("calibrated on average", "平均而言是校准的", "near", "附近")
+        };
         outcome.notice(
             bi(
                 format!(
-                    "Trained on hard targets, the MLP is {}: mean confidence {:.3} against accuracy {:.3} on the test rows (ECE {:.3}); its points sit {} the diagonal.",
-                    if over { "over-confident" } else { "not over-confident" },
+                    "Trained on hard targets, the MLP is {en_state}: mean confidence {:.3} against accuracy {:.3} on the test rows (ECE {:.3}); its points sit {en_side} the diagonal.",
                     mlp.mean_confidence, mlp.accuracy, mlp.ece,
-                    if over { "below" } else { "on or above" }
                 ),
                 format!(
-                    "用硬标签训练的 MLP {}：测试集上平均置信度 {:.3}，准确率 {:.3}（ECE {:.3}）；它的点落在对角线{}。",
-                    if over { "过度自信" } else { "并不过度自信" },
+                    "用硬标签训练的 MLP {zh_state}：测试集上平均置信度 {:.3}，准确率 {:.3}（ECE {:.3}）；它的点落在对角线{zh_side}。",
                     mlp.mean_confidence, mlp.accuracy, mlp.ece,
-                    if over { "下方" } else { "上或上方" }
                 ),
             ),
             Some("metrics-beyond-accuracy"),
@@ -447,6 +452,21 @@ impl CalibrationParams {
         let eps = self.smoothing;
         if eps > 0.0 {
             let optimum = ((1.0 - eps + eps / k) / (eps / k)).ln();
+            let (near_en, near_zh) = if (gap_smooth - optimum).abs() <= 0.1 * optimum {
+                ("near", "接近")
+            } else if gap_smooth < optimum {
+                ("still short of", "尚未达到")
+            } else {
+                ("past", "已超过")
+            };
+            let (past_en, past_zh) = if gap_hard > optimum {
+                (", past the smoothed optimum", "，已超过平滑后的最优值")
+            } else {
+                (
+                    ", not yet trained long enough to pass it",
+                    "，训练还不够久，尚未超过它",
+                )
+            };
             outcome.figure(
                 "logit_gap_smoothing",
                 bi(
@@ -477,11 +497,11 @@ impl CalibrationParams {
             outcome.notice(
                 bi(
                     format!(
-                        "Label smoothing ε = {eps}: on the training rows the true class's logit leads the others by {gap_smooth:.2} on average, near the optimum log((1 − ε + ε/K)/(ε/K)) = {optimum:.2} for K = {k}; with hard targets the gap keeps growing ({gap_hard:.2} here). Test ECE {:.3} vs {:.3}, log loss {:.3} vs {:.3}.",
+                        "Label smoothing ε = {eps}: on the training rows the true class's logit leads the others by {gap_smooth:.2} on average, {near_en} the optimum log((1 − ε + ε/K)/(ε/K)) = {optimum:.2} for K = {k}; with hard targets nothing stops the gap ({gap_hard:.2} here{past_en}). Test ECE {:.3} vs {:.3}, log loss {:.3} vs {:.3}.",
                         smooth.ece, mlp.ece, smooth.log_loss, mlp.log_loss
                     ),
                     format!(
-                        "标签平滑 ε = {eps}：训练样本上真实类别的 logit 平均领先其他类别 {gap_smooth:.2}，接近最优值 log((1 − ε + ε/K)/(ε/K)) = {optimum:.2}（K = {k}）；用硬标签时这个差距会一直增大（这里是 {gap_hard:.2}）。测试集 ECE {:.3} 对 {:.3}，对数损失 {:.3} 对 {:.3}。",
+                        "标签平滑 ε = {eps}：训练样本上真实类别的 logit 平均领先其他类别 {gap_smooth:.2}，{near_zh}最优值 log((1 − ε + ε/K)/(ε/K)) = {optimum:.2}（K = {k}）；用硬标签时没有什么能阻止这个差距增大（这里是 {gap_hard:.2}{past_zh}）。测试集 ECE {:.3} 对 {:.3}，对数损失 {:.3} 对 {:.3}。",
                         smooth.ece, mlp.ece, smooth.log_loss, mlp.log_loss
                     ),
                 ),
