@@ -696,19 +696,12 @@ impl AdversarialParams {
 mod tests {
     use super::*;
     use crate::nn::Sequential;
-    use std::sync::atomic::AtomicBool;
 
     fn run(given: &[(&str, &str)], dataset: Option<&str>) -> Result<LabOutcome, LabError> {
-        let given: Vec<(String, String)> = given
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let v = Adversarial::SPEC.values(&given).unwrap();
-        let p = Adversarial::params(&v).unwrap();
-        let flag = AtomicBool::new(false);
-        let mut sink = |o: &LabOutcome| assert!(o.done <= o.total);
-        let mut ctx = LabContext::new(0, dataset, &mut sink, &flag);
-        p.run(&mut ctx)
+        crate::labs::testing::run_on(
+            &crate::labs::testing::params::<Adversarial>(given).unwrap(),
+            dataset,
+        )
     }
 
     /// A tiny net and a batch for the attack checks.
@@ -836,11 +829,10 @@ mod tests {
 
     #[test]
     fn cancel_stops_the_lab() {
-        let v = Adversarial::SPEC.values(&[]).unwrap();
-        let p = Adversarial::params(&v).unwrap();
-        let flag = AtomicBool::new(true);
-        let mut sink = |_: &LabOutcome| {};
-        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
-        assert_eq!(p.run(&mut ctx).unwrap_err(), LabError::Cancelled);
+        let p = crate::labs::testing::params::<Adversarial>(&[]).unwrap();
+        assert_eq!(
+            crate::labs::testing::run_cancelled(&p).unwrap_err(),
+            LabError::Cancelled
+        );
     }
 }

@@ -533,19 +533,12 @@ impl CalibrationParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicBool;
 
     fn run(given: &[(&str, &str)], dataset: Option<&str>) -> Result<LabOutcome, LabError> {
-        let given: Vec<(String, String)> = given
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let v = Calibration::SPEC.values(&given).unwrap();
-        let p = Calibration::params(&v).unwrap();
-        let flag = AtomicBool::new(false);
-        let mut sink = |o: &LabOutcome| assert!(o.done <= o.total);
-        let mut ctx = LabContext::new(0, dataset, &mut sink, &flag);
-        p.run(&mut ctx)
+        crate::labs::testing::run_on(
+            &crate::labs::testing::params::<Calibration>(given).unwrap(),
+            dataset,
+        )
     }
 
     #[test]
@@ -592,11 +585,10 @@ mod tests {
 
     #[test]
     fn cancel_stops_the_lab() {
-        let v = Calibration::SPEC.values(&[]).unwrap();
-        let p = Calibration::params(&v).unwrap();
-        let flag = AtomicBool::new(true);
-        let mut sink = |_: &LabOutcome| {};
-        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
-        assert_eq!(p.run(&mut ctx).unwrap_err(), LabError::Cancelled);
+        let p = crate::labs::testing::params::<Calibration>(&[]).unwrap();
+        assert_eq!(
+            crate::labs::testing::run_cancelled(&p).unwrap_err(),
+            LabError::Cancelled
+        );
     }
 }

@@ -458,6 +458,23 @@ pub(crate) mod testing {
         A::params(&A::SPEC.values(&given)?)
     }
 
+    /// Run `lab` on `dataset` (None: its default), checking every live
+    /// snapshot's progress stays within its total.
+    pub(crate) fn run_on(lab: &dyn RunLab, dataset: Option<&str>) -> Result<LabOutcome, LabError> {
+        let flag = AtomicBool::new(false);
+        let mut sink = |o: &LabOutcome| assert!(o.done <= o.total);
+        let mut ctx = LabContext::new(0, dataset, &mut sink, &flag);
+        lab.run(&mut ctx)
+    }
+
+    /// Run `lab` with the cancel flag already set.
+    pub(crate) fn run_cancelled(lab: &dyn RunLab) -> Result<LabOutcome, LabError> {
+        let flag = AtomicBool::new(true);
+        let mut sink = |_: &LabOutcome| {};
+        let mut ctx = LabContext::new(0, None, &mut sink, &flag);
+        lab.run(&mut ctx)
+    }
+
     pub(crate) fn run_quiet(lab: &dyn RunLab) -> Result<LabOutcome, LabError> {
         let flag = AtomicBool::new(false);
         let mut sink = |_: &LabOutcome| {};
