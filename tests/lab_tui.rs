@@ -430,37 +430,53 @@ fn help_in_a_lab_lists_its_keys() {
     assert!(app.exp.as_ref().is_some_and(|e| e.trellis.is_none()));
 }
 
+/// `e` on `topic` opens `algo`; `params` are set, the setup screen is kept,
+/// the run is waited for, and every panel (`1`-`9`) is drawn. Returns the
+/// setup screen and all the panels' screens joined (printed when
+/// `MLWB_SHOW` is set).
+fn run_from_note(
+    w: u16,
+    h: u16,
+    topic: &str,
+    algo: &str,
+    params: &[(&str, &str)],
+) -> (String, String) {
+    let mut app = bundled(w, h, false);
+    open_topic(&mut app, topic);
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let exp = app.exp.as_mut().expect("pane");
+    assert_eq!(exp.config.algo, algo);
+    for (k, v) in params {
+        exp.config.params.push((k.to_string(), v.to_string()));
+    }
+    let setup = screen(&app);
+    send(&mut app, &[Msg::Run]);
+    wait_for_run(&mut app);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let n = exp.lab_panels().len();
+    let mut pages = Vec::new();
+    for d in 1..=n.min(9) as u8 {
+        send(&mut app, &[Msg::Digit(d)]);
+        pages.push(screen(&app));
+    }
+    let all = pages.concat();
+    if std::env::var_os("MLWB_SHOW").is_some() {
+        println!("{all}");
+    }
+    (setup, all)
+}
+
 /// The adversarial-training note opens the FGM/PGD lab with `e`; a small run
 /// fills every panel at both sizes (timings vary, so no snapshot: the
 /// panels' content is asserted instead).
 #[test]
 fn the_adversarial_lab_runs_from_its_note() {
     for (w, h) in SIZES {
-        let mut app = bundled(w, h, false);
-        open_topic(&mut app, "adversarial-training");
-        send(&mut app, &[Msg::ToggleExperiment]);
-        let exp = app.exp.as_mut().expect("pane");
-        assert_eq!(exp.config.algo, "adversarial");
-        for (k, v) in [("epochs", "2"), ("width", "16"), ("epsilon", "1")] {
-            exp.config.params.push((k.into(), v.into()));
-        }
-        let s = screen(&app);
+        let params = [("epochs", "2"), ("width", "16"), ("epsilon", "1")];
+        let (s, all) = run_from_note(w, h, "adversarial-training", "adversarial", &params);
         for f in ["epsilon=1", "pgd_steps=3", "epochs=2", "width=16"] {
             assert!(s.contains(f), "{w}x{h}: field {f}\n{s}");
-        }
-        send(&mut app, &[Msg::Run]);
-        wait_for_run(&mut app);
-        let exp = app.exp.as_ref().expect("pane");
-        assert!(exp.error.is_none(), "{:?}", exp.error);
-        let n = exp.lab_panels().len();
-        let mut pages = Vec::new();
-        for d in 1..=n.min(9) as u8 {
-            send(&mut app, &[Msg::Digit(d)]);
-            pages.push(screen(&app));
-        }
-        let all = pages.concat();
-        if std::env::var_os("MLWB_SHOW").is_some() {
-            println!("{all}");
         }
         for want in [
             "PGD attack",
@@ -478,28 +494,8 @@ fn the_adversarial_lab_runs_from_its_note() {
 #[test]
 fn the_calibration_lab_runs_from_its_note() {
     for (w, h) in SIZES {
-        let mut app = bundled(w, h, false);
-        open_topic(&mut app, "metrics-beyond-accuracy");
-        send(&mut app, &[Msg::ToggleExperiment]);
-        let exp = app.exp.as_mut().expect("pane");
-        assert_eq!(exp.config.algo, "calibration");
-        for (k, v) in [("epochs", "3"), ("width", "16")] {
-            exp.config.params.push((k.into(), v.into()));
-        }
-        send(&mut app, &[Msg::Run]);
-        wait_for_run(&mut app);
-        let exp = app.exp.as_ref().expect("pane");
-        assert!(exp.error.is_none(), "{:?}", exp.error);
-        let n = exp.lab_panels().len();
-        let mut pages = Vec::new();
-        for d in 1..=n.min(9) as u8 {
-            send(&mut app, &[Msg::Digit(d)]);
-            pages.push(screen(&app));
-        }
-        let all = pages.concat();
-        if std::env::var_os("MLWB_SHOW").is_some() {
-            println!("{all}");
-        }
+        let params = [("epochs", "3"), ("width", "16")];
+        let (_, all) = run_from_note(w, h, "metrics-beyond-accuracy", "calibration", &params);
         for want in [
             "Brier",
             "ECE",
@@ -516,26 +512,8 @@ fn the_calibration_lab_runs_from_its_note() {
 #[test]
 fn the_gen_vs_disc_lab_runs_from_its_note() {
     for (w, h) in SIZES {
-        let mut app = bundled(w, h, false);
-        open_topic(&mut app, "generative-vs-discriminative");
-        send(&mut app, &[Msg::ToggleExperiment]);
-        let exp = app.exp.as_mut().expect("pane");
-        assert_eq!(exp.config.algo, "gen-vs-disc");
-        exp.config.params.push(("repeats".into(), "2".into()));
-        send(&mut app, &[Msg::Run]);
-        wait_for_run(&mut app);
-        let exp = app.exp.as_ref().expect("pane");
-        assert!(exp.error.is_none(), "{:?}", exp.error);
-        let n = exp.lab_panels().len();
-        let mut pages = Vec::new();
-        for d in 1..=n.min(9) as u8 {
-            send(&mut app, &[Msg::Digit(d)]);
-            pages.push(screen(&app));
-        }
-        let all = pages.concat();
-        if std::env::var_os("MLWB_SHOW").is_some() {
-            println!("{all}");
-        }
+        let params = [("repeats", "2")];
+        let (_, all) = run_from_note(w, h, "generative-vs-discriminative", "gen-vs-disc", &params);
         assert!(all.contains("What to notice"), "{w}x{h}\n{all}");
     }
 }
