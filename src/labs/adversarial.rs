@@ -453,11 +453,25 @@ impl AdversarialParams {
         for net in nets.iter_mut() {
             let clean = accuracy(&net.model, &mut net.ps, x, y)?;
             let fgm = attacked_accuracy(&net.model, &mut net.ps, x, y, eps, true)?;
-            let pgd_acc = attacked_accuracy(&net.model, &mut net.ps, x, y, eps, false)?;
+            // Accuracy against the attack size; the grid holds ε itself (f = 1).
+            let mut grid = Vec::with_capacity(EPS_GRID.len());
+            for &f in EPS_GRID {
+                grid.push(attacked_accuracy(
+                    &net.model,
+                    &mut net.ps,
+                    x,
+                    y,
+                    f * eps,
+                    false,
+                )?);
+            }
+            let pgd_acc = EPS_GRID
+                .iter()
+                .position(|&f| f == 1.0)
+                .map_or(f64::NAN, |i| grid[i]);
             let ms = super::classify::median(&net.ms);
             let m = net.method.name();
-            for &f in EPS_GRID {
-                let a = attacked_accuracy(&net.model, &mut net.ps, x, y, f * eps, false)?;
+            for (&f, &a) in EPS_GRID.iter().zip(&grid) {
                 outcome
                     .chart_mut(
                         "attack_size",

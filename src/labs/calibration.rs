@@ -19,7 +19,7 @@ use crate::algos::algorithm::{
 use crate::algos::{forest, logistic, naive_bayes, Progress};
 use crate::data::split::stratified_split;
 use crate::metrics::calibration::{
-    auc_ovo, auc_ovr, brier, ece, fit_temperature, log_loss, reliability, softmax_t,
+    auc_ovo, auc_ovr, brier, ece, fit_temperature, log_loss, reliability, softmax_t, Bin,
 };
 use crate::nn::{self, Activation, Graph, Layer, MlpSpec, ParamStore, WeightInit};
 
@@ -88,7 +88,8 @@ impl Algorithm for Calibration {
 /// One model's test-set probabilities and scores.
 struct Scored {
     name: String,
-    probs: Array2<f64>,
+    /// The reliability diagram (ECE, confidence and accuracy come from it).
+    bins: Vec<Bin>,
     accuracy: f64,
     log_loss: f64,
     brier: f64,
@@ -120,7 +121,7 @@ fn score(name: &str, probs: Array2<f64>, y: &[usize]) -> Result<Scored, LabError
         mean_confidence,
         auc_ovr: auc_ovr(y, probs.view(), false).map_err(m)?,
         auc_ovo: auc_ovo(y, probs.view()).map_err(m)?,
-        probs,
+        bins,
     })
 }
 
@@ -390,10 +391,8 @@ impl CalibrationParams {
         chart.push("perfect", 0.0, 0.0);
         chart.push("perfect", 1.0, 1.0);
         for m in s {
-            if let Ok(bins) = reliability(y, m.probs.view(), BINS) {
-                for b in bins.iter().filter(|b| b.count > 0) {
-                    chart.push(&m.name, b.confidence, b.accuracy);
-                }
+            for b in m.bins.iter().filter(|b| b.count > 0) {
+                chart.push(&m.name, b.confidence, b.accuracy);
             }
         }
         let (mlp, smooth, scaled) = (&s[3], &s[4], &s[5]);
