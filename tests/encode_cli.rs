@@ -239,3 +239,61 @@ fn a_run_reports_its_stages() {
         "{stages:?}"
     );
 }
+
+/// The loading events of a run on `file`: (bytes parsed, file size).
+fn loading_events(file: &std::path::Path, missing: mlwb::data::Missing) -> Vec<(u64, u64)> {
+    let mut config = Config {
+        algo: "logistic-regression".into(),
+        dataset: file.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    config.csv.missing = missing;
+    let mut seen = Vec::new();
+    experiment::run(
+        &config,
+        &mut |e| {
+            if let experiment::Event::Loading { done, total } = e {
+                seen.push((done, total));
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("run");
+    seen
+}
+
+#[test]
+fn loading_a_file_reports_bytes_read_on_both_paths() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // A plain numeric file (the streaming path) and a mixed one with a gap
+    // (the typed path): both report the parse position, ending at the size.
+    let mut numeric = String::from("a,b,y\n");
+    let mut mixed = String::from("a,colour,y\n");
+    for i in 0..3000 {
+        numeric.push_str(&format!("{},{},{}\n", i % 17, (i * 7) % 11, i % 2));
+        let a = if i == 5 {
+            String::new()
+        } else {
+            (i % 13).to_string()
+        };
+        let colour = ["red", "green", "blue"][i % 3];
+        mixed.push_str(&format!("{a},{colour},{}\n", (i / 3) % 2));
+    }
+    for (name, text, missing) in [
+        ("numeric.csv", numeric, mlwb::data::Missing::Refuse),
+        ("mixed.csv", mixed, mlwb::data::Missing::Auto),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).expect("write");
+        let size = text.len() as u64;
+        let seen = loading_events(&path, missing);
+        assert!(seen.len() >= 10, "{name}: {} events", seen.len());
+        assert!(seen.len() <= 102, "{name}: {} events", seen.len());
+        assert!(
+            seen.iter().all(|&(d, t)| t == size && d <= t),
+            "{name}: {size} bytes, {seen:?}"
+        );
+        assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{name}");
+        assert_eq!(seen.last(), Some(&(size, size)), "{name}");
+    }
+}

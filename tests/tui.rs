@@ -2270,3 +2270,40 @@ fn the_test_field_evaluates_on_a_held_out_file() {
     exp.step_value(true);
     assert_eq!(exp.config.test_file, None);
 }
+
+#[test]
+fn a_big_file_loading_shows_a_progress_bar_with_bytes() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = bundled(w, h).app;
+        let i = app.lib.index_of("logistic-regression").expect("topic");
+        app.reveal(i);
+        app.update(Msg::ToggleExperiment);
+        let effects = app.update(Msg::Run);
+        let [Effect::StartExperiment { run, .. }] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        let run = *run;
+        let event = |e| Msg::JobEvent {
+            run,
+            event: mlwb::tui::Carry::new(e),
+        };
+        use mlwb::experiment::Event;
+        app.update(event(Event::Stage("loading big.csv".into())));
+        app.update(event(Event::Loading {
+            done: 98_600_000,
+            total: 196_000_000,
+        }));
+        let s = screen(&app);
+        assert!(
+            s.contains("loading big.csv  50%  98.6 MB of 196.0 MB"),
+            "{w}x{h}:\n{s}"
+        );
+        // The next stage replaces the bar with its line.
+        app.update(event(Event::Stage(
+            "preparing features of 10 + 5 rows".into(),
+        )));
+        let s = screen(&app);
+        assert!(!s.contains("196.0 MB"), "{w}x{h}:\n{s}");
+        assert!(s.contains("preparing features"), "{w}x{h}:\n{s}");
+    }
+}

@@ -251,8 +251,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
         return submit(args, &config, predict, path, out, err);
     }
     let cancel = AtomicBool::new(false);
-    let mut ignore = |_: Event| {};
-    match experiment::run(&config, &mut ignore, &cancel) {
+    // On a terminal, one status line on stderr while the run loads and
+    // fits (stdout, which carries the report or the JSON, is untouched).
+    let mut status = Status::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let result = experiment::run(&config, &mut |e| status.event(&e), &cancel);
+    status.clear();
+    match result {
         Ok(report) => {
             if args.json {
                 print_json(out, &report)?;
@@ -262,6 +266,70 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => fail(err, e, FAILED),
+    }
+}
+
+/// The live status line of a run on a terminal's stderr: the stage, the
+/// share of the file loaded, the fit's step; redrawn at most ten times a
+/// second and erased when the run ends.
+struct Status {
+    on: bool,
+    stage: String,
+    shown: Option<std::time::Instant>,
+}
+
+impl Status {
+    fn new(on: bool) -> Status {
+        Status {
+            on,
+            stage: String::new(),
+            shown: None,
+        }
+    }
+
+    fn event(&mut self, e: &Event) {
+        if !self.on {
+            return;
+        }
+        let line = match e {
+            Event::Stage(s) => {
+                self.stage = s.clone();
+                self.shown = None;
+                s.clone()
+            }
+            Event::Loading { done, total } if *total > 0 => format!(
+                "{} {:.0}% ({:.1} of {:.1} MB)",
+                self.stage,
+                *done as f64 * 100.0 / *total as f64,
+                *done as f64 / 1e6,
+                *total as f64 / 1e6
+            ),
+            Event::Progress(step) => format!(
+                "fitting {}/{} {} {:.5}",
+                step.iter, step.total, step.metric, step.value
+            ),
+            _ => return,
+        };
+        let now = std::time::Instant::now();
+        if self
+            .shown
+            .is_some_and(|t| now.duration_since(t).as_millis() < 100)
+        {
+            return;
+        }
+        self.shown = Some(now);
+        let width = match crossterm::terminal::size() {
+            Ok((w, _)) if w >= 20 => usize::from(w),
+            _ => 80,
+        };
+        let line = crate::text::truncate(&line, width.saturating_sub(1));
+        eprint!("\r\x1b[K{line}");
+    }
+
+    fn clear(&mut self) {
+        if self.on && self.shown.is_some() {
+            eprint!("\r\x1b[K");
+        }
     }
 }
 

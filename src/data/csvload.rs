@@ -179,6 +179,17 @@ pub(crate) fn read_raw(
     bytes: &[u8],
     delimiter: Option<u8>,
 ) -> Result<RawCsv, DataError> {
+    read_raw_with(file, bytes, delimiter, &mut |_, _| {})
+}
+
+/// [`read_raw`], reporting the parse position to `progress` (bytes).
+pub(crate) fn read_raw_with(
+    file: &str,
+    bytes: &[u8],
+    delimiter: Option<u8>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RawCsv, DataError> {
+    let mut progress = super::progress::ReadProgress::new(bytes.len() as u64, progress);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::file(
@@ -221,6 +232,9 @@ pub(crate) fn read_raw(
     for rec in rdr.records() {
         let rec = rec.map_err(located)?;
         let line = rec.position().map_or(rows.len() + 2, |p| p.line() as usize);
+        if let Some(p) = rec.position() {
+            progress.at(p.byte());
+        }
         if rec.len() == 1 && rec.get(0).is_some_and(|c| c.trim().is_empty()) {
             continue; // a blank line
         }
@@ -247,6 +261,7 @@ pub(crate) fn read_raw(
             message: "no data rows after the header".to_string(),
         });
     }
+    progress.finish();
     Ok(RawCsv { header, rows })
 }
 
@@ -409,7 +424,18 @@ pub fn load_csv_bytes(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<Table, DataError> {
-    let raw = read_raw(file, bytes, opts.delimiter)?;
+    load_csv_bytes_with(name, file, bytes, opts, &mut |_, _| {})
+}
+
+/// [`load_csv_bytes`], reporting the parse position to `progress` (bytes).
+pub(crate) fn load_csv_bytes_with(
+    name: &str,
+    file: &str,
+    bytes: &[u8],
+    opts: &CsvOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Table, DataError> {
+    let raw = read_raw_with(file, bytes, opts.delimiter, progress)?;
     let ncols = raw.header.len();
     if ncols < 2 {
         return Err(DataError::file(

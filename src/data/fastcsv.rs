@@ -123,12 +123,14 @@ pub fn try_load(
     name: &str,
     file: &str,
     opts: &CsvOptions,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Option<Table>, DataError> {
     if !opts.categorical.is_empty() || !opts.ignore.is_empty() {
         return Ok(None);
     }
     let limit = super::bounded::max_bytes();
     let f = super::bounded::open_bounded(path, limit).map_err(|e| DataError::file(file, e))?;
+    let size = f.metadata().map_or(0, |m| m.len());
     // The delimiter, sniffed from the first line as the general path does.
     let delimiter = match opts.delimiter {
         Some(d) => d,
@@ -217,12 +219,14 @@ pub fn try_load(
     let mut lines: Vec<usize> = Vec::new();
     let mut target = Target::new();
     let mut rec = csv::ByteRecord::new();
+    let mut progress = super::progress::ReadProgress::new(size, progress);
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
             Err(_) => return Ok(None),
         }
+        progress.at(rdr.position().byte());
         if rec.len() == 1 && rec.get(0).is_some_and(|c| c.trim_ascii().is_empty()) {
             continue; // a blank line
         }
@@ -244,6 +248,7 @@ pub fn try_load(
                 .map_or(lines.len() + 2, |p| p.line() as usize),
         );
     }
+    progress.finish();
     if rdr.position().byte() > limit {
         // The file grew past the limit while being read: the general path
         // says so.
@@ -361,7 +366,7 @@ mod tests {
         ];
         for (name, text, opts) in &cases {
             let p = write(&dir, &format!("{name}.csv"), text);
-            let fast = try_load(&p, name, name, opts)
+            let fast = try_load(&p, name, name, opts, &mut |_, _| {})
                 .expect("no error")
                 .unwrap_or_else(|| panic!("{name}: fast path declined"));
             let slow = super::super::csvload::load_csv_bytes(name, name, text.as_bytes(), opts)
@@ -405,12 +410,15 @@ mod tests {
         for (name, text, opts) in &declined {
             let p = write(&dir, &format!("{name}.csv"), text);
             assert!(
-                try_load(&p, name, name, opts).expect("no error").is_none(),
+                try_load(&p, name, name, opts, &mut |_, _| {})
+                    .expect("no error")
+                    .is_none(),
                 "{name}"
             );
         }
         // Not a regular file: the bounded read's refusal.
-        let e = try_load(&dir, "d", "d", &CsvOptions::default()).expect_err("a directory");
+        let e = try_load(&dir, "d", "d", &CsvOptions::default(), &mut |_, _| {})
+            .expect_err("a directory");
         assert!(e.to_string().contains("not a regular file"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -10,6 +10,7 @@ pub mod inspect;
 mod manifest;
 pub mod mixed;
 pub mod pipeline;
+mod progress;
 pub mod scale;
 pub mod sparse;
 pub mod split;
@@ -28,6 +29,26 @@ pub use table::{sort_classes, Corpus, DataError, Dataset, Table};
 /// (a CSV whose only feature column is text) are supported here; sequence
 /// and graph data have their own loaders.
 pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError> {
+    load_with_progress(name_or_path, opts, &mut |_, _| {})
+}
+
+/// [`load`], calling `progress(bytes_read, file_bytes)` about once per
+/// percent while a CSV file from disk is parsed (for a progress bar; a
+/// bundled dataset is in memory and loads at once).
+pub fn load_with_progress(
+    name_or_path: &str,
+    opts: &CsvOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Dataset, DataError> {
+    // The streaming path may decline part-way (a text cell, a gap) and the
+    // general path parse from the start: the bar never moves back.
+    let mut high = 0;
+    let progress = &mut |done: u64, total: u64| {
+        if done >= high {
+            high = done;
+            progress(done, total);
+        }
+    };
     if let Some(info) = manifest().iter().find(|d| d.name == name_or_path) {
         let bytes = bundled_file(&info.file).ok_or_else(|| {
             DataError::file(&info.file, "bundled file is missing from this build")
@@ -72,7 +93,7 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
         .unwrap_or(name_or_path)
         .to_string();
     // A plain numeric table streams from disk into its matrix.
-    if let Some(t) = fastcsv::try_load(path, &name, name_or_path, opts)? {
+    if let Some(t) = fastcsv::try_load(path, &name, name_or_path, opts, progress)? {
         return Ok(Dataset::Table(t));
     }
     let bytes = bounded::read_bounded(path).map_err(|e| DataError::file(name_or_path, e))?;
@@ -80,5 +101,5 @@ pub fn load(name_or_path: &str, opts: &CsvOptions) -> Result<Dataset, DataError>
     if text::looks_like_corpus(&bytes, opts) {
         return text::load_corpus_bytes(&name, name_or_path, &bytes, opts).map(Dataset::Text);
     }
-    load_csv_bytes(&name, name_or_path, &bytes, opts).map(Dataset::Table)
+    csvload::load_csv_bytes_with(&name, name_or_path, &bytes, opts, progress).map(Dataset::Table)
 }

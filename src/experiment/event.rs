@@ -19,6 +19,12 @@ pub enum Event {
     /// What the run is doing before its fit reports steps (preparing the
     /// features: encoding columns, vectorising text), for a status line.
     Stage(String),
+    /// Bytes of the dataset file parsed so far, of its size (a progress
+    /// bar while a big CSV loads).
+    Loading {
+        done: u64,
+        total: u64,
+    },
     /// A lab's partial outcome so far (drawn live).
     Lab(Box<LabOutcome>),
     Finished(Box<Report>),

@@ -584,7 +584,9 @@ fn run_table(
         )));
     }
     emit(Event::Stage(format!("loading {}", config.dataset)));
-    let ds = data::load(&config.dataset, &config.csv)?;
+    let ds = data::load_with_progress(&config.dataset, &config.csv, &mut |done, total| {
+        emit(Event::Loading { done, total })
+    })?;
     let supervised = matches!(
         registry::lookup(spec.name).map(|r| r.runner),
         Some(registry::Runner::Classifier(_) | registry::Runner::Regressor(_))

@@ -66,6 +66,9 @@ pub struct ExperimentPane {
     pub progress: Option<Step>,
     /// What the run is doing before its first progress step.
     pub stage: Option<String>,
+    /// (bytes parsed, file size) while the dataset file loads; cleared by
+    /// the next stage.
+    pub loading: Option<(u64, u64)>,
     /// (iteration, value) of the run in progress or the last one.
     pub curve: Vec<(f64, f64)>,
     pub curve_metric: &'static str,
@@ -368,6 +371,7 @@ impl ExperimentPane {
             now: None,
             progress: None,
             stage: None,
+            loading: None,
             curve: Vec::new(),
             curve_metric: "",
             report: None,
@@ -984,6 +988,7 @@ impl ExperimentPane {
         self.cancelled = false;
         self.progress = None;
         self.stage = None;
+        self.loading = None;
         self.curve.clear();
         self.curve_metric = "";
         self.lab_live = None;
@@ -1011,7 +1016,11 @@ impl ExperimentPane {
         }
         match ev {
             Event::Started { .. } => {}
-            Event::Stage(what) => self.stage = Some(what),
+            Event::Stage(what) => {
+                self.stage = Some(what);
+                self.loading = None;
+            }
+            Event::Loading { done, total } => self.loading = Some((done, total)),
             Event::Progress(step) => {
                 if self.curve_metric != step.metric {
                     self.curve.clear();

@@ -139,6 +139,25 @@ pub(super) fn render_setup(
             .label(truncate(&label, usize::from(inner.width)))
             .gauge_style(theme.fg(Color::Cyan))
             .render(status_area, buf);
+    } else if let Some((done, total)) = pane.loading.filter(|_| pane.is_running()) {
+        let ratio = if total > 0 {
+            (done as f64 / total as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let label = format!(
+            "{}  {:.0}%  {} of {}  {:.1} s",
+            pane.stage.as_deref().unwrap_or("loading"),
+            ratio * 100.0,
+            megabytes(done),
+            megabytes(total),
+            pane.elapsed().unwrap_or(0.0)
+        );
+        Gauge::default()
+            .ratio(ratio)
+            .label(truncate(&label, usize::from(inner.width)))
+            .gauge_style(theme.fg(Color::Cyan))
+            .render(status_area, buf);
     } else {
         let (text, style) = if pane.is_running() {
             (
@@ -203,6 +222,15 @@ pub(super) fn render_setup(
             usize::from(inner.width),
             style,
         );
+    }
+}
+
+/// A byte count for the loading bar: `12.3 MB`, or `512 kB` below 1 MB.
+fn megabytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1e6)
+    } else {
+        format!("{} kB", n.div_ceil(1000))
     }
 }
 
