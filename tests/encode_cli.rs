@@ -297,3 +297,95 @@ fn loading_a_file_reports_bytes_read_on_both_paths() {
         assert_eq!(seen.last(), Some(&(size, size)), "{name}");
     }
 }
+
+/// `--predict` and `--test` encode as `mlwb run` does: sparse one-hot rows
+/// for a sparse-capable model when the levels are many, and the same
+/// predictions as the dense encoding of the same problem.
+#[test]
+fn predict_and_test_files_stay_sparse_with_the_same_predictions() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = many_levels(dir.path());
+    let text = std::fs::read_to_string(&data).expect("read");
+    // The last 300 rows as an unlabelled file with an id column, and as a
+    // labelled test file.
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let (train, held) = rows.split_at(600);
+    let train_path = dir.path().join("train.csv");
+    let test_path = dir.path().join("test.csv");
+    let predict_path = dir.path().join("predict.csv");
+    std::fs::write(&train_path, format!("many,few,y\n{}\n", train.join("\n"))).expect("write");
+    std::fs::write(&test_path, format!("many,few,y\n{}\n", held.join("\n"))).expect("write");
+    let unlabelled: Vec<String> = held
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{},{}", 1000 + i, r.rsplit_once(',').expect("a row").0))
+        .collect();
+    std::fs::write(
+        &predict_path,
+        format!("id,many,few\n{}\n", unlabelled.join("\n")),
+    )
+    .expect("write");
+    let s = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let (train_s, test_s, predict_s) = (s(&train_path), s(&test_path), s(&predict_path));
+    for algo in ["logistic-regression", "multinomial-nb", "linear-svm"] {
+        let submit = |scale: &[&str], out: &str| {
+            let out = dir.path().join(out);
+            let mut args = vec![
+                "run",
+                "--json",
+                "--algo",
+                algo,
+                "--dataset",
+                &train_s,
+                "--categorical",
+                "many,few",
+                "--predict",
+                &predict_s,
+                "--out",
+            ];
+            let out_s = s(&out);
+            args.push(&out_s);
+            args.extend_from_slice(scale);
+            let v = json(&args);
+            let written = std::fs::read_to_string(&out).expect("submission");
+            (v, written)
+        };
+        let (sparse, a) = submit(&[], "sparse.csv");
+        let (dense, b) = submit(&["--scale", "maxabs"], "dense.csv");
+        assert!(
+            sparse["notes"]
+                .to_string()
+                .contains("features kept sparse:"),
+            "{algo}: {}",
+            sparse["notes"]
+        );
+        assert!(
+            !dense["notes"].to_string().contains("kept sparse"),
+            "{algo}"
+        );
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+        assert_eq!(a.len(), 301, "{algo}");
+        assert_eq!(a[0], "id,y");
+        let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+        assert!(same + 2 >= a.len(), "{algo}: {same} of {} agree", a.len());
+        // The labelled file: evaluated on sparse rows too.
+        let v = json(&[
+            "run",
+            "--json",
+            "--algo",
+            algo,
+            "--dataset",
+            &train_s,
+            "--categorical",
+            "many,few",
+            "--test",
+            &test_s,
+        ]);
+        assert!(
+            v["notes"].to_string().contains("features kept sparse:"),
+            "{algo}"
+        );
+        let acc = v["metrics"]["accuracy"].as_f64().expect("accuracy");
+        assert!(acc > 0.6, "{algo}: accuracy {acc}");
+    }
+}

@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use ndarray::Array2;
-
 use super::columns::{infer_kind, typed, Column, ColumnData, ColumnKind, Columns, Inferred};
 use super::csvload::{
     column_index, infer_task, labels, read_raw, target_values, Missing, RawCsv, TaskKind,
@@ -322,19 +320,4 @@ pub fn read_against(
         target,
         notes,
     })
-}
-
-/// Fit the table's pipeline on all its rows and encode both it and `other`.
-pub fn encode_pair(
-    train: &Table,
-    other: &Columns,
-    enc: Encoding,
-) -> Result<(Array2<f64>, Array2<f64>, FittedPipeline), DataError> {
-    let cols = table_columns(train);
-    let all: Vec<usize> = (0..cols.n_rows()).collect();
-    let f = FittedPipeline::fit_encoded(&cols, &all, train.impute, enc)?;
-    let xtr = f.transform(&cols, &all)?;
-    let rows: Vec<usize> = (0..other.n_rows()).collect();
-    let xte = f.transform(other, &rows)?;
-    Ok((xtr, xte, f))
 }

@@ -11,22 +11,27 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::{progress_sink, ClassificationOutcome, Config, ExperimentError, Outcome};
+use super::text::Matrix;
+use super::{
+    fit_matrix, progress_sink, ClassificationOutcome, Config, ExperimentError, Outcome,
+    SPARSE_ONE_HOT_MIN,
+};
 use super::{Event, Report};
 use crate::algos::{Classifier, HistoryPoint, Progress};
 use crate::data::columns::{infer_kind, ColumnKind, Inferred};
-use crate::data::mixed::{encode_pair, read_against, Against};
-use crate::data::pipeline::{Encoding, UNSEEN_CODE};
+use crate::data::mixed::{read_against, table_columns, Against};
+use crate::data::pipeline::{Encoding, FittedPipeline, UNSEEN_CODE};
 use crate::data::scale::FittedScaler;
 use crate::data::{self, bounded, Dataset, Table};
 use crate::metrics;
-use crate::registry::{self, FitData, Prepared, RegressData, TrainClassifier, TrainRegressor};
+use crate::registry::{self, Prepared, RegressData, TrainClassifier, TrainRegressor};
 
 /// The training table and the other file, encoded by the pipeline fitted on
-/// all training rows (and scaled when asked).
+/// all training rows (and scaled when asked); sparse when the model takes
+/// sparse rows and the one-hot columns are many, as in `mlwb run`.
 struct Encoded {
-    xtr: Array2<f64>,
-    x_other: Array2<f64>,
+    xtr: Matrix,
+    x_other: Matrix,
     names: Vec<String>,
     notes: Vec<String>,
 }
@@ -34,7 +39,7 @@ struct Encoded {
 /// A model fitted on all training rows, and the other file encoded for it.
 struct Fitted {
     model: Box<dyn Classifier>,
-    x_other: Array2<f64>,
+    x_other: Matrix,
     notes: Vec<String>,
     n_features: usize,
     fit_seconds: f64,
@@ -47,9 +52,21 @@ fn read_other(file: &str, t: &Table, config: &Config) -> Result<Against, Experim
     Ok(read_against(file, &bytes, t, config.csv.delimiter)?)
 }
 
-fn encode_all(config: &Config, t: &Table, other: &Against) -> Result<Encoded, ExperimentError> {
+fn encode_all(
+    config: &Config,
+    t: &Table,
+    other: &Against,
+    sparse: bool,
+) -> Result<Encoded, ExperimentError> {
     let enc = config.encode.resolve(&config.algo);
-    let (xtr, xte, pipe) = encode_pair(t, &other.columns, enc)?;
+    let cols = table_columns(t);
+    let all: Vec<usize> = (0..cols.n_rows()).collect();
+    let pipe = FittedPipeline::fit_encoded(&cols, &all, t.impute, enc)?;
+    let other_rows: Vec<usize> = (0..other.columns.n_rows()).collect();
+    let sparse = sparse
+        && t.columns.is_some()
+        && config.scale.is_none()
+        && pipe.one_hot_width() >= SPARSE_ONE_HOT_MIN;
     let mut notes = if t.columns.is_some() {
         pipe.notes().to_vec()
     } else {
@@ -68,6 +85,23 @@ fn encode_all(config: &Config, t: &Table, other: &Against) -> Result<Encoded, Ex
         ));
     }
     let names = pipe.names().to_vec();
+    if sparse {
+        let xtr = pipe.transform_sparse(&cols, &all)?;
+        notes.push(format!(
+            "features kept sparse: {} columns ({} one-hot), {:.1}% of the training cells non-zero",
+            xtr.ncols(),
+            pipe.one_hot_width(),
+            100.0 * xtr.density()
+        ));
+        return Ok(Encoded {
+            x_other: Matrix::Sparse(pipe.transform_sparse(&other.columns, &other_rows)?),
+            xtr: Matrix::Sparse(xtr),
+            names,
+            notes,
+        });
+    }
+    let xtr = pipe.transform(&cols, &all)?;
+    let xte = pipe.transform(&other.columns, &other_rows)?;
     let (xtr, x_other) = match config.scale {
         None => (xtr, xte),
         Some(s) => {
@@ -75,6 +109,7 @@ fn encode_all(config: &Config, t: &Table, other: &Against) -> Result<Encoded, Ex
             (f.transform(xtr.view()), f.transform(xte.view()))
         }
     };
+    let (xtr, x_other) = (Matrix::Dense(xtr), Matrix::Dense(x_other));
     Ok(Encoded {
         xtr,
         x_other,
@@ -96,19 +131,21 @@ fn fit_all(
         x_other,
         names,
         notes,
-    } = encode_all(config, t, other)?;
+    } = encode_all(config, t, other, trainer.accepts_sparse())?;
     let mut history = Vec::new();
     let t0 = Instant::now();
     let model = {
         let mut sink = progress_sink(emit, cancel, &mut history);
         let mut progress = Progress::new(&mut sink);
-        let data = FitData {
-            x: xtr.view(),
-            names: &names,
-            y: &t.y,
-            n_classes: t.classes.len(),
-        };
-        trainer.fit(data, config.seed, &mut progress)
+        fit_matrix(
+            trainer,
+            &xtr,
+            &names,
+            &t.y,
+            t.classes.len(),
+            config.seed,
+            &mut progress,
+        )
     }?;
     Ok(Fitted {
         model,
@@ -179,7 +216,7 @@ pub(super) fn evaluate(
         return Err(ExperimentError::Cancelled);
     }
     let t1 = Instant::now();
-    let pred = f.model.predict(f.x_other.view());
+    let pred = f.x_other.predict(f.model.as_ref())?;
     report.predict_seconds = t1.elapsed().as_secs_f64();
     report.fit_seconds = f.fit_seconds;
     report.history = f.history;
@@ -203,7 +240,7 @@ pub(super) fn evaluate(
     let cls = metrics::report(&yte, &pred, &classes)?;
     let (mut roc, mut pr) = (None, None);
     if classes.len() == 2 {
-        if let Some(scores) = f.model.scores(f.x_other.view()) {
+        if let Some(scores) = f.x_other.scores(f.model.as_ref()) {
             let truth: Vec<bool> = yte.iter().map(|&c| c == 1).collect();
             let s: Vec<f64> = scores.column(1).to_vec();
             roc = metrics::roc_curve(&truth, &s).ok();
@@ -347,12 +384,17 @@ pub fn predict_file(
             (class_rows(&f, &t, name, proba)?, f.fit_seconds, f.notes)
         }
         Supervised::Values(r) => {
-            let e = encode_all(config, &t, &other)?;
+            let e = encode_all(config, &t, &other, false)?;
+            let (Matrix::Dense(xtr), Matrix::Dense(x_other)) = (&e.xtr, &e.x_other) else {
+                return Err(ExperimentError::setup(
+                    "internal: regression features are dense",
+                ));
+            };
             let y = t.values.as_deref().unwrap_or_default();
             let t0 = Instant::now();
             let m = r.fit(
                 RegressData {
-                    x: e.xtr.view(),
+                    x: xtr.view(),
                     names: &e.names,
                     y,
                 },
@@ -361,7 +403,7 @@ pub fn predict_file(
             )?;
             let secs = t0.elapsed().as_secs_f64();
             let rows = m
-                .predict(e.x_other.view())
+                .predict(x_other.view())
                 .iter()
                 .map(|v| vec![value_text(*v)])
                 .collect();
@@ -425,13 +467,13 @@ fn class_rows(
 ) -> Result<Vec<Vec<String>>, ExperimentError> {
     if !proba {
         return Ok(f
-            .model
-            .predict(f.x_other.view())
+            .x_other
+            .predict(f.model.as_ref())?
             .into_iter()
             .map(|k| vec![t.classes[k].clone()])
             .collect());
     }
-    let Some(s) = f.model.scores(f.x_other.view()) else {
+    let Some(s) = f.x_other.scores(f.model.as_ref()) else {
         return Err(ExperimentError::setup(format!(
             "`{name}` gives no class scores, so --proba has nothing to write; leave out --proba for the predicted classes"
         )));
