@@ -248,21 +248,18 @@ impl RunLab for CalibrationParams {
         for epoch in 1..=self.epochs {
             let order: Vec<Vec<usize>> = nndata::batches(y_fit.len(), 32, &mut rng).collect();
             for (smooth, model, ps, opt) in nets.iter_mut() {
-                let mut sum = 0.0;
-                for idx in &order {
-                    g.reset();
-                    g.train = true;
-                    ps.zero_grad();
-                    let xb = g.constant(x_fit.select(Axis(0), idx));
-                    let yb: Vec<usize> = idx.iter().map(|&i| y_fit[i]).collect();
-                    let z = model.forward(&mut g, ps, xb)?;
-                    let loss = g.cross_entropy(z, &yb, *smooth)?;
-                    let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
-                    nndata::check_loss("MLP", epoch, l)?;
-                    sum += l * idx.len() as f64;
-                    g.backward(loss, ps)?;
-                    opt.step(ps)?;
-                }
+                let loss = nndata::train_batches(
+                    &*model,
+                    ps,
+                    opt.as_mut(),
+                    &mut g,
+                    (&x_fit, &y_fit),
+                    &order,
+                    *smooth,
+                    ("MLP", epoch),
+                    ctx,
+                    |_, _| Ok(()),
+                )?;
                 ctx.check()?;
                 let label = if *smooth > 0.0 {
                     format!("MLP+LS {}", self.smoothing)
@@ -279,7 +276,7 @@ impl RunLab for CalibrationParams {
                         "epoch",
                         "loss",
                     )
-                    .push(&label, epoch as f64, sum / y_fit.len() as f64);
+                    .push(&label, epoch as f64, loss);
             }
             outcome.done = epoch;
             ctx.update(&outcome)?;

@@ -190,21 +190,57 @@ pub fn train_epoch(
     name: &str,
     epoch: usize,
     ctx: &LabContext<'_>,
-    mut after_backward: impl FnMut(&Graph, &ParamStore) -> Result<(), LabError>,
+    after_backward: impl FnMut(&Graph, &ParamStore) -> Result<(), LabError>,
 ) -> Result<f64, LabError> {
     let rows = data.y_train.len();
+    let order: Vec<Vec<usize>> = batches(rows, batch, rng).collect();
+    let (x, y) = (&data.x_train, &data.y_train[..]);
+    train_batches(
+        net,
+        ps,
+        opt,
+        g,
+        (x, y),
+        &order,
+        0.0,
+        (name, epoch),
+        ctx,
+        after_backward,
+    )
+}
+
+/// One pass over the rows of `(x, y)` in the given mini-batches, with
+/// cross-entropy against targets smoothed by `smoothing` (0: one-hot), a
+/// step of `opt` after each batch. `(name, epoch)` name a non-finite loss.
+/// Returns the mean training loss. [`train_epoch`] draws the batches; a
+/// lab training several nets on the same batches calls this for each.
+#[allow(clippy::too_many_arguments)]
+pub fn train_batches(
+    net: &dyn Layer,
+    ps: &mut ParamStore,
+    opt: &mut dyn Optimizer,
+    g: &mut Graph,
+    (x, y): (&Tensor, &[usize]),
+    order: &[Vec<usize>],
+    smoothing: f32,
+    (name, epoch): (&str, usize),
+    ctx: &LabContext<'_>,
+    mut after_backward: impl FnMut(&Graph, &ParamStore) -> Result<(), LabError>,
+) -> Result<f64, LabError> {
     let mut loss_sum = 0f64;
-    for idx in batches(rows, batch, rng) {
+    let mut rows = 0;
+    for idx in order {
         g.reset();
         g.train = true;
         ps.zero_grad();
-        let xb = g.constant(data.x_train.select(Axis(0), &idx));
-        let yb: Vec<usize> = idx.iter().map(|&i| data.y_train[i]).collect();
+        let xb = g.constant(x.select(Axis(0), idx));
+        let yb: Vec<usize> = idx.iter().map(|&i| y[i]).collect();
         let logits = net.forward(g, ps, xb)?;
-        let loss = g.cross_entropy(logits, &yb, 0.0)?;
+        let loss = g.cross_entropy(logits, &yb, smoothing)?;
         let l = g.value(loss)?.iter().next().copied().unwrap_or(f32::NAN) as f64;
         check_loss(name, epoch, l)?;
         loss_sum += l * idx.len() as f64;
+        rows += idx.len();
         g.backward(loss, ps)?;
         after_backward(g, ps)?;
         opt.step(ps)?;
