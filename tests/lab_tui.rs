@@ -513,7 +513,30 @@ fn the_calibration_lab_runs_from_its_note() {
 fn the_gen_vs_disc_lab_runs_from_its_note() {
     for (w, h) in SIZES {
         let params = [("repeats", "2")];
-        let (_, all) = run_from_note(w, h, "generative-vs-discriminative", "gen-vs-disc", &params);
+        let (setup, all) =
+            run_from_note(w, h, "generative-vs-discriminative", "gen-vs-disc", &params);
         assert!(all.contains("What to notice"), "{w}x{h}\n{all}");
+        // No dataset chosen runs all five sets, and the setup says so.
+        assert!(setup.contains("all 5 sets"), "{w}x{h}\n{setup}");
     }
+    // The dataset field cycles through the sets and back to all of them.
+    let mut app = bundled(80, 24, false);
+    open_topic(&mut app, "generative-vs-discriminative");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    let exp = app.exp.as_mut().expect("pane");
+    exp.field = exp
+        .fields()
+        .iter()
+        .position(|f| *f == mlwb::tui::experiment::Field::Dataset)
+        .expect("a dataset field");
+    let sets = exp.lab_datasets();
+    let mut seen = vec![exp.config.dataset.clone()];
+    for _ in 0..sets.len() + 1 {
+        exp.step_value(true);
+        seen.push(exp.config.dataset.clone());
+    }
+    let mut want = vec![String::new()];
+    want.extend(sets.iter().map(|s| s.to_string()));
+    want.push(String::new());
+    assert_eq!(seen, want);
 }

@@ -288,6 +288,10 @@ impl RunLab for GenDiscParams {
         &SETS
     }
 
+    fn all_by_default(&self) -> bool {
+        true
+    }
+
     fn run(&self, ctx: &mut LabContext<'_>) -> Result<LabOutcome, LabError> {
         let names: Vec<&str> = match ctx.dataset {
             Some(d) => vec![d],

@@ -440,6 +440,12 @@ pub trait RunLab: Send + Sync {
         &[]
     }
 
+    /// Whether no `--dataset` runs on every one of [`RunLab::datasets`]
+    /// (a comparison across sets) rather than on the first.
+    fn all_by_default(&self) -> bool {
+        false
+    }
+
     fn run(&self, ctx: &mut LabContext<'_>) -> Result<LabOutcome, LabError>;
 }
 

@@ -529,13 +529,18 @@ impl ExperimentPane {
     /// The bundled datasets the lab accepts (default first); empty when it
     /// makes its own data or is not a lab.
     pub fn lab_datasets(&self) -> &'static [&'static str] {
+        self.lab_data().0
+    }
+
+    /// A lab's datasets, and whether an empty choice runs all of them.
+    fn lab_data(&self) -> (&'static [&'static str], bool) {
         let Some(r) = registry::lookup(&self.config.algo) else {
-            return &[];
+            return (&[], false);
         };
         let prepared = r.prepare(&self.config.params).or_else(|_| r.prepare(&[]));
         match prepared {
-            Ok((_, registry::Prepared::Lab(l))) => l.datasets(),
-            _ => &[],
+            Ok((_, registry::Prepared::Lab(l))) => (l.datasets(), l.all_by_default()),
+            _ => (&[], false),
         }
     }
 
@@ -626,11 +631,10 @@ impl ExperimentPane {
             // A lab's empty dataset is its default, named.
             Field::Dataset if self.config.dataset.is_empty() && self.is_lab() => (
                 "dataset".into(),
-                self.lab_datasets()
-                    .first()
-                    .copied()
-                    .unwrap_or("")
-                    .to_string(),
+                match self.lab_data() {
+                    (sets, true) => format!("all {} sets", sets.len()),
+                    (sets, false) => sets.first().copied().unwrap_or("").to_string(),
+                },
             ),
             Field::Dataset => ("dataset".into(), self.config.dataset.clone()),
             Field::Algo => ("algo".into(), self.config.algo.clone()),
@@ -689,7 +693,14 @@ impl ExperimentPane {
                 self.choose_preset(i);
             }
             Field::Dataset if self.is_lab() => {
-                let list: Vec<String> = self.lab_datasets().iter().map(|d| d.to_string()).collect();
+                let (sets, all) = self.lab_data();
+                // "" (every set) is a choice of its own for a lab that
+                // compares across sets.
+                let list: Vec<String> = all
+                    .then(String::new)
+                    .into_iter()
+                    .chain(sets.iter().map(|d| d.to_string()))
+                    .collect();
                 self.config.dataset = cycle(&list, &self.config.dataset);
             }
             Field::Dataset => self.config.dataset = cycle(&self.datasets, &self.config.dataset),
