@@ -424,18 +424,16 @@ pub fn load_csv_bytes(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<Table, DataError> {
-    load_csv_bytes_with(name, file, bytes, opts, &mut |_, _| {})
+    table_from_raw(name, file, read_raw(file, bytes, opts.delimiter)?, opts)
 }
 
-/// [`load_csv_bytes`], reporting the parse position to `progress` (bytes).
-pub(crate) fn load_csv_bytes_with(
+/// The table of parsed cells (see [`load_csv_bytes`]).
+pub(crate) fn table_from_raw(
     name: &str,
     file: &str,
-    bytes: &[u8],
+    raw: RawCsv,
     opts: &CsvOptions,
-    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Table, DataError> {
-    let raw = read_raw_with(file, bytes, opts.delimiter, progress)?;
     let ncols = raw.header.len();
     if ncols < 2 {
         return Err(DataError::file(

@@ -97,9 +97,11 @@ pub fn load_with_progress(
         return Ok(Dataset::Table(t));
     }
     let bytes = bounded::read_bounded(path).map_err(|e| DataError::file(name_or_path, e))?;
-    // A CSV with one non-numeric feature column of free text is a corpus.
-    if text::looks_like_corpus(&bytes, opts) {
-        return text::load_corpus_bytes(&name, name_or_path, &bytes, opts).map(Dataset::Text);
+    // Parsed once; a CSV with one non-numeric feature column of free text
+    // is a corpus, anything else a table.
+    let raw = csvload::read_raw_with(name_or_path, &bytes, opts.delimiter, progress)?;
+    if text::is_corpus(&raw, opts) {
+        return text::corpus_from_raw(&name, name_or_path, raw, opts).map(Dataset::Text);
     }
-    csvload::load_csv_bytes_with(&name, name_or_path, &bytes, opts, progress).map(Dataset::Table)
+    csvload::table_from_raw(&name, name_or_path, raw, opts).map(Dataset::Table)
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::csvload::{column_index, is_missing, labels, read_raw, CsvOptions, Missing};
+use super::csvload::{column_index, is_missing, labels, read_raw, CsvOptions, Missing, RawCsv};
 use super::sparse::Csr;
 use super::table::{Corpus, DataError};
 
@@ -395,9 +395,11 @@ fn text_column(header: &[String], target: usize) -> Option<usize> {
 
 /// Is this CSV a corpus: two columns (text and label), or a `text` column?
 pub fn looks_like_corpus(bytes: &[u8], opts: &CsvOptions) -> bool {
-    let Ok(raw) = read_raw("", bytes, opts.delimiter) else {
-        return false;
-    };
+    read_raw("", bytes, opts.delimiter).is_ok_and(|raw| is_corpus(&raw, opts))
+}
+
+/// [`looks_like_corpus`] on cells already parsed.
+pub(crate) fn is_corpus(raw: &RawCsv, opts: &CsvOptions) -> bool {
     let ti = match &opts.target {
         Some(t) => match raw.header.iter().position(|h| h == t) {
             Some(i) => i,
@@ -427,7 +429,16 @@ pub fn load_corpus_bytes(
     bytes: &[u8],
     opts: &CsvOptions,
 ) -> Result<Corpus, DataError> {
-    let raw = read_raw(file, bytes, opts.delimiter)?;
+    corpus_from_raw(name, file, read_raw(file, bytes, opts.delimiter)?, opts)
+}
+
+/// The corpus of parsed cells (see [`load_corpus_bytes`]).
+pub(crate) fn corpus_from_raw(
+    name: &str,
+    file: &str,
+    raw: RawCsv,
+    opts: &CsvOptions,
+) -> Result<Corpus, DataError> {
     let ti = match &opts.target {
         Some(t) => column_index(file, &raw.header, t, "target")?,
         None => raw.header.len() - 1,
