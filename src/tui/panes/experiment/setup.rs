@@ -107,11 +107,7 @@ pub(super) fn render_setup(
     }
     let status_area = Rect::new(inner.x, inner.y + rows, inner.width, 1);
     if let Some(o) = pane.lab_live.as_deref().filter(|_| pane.is_running()) {
-        let ratio = if o.total > 0 {
-            (o.done as f64 / o.total as f64).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let ratio = share(o.done as f64, o.total as f64);
         let label = format!(
             "{} {}/{}  {:.1} s",
             pane.config.algo,
@@ -119,32 +115,16 @@ pub(super) fn render_setup(
             o.total,
             pane.elapsed().unwrap_or(0.0)
         );
-        Gauge::default()
-            .ratio(ratio)
-            .label(truncate(&label, usize::from(inner.width)))
-            .gauge_style(theme.fg(Color::Cyan))
-            .render(status_area, buf);
+        status_gauge(ratio, &label, status_area, buf, theme);
     } else if let Some(step) = pane.progress.filter(|_| pane.is_running()) {
-        let ratio = if step.total > 0 {
-            (step.iter as f64 / step.total as f64).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let ratio = share(step.iter as f64, step.total as f64);
         let label = format!(
             "{} {}/{}  {} {:.5}",
             pane.config.algo, step.iter, step.total, step.metric, step.value
         );
-        Gauge::default()
-            .ratio(ratio)
-            .label(truncate(&label, usize::from(inner.width)))
-            .gauge_style(theme.fg(Color::Cyan))
-            .render(status_area, buf);
+        status_gauge(ratio, &label, status_area, buf, theme);
     } else if let Some((done, total)) = pane.loading.filter(|_| pane.is_running()) {
-        let ratio = if total > 0 {
-            (done as f64 / total as f64).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let ratio = share(done as f64, total as f64);
         let label = format!(
             "{}  {:.0}%  {} of {}  {:.1} s",
             pane.stage.as_deref().unwrap_or("loading"),
@@ -153,11 +133,7 @@ pub(super) fn render_setup(
             megabytes(total),
             pane.elapsed().unwrap_or(0.0)
         );
-        Gauge::default()
-            .ratio(ratio)
-            .label(truncate(&label, usize::from(inner.width)))
-            .gauge_style(theme.fg(Color::Cyan))
-            .render(status_area, buf);
+        status_gauge(ratio, &label, status_area, buf, theme);
     } else {
         let (text, style) = if pane.is_running() {
             (
@@ -222,6 +198,24 @@ pub(super) fn render_setup(
             usize::from(inner.width),
             style,
         );
+    }
+}
+
+/// The status line as a bar filled to `ratio`, labelled.
+fn status_gauge(ratio: f64, label: &str, area: Rect, buf: &mut Buffer, theme: Theme) {
+    Gauge::default()
+        .ratio(ratio)
+        .label(truncate(label, usize::from(area.width)))
+        .gauge_style(theme.fg(Color::Cyan))
+        .render(area, buf);
+}
+
+/// `done` of `total` as a ratio in 0..=1 (0 when there is no total).
+fn share(done: f64, total: f64) -> f64 {
+    if total > 0.0 {
+        (done / total).clamp(0.0, 1.0)
+    } else {
+        0.0
     }
 }
 
