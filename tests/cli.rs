@@ -1,16 +1,11 @@
 //! The CLI, driven as a user would: the real binary, real arguments.
 
+mod common;
+use common::mlwb;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run mlwb")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

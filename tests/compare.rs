@@ -3,7 +3,9 @@
 //! tests/reference/make_compare_reference.py), every bundled table and text
 //! dataset through the binary, the exports, and the refusals.
 
-use std::process::{Command, Output};
+mod common;
+use common::mlwb;
+
 use std::sync::atomic::AtomicBool;
 
 use mlwb::experiment::compare::{self, CompareConfig};
@@ -18,13 +20,6 @@ fn reference() -> Value {
     ))
     .expect("reference file");
     serde_json::from_str(&text).expect("reference JSON")
-}
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
 }
 
 fn f(v: &Value) -> f64 {

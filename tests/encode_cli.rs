@@ -3,29 +3,13 @@
 //! the models that take sparse rows when the levels are many; the report
 //! says per column what was done.
 
+mod common;
+use common::{json, mlwb};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
 use mlwb::experiment::{self, Config};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let o = mlwb(args);
-    assert!(
-        o.status.success(),
-        "mlwb {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
-}
 
 fn fixture(rel: &str) -> String {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,15 +2,10 @@
 //! as JSON and as text; `mlwb algos` lists them; `mlwb check` on lab
 //! presets in topic files.
 
-use std::process::{Command, Output};
+mod common;
+use common::mlwb;
 
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run mlwb")
-}
+use std::process::{Command, Output};
 
 fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

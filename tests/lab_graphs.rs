@@ -4,26 +4,11 @@
 //! drawn at 80x24; a synthetic scatter with three groups.
 
 mod common;
-use common::screen;
-use std::process::{Command, Output};
+use common::{json, mlwb, screen};
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::labs::{bi, LabOutcome, Scatter};
 use mlwb::tui::{App, Headless, Msg};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run mlwb")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let o = mlwb(args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).expect("json")
-}
 
 fn figure(v: &serde_json::Value, key: &str) -> f64 {
     v["figures"]

@@ -2,17 +2,12 @@
 //! scikit-learn's committed reference (through `experiment::run`, as the CLI
 //! and the TUI run it), and the CLI of `mlwb arch` and the `cnn` lab.
 
-use std::process::{Command, Output};
+mod common;
+use common::mlwb;
+
 use std::sync::atomic::AtomicBool;
 
 use mlwb::experiment::{self, Config};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
 
 fn usizes(v: &serde_json::Value) -> Vec<usize> {
     v.as_array()

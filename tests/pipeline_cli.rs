@@ -1,15 +1,11 @@
 //! The table route through the binary: `inspect`, runs on the bundled
 //! mixed-type sets, `--test FILE`, `--predict FILE --out FILE`, bounded reads.
 
+mod common;
+use common::{json, mlwb};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -20,17 +16,6 @@ fn fixture(rel: &str) -> String {
         .join("tests/fixtures")
         .join(rel);
     p.to_str().expect("utf-8 path").to_string()
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let o = mlwb(args);
-    assert!(
-        o.status.success(),
-        "mlwb {}: {}",
-        args.join(" "),
-        stderr(&o)
-    );
-    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
 }
 
 #[test]

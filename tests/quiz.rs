@@ -1,13 +1,9 @@
 //! Quiz content counts and the non-interactive `mlwb quiz`.
 
-use std::process::{Command, Output};
+mod common;
+use common::mlwb;
 
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
+use std::process::Command;
 
 fn cards() -> Vec<serde_json::Value> {
     let o = mlwb(&["quiz", "--json"]);

@@ -2,14 +2,8 @@
 //! (`run --json` and text), cross-validation, the task decided by the
 //! target, `algos --json` listing each entry's tasks, and the refusals.
 
-use std::process::{Command, Output};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
+mod common;
+use common::mlwb;
 
 fn run_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["run", "--json", "--dataset", "diabetes"];

@@ -1,26 +1,11 @@
 //! Sequence models through the binary: `mlwb run --algo hmm|crf` on CoNLL
 //! data and the casino, and `mlwb hmm decode|score|fit` on user files.
 
+mod common;
+use common::{json, mlwb};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let o = mlwb(args);
-    assert!(
-        o.status.success(),
-        "mlwb {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("JSON")
-}
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -4,19 +4,11 @@
 //! `e` from its note and drawn at 80x24 and 120x40.
 
 mod common;
-use common::screen;
-use std::process::{Command, Output};
+use common::{mlwb, screen};
+use std::process::Output;
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::tui::{App, Headless, Msg};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run mlwb")
-}
 
 fn json(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,26 +1,10 @@
 //! The BiLSTM-CRF tagger and held-out CoNLL test files through the binary:
 //! `mlwb run --algo bilstm-crf`, and `--test FILE` for every tagger.
 
+mod common;
+use common::{json, mlwb};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let o = mlwb(args);
-    assert!(
-        o.status.success(),
-        "mlwb {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("JSON")
-}
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

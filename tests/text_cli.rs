@@ -1,15 +1,10 @@
 //! Text corpora from the command line: sparse TF-IDF settings, the report's
 //! vocabulary and indicative words, and `--test FILE`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::mlwb;
 
-fn mlwb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlwb"))
-        .args(args)
-        .output()
-        .expect("run mlwb")
-}
+use std::path::Path;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,4 +1,8 @@
-//! Helpers shared by the TUI integration tests.
+//! Helpers shared by the integration tests: the CLI as a child process,
+//! the TUI drawn as text. Each test crate uses some of them.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
 
 use mlwb::tui::{view, App};
 use ratatui::backend::TestBackend;
@@ -26,4 +30,25 @@ pub fn screen(app: &App) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `mlwb ARGS` as a child process, colour off.
+pub fn mlwb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlwb"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mlwb")
+}
+
+/// `mlwb ARGS`, which must succeed; its stdout as JSON.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let o = mlwb(args);
+    assert!(
+        o.status.success(),
+        "mlwb {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
 }
