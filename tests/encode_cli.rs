@@ -312,21 +312,20 @@ fn predict_and_test_files_stay_sparse_with_the_same_predictions() {
     let s = |p: &Path| p.to_str().expect("utf-8").to_string();
     let (train_s, test_s, predict_s) = (s(&train_path), s(&test_path), s(&predict_path));
     for algo in ["logistic-regression", "multinomial-nb", "linear-svm"] {
+        let base = [
+            "run",
+            "--json",
+            "--algo",
+            algo,
+            "--dataset",
+            &train_s,
+            "--categorical",
+            "many,few",
+        ];
         let submit = |scale: &[&str], out: &str| {
             let out = dir.path().join(out);
-            let mut args = vec![
-                "run",
-                "--json",
-                "--algo",
-                algo,
-                "--dataset",
-                &train_s,
-                "--categorical",
-                "many,few",
-                "--predict",
-                &predict_s,
-                "--out",
-            ];
+            let mut args = base.to_vec();
+            args.extend_from_slice(&["--predict", &predict_s, "--out"]);
             let out_s = s(&out);
             args.push(&out_s);
             args.extend_from_slice(scale);
@@ -353,18 +352,7 @@ fn predict_and_test_files_stay_sparse_with_the_same_predictions() {
         let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
         assert!(same + 2 >= a.len(), "{algo}: {same} of {} agree", a.len());
         // The labelled file: evaluated on sparse rows too.
-        let v = json(&[
-            "run",
-            "--json",
-            "--algo",
-            algo,
-            "--dataset",
-            &train_s,
-            "--categorical",
-            "many,few",
-            "--test",
-            &test_s,
-        ]);
+        let v = json(&[&base[..], &["--test", &test_s]].concat());
         assert!(
             v["notes"].to_string().contains("features kept sparse:"),
             "{algo}"
