@@ -2307,3 +2307,91 @@ fn a_big_file_loading_shows_a_progress_bar_with_bytes() {
         assert!(s.contains("preparing features"), "{w}x{h}:\n{s}");
     }
 }
+
+/// The route's last step from the TUI: `w` fits on all of the dataset and
+/// writes `submission.csv` beside the predict field's file.
+#[test]
+fn w_writes_a_submission_for_the_predict_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut train = String::from("PassengerId,pclass,sex,age,survived\n");
+    let mut test = String::from("PassengerId,pclass,sex,age\n");
+    for i in 0..200 {
+        let sex = if i % 3 == 0 { "female" } else { "male" };
+        let age = if i == 7 {
+            String::new()
+        } else {
+            (18 + i % 50).to_string()
+        };
+        let y = u8::from(sex == "female" || i % 7 == 0);
+        train.push_str(&format!("{},{},{sex},{age},{y}\n", i + 1, 1 + i % 3));
+    }
+    for i in 0..40 {
+        let sex = if i % 2 == 0 { "female" } else { "male" };
+        test.push_str(&format!("{},{},{sex},{}\n", 901 + i, 1 + i % 3, 20 + i));
+    }
+    let train_path = dir.path().join("train.csv");
+    let test_path = dir.path().join("test.csv");
+    std::fs::write(&train_path, train).expect("write");
+    std::fs::write(&test_path, test).expect("write");
+
+    let mut app = bundled(80, 24);
+    open_topic(&mut app, "logistic-regression");
+    send(&mut app, &[Msg::ToggleExperiment]);
+    // Without a predict file, `w` says what to set.
+    send(&mut app, &[Msg::WriteSubmission]);
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(
+        exp.error
+            .as_deref()
+            .is_some_and(|e| e.contains("predict field")),
+        "{:?}",
+        exp.error
+    );
+    let exp = app.exp.as_mut().expect("pane");
+    exp.config.dataset = train_path.to_str().expect("path").into();
+    exp.config.csv.missing = mlwb::data::Missing::Auto;
+    exp.field = exp
+        .fields()
+        .iter()
+        .position(|f| *f == mlwb::tui::experiment::Field::PredictFile)
+        .expect("a predict field");
+    exp.begin_edit();
+    exp.editing = Some(test_path.to_str().expect("path").into());
+    assert!(exp.commit_edit());
+    send(&mut app, &[Msg::WriteSubmission]);
+    assert!(
+        app.wait_idle(std::time::Duration::from_secs(90)),
+        "the submission did not finish in 90 s"
+    );
+    let exp = app.exp.as_ref().expect("pane");
+    assert!(exp.error.is_none(), "{:?}", exp.error);
+    let out = dir.path().join("submission.csv");
+    let written = std::fs::read_to_string(&out).expect("submission.csv");
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 41);
+    assert_eq!(lines[0], "PassengerId,survived");
+    assert!(lines[1].starts_with("901,"), "{}", lines[1]);
+    assert!(lines[1..]
+        .iter()
+        .all(|l| l.ends_with(",0") || l.ends_with(",1")));
+    let notice = exp.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("wrote 40 rows to") && notice.contains("(PassengerId,survived)"),
+        "{notice}"
+    );
+    // The status line shows the start of it at 80 columns.
+    let s = screen(&app);
+    assert!(s.contains("wrote 40 rows to"), "{s}");
+    // A bad predict file: the reason, and no file left behind.
+    std::fs::remove_file(&out).expect("remove");
+    std::fs::write(&test_path, "PassengerId,pclass\n1,2\n").expect("write");
+    send(&mut app, &[Msg::WriteSubmission]);
+    assert!(app.wait_idle(std::time::Duration::from_secs(90)));
+    let exp = app.exp.as_ref().expect("pane");
+    let e = exp.error.clone().unwrap_or_default();
+    assert!(
+        e.contains("submission not written") && e.contains("sex"),
+        "{e}"
+    );
+    assert!(!out.exists());
+}

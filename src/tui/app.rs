@@ -89,6 +89,9 @@ pub enum Msg {
     ToggleData,
     /// Start the HMM vs CRF learning curve.
     LearningCurve,
+    /// `w`: fit on all of the dataset and write a submission for the
+    /// predict file.
+    WriteSubmission,
     /// `A`: compare every algorithm of the task on the setup's dataset, or
     /// close the comparison.
     ToggleCompare,
@@ -165,6 +168,11 @@ pub enum Msg {
     DataProfiled {
         run: u64,
         result: Carry<Result<crate::data::inspect::Inspection, String>>,
+    },
+    /// The submission `run` was written (or not: the reason).
+    SubmissionDone {
+        run: u64,
+        result: Carry<Result<crate::experiment::heldout::Submission, String>>,
     },
     /// The learning curve `run` finished (or failed).
     LearningDone {
@@ -299,6 +307,14 @@ pub enum Effect {
         run: u64,
         dataset: String,
         csv: crate::data::CsvOptions,
+    },
+    /// Fit on all of the dataset and write predictions for `predict` to
+    /// `out` in the background; `Msg::SubmissionDone`.
+    WriteSubmission {
+        run: u64,
+        config: Box<Config>,
+        predict: String,
+        out: std::path::PathBuf,
     },
     /// Cancel a background job (never waits for it).
     Cancel(JobKind),
@@ -649,6 +665,11 @@ impl App {
                     c.on_ended(run);
                 }
             }
+            Msg::SubmissionDone { run, result } => {
+                if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
+                    exp.submission_done(run, r);
+                }
+            }
             Msg::LearningDone { run, result } => {
                 if let (Some(exp), Some(r)) = (&mut self.exp, result.take()) {
                     exp.learning_done(run, r);
@@ -919,6 +940,9 @@ impl App {
             Msg::ToggleTrellis | Msg::LearningCurve => {
                 self.flash = Some("press e on an HMM or CRF topic first".into());
             }
+            Msg::WriteSubmission => {
+                self.flash = Some("press e on an algorithm topic first".into());
+            }
             Msg::CycleLang => {
                 self.lang = self.lang.next();
                 self.effect(Effect::SaveLang(self.lang));
@@ -1092,6 +1116,7 @@ impl App {
             | Msg::JobEvent { .. }
             | Msg::JobEnded { .. }
             | Msg::LearningDone { .. }
+            | Msg::SubmissionDone { .. }
             | Msg::CompareEvent { .. }
             | Msg::CompareEnded { .. }
             | Msg::DataProgress { .. }
@@ -1703,6 +1728,17 @@ impl App {
                     t.show_forward = !t.show_forward;
                 }
             }
+            Msg::WriteSubmission => match exp.start_submission() {
+                Ok((run, config, predict, out)) => {
+                    self.pending.push(Effect::WriteSubmission {
+                        run,
+                        config: Box::new(config),
+                        predict,
+                        out,
+                    });
+                }
+                Err(e) => exp.error = Some(e),
+            },
             Msg::LearningCurve => {
                 let (run, dataset) = exp.start_learning_curve();
                 let neural = exp.curve_neural;

@@ -28,6 +28,8 @@ pub enum Field {
     Cv,
     /// A held-out test file (`--test`): fit on the dataset, evaluate on it.
     TestFile,
+    /// An unlabelled file to write a submission for (`--predict`, key `w`).
+    PredictFile,
 }
 
 /// What the curve panel shows.
@@ -96,6 +98,10 @@ pub struct ExperimentPane {
     /// HMM vs CRF entity F1 over growing training sets (computed in the
     /// background; `L`).
     pub learning: Option<LearningJob>,
+    /// The unlabelled file `w` writes a submission for.
+    pub predict: Option<String>,
+    /// The submission being written: its run id and output path.
+    pub writing: Option<(u64, std::path::PathBuf)>,
     /// Every algorithm of the task on the setup's dataset (`A`).
     pub compare: Option<super::compare::CompareView>,
     /// Whether the learning curve also trains the BiLSTM-CRF (on by
@@ -386,6 +392,8 @@ impl ExperimentPane {
             trellis: None,
             data_view: None,
             learning: None,
+            predict: None,
+            writing: None,
             compare: None,
             curve_neural: true,
             sentence_offset: 0,
@@ -518,6 +526,9 @@ impl ExperimentPane {
             f.extend([Field::Cv, Field::Missing]);
         }
         f.push(Field::TestFile);
+        if !tagging {
+            f.push(Field::PredictFile);
+        }
         f
     }
 
@@ -662,6 +673,10 @@ impl ExperimentPane {
                     .clone()
                     .unwrap_or_else(|| "none".into()),
             ),
+            Field::PredictFile => (
+                "predict".into(),
+                self.predict.clone().unwrap_or_else(|| "none".into()),
+            ),
         }
     }
 
@@ -735,6 +750,7 @@ impl ExperimentPane {
             }
             // A path is typed (Enter); stepping clears it.
             Field::TestFile => self.config.test_file = None,
+            Field::PredictFile => self.predict = None,
             Field::Missing => {
                 let list: Vec<String> = Missing::ALL.iter().map(|m| m.name().to_string()).collect();
                 let (_, cur) = self.label(Field::Missing);
@@ -805,6 +821,9 @@ impl ExperimentPane {
             Field::TestFile => {
                 "a held-out test file (CSV, text CSV or CoNLL) to evaluate on, or none to split the dataset (↑↓ clears)".into()
             }
+            Field::PredictFile => {
+                "an unlabelled CSV with the training columns; w fits on all of the dataset and writes submission.csv beside it (↑↓ clears)".into()
+            }
             Field::Param(i) => match self.spec().and_then(|s| s.params.get(i)).map(|p| p.kind) {
                 Some(ParamKind::Int { min, max }) => format!("whole number {min}..{max}"),
                 Some(ParamKind::Float {
@@ -839,6 +858,9 @@ impl ExperimentPane {
             Field::Dataset => self.config.dataset = text,
             Field::TestFile => {
                 self.config.test_file = (!text.is_empty() && text != "none").then_some(text)
+            }
+            Field::PredictFile => {
+                self.predict = (!text.is_empty() && text != "none").then_some(text)
             }
             Field::Algo => {
                 if registry::find(&text).is_none() {
@@ -939,6 +961,71 @@ impl ExperimentPane {
 
     /// Ask for the HMM vs CRF learning curve: returns (run id, dataset)
     /// for the event loop to start in the background.
+    /// `w`: the setup, the file to predict and where the submission goes
+    /// (`submission.csv` beside that file), or why it cannot start.
+    pub fn start_submission(
+        &mut self,
+    ) -> Result<(u64, Config, String, std::path::PathBuf), String> {
+        if self.is_lab() || self.task() == Some(Task::Tagging) {
+            return Err(format!(
+                "`{}` does not predict table rows; a submission needs a classifier or a regressor",
+                self.config.algo
+            ));
+        }
+        let Some(predict) = self.predict.clone() else {
+            return Err(
+                "set the predict field first: an unlabelled CSV with the training columns (→ to the field, Enter to type the path)"
+                    .into(),
+            );
+        };
+        let dir = std::path::Path::new(&predict)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let out = dir.join("submission.csv");
+        let run = self.take_run_id();
+        self.writing = Some((run, out.clone()));
+        self.error = None;
+        self.notice = Some(format!(
+            "fitting {} on all of {} and predicting {predict}…",
+            self.config.algo, self.config.dataset
+        ));
+        Ok((run, self.config.clone(), predict, out))
+    }
+
+    /// The submission job `run` ended: what was written, or why not.
+    pub fn submission_done(
+        &mut self,
+        run: u64,
+        result: Result<crate::experiment::heldout::Submission, String>,
+    ) {
+        if self.writing.as_ref().map(|w| w.0) != Some(run) {
+            return;
+        }
+        self.writing = None;
+        match result {
+            Ok(s) => {
+                let mut line = format!(
+                    "wrote {} rows to {} ({}), fitted on {} rows in {:.1} s",
+                    s.rows,
+                    s.out,
+                    s.header.join(","),
+                    s.n_train,
+                    s.fit_seconds
+                );
+                if !s.notes.is_empty() {
+                    line.push_str(&format!(" · {}", s.notes.join(" · ")));
+                }
+                self.error = None;
+                self.notice = Some(line);
+            }
+            Err(e) => {
+                self.notice = None;
+                self.error = Some(format!("submission not written: {e}"));
+            }
+        }
+    }
+
     pub fn start_learning_curve(&mut self) -> (u64, String) {
         let dataset = match manifest()
             .iter()

@@ -216,7 +216,7 @@ pub fn bindings() -> Vec<Binding> {
 
     // ---- the experiment setup ----
     row(C::ExpSetup, vec![ch('r')], "r", m(Msg::Run), "run or re-run the experiment (a run in progress is replaced)", Some("r run"));
-    row(C::ExpSetup, left(), "← / h", m(Msg::Left), "previous setup field (preset, dataset, algo, scale, each parameter, seed, cv, missing, test file)", None);
+    row(C::ExpSetup, left(), "← / h", m(Msg::Left), "previous setup field (preset, dataset, algo, scale, each parameter, seed, cv, missing, test file, predict file)", None);
     row(C::ExpSetup, right(), "→ / l", m(Msg::Right), "next setup field", Some("←→ field"));
     row(C::ExpSetup, up(), "↑ / k", m(Msg::Up), "next value of the field (×2 for reals, +1 for whole numbers)", None);
     row(C::ExpSetup, down(), "↓ / j", m(Msg::Down), "previous value of the field", Some("↑↓ value"));
@@ -226,6 +226,7 @@ pub fn bindings() -> Vec<Binding> {
     row(C::ExpSetup, vec![ch('z')], "z", m(Msg::ToggleZoom), "zoom the results to the whole screen (the topic tree is hidden)", Some("z zoom"));
     row(C::ExpSetup, vec![ch('D')], "D", m(Msg::ToggleData), "the data pane: each column's kind, missing cells, levels, range and histogram (as `mlwb inspect`)", None);
     row(C::ExpSetup, vec![ch('A')], "A", m(Msg::ToggleCompare), "compare all: every algorithm of the task on this dataset, the same CV folds for each; best and significantly worse marked", None);
+    row(C::ExpSetup, vec![ch('w')], "w", m(Msg::WriteSubmission), "write a submission: fit on all of the dataset, predict every row of the predict field's file, write submission.csv beside it (id column and prediction, as Kaggle takes it)", None);
     row(C::ExpSetup, vec![ch('t')], "t", m(Msg::ToggleTrellis), "the Viterbi trellis on the first casino rolls, one column at a time", None);
     row(C::ExpSetup, vec![ch('L')], "L", m(Msg::LearningCurve), "HMM vs CRF entity F1 against the share of the training set (computed in the background)", None);
     row(C::ExpSetup, vec![code(K::PageDown)], "PgDn", m(Msg::PageDown), "scroll the tagged test sentences down (tagging runs)", None);

@@ -30,6 +30,7 @@ use ratatui::Terminal;
 pub use app::{App, Carry, Effect, Focus, JobKind, Mode, Msg, Now};
 
 use crate::content::Library;
+use crate::experiment::heldout::Submission;
 use crate::experiment::tagging::LearningCurve;
 use crate::experiment::{Event, Job};
 use crate::quiz::store::{data_dir, Progress, Store};
@@ -128,6 +129,7 @@ pub struct Runtime {
     pub external: bool,
     experiment: Option<(u64, Job<Event>)>,
     learning: Option<(u64, Job<Result<LearningCurve, String>>)>,
+    submission: Option<(u64, Job<Result<Submission, String>>)>,
     compare: Option<(u64, Job<crate::experiment::compare::CompareEvent>)>,
     profile: Option<(u64, Job<ProfileEvent>)>,
 }
@@ -143,6 +145,7 @@ impl Runtime {
     pub fn busy(&self) -> bool {
         self.experiment.is_some()
             || self.learning.is_some()
+            || self.submission.is_some()
             || self.compare.is_some()
             || self.profile.is_some()
     }
@@ -216,6 +219,29 @@ impl Runtime {
                             run,
                             result: Carry::new(Err(format!(
                                 "cannot start a thread for the learning curve: {e}"
+                            ))),
+                        }),
+                    }
+                }
+                Effect::WriteSubmission {
+                    run,
+                    config,
+                    predict,
+                    out: path,
+                } => {
+                    self.submission = None;
+                    let job = Job::spawn("mlwb-submission", move |tx, _cancel| {
+                        let r = crate::experiment::heldout::predict_file(
+                            &config, &predict, &path, None, false,
+                        );
+                        tx.send(r.map_err(|e| e.to_string()));
+                    });
+                    match job {
+                        Ok(job) => self.submission = Some((run, job)),
+                        Err(e) => out.push(Msg::SubmissionDone {
+                            run,
+                            result: Carry::new(Err(format!(
+                                "cannot start a thread for the submission: {e}"
                             ))),
                         }),
                     }
@@ -352,6 +378,23 @@ impl Runtime {
             }
             if done || ended {
                 self.profile = None;
+            }
+        }
+        if let Some((run, job)) = &self.submission {
+            let run = *run;
+            let ended = job.is_finished();
+            if let Some(result) = job.drain().pop() {
+                out.push(Msg::SubmissionDone {
+                    run,
+                    result: Carry::new(result),
+                });
+                self.submission = None;
+            } else if ended {
+                out.push(Msg::SubmissionDone {
+                    run,
+                    result: Carry::new(Err("the submission job stopped".into())),
+                });
+                self.submission = None;
             }
         }
         if let Some((run, job)) = &self.learning {

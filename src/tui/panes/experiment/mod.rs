@@ -119,7 +119,7 @@ pub fn render(
         buf.set_stringn(area.x, area.y, msg, usize::from(area.width), Style::new());
         return;
     }
-    // The setup grows to show every field (up to four lines, seven for a
+    // The setup grows to show every field (up to five lines, seven for a
     // lab; beyond that the lines scroll to keep the selected field in view).
     let setup_focused = focused && pane.focus == ExpFocus::Setup;
     let (lines, selected_line) = setup_lines(pane, setup_focused, theme, field, area.width - 2);
@@ -127,7 +127,7 @@ pub fn render(
     // results below in the space left: up to seven lines for them.
     let max_rows = match (area.height >= 20, pane.is_lab()) {
         (true, true) => 7,
-        (true, false) => 4,
+        (true, false) => 5,
         (false, _) => 2,
     };
     let rows = lines.len().clamp(1, max_rows);
