@@ -299,3 +299,31 @@ fn bounded_reads() {
         }
     }
 }
+
+/// The loader and the column pipeline both mention a left-out ID column;
+/// the report says each thing once.
+#[test]
+fn each_note_is_said_once() {
+    let v = json(&[
+        "run",
+        "--json",
+        "--algo",
+        "logistic-regression",
+        "--dataset",
+        &fixture("tables/titanic_train.csv"),
+        "--missing",
+        "auto",
+    ]);
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    let id = notes.iter().filter(|n| n.contains("ID-like")).count();
+    assert_eq!(id, 1, "{notes:?}");
+    let mut unique = notes.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), notes.len(), "{notes:?}");
+}

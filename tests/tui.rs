@@ -2376,12 +2376,12 @@ fn w_writes_a_submission_for_the_predict_file() {
         .all(|l| l.ends_with(",0") || l.ends_with(",1")));
     let notice = exp.notice.clone().unwrap_or_default();
     assert!(
-        notice.contains("wrote 40 rows to") && notice.contains("(PassengerId,survived)"),
+        notice.contains("wrote 40 rows (PassengerId,survived) to"),
         "{notice}"
     );
     // The status line shows the start of it at 80 columns.
     let s = screen(&app);
-    assert!(s.contains("wrote 40 rows to"), "{s}");
+    assert!(s.contains("wrote 40 rows (PassengerId,survived) to"), "{s}");
     // A bad predict file: the reason, and no file left behind.
     std::fs::remove_file(&out).expect("remove");
     std::fs::write(&test_path, "PassengerId,pclass\n1,2\n").expect("write");

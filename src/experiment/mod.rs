@@ -428,6 +428,19 @@ pub fn run(
     emit: &mut dyn FnMut(Event),
     cancel: &AtomicBool,
 ) -> Result<Report, ExperimentError> {
+    let mut report = run_any(config, emit, cancel)?;
+    // The loader and the column pipeline may say the same thing about a
+    // column (an ID-like column left out): each note once, in order.
+    let mut seen = std::collections::HashSet::new();
+    report.notes.retain(|n| seen.insert(n.clone()));
+    Ok(report)
+}
+
+fn run_any(
+    config: &Config,
+    emit: &mut dyn FnMut(Event),
+    cancel: &AtomicBool,
+) -> Result<Report, ExperimentError> {
     let registered = registry::lookup(&config.algo)
         .ok_or_else(|| ExperimentError::setup(registry::unknown_algo(&config.algo)))?;
     let spec = registered.spec;

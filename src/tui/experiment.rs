@@ -1005,11 +1005,13 @@ impl ExperimentPane {
         self.writing = None;
         match result {
             Ok(s) => {
+                // The count and the header first: a long path is what a
+                // narrow status line cuts.
                 let mut line = format!(
-                    "wrote {} rows to {} ({}), fitted on {} rows in {:.1} s",
+                    "wrote {} rows ({}) to {}, fitted on {} rows in {:.1} s",
                     s.rows,
-                    s.out,
                     s.header.join(","),
+                    s.out,
                     s.n_train,
                     s.fit_seconds
                 );
