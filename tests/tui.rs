@@ -2295,7 +2295,7 @@ fn a_big_file_loading_shows_a_progress_bar_with_bytes() {
         }));
         let s = screen(&app);
         assert!(
-            s.contains("loading big.csv  50%  98.6 MB of 196.0 MB"),
+            s.contains("50%  98.6 MB of 196.0 MB  0.0 s  loading big.csv"),
             "{w}x{h}:\n{s}"
         );
         // The next stage replaces the bar with its line.

@@ -125,13 +125,14 @@ pub(super) fn render_setup(
         status_gauge(ratio, &label, status_area, buf, theme);
     } else if let Some((done, total)) = pane.loading.filter(|_| pane.is_running()) {
         let ratio = share(done as f64, total as f64);
+        // The figures first: a long path is what a narrow line cuts.
         let label = format!(
-            "{}  {:.0}%  {} of {}  {:.1} s",
-            pane.stage.as_deref().unwrap_or("loading"),
+            "{:.0}%  {} of {}  {:.1} s  {}",
             ratio * 100.0,
             megabytes(done),
             megabytes(total),
-            pane.elapsed().unwrap_or(0.0)
+            pane.elapsed().unwrap_or(0.0),
+            pane.stage.as_deref().unwrap_or("loading"),
         );
         status_gauge(ratio, &label, status_area, buf, theme);
     } else {
