@@ -24,9 +24,20 @@
 //! LINFA-FINDINGS), and cannot report per-iteration progress or be
 //! cancelled. This module reports the inertia after every Lloyd iteration.
 //!
-//! Determinism: all randomness comes from `rng(seed)`. Rows are processed in
-//! fixed-size blocks whose partial sums are combined in block order, so the
-//! result is the same whatever the number of threads.
+//! Determinism: all randomness comes from `rng(seed)`, drawn in the
+//! seeding, which is done for every restart (in restart order) before any
+//! Lloyd iteration. Rows are processed in fixed-size blocks whose partial
+//! sums are combined in block order; with several restarts, whole restarts
+//! run on the cores, each on one thread. So the result is the same whatever
+//! the number of threads.
+//!
+//! Speed: the assignment pass takes `‖c‖² − 2x·c` per centre with a
+//! four-lane dot product over contiguous centred rows. A matrix product per
+//! block of rows (`block · Cᵀ` through matrixmultiply, as scikit-learn does
+//! with BLAS) was measured no faster at 20 features and 3 clusters (4.9–5.4
+//! against 3.7–4.6 ms a pass over 100,000 rows), so it is not used. Threads
+//! per pass lost to one thread on a busy machine (a pass is a few ms, about
+//! a scheduler time slice); whole restarts on threads do not.
 
 use std::ops::Range;
 use std::sync::OnceLock;
