@@ -8,6 +8,15 @@
 //! turned into the shared [`LogisticModel`] (k x p) at the end. L-BFGS does
 //! not depend on the order of the coordinates, so the iterates are those of
 //! the dense fit up to rounding.
+//!
+//! Speed: one pass over each row's stored entries computes its scores, loss
+//! and gradient contribution (no `n x k` temporary); two classes keep one
+//! weight vector (scikit-learn's binary model), and one `exp` and one
+//! `ln_1p` per row give both the softplus loss and the sigmoid. Above about
+//! 4M multiply-adds an evaluation cuts the rows into up to 8 chunks (their
+//! number depends only on the data's shape), which the cores take one by
+//! one; the chunk sums are added in chunk order, so a fit is the same on
+//! any number of threads.
 
 use ndarray::Array2;
 
