@@ -29,7 +29,6 @@ use std::collections::BinaryHeap;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use super::core::{AlgoError, Classifier};
-use super::kmeans;
 
 /// The distance between two rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -443,34 +442,6 @@ impl KnnModel {
             .collect()
     }
 
-    /// `f` of every row of `x`, in row order. Queries are independent, so
-    /// blocks of rows run on the cores ([`kmeans::par_blocks`]) when the
-    /// searches are long enough; each answer is the same on any thread.
-    pub(crate) fn per_query<T, F>(&self, x: ArrayView2<'_, f64>, f: F) -> Vec<T>
-    where
-        T: Send + Clone + Default,
-        F: Fn(ArrayView1<'_, f64>) -> T + Sync,
-    {
-        // Rough multiply-adds of one search: every training value for brute
-        // force, a few leaves' worth for the tree.
-        let work = match &self.tree {
-            Some(_) => self.train.ncols().max(1) * self.k.max(1) * 64,
-            None => self.train.len(),
-        };
-        let mut out = vec![T::default(); x.nrows()];
-        let done = kmeans::par_blocks(x.nrows(), &mut out, 1, work, |rows, o| {
-            for (slot, i) in o.iter_mut().zip(rows) {
-                *slot = f(x.row(i));
-            }
-        });
-        match done {
-            Ok(_) => out,
-            // A worker panicked (it cannot, short of a bug): answer on this
-            // thread instead.
-            Err(_) => x.rows().into_iter().map(f).collect(),
-        }
-    }
-
     /// The normalised (weighted) class votes of one query.
     fn votes(&self, q: ArrayView1<'_, f64>) -> Vec<f64> {
         let nb = self.neighbours(q);
@@ -515,7 +486,10 @@ impl Classifier for KnnModel {
         if x.ncols() != self.n_features() {
             return Vec::new();
         }
-        self.per_query(x, |q| first_max(&self.votes(q)))
+        x.rows()
+            .into_iter()
+            .map(|q| first_max(&self.votes(q)))
+            .collect()
     }
     fn scores(&self, x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
         if x.ncols() != self.n_features() {

@@ -44,25 +44,28 @@ impl Regressor for KnnRegressor {
         if x.ncols() != self.n_features() {
             return Vec::new();
         }
-        self.model.per_query(x, |q| {
-            let nb = self.model.neighbours(q);
-            let exact = nb.iter().any(|&(_, d)| d == 0.0);
-            let (mut s, mut ws) = (0.0, 0.0);
-            for &(i, d) in &nb {
-                let w = match self.weights {
-                    Weights::Uniform => 1.0,
-                    Weights::Distance if exact => f64::from(u8::from(d == 0.0)),
-                    Weights::Distance => 1.0 / d,
-                };
-                s += w * self.y[i];
-                ws += w;
-            }
-            if ws > 0.0 {
-                s / ws
-            } else {
-                f64::NAN
-            }
-        })
+        x.rows()
+            .into_iter()
+            .map(|q| {
+                let nb = self.model.neighbours(q);
+                let exact = nb.iter().any(|&(_, d)| d == 0.0);
+                let (mut s, mut ws) = (0.0, 0.0);
+                for &(i, d) in &nb {
+                    let w = match self.weights {
+                        Weights::Uniform => 1.0,
+                        Weights::Distance if exact => f64::from(u8::from(d == 0.0)),
+                        Weights::Distance => 1.0 / d,
+                    };
+                    s += w * self.y[i];
+                    ws += w;
+                }
+                if ws > 0.0 {
+                    s / ws
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
     }
 }
 

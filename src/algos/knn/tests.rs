@@ -258,30 +258,3 @@ fn registry_parameters_map_to_the_config() {
         .values(&[("n_neighbors".into(), "0".into())])
         .is_err());
 }
-
-#[test]
-fn predicting_many_rows_on_the_cores_answers_each_row_as_alone() {
-    // 1,300 queries (three blocks, enough work for threads) against 200
-    // training rows: each answer equals the one-row prediction.
-    let x = random(200, 4, 5, true);
-    let y: Vec<usize> = (0..200).map(|i| i % 3).collect();
-    let q = random(1300, 4, 6, true);
-    for search in [Search::Brute, Search::KdTree] {
-        let m = fit_knn(x.view(), &y, 3, cfg(5, Metric::Euclidean, search)).unwrap();
-        let all = m.predict(q.view());
-        let one: Vec<usize> = (0..q.nrows())
-            .map(|i| m.predict(q.slice(ndarray::s![i..i + 1, ..]))[0])
-            .collect();
-        assert_eq!(all, one);
-        let t: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin()).collect();
-        let r =
-            regression::fit_knn_regressor(x.view(), &t, cfg(5, Metric::Euclidean, search)).unwrap();
-        let all = crate::algos::core::Regressor::predict(&r, q.view());
-        let one: Vec<f64> = (0..q.nrows())
-            .map(|i| {
-                crate::algos::core::Regressor::predict(&r, q.slice(ndarray::s![i..i + 1, ..]))[0]
-            })
-            .collect();
-        assert_eq!(all, one);
-    }
-}
