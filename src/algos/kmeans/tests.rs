@@ -182,7 +182,7 @@ fn relocates_empty_cluster() {
     let mean = data.mean[0];
     let init = vec![0.5 - mean, 10.5 - mean, 100.0 - mean];
     let p = params(3);
-    let run = lloyd(&data, init, &p, &mut 0, 300, &mut Progress::none()).unwrap();
+    let run = lloyd(&data, init, &p, false, &mut |_| Ok(())).unwrap();
     let mut counts = [0; 3];
     for &l in &run.labels {
         counts[l] += 1;
@@ -214,6 +214,49 @@ fn deterministic_with_threads() {
     let b = fit(x.view(), &params(3), 3, &mut Progress::none()).unwrap();
     assert_eq!(a.labels(), b.labels());
     assert_eq!(a.inertia_value(), b.inertia_value());
+}
+
+#[test]
+fn restarts_on_threads_give_the_one_thread_run_and_reports() {
+    // Big enough (rows x k x features >= PAR_MIN_WORK) for the restarts to
+    // be handed out to threads; the model and every progress report must be
+    // those of the one-thread run, in the same order.
+    let n = 12_000;
+    let x = Array2::from_shape_fn((n, 5), |(i, j)| {
+        ((i * 7919 + j * 104_729) % 1000) as f64 / 100.0 + (i % 3) as f64 * (j as f64 + 1.0)
+    });
+    let p = KMeansParams {
+        n_init: 5,
+        max_iter: 40,
+        ..params(3)
+    };
+    let run = |threads: usize| {
+        let mut steps = Vec::new();
+        let mut sink = |s: Step| {
+            steps.push((s.iter, s.total, s.value));
+            true
+        };
+        let m = fit_on_threads(x.view(), &p, 11, &mut Progress::new(&mut sink), threads).unwrap();
+        (m, steps)
+    };
+    let (a, sa) = run(1);
+    let (b, sb) = run(3);
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.centers(), b.centers());
+    assert_eq!(a.inertia_value(), b.inertia_value());
+    assert_eq!(a.n_iter(), b.n_iter());
+    assert_eq!(sa, sb);
+    assert!(sa.len() > 5, "{}", sa.len());
+
+    // Cancelling on the threads stops the fit with `Cancelled`.
+    let mut calls = 0;
+    let mut cancel = |_: Step| {
+        calls += 1;
+        calls < 4
+    };
+    let r = fit_on_threads(x.view(), &p, 11, &mut Progress::new(&mut cancel), 3);
+    assert_eq!(r.err(), Some(AlgoError::Cancelled));
+    assert_eq!(calls, 4);
 }
 
 #[test]
@@ -338,7 +381,7 @@ fn blocked_predict_is_the_nearest_centre_of_each_row() {
     let want: Vec<usize> = big
         .rows()
         .into_iter()
-        .map(|r| nearest_exact(r.iter().copied(), m.centers()).0)
+        .map(|r| nearest_exact(&r.to_vec(), m.centers().as_slice().unwrap()).0)
         .collect();
     assert_eq!(m.predict(big.view()), want);
 }
