@@ -106,7 +106,7 @@ pub const REPEATS: ParamSpec = int(
     "repeats",
     1,
     10,
-    "2",
+    "4",
     "labelled subsets drawn for each count (their accuracies are averaged)",
 );
 pub const POOLING: ParamSpec = choice(
@@ -144,14 +144,14 @@ pub const PRETRAIN_BATCH: ParamSpec = int(
 );
 pub const TIE: ParamSpec = choice(
     "tie",
-    &["yes", "no"],
-    "yes",
+    &["no", "yes"],
+    "no",
     "yes: the masked-LM head scores each word by the dot product with that word's input embedding (one table, as in BERT); no: a separate output matrix",
 );
 pub const PRETRAIN_TEXT: ParamSpec = choice(
     "pretrain_text",
-    &["reviews", "amazon", "pool"],
-    "reviews",
+    &["amazon", "reviews", "pool"],
+    "amazon",
     "reviews: the amazon sentences outside the held-out set plus the 2,000 IMDb and Yelp review sentences of the same UCI set; amazon: the text of all amazon sentences, the held-out ones included; pool: the amazon sentences outside the held-out set only (labels are never used)",
 );
 pub const HELD_OUT: ParamSpec = int(
@@ -1128,8 +1128,8 @@ impl RunLab for BertParams {
                 )
             } else if d0 > 0.0 && r > 1 && d0 > se2 {
                 (
-                    format!("With {c0} labelled sentences the pre-trained encoder reaches {pa:.1}% against {sa:.1}% from scratch: {d0:+.1} points on average over {r} labelled subsets (each pair of runs on the same subset), standard deviation {sd0:.1}, pre-training ahead on {won} of {r}; with {c1} labels the gap is {d1:+.1} points. What the encoder learned from unlabelled text by filling in masked words is worth most when labels are few."),
-                    format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {pa:.1}%，从头训练 {sa:.1}%：在 {r} 组标注子集上（每组两次运行用同一子集）平均高 {d0:+.1} 个百分点，标准差 {sd0:.1}，{r} 组中有 {won} 组预训练更好；{c1} 个标注时差距为 {d1:+.1} 个百分点。编码器在无标注文本上做完形填空（掩码预测）学到的东西，在标注很少时最有用。"),
+                    format!("With {c0} labelled sentences the pre-trained encoder reaches {pa:.1}% against {sa:.1}% from scratch: {d0:+.1} points on average over {r} labelled subsets (each pair of runs on the same subset), standard deviation {sd0:.1}, pre-training ahead on {won} of {r}; with {c1} labels the gap is {d1:+.1} points. {}", if d1 < d0 { "What the encoder learned from unlabelled text by filling in masked words is worth most when labels are few." } else { "Here it helped at least as much with more labels." }),
+                    format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {pa:.1}%，从头训练 {sa:.1}%：在 {r} 组标注子集上（每组两次运行用同一子集）平均高 {d0:+.1} 个百分点，标准差 {sd0:.1}，{r} 组中有 {won} 组预训练更好；{c1} 个标注时差距为 {d1:+.1} 个百分点。{}", if d1 < d0 { "编码器在无标注文本上做完形填空（掩码预测）学到的东西，在标注很少时最有用。" } else { "这次标注更多时它的帮助也不小。" }),
                 )
             } else if d0 > 0.0 {
                 (
@@ -1146,8 +1146,8 @@ impl RunLab for BertParams {
             if p.pretrain_steps > 0 && p.pretrain_text == "amazon" {
                 outcome.notice(
                     bi(
-                        format!("Pre-training here read the text of all {n} sentences, the {} test sentences included (never a label), as BERT reads unlabelled text that may contain what it is later tested on; pretrain_text = pool keeps the test sentences out of pre-training too (a harder setting with only {} sentences to learn from).", test.len(), pool.len()),
-                        format!("这里的预训练读了全部 {n} 个句子的文本，包括 {} 个测试句子（但从不使用标签），就像 BERT 读的无标注文本里也可能有日后测试的内容；pretrain_text = pool 会把测试句子也排除在预训练之外（只剩 {} 个句子可学，更难）。", test.len(), pool.len()),
+                        format!("Pre-training here read the text of all {n} sentences, the {} test sentences included (never a label), as BERT reads unlabelled text that may contain what it is later tested on; pretrain_text = pool keeps the test sentences out of pre-training too (a harder setting with only {} sentences to learn from), and pretrain_text = reviews adds the IMDb and Yelp sentences instead of the test ones.", test.len(), pool.len()),
+                        format!("这里的预训练读了全部 {n} 个句子的文本，包括 {} 个测试句子（但从不使用标签），就像 BERT 读的无标注文本里也可能有日后测试的内容；pretrain_text = pool 会把测试句子也排除在预训练之外（只剩 {} 个句子可学，更难），pretrain_text = reviews 则用 IMDb 和 Yelp 的句子代替测试句子。", test.len(), pool.len()),
                     ),
                     Some("pretrained-language-models"),
                 );
@@ -1353,7 +1353,11 @@ mod tests {
         let labels = o.charts.iter().find(|c| c.key == "labels").unwrap();
         assert_eq!(labels.series.len(), 2);
         assert_eq!(labels.series[0].points.len(), 4, "50, 100, 200, 400 labels");
-        assert!(o.find_figure("accuracy_pretrained_50").is_some());
+        // The paired gain's mean is the difference of the two means.
+        let f = |k: &str| o.find_figure(k).unwrap();
+        let d = f("accuracy_pretrained_50") - f("accuracy_scratch_50");
+        assert!((f("gain_50") - d).abs() < 1e-9);
+        assert_eq!(f("gain_std_50"), 0.0, "one subset: no spread");
         let m = o.find_figure("mask_share").unwrap();
         assert!(m > 0.5 && m < 1.0, "{m}");
         assert!(o.notices.len() >= 4);
@@ -1406,6 +1410,26 @@ mod tests {
         let probe = frozen("probe");
         assert!(probe.iter().all(|n| !n.starts_with("cls.")));
         assert_eq!(probe.len() + 2, ps.len(), "all but cls weight and bias");
+    }
+
+    #[test]
+    fn reviews_pretrain_on_three_corpora_and_repeats_give_a_spread() {
+        let o = run_quiet(&tiny(&[
+            ("pretrain_text", "reviews"),
+            ("repeats", "2"),
+            ("tie", "yes"),
+            ("finetune", "encoder"),
+        ]))
+        .unwrap();
+        assert!(
+            o.dataset.contains("2000 sentences of sentiment_imdb"),
+            "{}",
+            o.dataset
+        );
+        let t = o.tables.iter().find(|t| t.key == "labels").unwrap();
+        assert_eq!(t.columns[4], "gain std");
+        assert!(o.find_figure("gain_std_50").unwrap() >= 0.0);
+        assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
     }
 
     #[test]
