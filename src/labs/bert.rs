@@ -1,28 +1,36 @@
 //! Lab `bert`: BERT's recipe at toy scale on the bundled review sentences
-//! (`sentiment_amazon`, 1,000 sentences).
+//! (labels from `sentiment_amazon`, 1,000 sentences; unlabelled text also
+//! from `sentiment_imdb` and `sentiment_yelp`, the other two parts of the
+//! same UCI set).
 //!
 //! 1. The input of a sentence pair: `[CLS] A [SEP] B [SEP]`, segment ids
 //!    (0 for A, 1 for B), positions, and the token, segment and position
 //!    embeddings whose sum enters the encoder (heat maps, one row a token).
 //! 2. Masked-LM pre-training of a small Transformer encoder
-//!    ([`crate::nn::TransformerEncoder`], post-LN, learned positions, two
-//!    segments) on pairs of sentences from the training pool, labels unused:
-//!    15% of the tokens are chosen; of those 80% become `[MASK]`, 10% a random
-//!    word and 10% stay (the rule is checked on a large sample in the tests).
+//!    ([`crate::nn::TransformerEncoder`], post-LN or pre-LN, learned
+//!    positions, two segments; the output layer tied to the token embeddings
+//!    or not) on pairs of unlabelled sentences: 15% of the tokens are chosen;
+//!    of those 80% become `[MASK]`, 10% a random word and 10% stay (the rule
+//!    is checked on a large sample in the tests). `pretrain_text = reviews`
+//!    reads the amazon sentences outside the test set plus the 2,000 IMDb
+//!    and Yelp sentences; `amazon` all 1,000 amazon sentences (the test
+//!    sentences' text included, never a label); `pool` the amazon sentences
+//!    outside the test set only.
 //! 3. Fine-tuning on sentiment, with 50, 100, 200 and 400 labelled
 //!    sentences, from the pre-trained weights and from the same initial
-//!    weights without pre-training; accuracy on 300 held-out sentences that
-//!    neither pre-training (unless `pretrain_text = all`, which reads their
-//!    text but never their labels) nor fine-tuning saw. The sentiment head
-//!    reads the mean of the encoder's outputs over the words (`pooling =
-//!    mean`) or the `[CLS]` output alone (`cls`: without BERT's next-sentence
-//!    task nothing in pre-training teaches `[CLS]` to summarise); every weight
-//!    is fine-tuned (`finetune = all`) or only the head (`probe`). A run stops
-//!    early once its training loss is near zero.
+//!    weights without pre-training, on the same labelled subsets and batches
+//!    (paired): accuracy on 300 held-out amazon sentences, and the paired
+//!    difference's mean and spread over `repeats` subsets. The sentiment
+//!    head reads the mean of the encoder's outputs over the words (`pooling
+//!    = mean`) or the `[CLS]` output alone (`cls`: without BERT's
+//!    next-sentence task nothing in pre-training teaches `[CLS]` to
+//!    summarise); every weight is fine-tuned (`finetune = all`), all but the
+//!    embeddings (`encoder`) or only the head (`probe`). A run stops early
+//!    once its training loss is near zero.
 //!
 //! Tokens are the corpus's words as scikit-learn's default pattern finds
 //! them (`crate::data::text::tokenize`), the `vocab` most frequent in the
-//! pool, the rest `[UNK]`.
+//! pre-training text, the rest `[UNK]`.
 
 use std::collections::HashMap;
 
@@ -77,7 +85,7 @@ pub const PRETRAIN_STEPS: ParamSpec = int(
     0,
     100_000,
     "2000",
-    "masked-LM steps (32 sentence pairs each)",
+    "masked-LM steps (pretrain_batch sentence pairs each)",
 );
 pub const FINETUNE_STEPS: ParamSpec = int(
     "finetune_steps",
@@ -92,13 +100,13 @@ pub const LEARNING_RATE: ParamSpec = float(
     1.0,
     true,
     "0.003",
-    "Adam's step size (pre-training, after 100 warm-up steps, and fine-tuning)",
+    "Adam's step size for pre-training (after 100 warm-up steps)",
 );
 pub const REPEATS: ParamSpec = int(
     "repeats",
     1,
     10,
-    "2",
+    "4",
     "labelled subsets drawn for each count (their accuracies are averaged)",
 );
 pub const POOLING: ParamSpec = choice(
@@ -109,15 +117,42 @@ pub const POOLING: ParamSpec = choice(
 );
 pub const FINETUNE: ParamSpec = choice(
     "finetune",
-    &["all", "probe"],
+    &["all", "encoder", "probe"],
     "all",
-    "all: every weight moves when fine-tuning; probe: the encoder stays frozen and only the sentiment head learns",
+    "all: every weight moves when fine-tuning; encoder: the token, position and segment embeddings stay as they are and the encoder blocks and the head learn; probe: the encoder stays frozen and only the sentiment head learns",
+);
+pub const FINETUNE_LR: ParamSpec = float(
+    "finetune_lr",
+    0.0,
+    1.0,
+    true,
+    "0.003",
+    "Adam's step size when fine-tuning (both the pre-trained and the from-scratch model)",
+);
+pub const NORM: ParamSpec = choice(
+    "norm",
+    &["post", "pre"],
+    "post",
+    "where each block's layer norm sits: after the residual sum (post, as in BERT) or before each sub-layer (pre)",
+);
+pub const PRETRAIN_BATCH: ParamSpec = int(
+    "pretrain_batch",
+    1,
+    256,
+    "32",
+    "sentence pairs in each masked-LM step",
+);
+pub const TIE: ParamSpec = choice(
+    "tie",
+    &["no", "yes"],
+    "no",
+    "yes: the masked-LM head scores each word by the dot product with that word's input embedding (one table, as in BERT); no: a separate output matrix",
 );
 pub const PRETRAIN_TEXT: ParamSpec = choice(
     "pretrain_text",
-    &["pool", "all"],
-    "all",
-    "pool: pre-train on the sentences outside the held-out set only; all: on every sentence's text (labels are never used)",
+    &["amazon", "reviews", "pool"],
+    "amazon",
+    "reviews: the amazon sentences outside the held-out set plus the 2,000 IMDb and Yelp review sentences of the same UCI set; amazon: the text of all amazon sentences, the held-out ones included; pool: the amazon sentences outside the held-out set only (labels are never used)",
 );
 pub const HELD_OUT: ParamSpec = int(
     "held_out",
@@ -134,9 +169,11 @@ pub const CLS: usize = 2;
 pub const SEP: usize = 3;
 pub const MASK: usize = 4;
 const SPECIALS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+/// Bundled corpora whose text (never their labels) `pretrain_text =
+/// reviews` adds to pre-training: the other two parts of the UCI set.
+const EXTRA_TEXT: [&str; 2] = ["sentiment_imdb", "sentiment_yelp"];
 /// Labelled sentences fine-tuning is tried with.
 const LABEL_COUNTS: [usize; 4] = [50, 100, 200, 400];
-const PRETRAIN_BATCH: usize = 32;
 const FINETUNE_BATCH: usize = 16;
 const PRETRAIN_WARMUP: usize = 100;
 /// Fine-tuning stops once the mean training loss over one pass of the
@@ -162,6 +199,10 @@ pub struct BertParams {
     pub repeats: usize,
     pub pooling: &'static str,
     pub finetune: &'static str,
+    pub finetune_lr: f64,
+    pub tie: bool,
+    pub norm: &'static str,
+    pub pretrain_batch: usize,
     pub pretrain_text: &'static str,
     pub held_out: usize,
 }
@@ -195,6 +236,10 @@ impl Algorithm for BertLab {
             REPEATS,
             POOLING,
             FINETUNE,
+            FINETUNE_LR,
+            TIE,
+            NORM,
+            PRETRAIN_BATCH,
             PRETRAIN_TEXT,
             HELD_OUT,
         ],
@@ -216,6 +261,10 @@ impl Algorithm for BertLab {
             repeats: v.usize(&REPEATS)?,
             pooling: v.choice(&POOLING)?,
             finetune: v.choice(&FINETUNE)?,
+            finetune_lr: v.float(&FINETUNE_LR)?,
+            tie: v.choice(&TIE)? == "yes",
+            norm: v.choice(&NORM)?,
+            pretrain_batch: v.usize(&PRETRAIN_BATCH)?,
             pretrain_text: v.choice(&PRETRAIN_TEXT)?,
             held_out: v.usize(&HELD_OUT)?,
         })
@@ -335,6 +384,8 @@ pub fn mask_tokens(ids: &[usize], vocab: usize, rng: &mut crate::rng::Rng) -> Ma
 struct Bert {
     enc: TransformerEncoder,
     mlm: Linear,
+    /// The masked-LM head's bias when it reuses the token embeddings.
+    mlm_bias: Option<crate::nn::ParamId>,
     cls: Linear,
     d: usize,
     /// Sentiment from the mean of the word outputs (else from `[CLS]`).
@@ -370,18 +421,30 @@ impl Bert {
                 heads: p.heads,
                 d_ff: p.d_ff,
                 layers: p.layers,
-                norm: NormPlacement::Post,
+                norm: if p.norm == "pre" {
+                    NormPlacement::Pre
+                } else {
+                    NormPlacement::Post
+                },
                 positions: Positions::Learned,
                 segments: 2,
             },
         )?;
         let init = WeightInit::GlorotUniform;
+        // Made even when tied (then unused, its gradient stays zero), so
+        // that every other weight draws the same initial values either way.
         let mlm = Linear::new(&mut ps, "mlm", p.d_model, vocab, init, true)?;
+        let mlm_bias = if p.tie {
+            Some(ps.add("mlm_tied.bias", &[vocab], crate::nn::Init::Zeros, false)?)
+        } else {
+            None
+        };
         let cls = Linear::new(&mut ps, "cls", p.d_model, 2, init, true)?;
         Ok((
             Bert {
                 enc,
                 mlm,
+                mlm_bias,
                 cls,
                 d: p.d_model,
                 mean_pool: p.pooling == "mean",
@@ -418,7 +481,15 @@ impl Bert {
             .forward(g, ps, &ids, batch.len(), Some(&seg_ids), Some(&mask))?;
         let h = g.reshape(out.hidden, &[batch.len() * t, self.d])?;
         let h = g.gather(h, &rows)?;
-        let logits = self.mlm.forward(g, ps, h)?;
+        let logits = match self.mlm_bias {
+            Some(b) => {
+                let e = g.param(ps, self.enc.tokens.table)?;
+                let et = g.transpose(e, 0, 1)?;
+                let b = g.param(ps, b)?;
+                g.linear(h, et, Some(b))?
+            }
+            None => self.mlm.forward(g, ps, h)?,
+        };
         let right = argmax_rows(g.value(logits)?)
             .iter()
             .zip(&want)
@@ -487,6 +558,29 @@ impl Bert {
     }
 }
 
+/// The words of every sentence of the bundled text corpus `name`.
+fn extra_sentences(name: &str) -> Result<Vec<Vec<String>>, LabError> {
+    let file = format!("{name}.csv");
+    let bytes = crate::data::bundled_file(&file).ok_or_else(|| {
+        LabError::setup(format!(
+            "the bundled corpus {name} is missing from this build"
+        ))
+    })?;
+    let c = load_corpus_bytes(name, &file, bytes, &CsvOptions::default())?;
+    Ok(c.texts.iter().map(|t| tokenize(t)).collect())
+}
+
+/// Mean and sample standard deviation (0 for fewer than two values).
+fn mean_std(x: &[f64]) -> (f64, f64) {
+    let n = x.len().max(1) as f64;
+    let m = x.iter().sum::<f64>() / n;
+    if x.len() < 2 {
+        return (m, 0.0);
+    }
+    let v = x.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / (n - 1.0);
+    (m, v.sqrt())
+}
+
 fn argmax_rows(v: &Tensor) -> Vec<usize> {
     let c = v.shape().last().copied().unwrap_or(1).max(1);
     v.as_slice()
@@ -504,6 +598,27 @@ fn argmax_rows(v: &Tensor) -> Vec<usize> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What stays fixed when fine-tuning: nothing (`all`), the token, position
+/// and segment embeddings (`encoder`), or everything but the sentiment head
+/// (`probe`).
+fn freeze(ps: &mut ParamStore, mode: &str) -> Result<(), LabError> {
+    let ids: Vec<_> = ps.ids().collect();
+    for id in ids {
+        let prm = ps.param_mut(id)?;
+        let frozen = match mode {
+            "probe" => !prm.name.starts_with("cls."),
+            "encoder" => ["bert.tok.", "bert.pos.", "bert.seg."]
+                .iter()
+                .any(|e| prm.name.starts_with(e)),
+            _ => false,
+        };
+        if frozen {
+            prm.trainable = false;
+        }
+    }
+    Ok(())
 }
 
 /// Fine-tune a copy of `start` on the labelled rows `idx` of the pool for
@@ -524,17 +639,8 @@ fn finetune(
     ctx: &LabContext<'_>,
 ) -> Result<(f64, usize), LabError> {
     let mut ps = start.clone();
-    if p.finetune == "probe" {
-        // A linear probe: only the sentiment head learns.
-        let ids: Vec<_> = ps.ids().collect();
-        for id in ids {
-            let prm = ps.param_mut(id)?;
-            if !prm.name.starts_with("cls.") {
-                prm.trainable = false;
-            }
-        }
-    }
-    let mut opt = Adam::new(p.learning_rate as f32)?;
+    freeze(&mut ps, p.finetune)?;
+    let mut opt = Adam::new(p.finetune_lr as f32)?;
     let mut g = Graph::new(0);
     let mut order: Vec<usize> = idx.to_vec();
     let mut at = order.len();
@@ -625,12 +731,17 @@ impl RunLab for BertParams {
         let (test_idx, pool_idx) = order.split_at(p.held_out);
         // The text pre-training reads (never its labels), and the
         // vocabulary of it.
-        let pre_idx: Vec<usize> = if p.pretrain_text == "all" {
+        let pre_idx: Vec<usize> = if p.pretrain_text == "amazon" {
             order.clone()
         } else {
             pool_idx.to_vec()
         };
-        let pre_words: Vec<Vec<String>> = pre_idx.iter().map(|&i| words[i].clone()).collect();
+        let mut pre_words: Vec<Vec<String>> = pre_idx.iter().map(|&i| words[i].clone()).collect();
+        if p.pretrain_text == "reviews" {
+            for part in EXTRA_TEXT {
+                pre_words.extend(extra_sentences(part)?);
+            }
+        }
         let vocab = Vocab::fit(&pre_words, p.vocab);
         let v = vocab.len();
         let ids_of = |i: usize| -> Vec<usize> { words[i].iter().map(|w| vocab.id(w)).collect() };
@@ -652,7 +763,16 @@ impl RunLab for BertParams {
         let chunks = p.pretrain_steps.div_ceil(CHUNK);
         let mut outcome = LabOutcome {
             total: chunks + counts.len() * p.repeats * 2,
-            dataset: if p.pretrain_text == "all" {
+            dataset: if p.pretrain_text == "reviews" {
+                format!(
+                    "sentiment_amazon: labels from {} sentences, {} held out for testing; pre-training reads the text (never a label) of those {} and of the {} sentences of sentiment_imdb and sentiment_yelp; vocabulary {} words + 5 special tokens",
+                    pool.len(),
+                    test.len(),
+                    pool.len(),
+                    pre_words.len() - pool.len(),
+                    v - SPECIALS.len()
+                )
+            } else if p.pretrain_text == "amazon" {
                 format!(
                     "sentiment_amazon: labels from {} sentences, {} held out for testing; pre-training reads the text of all {n} (never a label); vocabulary {} words + 5 special tokens",
                     pool.len(),
@@ -674,7 +794,10 @@ impl RunLab for BertParams {
         let scratch = ps.clone();
 
         // --- masked-LM pre-training on pairs of pool sentences.
-        let pool_ids: Vec<Vec<usize>> = pre_idx.iter().map(|&i| ids_of(i)).collect();
+        let pool_ids: Vec<Vec<usize>> = pre_words
+            .iter()
+            .map(|s| s.iter().map(|w| vocab.id(w)).collect())
+            .collect();
         let mut opt = Adam::new(p.learning_rate as f32)?;
         let mut g = Graph::new(ctx.seed);
         let mut rule = [0usize; 3];
@@ -683,7 +806,7 @@ impl RunLab for BertParams {
         let mut first_loss = f64::NAN;
         let mut last = (f64::NAN, 0.0);
         for step in 1..=p.pretrain_steps {
-            let batch: Vec<_> = (0..PRETRAIN_BATCH)
+            let batch: Vec<_> = (0..p.pretrain_batch)
                 .map(|_| {
                     let a = rng.gen_range(0..pool_ids.len());
                     let b = rng.gen_range(0..pool_ids.len());
@@ -842,11 +965,11 @@ impl RunLab for BertParams {
                 bi(
                     format!(
                         "The masked-LM loss fell from {first_loss:.2} to {:.2}. On the held-out sentences{} it guesses {:.1}% of the masked words; always guessing the most frequent word (\"{}\") would get {:.1}%.",
-                        last.0, if p.pretrain_text == "all" { " (whose text, not labels, pre-training read)" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                        last.0, if p.pretrain_text == "amazon" { " (whose text, not labels, pre-training read)" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
                     ),
                     format!(
                         "掩码语言模型损失从 {first_loss:.2} 降到 {:.2}。在留出句子上{}它猜对 {:.1}% 的被掩码词；总猜最常见的词（\"{}\"）只有 {:.1}%。",
-                        last.0, if p.pretrain_text == "all" { "（预训练读过这些句子的文本，但没有用它们的标签）" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
+                        last.0, if p.pretrain_text == "amazon" { "（预训练读过这些句子的文本，但没有用它们的标签）" } else { "" }, 100.0 * mlm_acc, vocab.words[top], 100.0 * top_acc
                     ),
                 ),
                 Some("pretrained-language-models"),
@@ -859,6 +982,9 @@ impl RunLab for BertParams {
         let mut gaps = Vec::new();
         for &count in &counts {
             let (mut pre, mut scr) = (0.0, 0.0);
+            // Pre-trained minus scratch on each subset (paired: same
+            // labelled sentences, same batches).
+            let mut diffs = Vec::with_capacity(p.repeats);
             let mut used = [0usize; 2];
             for r in 0..p.repeats {
                 let mut srng =
@@ -883,13 +1009,18 @@ impl RunLab for BertParams {
                     used[which] += steps;
                     if which == 0 {
                         pre += acc;
+                        diffs.push(acc);
                     } else {
                         scr += acc;
+                        if let Some(d) = diffs.last_mut() {
+                            *d -= acc;
+                        }
                     }
                     outcome.done += 1;
                 }
             }
             let (pre, scr) = (pre / p.repeats as f64, scr / p.repeats as f64);
+            let (gain, spread) = mean_std(&diffs);
             let c = outcome.chart_mut(
                 "labels",
                 bi(
@@ -919,15 +1050,35 @@ impl RunLab for BertParams {
                 scr,
                 "",
             );
+            outcome.figure(
+                &format!("gain_{count}"),
+                bi(
+                    format!("pre-trained − scratch, {count} labels (mean of paired subsets)"),
+                    format!("预训练减从头训练，{count} 个标注（配对子集的均值）"),
+                ),
+                gain,
+                "",
+            );
+            outcome.figure(
+                &format!("gain_std_{count}"),
+                bi(
+                    format!("its standard deviation over the {} subsets", p.repeats),
+                    format!("它在 {} 组子集上的标准差", p.repeats),
+                ),
+                spread,
+                "",
+            );
             table_rows.push(vec![
                 Cell::from(count),
                 Cell::from(pre),
                 Cell::from(scr),
-                Cell::from(pre - scr),
+                Cell::from(gain),
+                Cell::from(spread),
+                Cell::from(diffs.iter().filter(|&&d| d > 0.0).count()),
                 Cell::from(used[0] as f64 / p.repeats as f64),
                 Cell::from(used[1] as f64 / p.repeats as f64),
             ]);
-            gaps.push((count, pre, scr));
+            gaps.push((count, pre, scr, spread, diffs));
             ctx.update(&outcome)?;
         }
         outcome.tables.push(Table {
@@ -949,42 +1100,54 @@ impl RunLab for BertParams {
                 "pre-trained".into(),
                 "scratch".into(),
                 "gain".into(),
+                "gain std".into(),
+                "subsets won".into(),
                 "steps (pre-trained)".into(),
                 "steps (scratch)".into(),
             ],
             rows: table_rows,
         });
-        if let (Some(&(c0, pre0, scr0)), Some(&(c1, pre1, scr1))) = (gaps.first(), gaps.last()) {
+        if let (Some((c0, pre0, scr0, sd0, diffs0)), Some((c1, pre1, scr1, _, _))) =
+            (gaps.first(), gaps.last())
+        {
+            let (c0, c1) = (*c0, *c1);
             let d0 = 100.0 * (pre0 - scr0);
             let d1 = 100.0 * (pre1 - scr1);
+            let sd0 = 100.0 * sd0;
+            let r = diffs0.len();
+            let won = diffs0.iter().filter(|&&d| d > 0.0).count();
+            // Twice the standard error of the paired mean: a gain above it
+            // is unlikely to be the luck of the subsets drawn.
+            let se2 = 2.0 * sd0 / (r.max(1) as f64).sqrt();
+            let (pa, sa) = (100.0 * pre0, 100.0 * scr0);
             let (en, zh) = if p.pretrain_steps == 0 {
                 (
                     "pretrain_steps = 0: both columns start from the same random weights."
                         .to_string(),
                     "pretrain_steps = 0：两列都从同样的随机权重开始。".to_string(),
                 )
-            } else if d0 > 5.0 {
+            } else if d0 > 0.0 && r > 1 && d0 > se2 {
                 (
-                    format!("With {c0} labelled sentences the pre-trained encoder reaches {:.1}% against {:.1}% from scratch (+{d0:.1} points); with {c1} the gap is {d1:+.1} points. Pre-training on unlabelled text gave the model something labels alone did not.", 100.0 * pre0, 100.0 * scr0),
-                    format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点）；{c1} 个标注时差距为 {d1:+.1} 个百分点。无标注文本上的预训练提供了仅靠标注学不到的东西。", 100.0 * pre0, 100.0 * scr0),
+                    format!("With {c0} labelled sentences the pre-trained encoder reaches {pa:.1}% against {sa:.1}% from scratch: {d0:+.1} points on average over {r} labelled subsets (each pair of runs on the same subset), standard deviation {sd0:.1}, pre-training ahead on {won} of {r}; with {c1} labels the gap is {d1:+.1} points. {}", if d1 < d0 { "What the encoder learned from unlabelled text by filling in masked words is worth most when labels are few." } else { "Here it helped at least as much with more labels." }),
+                    format!("只有 {c0} 个标注句子时，预训练过的编码器准确率 {pa:.1}%，从头训练 {sa:.1}%：在 {r} 组标注子集上（每组两次运行用同一子集）平均高 {d0:+.1} 个百分点，标准差 {sd0:.1}，{r} 组中有 {won} 组预训练更好；{c1} 个标注时差距为 {d1:+.1} 个百分点。{}", if d1 < d0 { "编码器在无标注文本上做完形填空（掩码预测）学到的东西，在标注很少时最有用。" } else { "这次标注更多时它的帮助也不小。" }),
                 )
             } else if d0 > 0.0 {
                 (
-                    format!("Pre-training helped only a little here: with {c0} labelled sentences {:.1}% pre-trained against {:.1}% from scratch (+{d0:.1} points), with {c1} {d1:+.1} points; gaps this small are of the order of what another labelled subset changes. Try more pretrain_steps or a smaller model.", 100.0 * pre0, 100.0 * scr0),
-                    format!("这次预训练只带来很小的提升：{c0} 个标注时预训练 {:.1}%，从头训练 {:.1}%（高 {d0:.1} 个百分点），{c1} 个标注时 {d1:+.1} 个百分点；这么小的差距与换一组标注样本带来的变化相当。可以增加 pretrain_steps 或减小模型。", 100.0 * pre0, 100.0 * scr0),
+                    format!("Pre-training helped only a little here: with {c0} labelled sentences {pa:.1}% pre-trained against {sa:.1}% from scratch, {d0:+.1} points on average over {r} labelled subsets with standard deviation {sd0:.1} (ahead on {won} of {r}), so the gain is within what the choice of subset changes; with {c1} labels {d1:+.1} points. Try more pretrain_steps or more repeats."),
+                    format!("这次预训练只带来很小的提升：{c0} 个标注时预训练 {pa:.1}%，从头训练 {sa:.1}%，在 {r} 组标注子集上平均 {d0:+.1} 个百分点，标准差 {sd0:.1}（{r} 组中 {won} 组领先），差距没有超出换一组标注样本带来的波动；{c1} 个标注时 {d1:+.1} 个百分点。可以增加 pretrain_steps 或 repeats。"),
                 )
             } else {
                 (
-                    format!("Here pre-training did not help: with {c0} labelled sentences {:.1}% pre-trained against {:.1}% from scratch ({d0:+.1} points); with {c1}, {d1:+.1} points. Try more pretrain_steps or a smaller model.", 100.0 * pre0, 100.0 * scr0),
-                    format!("这次预训练没有带来提升：{c0} 个标注时预训练 {:.1}%，从头训练 {:.1}%（{d0:+.1} 个百分点）；{c1} 个标注时 {d1:+.1} 个百分点。可以增加 pretrain_steps 或减小模型。", 100.0 * pre0, 100.0 * scr0),
+                    format!("Here pre-training did not help: with {c0} labelled sentences {pa:.1}% pre-trained against {sa:.1}% from scratch ({d0:+.1} points on average over {r} labelled subsets, standard deviation {sd0:.1}); with {c1}, {d1:+.1} points. Try more pretrain_steps or a smaller model."),
+                    format!("这次预训练没有带来提升：{c0} 个标注时预训练 {pa:.1}%，从头训练 {sa:.1}%（在 {r} 组标注子集上平均 {d0:+.1} 个百分点，标准差 {sd0:.1}）；{c1} 个标注时 {d1:+.1} 个百分点。可以增加 pretrain_steps 或减小模型。"),
                 )
             };
             outcome.notice(bi(en, zh), Some("pretrained-language-models"));
-            if p.pretrain_steps > 0 && p.pretrain_text == "all" {
+            if p.pretrain_steps > 0 && p.pretrain_text == "amazon" {
                 outcome.notice(
                     bi(
-                        format!("Pre-training here read the text of all {n} sentences, the {} test sentences included (never a label), as BERT reads unlabelled text that may contain what it is later tested on; pretrain_text = pool keeps the test sentences out of pre-training too (a harder setting with only {} sentences to learn from).", test.len(), pool.len()),
-                        format!("这里的预训练读了全部 {n} 个句子的文本，包括 {} 个测试句子（但从不使用标签），就像 BERT 读的无标注文本里也可能有日后测试的内容；pretrain_text = pool 会把测试句子也排除在预训练之外（只剩 {} 个句子可学，更难）。", test.len(), pool.len()),
+                        format!("Pre-training here read the text of all {n} sentences, the {} test sentences included (never a label), as BERT reads unlabelled text that may contain what it is later tested on; pretrain_text = pool keeps the test sentences out of pre-training too (a harder setting with only {} sentences to learn from), and pretrain_text = reviews adds the IMDb and Yelp sentences instead of the test ones.", test.len(), pool.len()),
+                        format!("这里的预训练读了全部 {n} 个句子的文本，包括 {} 个测试句子（但从不使用标签），就像 BERT 读的无标注文本里也可能有日后测试的内容；pretrain_text = pool 会把测试句子也排除在预训练之外（只剩 {} 个句子可学，更难），pretrain_text = reviews 则用 IMDb 和 Yelp 的句子代替测试句子。", test.len(), pool.len()),
                     ),
                     Some("pretrained-language-models"),
                 );
@@ -1190,11 +1353,83 @@ mod tests {
         let labels = o.charts.iter().find(|c| c.key == "labels").unwrap();
         assert_eq!(labels.series.len(), 2);
         assert_eq!(labels.series[0].points.len(), 4, "50, 100, 200, 400 labels");
-        assert!(o.find_figure("accuracy_pretrained_50").is_some());
+        // The paired gain's mean is the difference of the two means.
+        let f = |k: &str| o.find_figure(k).unwrap();
+        let d = f("accuracy_pretrained_50") - f("accuracy_scratch_50");
+        assert!((f("gain_50") - d).abs() < 1e-9);
+        assert_eq!(f("gain_std_50"), 0.0, "one subset: no spread");
         let m = o.find_figure("mask_share").unwrap();
         assert!(m > 0.5 && m < 1.0, "{m}");
         assert!(o.notices.len() >= 4);
         assert_eq!(o.done, o.total);
+    }
+
+    /// Gradient of the token-embedding row of a word that is only a
+    /// masked-LM target, never in the input.
+    fn target_row_grad(tie: &str) -> f32 {
+        let p = tiny(&[("tie", tie)]);
+        let (model, mut ps) = Bert::new(3, &p, 20).unwrap();
+        let mut g = Graph::new(0);
+        let batch = vec![(vec![CLS, MASK, 9, SEP], vec![0; 4], vec![(1, 7)])];
+        ps.zero_grad();
+        let (loss, _, n) = model.mlm_loss(&mut g, &mut ps, &batch).unwrap().unwrap();
+        assert_eq!(n, 1);
+        g.backward(loss, &mut ps).unwrap();
+        let grad = ps.grad(model.enc.tokens.table).unwrap();
+        (0..p.d_model).map(|j| grad[[7, j]].abs()).sum()
+    }
+
+    #[test]
+    fn a_tied_head_scores_words_with_their_input_embeddings() {
+        // Tied, the target word's own embedding gets a gradient from the
+        // output side; untied, only the words in the input do.
+        assert!(target_row_grad("yes") > 1e-6);
+        assert_eq!(target_row_grad("no"), 0.0);
+    }
+
+    #[test]
+    fn fine_tuning_modes_freeze_what_they_say() {
+        let p = tiny(&[]);
+        let (_, ps) = Bert::new(1, &p, 20).unwrap();
+        let frozen = |mode: &str| {
+            let mut q = ps.clone();
+            freeze(&mut q, mode).unwrap();
+            let mut names: Vec<String> = q
+                .iter()
+                .filter(|x| !x.trainable)
+                .map(|x| x.name.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        assert!(frozen("all").is_empty());
+        assert_eq!(
+            frozen("encoder"),
+            ["bert.pos.weight", "bert.seg.weight", "bert.tok.weight"]
+        );
+        let probe = frozen("probe");
+        assert!(probe.iter().all(|n| !n.starts_with("cls.")));
+        assert_eq!(probe.len() + 2, ps.len(), "all but cls weight and bias");
+    }
+
+    #[test]
+    fn reviews_pretrain_on_three_corpora_and_repeats_give_a_spread() {
+        let o = run_quiet(&tiny(&[
+            ("pretrain_text", "reviews"),
+            ("repeats", "2"),
+            ("tie", "yes"),
+            ("finetune", "encoder"),
+        ]))
+        .unwrap();
+        assert!(
+            o.dataset.contains("2000 sentences of sentiment_imdb"),
+            "{}",
+            o.dataset
+        );
+        let t = o.tables.iter().find(|t| t.key == "labels").unwrap();
+        assert_eq!(t.columns[4], "gain std");
+        assert!(o.find_figure("gain_std_50").unwrap() >= 0.0);
+        assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
     }
 
     #[test]
