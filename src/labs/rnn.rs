@@ -282,11 +282,11 @@ impl Batch {
         match task {
             MemoryTask::Recall => {
                 let (xs, ys) = sequences(rng, n, t);
+                for (j, &sym) in xs.iter().enumerate() {
+                    x[j * width + sym] = 1.0;
+                }
+                // The start flag.
                 for i in 0..n {
-                    for k in 0..t {
-                        x[(i * t + k) * width + xs[i * t + k]] = 1.0;
-                    }
-                    // The start flag.
                     x[i * t * width + CLASSES] = 1.0;
                 }
                 Batch {
@@ -301,11 +301,11 @@ impl Batch {
             }
             MemoryTask::Adding => {
                 let (vs, marks, ys) = adding_sequences(rng, n, t);
-                for i in 0..n {
-                    for k in 0..t {
-                        x[(i * t + k) * width] = vs[i * t + k];
-                    }
-                    for &k in &marks[i] {
+                for (j, &v) in vs.iter().enumerate() {
+                    x[j * width] = v;
+                }
+                for (i, m) in marks.iter().enumerate() {
+                    for &k in m {
                         x[(i * t + k) * width + 1] = 1.0;
                     }
                 }
