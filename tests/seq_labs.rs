@@ -62,7 +62,7 @@ fn rnn_memory_runs_from_the_cli() {
     assert_eq!(grad["series"].as_array().expect("series").len(), 6);
     let heat = v["heatmaps"].as_array().expect("heatmaps");
     assert_eq!(heat.iter().filter(|h| h["group"] == "gates").count(), 3);
-    assert_eq!(bilingual_notices(&v), 3);
+    assert_eq!(bilingual_notices(&v), 4);
 }
 
 #[test]
