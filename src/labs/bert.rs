@@ -17,9 +17,9 @@
 //!    sentences' text included, never a label); `pool` the amazon sentences
 //!    outside the test set only.
 //! 3. Fine-tuning on sentiment, with 50, 100, 200 and 400 labelled
-//!    sentences, from the pre-trained weights and from the same initial
-//!    weights without pre-training, on the same labelled subsets and batches
-//!    (paired): accuracy on 300 held-out amazon sentences, and the paired
+//!    sentences, from the pre-trained weights and from scratch (a fresh
+//!    initialisation for each subset, so one lucky draw does not decide the
+//!    comparison), on the same labelled subsets and batches (paired): accuracy on 300 held-out amazon sentences, and the paired
 //!    difference's mean and spread over `repeats` subsets. The sentiment
 //!    head reads the mean of the encoder's outputs over the words (`pooling
 //!    = mean`) or the `[CLS]` output alone (`cls`: without BERT's
@@ -791,7 +791,6 @@ impl RunLab for BertParams {
         };
 
         let (model, mut ps) = Bert::new(ctx.seed, p, v)?;
-        let scratch = ps.clone();
 
         // --- masked-LM pre-training on pairs of pool sentences.
         let pool_ids: Vec<Vec<usize>> = pre_words
@@ -992,7 +991,10 @@ impl RunLab for BertParams {
                 let mut idx: Vec<usize> = (0..pool.len()).collect();
                 idx.shuffle(&mut srng);
                 idx.truncate(count);
-                for (which, start) in [(0, &ps), (1, &scratch)] {
+                // A fresh initialisation per subset for the scratch run, so
+                // one lucky draw does not decide the comparison.
+                let (_, fresh) = Bert::new(ctx.seed ^ (0x5c7a_7c40 + r as u64 * 104_729), p, v)?;
+                for (which, start) in [(0, &ps), (1, &fresh)] {
                     // Both see the same batches.
                     let mut brng = crate::algos::rng(ctx.seed ^ (0x0062_6174 + r as u64));
                     let (acc, steps) = finetune(
