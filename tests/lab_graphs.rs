@@ -4,21 +4,11 @@
 //! drawn at 80x24; a synthetic scatter with three groups.
 
 mod common;
-use common::{json, mlwb, screen};
+use common::{figure, json, mlwb, open_experiment as open, screen};
 
 use mlwb::content::{Library, TopicSource};
 use mlwb::labs::{bi, LabOutcome, Scatter};
-use mlwb::tui::{App, Headless, Msg};
-
-fn figure(v: &serde_json::Value, key: &str) -> f64 {
-    v["figures"]
-        .as_array()
-        .expect("figures")
-        .iter()
-        .find(|f| f["key"] == key)
-        .and_then(|f| f["value"].as_f64())
-        .unwrap_or_else(|| panic!("figure {key}"))
-}
+use mlwb::tui::Msg;
 
 fn bilingual(v: &serde_json::Value) {
     let notices = v["notices"].as_array().expect("notices");
@@ -142,17 +132,6 @@ fn algos_lists_the_four_labs() {
     for n in ["gcn", "node-embedding", "contrastive", "multimodal"] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
-}
-
-fn open(id: &str, w: u16, h: u16) -> Headless {
-    let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
-    app.color = false;
-    app.lang = mlwb::settings::Lang::En;
-    let mut app = Headless::new(app);
-    let i = app.lib.index_of(id).expect("topic");
-    app.reveal(i);
-    app.send(Msg::ToggleExperiment);
-    app
 }
 
 #[test]

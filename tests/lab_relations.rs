@@ -3,20 +3,10 @@
 //! 80x24). Tiny settings: these run in the debug build.
 
 mod common;
-use common::{json, mlwb, screen};
+use common::{figure, json, mlwb, open_experiment as open, screen};
 
 use mlwb::content::{Library, TopicSource};
-use mlwb::tui::{App, Headless, Msg};
-
-fn figure(v: &serde_json::Value, key: &str) -> f64 {
-    v["figures"]
-        .as_array()
-        .expect("figures")
-        .iter()
-        .find(|f| f["key"] == key)
-        .and_then(|f| f["value"].as_f64())
-        .unwrap_or_else(|| panic!("figure {key}"))
-}
+use mlwb::tui::Msg;
 
 fn bilingual(v: &serde_json::Value) {
     let notices = v["notices"].as_array().expect("notices");
@@ -110,17 +100,6 @@ fn algos_lists_both_labs_and_their_topics_offer_them() {
         let offered = mlwb::tui::app::experiments_for(&lib, i);
         assert!(offered.iter().any(|e| e.algo == lab), "{topic}: {lab}");
     }
-}
-
-fn open(id: &str, w: u16, h: u16) -> Headless {
-    let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
-    app.color = false;
-    app.lang = mlwb::settings::Lang::En;
-    let mut app = Headless::new(app);
-    let i = app.lib.index_of(id).expect("topic");
-    app.reveal(i);
-    app.send(Msg::ToggleExperiment);
-    app
 }
 
 #[test]

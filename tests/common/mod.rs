@@ -52,3 +52,28 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&o.stdout).expect("JSON on stdout")
 }
+
+/// The bundled map at `w`×`h`, no colour, English, with the experiment
+/// pane of topic `id` open.
+pub fn open_experiment(id: &str, w: u16, h: u16) -> mlwb::tui::Headless {
+    use mlwb::content::{Library, TopicSource};
+    let mut app = App::new(Library::load(TopicSource::Bundled), w, h);
+    app.color = false;
+    app.lang = mlwb::settings::Lang::En;
+    let mut app = mlwb::tui::Headless::new(app);
+    let i = app.lib.index_of(id).expect("topic");
+    app.reveal(i);
+    app.send(mlwb::tui::Msg::ToggleExperiment);
+    app
+}
+
+/// The value of a lab's figure `key` in `mlwb run --json` output.
+pub fn figure(v: &serde_json::Value, key: &str) -> f64 {
+    v["figures"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .find(|f| f["key"] == key)
+        .and_then(|f| f["value"].as_f64())
+        .unwrap_or_else(|| panic!("figure {key}"))
+}
