@@ -380,43 +380,39 @@ impl Runtime {
                 self.profile = None;
             }
         }
-        if let Some((run, job)) = &self.submission {
-            let run = *run;
-            let ended = job.is_finished();
-            if let Some(result) = job.drain().pop() {
-                out.push(Msg::SubmissionDone {
-                    run,
-                    result: Carry::new(result),
-                });
-                self.submission = None;
-            } else if ended {
-                out.push(Msg::SubmissionDone {
-                    run,
-                    result: Carry::new(Err("the submission job stopped".into())),
-                });
-                self.submission = None;
-            }
+        if let Some((run, r)) = take_answer(&mut self.submission, "submission") {
+            out.push(Msg::SubmissionDone {
+                run,
+                result: Carry::new(r),
+            });
         }
-        if let Some((run, job)) = &self.learning {
-            let run = *run;
-            let ended = job.is_finished();
-            let mut got = job.drain();
-            if let Some(result) = got.pop() {
-                out.push(Msg::LearningDone {
-                    run,
-                    result: Carry::new(result),
-                });
-                self.learning = None;
-            } else if ended {
-                out.push(Msg::LearningDone {
-                    run,
-                    result: Carry::new(Err("the learning-curve job stopped".into())),
-                });
-                self.learning = None;
-            }
+        if let Some((run, r)) = take_answer(&mut self.learning, "learning-curve") {
+            out.push(Msg::LearningDone {
+                run,
+                result: Carry::new(r),
+            });
         }
         out
     }
+}
+
+/// The answer of a one-answer job (`what` names it in the error when its
+/// thread ended without one), or `None` while it runs; an answered job is
+/// let go.
+fn take_answer<T>(
+    slot: &mut Option<(u64, Job<Result<T, String>>)>,
+    what: &str,
+) -> Option<(u64, Result<T, String>)> {
+    let (run, job) = slot.as_ref()?;
+    let run = *run;
+    let ended = job.is_finished();
+    let result = match job.drain().pop() {
+        Some(r) => r,
+        None if ended => Err(format!("the {what} job stopped")),
+        None => return None,
+    };
+    *slot = None;
+    Some((run, result))
 }
 
 /// Read the progress (read-only: no lock, nothing moved) for the tree's
