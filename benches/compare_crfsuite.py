@@ -10,8 +10,8 @@ features (tests/reference/make_crf_reference.py's `token_attributes`, a mirror o
 src/seq/crf.rs) and settings: L-BFGS, c1 = 0, c2 = 1, at most 100 iterations, CRFsuite's
 stopping rules (both stop after the same number of iterations: 59 and 35).
 
-mlwb side: the release build of tests/crf_parity.rs, test `training_time`
-(`cargo test --release --test crf_parity --no-run` first), run with CRF_REPEATS=1; it
+mlwb side: the release build of tests/all/crf_parity.rs, test `training_time`
+(`cargo test --release --test all crf_parity:: --no-run` first), run with CRF_REPEATS=1; it
 times `crf::fit` in-process (attribute strings from the tokens, feature index,
 L-BFGS) and prints one `CRF_TIMING {json}` line.
 

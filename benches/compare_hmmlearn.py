@@ -17,7 +17,7 @@ Timed, best of --repeats wall-clock runs each:
   "scaling": decode(algorithm="viterbi"), score, fit (init_params="",
   params="ste");
 - ours: Hmm::viterbi, Hmm::log_likelihood, Hmm::baum_welch, timed inside the
-  release build of the ignored test `speed_vs_hmmlearn` in tests/hmm_parity.rs
+  release build of the ignored test `speed_vs_hmmlearn` in tests/all/hmm_parity.rs
   (`cargo test --release`; built before anything is timed), so process start
   and data loading are not counted on either side.
 

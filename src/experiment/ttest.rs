@@ -7,7 +7,7 @@
 //! Lentz's method) plus a Lanczos log-gamma. The crate made for it, statrs,
 //! would bring nalgebra and its own dependency tree into a build that uses
 //! nothing else of it. The values are checked against `scipy.stats.t` in
-//! `tests/compare.rs` (figures from `tests/reference/make_compare_reference.py`).
+//! `tests/all/compare.rs` (figures from `tests/reference/make_compare_reference.py`).
 
 use serde::Serialize;
 

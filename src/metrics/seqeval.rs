@@ -5,7 +5,7 @@
 //! its type and BOTH boundaries equal those of a true entity. Per type,
 //! precision = correct / predicted, recall = correct / true, F1 = 2PR/(P+R),
 //! each 0 when undefined. Checked case by case against seqeval by
-//! `tests/seqeval_parity.rs` (reference made by
+//! `tests/all/seqeval_parity.rs` (reference made by
 //! `tests/reference/make_seqeval_reference.py`).
 //!
 //! # Two ways of reading entities ([`Mode`])

@@ -5,7 +5,7 @@ AdaBoostClassifier for mlwb's boosting module.
 Run from the repository root:
 
     python3 -m venv /tmp/skl && /tmp/skl/bin/pip install -r tests/reference/requirements-boosting.txt
-    cargo test --test boosting_parity -- --ignored        # (re)writes boosting_split.json
+    cargo test --test all boosting_parity:: -- --ignored        # (re)writes boosting_split.json
     /tmp/skl/bin/python tests/reference/make_boosting_reference.py
 
 It reads datasets/<name>.csv (features: every column but the last, parsed with float(),
@@ -13,7 +13,7 @@ correctly rounded like Rust's parse::<f64>) and tests/reference/boosting_split.j
 class index of every row and its stratified 75/25 split,
 `data::split::stratified_split(y, n_classes, 0.25, 0)`, so both sides train and test on
 exactly the same rows with the same labels) and writes tests/reference/boosting_reference.json,
-which tests/boosting_parity.rs reads (CI needs no Python).
+which tests/all/boosting_parity.rs reads (CI needs no Python).
 
 Estimators (scikit-learn defaults unless stated):
 - gbdt: GradientBoostingClassifier(n_estimators=100, learning_rate=0.1, max_depth=3,
@@ -71,7 +71,7 @@ def make(algo, seed):
 def main():
     split = json.loads((HERE / "boosting_split.json").read_text())
     out = {
-        "_header": "Written by tests/reference/make_boosting_reference.py; read by tests/boosting_parity.rs.",
+        "_header": "Written by tests/reference/make_boosting_reference.py; read by tests/all/boosting_parity.rs.",
         "versions": {"python": platform.python_version(), "sklearn": sklearn.__version__,
                      "numpy": np.__version__},
         "params": PARAMS,

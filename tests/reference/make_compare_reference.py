@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference figures for `mlwb compare` (tests/compare.rs).
+"""Reference figures for `mlwb compare` (tests/all/compare.rs).
 
 Run from the repository root (pinned versions in requirements-compare.txt):
 

@@ -6,7 +6,7 @@ linear-chain CRF (src/seq/crf.rs). Run from the repository root:
     python3 tests/reference/make_crf_reference.py [--dump-weights DIR]
 
 It reads datasets/ner_{synthetic,chatbot}_{train,test}.conll and (re)writes
-tests/reference/crf_reference.json, which tests/crf_parity.rs checks against.
+tests/reference/crf_reference.json, which tests/all/crf_parity.rs checks against.
 
 Setup (the same on both sides)
 - CoNLL files: `token<TAB>tag` per line, a blank line between sentences, BIO2 tags.

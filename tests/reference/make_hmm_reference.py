@@ -7,7 +7,7 @@ Run from the repository root:
     python3 tests/reference/make_hmm_reference.py
 
 It reads datasets/casino_model.json and datasets/casino.csv and (re)writes
-tests/reference/hmm_reference.json; tests/hmm_parity.rs checks the Rust code
+tests/reference/hmm_reference.json; tests/all/hmm_parity.rs checks the Rust code
 against it. The output is deterministic (fixed seeds, numpy's PCG64 via
 default_rng; floats written with Python's repr, which reads back exactly).
 

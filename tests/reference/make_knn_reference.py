@@ -8,7 +8,7 @@ Run from the repository root:
 
 It reads datasets/{iris,wine,breast_cancer,digits}.csv and the train/test split of
 each stored in tests/reference/sklearn_reference.json (under `datasets.<name>`), and
-writes tests/reference/knn_reference.json, which tests/knn_parity.rs reads (the test
+writes tests/reference/knn_reference.json, which tests/all/knn_parity.rs reads (the test
 needs no Python).
 
 For every dataset, scaling (raw features, or StandardScaler fitted on the train rows

@@ -18,7 +18,7 @@ test R², RMSE and MAE, the test predictions, and for linear models the intercep
 and weights (and OLS standard errors from sigma^2 (X'X)^-1 with an intercept
 column, by numpy). Also the lasso path on the standardised diabetes training rows
 (lasso_path on centred data, 40 alphas, eps=1e-3). Writes
-tests/reference/regression_reference.json, read by tests/regression_parity.rs.
+tests/reference/regression_reference.json, read by tests/all/regression_parity.rs.
 
 StandardScaler is fitted on the training rows only, as `mlwb run --scale standard`.
 Deterministic: one thread, fixed random_state.

@@ -6,7 +6,7 @@ Run from the repository root:
     pip install -r tests/reference/requirements-seqeval.txt
     python3 tests/reference/make_seqeval_reference.py
 
-It (re)writes tests/reference/seqeval_reference.json, which tests/seqeval_parity.rs
+It (re)writes tests/reference/seqeval_reference.json, which tests/all/seqeval_parity.rs
 compares src/metrics/seqeval.rs against (no Python needed there). The output is
 deterministic: the cases come from random.Random(SEED) and the file is written with
 sorted keys, one case per line; a re-run rewrites it byte-identically.

@@ -1,4 +1,4 @@
-"""Reference figures for the sparse text path (tests/text_parity.rs).
+"""Reference figures for the sparse text path (tests/all/text_parity.rs).
 
     python3 -m venv /tmp/venv-text && /tmp/venv-text/bin/pip install -r tests/reference/requirements-text.txt
     /tmp/venv-text/bin/python tests/reference/make_text_reference.py

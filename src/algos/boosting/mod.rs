@@ -2,7 +2,7 @@
 //! `GradientBoostingClassifier`) and AdaBoost with stumps ([`adaboost`],
 //! SAMME), on a weighted level-wise CART builder of their own ([`tree`]).
 //! Checked against scikit-learn 1.7.2 on the bundled datasets by
-//! `tests/boosting_parity.rs`.
+//! `tests/all/boosting_parity.rs`.
 
 pub mod adaboost;
 pub mod gbdt;

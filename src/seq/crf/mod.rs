@@ -91,7 +91,7 @@
 //! emission scores and expected counts are index walks. Empirical counts are
 //! computed once. One thread.
 //!
-//! # Parity with CRFsuite (tests/crf_parity.rs)
+//! # Parity with CRFsuite (tests/all/crf_parity.rs)
 //! On datasets/ner_synthetic and ner_chatbot with c2 = 1, max_iter = 100, our fit
 //! builds CRFsuite's feature set exactly (5,613 and 1,626 features), stops by the
 //! delta test after the same number of iterations (59 and 35), ends on the same

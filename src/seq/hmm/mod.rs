@@ -14,7 +14,7 @@
 //!
 //! # Algorithms and their reference
 //! The reference is hmmlearn 0.3.3 (`CategoricalHMM`), checked by
-//! `tests/hmm_parity.rs` against `tests/reference/hmm_reference.json`.
+//! `tests/all/hmm_parity.rs` against `tests/reference/hmm_reference.json`.
 //!
 //! * **Forward / backward** (Rabiner 1989, *A tutorial on hidden Markov models*,
 //!   Proc. IEEE 77(2), §V.A) in the scaled form: `alpha[t]` is normalised each
