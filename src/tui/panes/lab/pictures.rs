@@ -84,16 +84,30 @@ pub fn heatmaps(
         area.width.saturating_sub(2),
         area.height.saturating_sub(3),
     );
+    // Row labels (tokens, states, cells) on the left of each map, as wide
+    // as the longest one up to 8 columns and a quarter of the pane; column
+    // labels on a line above the cells where they fit (see `col_label_line`).
+    let lw: u16 = maps
+        .iter()
+        .flat_map(|h| h.row_labels.iter())
+        .map(|l| crate::text::width(l))
+        .max()
+        .map_or(0, |w| (w.min(8) as u16).min(inner.width / 4));
+    let label_w = if lw > 0 { lw + 1 } else { 0 };
+    let has_cols = maps.iter().any(|h| !h.col_labels.is_empty());
+    let cell_room = inner.width.saturating_sub(label_w);
     // Cells two columns wide when the maps stay small, so they look square.
     let max_cols = maps.iter().map(|h| h.cols).max().unwrap_or(1).max(1);
     let max_rows = maps.iter().map(|h| h.rows).max().unwrap_or(1).max(1);
-    let cw: u16 = if max_cols * 2 <= usize::from(inner.width) / 2 {
+    let cw: u16 = if max_cols * 2 <= usize::from(cell_room) / 2 {
         2
     } else {
         1
     };
-    let tw = ((max_cols as u16) * cw).max(10).min(inner.width.max(1));
-    let th = (max_rows as u16).min(inner.height.saturating_sub(1).max(1)) + 1;
+    let grid_w = ((max_cols as u16) * cw).min(cell_room.max(1));
+    let tw = (label_w + grid_w).max(10).min(inner.width.max(1));
+    let head = 1 + u16::from(has_cols);
+    let th = (max_rows as u16).min(inner.height.saturating_sub(head).max(1)) + head;
     let (shown, _) = tiles(inner, maps.len(), tw, th, scroll);
     let name = if group.is_empty() {
         maps.first().map_or(String::new(), |h| pick(&h.title, lang))
@@ -119,12 +133,25 @@ pub fn heatmaps(
         Style::new(),
     );
     let span = hi - lo;
+    let dim = theme.fg(Color::DarkGray);
     for (i, x, y) in shown {
         let h = maps[i];
         let t = crate::text::truncate(&pick(&h.title, lang), usize::from(tw));
-        buf.set_stringn(x, y, t, usize::from(tw), theme.fg(Color::DarkGray));
-        for r in 0..h.rows.min(usize::from(th - 1)) {
-            for c in 0..h.cols.min(usize::from(tw / cw)) {
+        buf.set_stringn(x, y, t, usize::from(tw), dim);
+        let gx = x + label_w;
+        let fit_cols = h.cols.min(usize::from(grid_w / cw));
+        if has_cols {
+            for (cx, label) in col_label_line(&h.col_labels, fit_cols, cw) {
+                buf.set_stringn(gx + cx, y + 1, label, usize::from(grid_w - cx), dim);
+            }
+        }
+        let top = y + head;
+        for r in 0..h.rows.min(usize::from(th - head)) {
+            if let Some(l) = h.row_labels.get(r).filter(|_| lw > 0) {
+                let l = crate::text::truncate(l, usize::from(lw));
+                buf.set_stringn(x, top + r as u16, l, usize::from(lw), dim);
+            }
+            for c in 0..fit_cols {
                 let v = h.values.get(r * h.cols + c).copied().unwrap_or(f64::NAN);
                 let t = if span > 0.0 { (v - lo) / span } else { 0.5 };
                 let g = shade(t).to_string().repeat(usize::from(cw));
@@ -134,8 +161,8 @@ pub fn heatmaps(
                     Style::new()
                 };
                 buf.set_stringn(
-                    x + c as u16 * cw,
-                    y + 1 + r as u16,
+                    gx + c as u16 * cw,
+                    top + r as u16,
                     g,
                     usize::from(cw),
                     style,
@@ -143,6 +170,57 @@ pub fn heatmaps(
             }
         }
     }
+}
+
+/// Where the column labels go on the line above a map's cells: each label
+/// starts at its column's cell and is written only if it ends (with one
+/// blank after it) before the next label placed, left to right — so short
+/// labels (tokens, tags) all show, and long runs (t = 1..100) show every
+/// few columns like an axis. Offsets are relative to the first cell.
+fn col_label_line(labels: &[String], cols: usize, cw: u16) -> Vec<(u16, String)> {
+    let mut out = Vec::new();
+    let mut free = 0u16;
+    let end = cols as u16 * cw;
+    // Numbered columns (time steps, positions) get a regular axis: the first
+    // and every step-th label, the step the smallest of 1, 2, 5, 10, 20,
+    // 50, ... that leaves room for the widest number.
+    let numeric = !labels.is_empty() && labels.iter().all(|l| l.parse::<f64>().is_ok());
+    let step = if numeric {
+        let need = labels
+            .iter()
+            .take(cols)
+            .map(|l| crate::text::width(l) as u16 + 1)
+            .max()
+            .unwrap_or(1);
+        [1usize, 2, 5]
+            .iter()
+            .flat_map(|&m| (0..5).map(move |e| m * 10usize.pow(e)))
+            .filter(|s| s * usize::from(cw.max(1)) >= usize::from(need))
+            .min()
+            .unwrap_or(1)
+    } else {
+        1
+    };
+    for (c, l) in labels.iter().take(cols).enumerate() {
+        if numeric && c > 0 && (c + 1) % step != 0 {
+            continue;
+        }
+        let x = c as u16 * cw;
+        let w = crate::text::width(l) as u16;
+        if x < free || w == 0 {
+            continue;
+        }
+        // The last label may run to the grid's edge; others leave a gap.
+        if x + w > end {
+            if out.is_empty() {
+                out.push((x, crate::text::truncate(l, usize::from(end - x))));
+            }
+            break;
+        }
+        out.push((x, l.clone()));
+        free = x + w + 1;
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -212,6 +290,31 @@ pub fn histograms(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn column_labels_show_where_they_fit() {
+        let words: Vec<String> = ["[CLS]", "a", "b", "c", "[SEP]"].map(String::from).to_vec();
+        // Two columns per cell: "[CLS]" covers cells 0-2, so "a" and "b"
+        // are skipped and "c" starts at its own cell.
+        let got = super::col_label_line(&words, 5, 2);
+        assert_eq!(got, vec![(0, "[CLS]".into()), (6, "c".into())]);
+        let tags: Vec<String> = ["O", "B", "I"].map(String::from).to_vec();
+        assert_eq!(
+            super::col_label_line(&tags, 3, 2),
+            vec![(0, "O".into()), (2, "B".into()), (4, "I".into())]
+        );
+        // Time steps 1..100 one column each: an axis at 1, 5, 10, ..., 95
+        // (100 would run past the last cell).
+        let t: Vec<String> = (1..=100).map(|t| t.to_string()).collect();
+        let got = super::col_label_line(&t, 100, 1);
+        let shown: Vec<&str> = got.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(shown.first(), Some(&"1"));
+        assert_eq!(shown[1..4], ["5", "10", "15"]);
+        assert_eq!(shown.last(), Some(&"95"));
+        assert!(got.iter().all(|(x, l)| x + l.len() as u16 <= 100));
+        // Fewer columns shown than labelled: only those columns' labels.
+        assert_eq!(super::col_label_line(&t, 3, 2).len(), 3);
+    }
+
     use super::*;
 
     #[test]
