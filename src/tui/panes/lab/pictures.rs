@@ -85,14 +85,14 @@ pub fn heatmaps(
         area.height.saturating_sub(3),
     );
     // Row labels (tokens, states, cells) on the left of each map, as wide
-    // as the longest one up to 8 columns and a quarter of the pane; column
+    // as the longest one up to 12 columns and a quarter of the pane; column
     // labels on a line above the cells where they fit (see `col_label_line`).
     let lw: u16 = maps
         .iter()
         .flat_map(|h| h.row_labels.iter())
         .map(|l| crate::text::width(l))
         .max()
-        .map_or(0, |w| (w.min(8) as u16).min(inner.width / 4));
+        .map_or(0, |w| (w.min(12) as u16).min(inner.width / 4));
     let label_w = if lw > 0 { lw + 1 } else { 0 };
     let has_cols = maps.iter().any(|h| !h.col_labels.is_empty());
     let cell_room = inner.width.saturating_sub(label_w);
