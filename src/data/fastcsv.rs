@@ -108,6 +108,73 @@ impl Target {
     }
 }
 
+/// The file as the csv reader reads it, noting each newline's offset (and
+/// whether a carriage return precedes it) so a record's line is counted
+/// from the bytes: the csv reader's own count passes over blank lines and
+/// is wrong for CRLF files. Only the newlines read ahead of the parser are
+/// kept (about one buffer's worth).
+struct Lines<R> {
+    inner: R,
+    read: u64,
+    last: u8,
+    ahead: std::collections::VecDeque<(u64, bool)>,
+    passed: usize,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let cr = if i > 0 {
+                    buf[i - 1] == b'\r'
+                } else {
+                    self.last == b'\r'
+                };
+                self.ahead.push_back((self.read + i as u64, cr));
+            }
+        }
+        if n > 0 {
+            self.last = buf[n - 1];
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Lines<R> {
+        Lines {
+            inner,
+            read: 0,
+            last: b'\n',
+            ahead: std::collections::VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// The line of a record the csv reader says starts at byte `start`: it
+    /// starts there or after the blank lines (and the rest of a CRLF) the
+    /// reader skipped from there.
+    fn line_of_record(&mut self, start: u64) -> usize {
+        while self.ahead.front().is_some_and(|&(o, _)| o < start) {
+            self.ahead.pop_front();
+            self.passed += 1;
+        }
+        let mut at = start;
+        while let Some(&(o, cr)) = self.ahead.front() {
+            if o == at || (o == at + 1 && cr) {
+                self.ahead.pop_front();
+                self.passed += 1;
+                at = o + 1;
+            } else {
+                break;
+            }
+        }
+        self.passed + 1
+    }
+}
+
 /// A cell as text without surrounding whitespace, if it is UTF-8.
 #[inline]
 fn cell(bytes: &[u8]) -> Option<&str> {
@@ -166,7 +233,7 @@ pub fn try_load(
         .flexible(true)
         .has_headers(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(f.take(limit.saturating_add(1)));
+        .from_reader(Lines::new(f.take(limit.saturating_add(1))));
     let Ok(header) = rdr.byte_headers() else {
         return Ok(None);
     };
@@ -243,10 +310,11 @@ pub fn try_load(
             Some(t) if !is_missing(t) => target.push(t),
             _ => return Ok(None),
         }
-        lines.push(
-            rec.position()
-                .map_or(lines.len() + 2, |p| p.line() as usize),
-        );
+        let line = match rec.position() {
+            Some(p) => rdr.get_mut().line_of_record(p.byte()),
+            None => lines.len() + 2,
+        };
+        lines.push(line);
     }
     progress.finish();
     if rdr.position().byte() > limit {
@@ -363,6 +431,17 @@ mod tests {
                 "a\tb\tt\n1\t2\tx\n3\t4\ty\n".into(),
                 CsvOptions::default(),
             ),
+            (
+                "crlf-and-blank-lines",
+                "a,b,label\r\n1,2,x\r\n\r\n\r\n3,4,y\r\n\n5,6,x\r\n".into(),
+                CsvOptions::default(),
+            ),
+        ];
+        // Each row's own line, blank lines and CRLF endings counted (the
+        // csv reader's count would say 2, 3, 4 and 1, 2, 3).
+        let want_lines = [
+            ("plain", vec![2, 3, 5]),
+            ("crlf-and-blank-lines", vec![2, 5, 7]),
         ];
         for (name, text, opts) in &cases {
             let p = write(&dir, &format!("{name}.csv"), text);
@@ -377,6 +456,9 @@ mod tests {
             assert_eq!(fast.classes, slow.classes, "{name}");
             assert_eq!(fast.values, slow.values, "{name}");
             assert_eq!(fast.source_lines, slow.source_lines, "{name}");
+            if let Some((_, want)) = want_lines.iter().find(|(n, _)| n == name) {
+                assert_eq!(&fast.source_lines, want, "{name}");
+            }
             assert_eq!(fast.target, slow.target, "{name}");
             assert!(slow.notes.is_empty() && slow.columns.is_none(), "{name}");
         }

@@ -136,7 +136,7 @@ pub fn inspect_bytes(
     let cancelled = || DataError::file(file, "profiling cancelled");
     let total = raw.header.len();
     if !progress(Stage::Read {
-        rows: raw.rows.len(),
+        rows: raw.n_rows(),
         columns: total,
     }) {
         return Err(cancelled());
@@ -148,7 +148,7 @@ pub fn inspect_bytes(
     for n in opts.categorical.iter().chain(&opts.ignore) {
         column_index(file, &raw.header, n, "such")?;
     }
-    let keep = vec![true; raw.rows.len()];
+    let keep = vec![true; raw.n_rows()];
     let task = opts.task.unwrap_or_else(|| infer_task(&raw, ti, &keep));
     let selected = |c: usize| match &opts.features {
         Some(f) => f.iter().any(|n| *n == raw.header[c]),
@@ -156,7 +156,7 @@ pub fn inspect_bytes(
     };
     let mut columns = Vec::with_capacity(raw.header.len());
     for (c, cname) in raw.header.iter().enumerate() {
-        let cells: Vec<&str> = raw.rows.iter().map(|(_, r)| r[c].as_str()).collect();
+        let cells: Vec<&str> = raw.column(c).collect();
         let mut note = None;
         let kind = if opts.ignore.iter().any(|n| n == cname) || (c != ti && !selected(c)) {
             ColumnKind::Ignored
@@ -168,7 +168,7 @@ pub fn inspect_bytes(
                 Inferred::MostlyNumeric { row, cell } => {
                     note = Some(format!(
                         "mostly numbers, but line {} has `{cell}`: fix it, or --categorical {cname}",
-                        raw.rows[row].0
+                        raw.lines[row]
                     ));
                     ColumnKind::Numeric
                 }
@@ -182,7 +182,7 @@ pub fn inspect_bytes(
     Ok(Inspection {
         name: name.to_string(),
         file: file.to_string(),
-        rows: raw.rows.len(),
+        rows: raw.n_rows(),
         target: raw.header[ti].clone(),
         task,
         columns,

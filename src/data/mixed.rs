@@ -31,7 +31,7 @@ fn typed_columns(
     let mut columns = Vec::with_capacity(feats.len());
     for &c in feats {
         let name = &raw.header[c];
-        let cells: Vec<&str> = raw.rows.iter().map(|(_, r)| r[c].as_str()).collect();
+        let cells: Vec<&str> = raw.column(c).collect();
         let kind = if opts.ignore.iter().any(|n| n == name) {
             ColumnKind::Ignored
         } else if opts.categorical.iter().any(|n| n == name) {
@@ -42,7 +42,7 @@ fn typed_columns(
                 Inferred::MostlyNumeric { row, cell } => {
                     return Err(DataError {
                         file: file.to_string(),
-                        line: Some(raw.rows[row].0),
+                        line: Some(raw.lines[row]),
                         column: Some((c + 1, name.clone())),
                         message: format!(
                             "`{cell}` is not a number, but most of this column is; fix the cell, \
@@ -55,7 +55,7 @@ fn typed_columns(
         };
         let data = typed(kind, &cells).map_err(|(row, message)| DataError {
             file: file.to_string(),
-            line: Some(raw.rows[row].0),
+            line: Some(raw.lines[row]),
             column: Some((c + 1, name.clone())),
             message,
         })?;
@@ -68,7 +68,7 @@ fn typed_columns(
     Ok(Columns {
         file: file.to_string(),
         columns,
-        lines: raw.rows.iter().map(|(l, _)| *l).collect(),
+        lines: raw.lines.clone(),
     })
 }
 
@@ -97,7 +97,7 @@ pub(crate) fn load_typed(
         ));
     }
     let cols = typed_columns(file, raw, feats, opts)?;
-    let n = raw.rows.len();
+    let n = raw.n_rows();
     let miss = cols.missing_counts();
     let total: usize = miss.iter().map(|m| m.0).sum();
     let mut keep = vec![true; n];
@@ -222,7 +222,7 @@ pub struct Against {
     pub columns: Columns,
     /// The header and every row's cells, for the id column of a submission.
     pub header: Vec<String>,
-    pub cells: Vec<Vec<String>>,
+    pub cells: RawCsv,
     /// Target column's cells when the file has it (a `--test` file).
     pub target: Option<Vec<String>>,
     /// What was done (extra columns ignored and such).
@@ -280,10 +280,10 @@ pub fn read_against(
     for c in &schema.columns {
         let data = if c.kind.is_feature() {
             let idx = column_index(file, &raw.header, &c.name, "feature")?;
-            let cells: Vec<&str> = raw.rows.iter().map(|(_, r)| r[idx].as_str()).collect();
+            let cells: Vec<&str> = raw.column(idx).collect();
             typed(c.kind, &cells).map_err(|(row, message)| DataError {
                 file: file.to_string(),
-                line: Some(raw.rows[row].0),
+                line: Some(raw.lines[row]),
                 column: Some((idx + 1, c.name.clone())),
                 message: format!(
                     "{message} (this column is {} in the training data)",
@@ -303,20 +303,15 @@ pub fn read_against(
         .header
         .iter()
         .position(|h| *h == train.target)
-        .map(|ti| {
-            raw.rows
-                .iter()
-                .map(|(_, r)| r[ti].trim().to_string())
-                .collect()
-        });
+        .map(|ti| raw.column(ti).map(|cell| cell.trim().to_string()).collect());
     Ok(Against {
         columns: Columns {
             file: file.to_string(),
             columns,
-            lines: raw.rows.iter().map(|(l, _)| *l).collect(),
+            lines: raw.lines.clone(),
         },
-        header: raw.header,
-        cells: raw.rows.into_iter().map(|(_, r)| r).collect(),
+        header: raw.header.clone(),
+        cells: raw,
         target,
         notes,
     })

@@ -415,11 +415,10 @@ pub(crate) fn is_corpus(raw: &RawCsv, opts: &CsvOptions) -> bool {
     }
     // Text, not numbers: most cells do not parse and contain spaces.
     let wordy = raw
-        .rows
-        .iter()
-        .filter(|(_, r)| r[ci].trim().parse::<f64>().is_err() && r[ci].contains(' '))
+        .column(ci)
+        .filter(|c| c.trim().parse::<f64>().is_err() && c.contains(' '))
         .count();
-    wordy * 2 > raw.rows.len()
+    wordy * 2 > raw.n_rows()
 }
 
 /// Load a `text,label` CSV as a corpus.
@@ -452,9 +451,9 @@ pub(crate) fn corpus_from_raw(
             ),
         )
     })?;
-    let mut keep = vec![true; raw.rows.len()];
-    for (k, (line, row)) in keep.iter_mut().zip(&raw.rows) {
-        if is_missing(&row[ci]) {
+    let mut keep = vec![true; raw.n_rows()];
+    for ((k, line), cell) in keep.iter_mut().zip(&raw.lines).zip(raw.column(ci)) {
+        if is_missing(cell) {
             if opts.missing == Missing::Drop {
                 *k = false;
             } else {
@@ -469,11 +468,10 @@ pub(crate) fn corpus_from_raw(
     }
     let (y, classes) = labels(file, &raw, ti, &keep)?;
     let texts = raw
-        .rows
-        .iter()
+        .column(ci)
         .zip(&keep)
         .filter(|(_, &k)| k)
-        .map(|((_, r), _)| r[ci].clone())
+        .map(|(cell, _)| cell.to_string())
         .collect();
     Ok(Corpus {
         name: name.to_string(),

@@ -290,11 +290,11 @@ fn id_column(other: &Against, id: Option<&str>) -> Result<Option<usize>, Experim
         };
     }
     // The first column, when it is ID-like (unique per row).
-    let first = other.cells.iter().map(|r| r[0].as_str());
+    let first = other.cells.column(0);
     let kind = infer_kind(&other.header[0], first);
     let unique = {
         let mut seen = std::collections::HashSet::new();
-        other.cells.iter().all(|r| seen.insert(r[0].trim()))
+        other.cells.column(0).all(|c| seen.insert(c.trim()))
     };
     Ok((kind == Inferred::Kind(ColumnKind::Id)
         || unique && crate::data::columns::id_like_name(&other.header[0]))
@@ -435,7 +435,7 @@ pub fn predict_file(
     let rows = other.columns.n_rows();
     let records = (0..rows).map(|r| {
         let id = match id_col {
-            Some(i) => other.cells[r][i].trim().to_string(),
+            Some(i) => other.cells.cell(r, i).trim().to_string(),
             None => (r + 1).to_string(),
         };
         std::iter::once(id)
