@@ -29,23 +29,25 @@ struct Doubled {
     kd: KData,
     cache: Cache,
     n: usize,
-    sign: Vec<i8>,
-    index: Vec<usize>,
+    /// `±1` as `f32` (multiplied into the `f32` row as libsvm does) and
+    /// `u32` row numbers: the gather below is a fair share of the time.
+    sign: Vec<f32>,
+    index: Vec<u32>,
 }
 
 impl Doubled {
     /// The first `len` values of row `i` of the doubled `Q`, into `out`.
     fn gather(&mut self, i: usize, len: usize, out: &mut Vec<f32>) {
-        let k = self.index[i];
+        let k = self.index[i] as usize;
         self.cache.ensure(&mut self.kd, k, self.n);
         let row = &self.cache.rows[k][..self.n];
-        let si = f32::from(self.sign[i]);
+        let si = self.sign[i];
         out.clear();
         out.extend(
             self.index[..len]
                 .iter()
                 .zip(&self.sign[..len])
-                .map(|(&t, &s)| si * f32::from(s) * row[t]),
+                .map(|(&t, &s)| si * s * row[t as usize]),
         );
     }
 }
@@ -206,6 +208,8 @@ pub fn fit_svr(
         coef0: params.coef0,
         degree: params.degree,
     };
+    let rows = u32::try_from(n)
+        .map_err(|_| AlgoError::BadData(format!("{n} rows: at most {} for ε-SVR", u32::MAX)))?;
     let kd = KData::new(flat.clone(), d, vec![1; n], kernel);
     let mut qd = kd.qd.clone();
     qd.extend_from_slice(&kd.qd);
@@ -217,8 +221,8 @@ pub fn fit_svr(
             cache: Cache::new(n, params.cache_mb),
             kd,
             n,
-            sign: sign.clone(),
-            index: (0..n).chain(0..n).collect(),
+            sign: sign.iter().map(|&s| f32::from(s)).collect(),
+            index: (0..rows).chain(0..rows).collect(),
         },
         buf: [
             (usize::MAX, Vec::with_capacity(2 * n)),
