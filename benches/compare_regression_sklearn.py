@@ -3,7 +3,8 @@
 
     pip install -r tests/reference/requirements-regression.txt
     cargo build --release
-    python3 benches/compare_regression_sklearn.py [--rows 5000] [--repeats 3]
+    python3 benches/compare_regression_sklearn.py [--rows 5000] [--repeats 3] [--algos svm]
+                                                  [--mlwb path/to/another/mlwb]
 
 Data: make_regression(--rows, 20 features, 10 informative, noise=10, random_state=0),
 written to a temporary CSV. Both sides hold out 20% of the rows (mlwb: its seeded
@@ -56,7 +57,9 @@ def main():
     ap.add_argument("--rows", type=int, default=5000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--algos", default="", help="comma-separated subset")
+    ap.add_argument("--mlwb", default=str(BIN), help=f"the mlwb binary (default {BIN})")
     a = ap.parse_args()
+    bin_path = Path(a.mlwb)
     import numpy as np
     from sklearn.datasets import make_regression
     from sklearn.metrics import r2_score
@@ -64,8 +67,8 @@ def main():
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    if not BIN.is_file():
-        sys.exit(f"{BIN} missing: run `cargo build --release` first")
+    if not bin_path.is_file():
+        sys.exit(f"{bin_path} missing: run `cargo build --release` first")
     X, y = make_regression(a.rows, 20, n_informative=10, noise=10.0, random_state=0)
     tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
     tmp.write(",".join([f"f{j}" for j in range(20)] + ["target"]) + "\n")
@@ -82,7 +85,7 @@ def main():
     for algo, params, make in cases():
         if want and algo not in want:
             continue
-        cmd = [str(BIN), "run", "--algo", algo, "--dataset", tmp.name, "--scale", "standard",
+        cmd = [str(bin_path), "run", "--algo", algo, "--dataset", tmp.name, "--scale", "standard",
                "--test-size", "0.2", "--seed", "0", "--json"]
         for p in params:
             cmd += ["--param", p]

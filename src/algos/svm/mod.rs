@@ -65,7 +65,8 @@
 //! `kernel` (kernel functions and the rows of `Q`), `cache` (the LRU cache
 //! of kernel rows), `solver` (SMO for one binary problem: working-set
 //! selection, shrinking, `rho`), `multiclass` (one-vs-one fit and the
-//! fitted [`SvmModel`]); the parameters are here.
+//! fitted [`SvmModel`]), `svr` (ε-SVR: the same solver on the doubled
+//! problem); the parameters are here.
 
 mod cache;
 mod kernel;

@@ -1,19 +1,72 @@
-//! The SMO solver of one binary C-SVC dual: libsvm's `Solver`, with the
-//! second-order working-set selection (WSS 3), shrinking and gradient
-//! reconstruction, and the bias `rho`.
+//! The SMO solver of libsvm (its `Solver`): the dual
+//!
+//! ```text
+//! min_a  ½ aᵀQa + pᵀa   s.t.  yᵀa = 0,  0 ≤ a_i ≤ C,   y_i = ±1
+//! ```
+//!
+//! with the second-order working-set selection (WSS 3), shrinking and
+//! gradient reconstruction, and the bias `rho`. C-SVC is `p = −e` with
+//! `Q_ij = y_i y_j K(x_i, x_j)` ([`SvcQ`]); ε-SVR (`svr.rs`) is the same
+//! solver on `2n` variables with its own rows of `Q` (libsvm's `SVR_Q`).
+//! Where the rows come from is behind [`QMatrix`].
 
 use super::cache::Cache;
 use super::kernel::KData;
 use crate::algos::core::AlgoError;
+
+/// The rows of `Q` the solver reads, in the solver's current order (it
+/// swaps positions when shrinking).
+pub(super) trait QMatrix {
+    /// Row `i` of `Q`: at least its first `len` values.
+    fn row(&mut self, i: usize, len: usize) -> &[f32];
+    /// Rows `i` and `j` of `Q` at once, at least `len` values each.
+    fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]);
+    /// Swaps positions `i` and `j`.
+    fn swap_index(&mut self, i: usize, j: usize);
+}
+
+/// C-SVC's `Q`: kernel rows times labels from [`KData`], kept in the LRU
+/// [`Cache`] (libsvm's `SVC_Q`).
+pub(super) struct SvcQ {
+    kd: KData,
+    cache: Cache,
+}
+
+impl QMatrix for SvcQ {
+    #[inline]
+    fn row(&mut self, i: usize, len: usize) -> &[f32] {
+        self.cache.ensure(&mut self.kd, i, len);
+        &self.cache.rows[i]
+    }
+
+    #[inline]
+    fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
+        self.cache.ensure(&mut self.kd, i, len);
+        self.cache.ensure(&mut self.kd, j, len);
+        if self.cache.rows[i].len() < len {
+            // Cannot happen (the cache always holds two full rows); stay safe.
+            self.cache.ensure(&mut self.kd, i, len);
+        }
+        (&self.cache.rows[i], &self.cache.rows[j])
+    }
+
+    fn swap_index(&mut self, i: usize, j: usize) {
+        self.cache.swap_index(i, j);
+        self.kd.swap(i, j);
+    }
+}
 
 const TAU: f64 = 1e-12;
 const LOWER: u8 = 0;
 const UPPER: u8 = 1;
 const FREE: u8 = 2;
 
-pub(super) struct Solver {
-    kd: KData,
-    cache: Cache,
+pub(super) struct Solver<Q> {
+    q: Q,
+    /// Labels `±1`, linear term and diagonal `Q_ii`, in the current order.
+    y: Vec<i8>,
+    p: Vec<f64>,
+    qd: Vec<f64>,
     l: usize,
     active_size: usize,
     g: Vec<f64>,
@@ -42,16 +95,40 @@ pub(super) struct Solution {
     pub(super) reached_max_iter: bool,
 }
 
-impl Solver {
-    pub(super) fn new(kd: KData, c: f64, eps: f64, cache_mb: f64) -> Solver {
+impl Solver<SvcQ> {
+    /// C-SVC: `p = −e`, `alpha = 0`.
+    pub(super) fn new(kd: KData, c: f64, eps: f64, cache_mb: f64) -> Solver<SvcQ> {
         let l = kd.y.len();
-        Solver {
+        let (y, qd) = (kd.y.clone(), kd.qd.clone());
+        let q = SvcQ {
             cache: Cache::new(l, cache_mb),
             kd,
+        };
+        Solver::with_q(q, y, vec![-1.0; l], qd, c, eps)
+    }
+}
+
+impl<Q: QMatrix> Solver<Q> {
+    /// The problem with rows `q`, labels `y`, linear term `p` and diagonal
+    /// `qd`, from `alpha = 0`.
+    pub(super) fn with_q(
+        q: Q,
+        y: Vec<i8>,
+        p: Vec<f64>,
+        qd: Vec<f64>,
+        c: f64,
+        eps: f64,
+    ) -> Solver<Q> {
+        let l = y.len();
+        Solver {
+            q,
+            y,
+            // alpha = 0: G = p, G_bar = 0.
+            g: p.clone(),
+            p,
+            qd,
             l,
             active_size: l,
-            // alpha = 0: G = p = -e, G_bar = 0.
-            g: vec![-1.0; l],
             g_bar: vec![0.0; l],
             alpha: vec![0.0; l],
             status: vec![LOWER; l],
@@ -74,8 +151,10 @@ impl Solver {
     }
 
     fn swap_index(&mut self, i: usize, j: usize) {
-        self.cache.swap_index(i, j);
-        self.kd.swap(i, j);
+        self.q.swap_index(i, j);
+        self.y.swap(i, j);
+        self.p.swap(i, j);
+        self.qd.swap(i, j);
         self.g.swap(i, j);
         self.status.swap(i, j);
         self.alpha.swap(i, j);
@@ -83,14 +162,16 @@ impl Solver {
         self.g_bar.swap(i, j);
     }
 
-    /// Dual objective from the gradient (libsvm's `obj`; needs the whole
-    /// gradient, i.e. nothing shrunk).
+    /// Dual objective from the gradient (libsvm's `obj`,
+    /// `Σ a_i (G_i + p_i) / 2`; needs the whole gradient, i.e. nothing
+    /// shrunk).
     fn objective(&self) -> f64 {
         let v: f64 = self
             .alpha
             .iter()
             .zip(&self.g)
-            .map(|(a, g)| a * (g - 1.0))
+            .zip(&self.p)
+            .map(|((a, g), p)| a * (g + p))
             .sum();
         v / 2.0
     }
@@ -101,13 +182,12 @@ impl Solver {
             return;
         }
         for j in active..l {
-            self.g[j] = self.g_bar[j] - 1.0;
+            self.g[j] = self.g_bar[j] + self.p[j];
         }
         let nr_free = self.status[..active].iter().filter(|&&s| s == FREE).count();
         if nr_free * l > 2 * active * (l - active) {
             for i in active..l {
-                self.cache.ensure(&mut self.kd, i, active);
-                let qi = &self.cache.rows[i][..active];
+                let qi = &self.q.row(i, active)[..active];
                 let mut add = 0.0;
                 for ((&q, &st), &a) in qi.iter().zip(&self.status).zip(&self.alpha) {
                     if st == FREE {
@@ -119,8 +199,7 @@ impl Solver {
         } else {
             for i in 0..active {
                 if self.status[i] == FREE {
-                    self.cache.ensure(&mut self.kd, i, l);
-                    let qi = &self.cache.rows[i][active..l];
+                    let qi = &self.q.row(i, l)[active..l];
                     let ai = self.alpha[i];
                     for (gj, &q) in self.g[active..l].iter_mut().zip(qi) {
                         *gj += ai * f64::from(q);
@@ -137,7 +216,7 @@ impl Solver {
         let mut gmax2 = f64::NEG_INFINITY;
         let mut gmax_idx = None;
         for t in 0..active {
-            if self.kd.y[t] == 1 {
+            if self.y[t] == 1 {
                 if self.status[t] != UPPER && -self.g[t] >= gmax {
                     gmax = -self.g[t];
                     gmax_idx = Some(t);
@@ -148,17 +227,16 @@ impl Solver {
             }
         }
         let i = gmax_idx?;
-        self.cache.ensure(&mut self.kd, i, active);
-        let qi = &self.cache.rows[i][..active];
-        let yi = f64::from(self.kd.y[i]);
-        let qd_i = self.kd.qd[i];
+        let qi = &self.q.row(i, active)[..active];
+        let yi = f64::from(self.y[i]);
+        let qd_i = self.qd[i];
         let mut gmin_idx = None;
         let mut obj_diff_min = f64::INFINITY;
-        let cols = self.kd.y[..active]
+        let cols = self.y[..active]
             .iter()
             .zip(&self.status[..active])
             .zip(&self.g[..active])
-            .zip(self.kd.qd[..active].iter().zip(qi));
+            .zip(self.qd[..active].iter().zip(qi));
         for (j, (((&yj, &st), &gj), (&qd_j, &q))) in cols.enumerate() {
             let (grad_diff, quad) = if yj == 1 {
                 if st == LOWER {
@@ -197,7 +275,7 @@ impl Solver {
     }
 
     fn be_shrunk(&self, i: usize, gmax1: f64, gmax2: f64) -> bool {
-        let pos = self.kd.y[i] == 1;
+        let pos = self.y[i] == 1;
         match self.status[i] {
             UPPER => -self.g[i] > if pos { gmax1 } else { gmax2 },
             LOWER => self.g[i] > if pos { gmax2 } else { gmax1 },
@@ -211,7 +289,7 @@ impl Solver {
         for i in 0..self.active_size {
             let g = self.g[i];
             let st = self.status[i];
-            if self.kd.y[i] == 1 {
+            if self.y[i] == 1 {
                 if st != UPPER && -g >= gmax1 {
                     gmax1 = -g;
                 }
@@ -252,7 +330,7 @@ impl Solver {
         let mut nr_free = 0usize;
         let (mut ub, mut lb, mut sum_free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
         for i in 0..self.active_size {
-            let pos = self.kd.y[i] == 1;
+            let pos = self.y[i] == 1;
             let yg = if pos { self.g[i] } else { -self.g[i] };
             match self.status[i] {
                 UPPER => {
@@ -285,20 +363,15 @@ impl Solver {
     /// The two-variable update of libsvm (bounds handled as there).
     fn update_pair(&mut self, i: usize, j: usize) {
         let active = self.active_size;
-        self.cache.ensure(&mut self.kd, i, active);
-        self.cache.ensure(&mut self.kd, j, active);
-        if self.cache.rows[i].len() < active {
-            // Cannot happen (the cache always holds two full rows); stay safe.
-            self.cache.ensure(&mut self.kd, i, active);
-        }
         let c = self.c;
-        let qd = &self.kd.qd;
-        let (qi, qj) = (&self.cache.rows[i][..active], &self.cache.rows[j][..active]);
+        let qd = &self.qd;
+        let (qi, qj) = self.q.rows2(i, j, active);
+        let (qi, qj) = (&qi[..active], &qj[..active]);
         let alpha = &mut self.alpha;
         let g = &mut self.g;
         let (old_ai, old_aj) = (alpha[i], alpha[j]);
         let qij = f64::from(qi[j]);
-        if self.kd.y[i] != self.kd.y[j] {
+        if self.y[i] != self.y[j] {
             let mut quad = qd[i] + qd[j] + 2.0 * qij;
             if quad <= 0.0 {
                 quad = TAU;
@@ -373,8 +446,7 @@ impl Solver {
         let l = self.l;
         for (k, was_upper) in [(i, ui), (j, uj)] {
             if was_upper != (self.status[k] == UPPER) {
-                self.cache.ensure(&mut self.kd, k, l);
-                let qk = &self.cache.rows[k][..l];
+                let qk = &self.q.row(k, l)[..l];
                 let s = if was_upper { -c } else { c };
                 for (gb, &q) in self.g_bar.iter_mut().zip(qk) {
                     *gb += s * f64::from(q);
@@ -383,7 +455,7 @@ impl Solver {
         }
     }
 
-    /// libsvm's `Solver::Solve` for C-SVC (`p = -e`, `C_i = C`, `alpha = 0`).
+    /// libsvm's `Solver::Solve` (`C_i = C`, from `alpha = 0`).
     /// `beat(obj)` is called every 1000 iterations; false cancels.
     pub(super) fn solve(
         mut self,
@@ -435,7 +507,7 @@ impl Solver {
         let obj = self.objective();
         let mut coef = vec![0.0; l];
         for k in 0..l {
-            coef[self.active_set[k]] = self.alpha[k] * f64::from(self.kd.y[k]);
+            coef[self.active_set[k]] = self.alpha[k] * f64::from(self.y[k]);
         }
         Ok(Solution {
             coef,
