@@ -220,7 +220,6 @@ fn bert_lab_runs_from_the_cli() {
         "pretrain_steps=3",
         "finetune_steps=2",
         "repeats=1",
-        "repeats_large=1",
         "held_out=10",
     ] {
         args.extend(["--param", p]);
