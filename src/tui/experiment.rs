@@ -135,6 +135,9 @@ pub enum LabPanel {
     Matrix,
     /// The "what to notice" lines.
     Notices,
+    /// Every key figure, one after another (the status block above the
+    /// panels shows as many as leave the big panel room).
+    Figures,
 }
 
 /// The panels of an outcome, in the order the keys `1`-`9` pick them.
@@ -166,6 +169,9 @@ pub fn lab_panels(o: &LabOutcome) -> Vec<LabPanel> {
     }
     if !o.notices.is_empty() {
         v.push(LabPanel::Notices);
+    }
+    if !o.figures.is_empty() {
+        v.push(LabPanel::Figures);
     }
     v
 }

@@ -147,8 +147,9 @@ fn gcn_opens_from_its_note_and_draws_the_scatter() {
     );
     let exp = app.exp.as_ref().expect("pane");
     assert!(exp.error.is_none(), "{:?}", exp.error);
-    // Panels: loss, accuracy, the scatter, Â, the table, the notices.
-    assert_eq!(exp.lab_panels().len(), 6);
+    // Panels: loss, accuracy, the scatter, Â, the table, the notices, the
+    // figures.
+    assert_eq!(exp.lab_panels().len(), 7);
     app.send(Msg::Digit(3));
     let s = screen(&app);
     assert!(

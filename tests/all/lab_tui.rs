@@ -122,10 +122,11 @@ fn the_init_lab_runs_from_its_note_and_shows_every_panel() {
             s.contains("o Xavier") && s.contains("x He") && s.contains("+ N(0,1)"),
             "{s}"
         );
-        // The panels: 2 charts, 3 histogram groups, a table, the notices.
-        assert_eq!(exp.lab_panels().len(), 7);
+        // The panels: 2 charts, 3 histogram groups, a table, the notices,
+        // the figures.
+        assert_eq!(exp.lab_panels().len(), 8);
         let mut pages = Vec::new();
-        for n in 1..=7u8 {
+        for n in 1..=8u8 {
             send(&mut app, &[Msg::Digit(n)]);
             pages.push(screen(&app));
         }
@@ -135,11 +136,21 @@ fn the_init_lab_runs_from_its_note_and_shows_every_panel() {
         assert!(pages[6].contains("with N(0,1) and tanh"), "{}", pages[6]);
         insta::assert_snapshot!(format!("init_lab_histograms_{w}x{h}"), pages[2]);
         insta::assert_snapshot!(format!("init_lab_notices_{w}x{h}"), pages[6]);
+        // The last panel lists every figure.
+        assert!(pages[7].contains("figures · PgDn/PgUp"), "{}", pages[7]);
+        let first = &app
+            .exp
+            .as_ref()
+            .expect("pane")
+            .lab_outcome()
+            .expect("outcome")
+            .figures[0];
+        assert!(pages[7].contains(&first.label.en), "{}", pages[7]);
         // ] and [ cycle; o opens the linked note.
         send(&mut app, &[Msg::NextPanel]);
         assert_eq!(app.exp.as_ref().expect("pane").lab_panel, 0);
         send(&mut app, &[Msg::PrevPanel]);
-        assert_eq!(app.exp.as_ref().expect("pane").lab_panel, 6);
+        assert_eq!(app.exp.as_ref().expect("pane").lab_panel, 7);
         // z: the whole screen.
         send(&mut app, &[Msg::ToggleZoom]);
         let z = screen(&app);
@@ -364,8 +375,8 @@ fn every_panel_kind_renders_at_both_sizes() {
         let exp = app.exp.as_ref().expect("pane");
         let n = exp.lab_panels().len();
         assert_eq!(
-            n, 8,
-            "2 charts, 2 heat-map groups, 1 histogram group, table, matrix, notices"
+            n, 9,
+            "2 charts, 2 heat-map groups, 1 histogram group, table, matrix, notices, figures"
         );
         let s = screen(&app);
         for f in [

@@ -188,7 +188,8 @@ fn the_attention_lab_opens_from_its_note() {
         );
         insta::assert_snapshot!(format!("attention_lab_head1_{w}x{h}"), pages[1]);
         insta::assert_snapshot!(format!("attention_lab_heads_{w}x{h}"), pages[2]);
-        let notes = pages.last().expect("notices page");
+        // The notices, then the figures panel last.
+        let notes = &pages[pages.len() - 2];
         assert!(notes.contains("What to notice"), "{notes}");
         insta::assert_snapshot!(format!("attention_lab_notices_{w}x{h}"), notes);
     }

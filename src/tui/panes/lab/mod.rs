@@ -1,6 +1,8 @@
 //! The lab pane: what any lab's [`LabOutcome`] holds, drawn under the
 //! experiment setup. One status block (running: done/total and elapsed;
-//! finished: every key figure, wrapped, never cut), a bar naming the panels
+//! finished: the key figures, wrapped, each whole — as many lines as leave
+//! the big panel 8 rows, the last line then naming the `figures` panel,
+//! the last one, which lists them all), a bar naming the panels
 //! (`1`-`9`, `[`/`]` pick the big one), the big panel and, when there is
 //! room, the notices (or the next panel) below it. Every panel reads
 //! without colour: series have their own marker glyph and a legend, heat
@@ -109,6 +111,7 @@ fn panel_name(o: &LabOutcome, p: &LabPanel, lang: Lang) -> String {
             .map_or_else(String::new, |t| short(&pick(&t.title, lang))),
         LabPanel::Matrix => (if zh { "混淆矩阵" } else { "confusion" }).into(),
         LabPanel::Notices => (if zh { "要点" } else { "notice" }).into(),
+        LabPanel::Figures => (if zh { "全部数值" } else { "figures" }).into(),
     }
 }
 
@@ -138,11 +141,37 @@ pub fn render(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme,
         }
         return;
     };
-    // The status block: live progress, or every figure.
+    // The status block: live progress, or the figures — as many lines as
+    // leave the big panel `PANEL_ROOM` rows; the rest are in the figures
+    // panel, and the last line shown says so.
+    let panels = lab_panelsof(o);
     let status = status_lines(pane, o, lang, width, theme);
-    let status_h = (status.len() as u16).min(area.height.saturating_sub(4).max(1));
+    let room = if area.height >= PANEL_ROOM + 4 {
+        area.height - PANEL_ROOM - 1
+    } else {
+        area.height.saturating_sub(4).max(1)
+    };
+    let status_h = (status.len() as u16).min(room);
+    let cut = status.len() > usize::from(status_h);
     for (i, l) in status.iter().take(usize::from(status_h)).enumerate() {
         buf.set_line(area.x, area.y + i as u16, l, area.width);
+    }
+    if cut && status_h > 0 {
+        let k = panels
+            .iter()
+            .position(|p| *p == LabPanel::Figures)
+            .map_or(0, |k| k + 1);
+        let more = status.len() - usize::from(status_h) + 1;
+        let msg = if lang == Lang::Zh {
+            format!("…… 另有 {more} 行数值：按 {k} 查看全部")
+        } else {
+            format!("… {more} more line(s) of figures: {k} shows them all")
+        };
+        let y = area.y + status_h - 1;
+        for x in area.x..area.x + area.width {
+            buf[(x, y)].set_symbol(" ");
+        }
+        buf.set_stringn(area.x, y, msg, width, theme.fg(Color::DarkGray));
     }
     let rest = Rect::new(
         area.x,
@@ -150,7 +179,6 @@ pub fn render(pane: &ExperimentPane, area: Rect, buf: &mut Buffer, theme: Theme,
         area.width,
         area.height.saturating_sub(status_h),
     );
-    let panels = lab_panelsof(o);
     if panels.is_empty() || rest.height < 3 {
         return;
     }
@@ -332,8 +360,31 @@ fn draw(
             }
         }
         LabPanel::Notices => text::notices(o, area, buf, theme, lang, scroll),
+        LabPanel::Figures => {
+            let title = if lang == Lang::Zh {
+                "全部数值 · PgDn/PgUp"
+            } else {
+                "figures · PgDn/PgUp"
+            };
+            let b = theme.block(title, false);
+            let inner = b.inner(area);
+            ratatui::widgets::Widget::render(b, area, buf);
+            let lines = status_lines(pane, o, lang, usize::from(inner.width), theme);
+            let first = scroll.min(lines.len().saturating_sub(1));
+            for (i, l) in lines
+                .iter()
+                .skip(first)
+                .take(usize::from(inner.height))
+                .enumerate()
+            {
+                buf.set_line(inner.x, inner.y + i as u16, l, inner.width);
+            }
+        }
     }
 }
+
+/// Rows the big panel keeps under the figures when the pane is short.
+const PANEL_ROOM: u16 = 8;
 
 #[cfg(test)]
 mod tests {
