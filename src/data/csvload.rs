@@ -2,6 +2,7 @@
 //! the column and what was expected.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 
 use ndarray::Array2;
 
@@ -189,6 +190,13 @@ struct RawColumn {
     ends: Vec<u32>,
 }
 
+impl RawColumn {
+    fn get(&self, r: usize) -> &str {
+        let start = if r == 0 { 0 } else { self.ends[r - 1] as usize };
+        &self.text[start..self.ends[r] as usize]
+    }
+}
+
 impl RawCsv {
     pub fn n_rows(&self) -> usize {
         self.lines.len()
@@ -196,18 +204,80 @@ impl RawCsv {
 
     /// Row `r`'s cell in column `c`.
     pub fn cell(&self, r: usize, c: usize) -> &str {
-        let col = &self.columns[c];
-        let start = if r == 0 { 0 } else { col.ends[r - 1] as usize };
-        &col.text[start..col.ends[r] as usize]
+        self.columns[c].get(r)
     }
 
     /// Column `c`'s cells, top to bottom.
     pub fn column(&self, c: usize) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         let col = &self.columns[c];
-        (0..col.ends.len()).map(move |r| {
-            let start = if r == 0 { 0 } else { col.ends[r - 1] as usize };
-            &col.text[start..col.ends[r] as usize]
-        })
+        (0..col.ends.len()).map(move |r| col.get(r))
+    }
+}
+
+/// The file as the csv reader reads it (on both CSV paths), noting each
+/// newline's offset (and whether a carriage return precedes it) so a
+/// record's line is counted from the bytes: the csv reader's own count
+/// passes over blank lines and is wrong for CRLF files. Only the newlines read ahead of the parser are
+/// kept (about one buffer's worth).
+pub(crate) struct Lines<R> {
+    inner: R,
+    read: u64,
+    last: u8,
+    ahead: std::collections::VecDeque<(u64, bool)>,
+    passed: usize,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let cr = if i > 0 {
+                    buf[i - 1] == b'\r'
+                } else {
+                    self.last == b'\r'
+                };
+                self.ahead.push_back((self.read + i as u64, cr));
+            }
+        }
+        if n > 0 {
+            self.last = buf[n - 1];
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Lines<R> {
+    pub(crate) fn new(inner: R) -> Lines<R> {
+        Lines {
+            inner,
+            read: 0,
+            last: b'\n',
+            ahead: std::collections::VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// The line of a record the csv reader says starts at byte `start`: it
+    /// starts there or after the blank lines (and the rest of a CRLF) the
+    /// reader skipped from there.
+    pub(crate) fn line_of_record(&mut self, start: u64) -> usize {
+        while self.ahead.front().is_some_and(|&(o, _)| o < start) {
+            self.ahead.pop_front();
+            self.passed += 1;
+        }
+        let mut at = start;
+        while let Some(&(o, cr)) = self.ahead.front() {
+            if o == at || (o == at + 1 && cr) {
+                self.ahead.pop_front();
+                self.passed += 1;
+                at = o + 1;
+            } else {
+                break;
+            }
+        }
+        self.passed + 1
     }
 }
 
@@ -239,7 +309,7 @@ pub(crate) fn read_raw_with(
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(bytes);
+        .from_reader(Lines::new(bytes));
     let located = |e: csv::Error| {
         let line = e.position().map(|p| {
             let end = (p.byte() as usize).min(bytes.len());
@@ -268,18 +338,6 @@ pub(crate) fn read_raw_with(
             "the first line must be a header naming the columns",
         ));
     }
-    // The csv reader's own line count passes over blank lines, so a row
-    // after one was reported a line early: count the newlines before each
-    // record's first character instead (positions only grow, so counting goes on
-    // from the last record).
-    let mut counted = (0usize, 1usize);
-    let mut line_of = |byte: usize| {
-        let (from, line) = counted;
-        let to = byte.clamp(from, bytes.len());
-        let line = line + bytes[from..to].iter().filter(|&&c| c == b'\n').count();
-        counted = (to, line);
-        line
-    };
     let mut lines = Vec::new();
     let mut columns: Vec<RawColumn> = (0..header.len()).map(|_| RawColumn::default()).collect();
     let mut rec = csv::StringRecord::new();
@@ -290,13 +348,7 @@ pub(crate) fn read_raw_with(
         let line = match rec.position() {
             Some(p) => {
                 progress.at(p.byte());
-                // The position is where the reader began, before the blank
-                // lines it skipped.
-                let mut at = p.byte() as usize;
-                while bytes.get(at).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
-                    at += 1;
-                }
-                line_of(at)
+                rdr.get_mut().line_of_record(p.byte())
             }
             None => lines.len() + 2,
         };

@@ -21,7 +21,9 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::csvload::{is_missing, sniff_delimiter, CsvOptions, TaskKind, MAX_INTEGER_CLASSES};
+use super::csvload::{
+    is_missing, sniff_delimiter, CsvOptions, Lines, TaskKind, MAX_INTEGER_CLASSES,
+};
 use super::table::{sort_classes, DataError, Table};
 
 /// Distinct target labels kept while reading; past this many the target can
@@ -105,73 +107,6 @@ impl Target {
         } else {
             TaskKind::Classification
         }
-    }
-}
-
-/// The file as the csv reader reads it, noting each newline's offset (and
-/// whether a carriage return precedes it) so a record's line is counted
-/// from the bytes: the csv reader's own count passes over blank lines and
-/// is wrong for CRLF files. Only the newlines read ahead of the parser are
-/// kept (about one buffer's worth).
-struct Lines<R> {
-    inner: R,
-    read: u64,
-    last: u8,
-    ahead: std::collections::VecDeque<(u64, bool)>,
-    passed: usize,
-}
-
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' {
-                let cr = if i > 0 {
-                    buf[i - 1] == b'\r'
-                } else {
-                    self.last == b'\r'
-                };
-                self.ahead.push_back((self.read + i as u64, cr));
-            }
-        }
-        if n > 0 {
-            self.last = buf[n - 1];
-        }
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R> Lines<R> {
-    fn new(inner: R) -> Lines<R> {
-        Lines {
-            inner,
-            read: 0,
-            last: b'\n',
-            ahead: std::collections::VecDeque::new(),
-            passed: 0,
-        }
-    }
-
-    /// The line of a record the csv reader says starts at byte `start`: it
-    /// starts there or after the blank lines (and the rest of a CRLF) the
-    /// reader skipped from there.
-    fn line_of_record(&mut self, start: u64) -> usize {
-        while self.ahead.front().is_some_and(|&(o, _)| o < start) {
-            self.ahead.pop_front();
-            self.passed += 1;
-        }
-        let mut at = start;
-        while let Some(&(o, cr)) = self.ahead.front() {
-            if o == at || (o == at + 1 && cr) {
-                self.ahead.pop_front();
-                self.passed += 1;
-                at = o + 1;
-            } else {
-                break;
-            }
-        }
-        self.passed + 1
     }
 }
 
