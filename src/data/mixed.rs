@@ -221,8 +221,7 @@ pub fn table_columns(t: &Table) -> Arc<Columns> {
 pub struct Against {
     pub columns: Columns,
     /// The header and every row's cells, for the id column of a submission.
-    pub header: Vec<String>,
-    pub cells: RawCsv,
+    pub raw: RawCsv,
     /// Target column's cells when the file has it (a `--test` file).
     pub target: Option<Vec<String>>,
     /// What was done (extra columns ignored and such).
@@ -310,8 +309,7 @@ pub fn read_against(
             columns,
             lines: raw.lines.clone(),
         },
-        header: raw.header.clone(),
-        cells: raw,
+        raw,
         target,
         notes,
     })

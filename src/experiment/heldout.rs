@@ -280,24 +280,24 @@ pub struct Submission {
 /// Where a submission's id column comes from.
 fn id_column(other: &Against, id: Option<&str>) -> Result<Option<usize>, ExperimentError> {
     if let Some(name) = id {
-        return match other.header.iter().position(|h| h == name) {
+        return match other.raw.header.iter().position(|h| h == name) {
             Some(i) => Ok(Some(i)),
             None => Err(ExperimentError::setup(format!(
                 "{}: no id column `{name}`; its columns are: {}",
                 other.columns.file,
-                other.header.join(", ")
+                other.raw.header.join(", ")
             ))),
         };
     }
     // The first column, when it is ID-like (unique per row).
-    let first = other.cells.column(0);
-    let kind = infer_kind(&other.header[0], first);
+    let first = other.raw.column(0);
+    let kind = infer_kind(&other.raw.header[0], first);
     let unique = {
         let mut seen = std::collections::HashSet::new();
-        other.cells.column(0).all(|c| seen.insert(c.trim()))
+        other.raw.column(0).all(|c| seen.insert(c.trim()))
     };
     Ok((kind == Inferred::Kind(ColumnKind::Id)
-        || unique && crate::data::columns::id_like_name(&other.header[0]))
+        || unique && crate::data::columns::id_like_name(&other.raw.header[0]))
     .then_some(0))
 }
 
@@ -417,11 +417,11 @@ pub fn predict_file(
         ));
     }
     let id_name = match id_col {
-        Some(i) => other.header[i].clone(),
+        Some(i) => other.raw.header[i].clone(),
         None => {
             notes.push(format!(
                 "{predict}: its first column `{}` is not ID-like (unique per row), so rows are numbered from 1 in a column `row`; choose one with --id COLUMN",
-                other.header[0]
+                other.raw.header[0]
             ));
             "row".to_string()
         }
@@ -435,7 +435,7 @@ pub fn predict_file(
     let rows = other.columns.n_rows();
     let records = (0..rows).map(|r| {
         let id = match id_col {
-            Some(i) => other.cells.cell(r, i).trim().to_string(),
+            Some(i) => other.raw.cell(r, i).trim().to_string(),
             None => (r + 1).to_string(),
         };
         std::iter::once(id)
