@@ -49,7 +49,7 @@ use crate::algos::algorithm::{
     choice, float, int, AlgoSpec, Algorithm, Implementation, ParamError, ParamSpec, ParamValues,
     Task,
 };
-use crate::data::text::{load_corpus_bytes, tokenize};
+use crate::data::text::tokenize;
 use crate::data::CsvOptions;
 use crate::nn::{
     padding_mask, warmup_lr, Adam, EncoderConfig, Graph, Layer, Linear, NormPlacement, Optimizer,
@@ -667,32 +667,30 @@ impl Bert {
 /// The sentences of the bundled corpus `name` and their labels (1 for
 /// positive).
 fn labelled(name: &str) -> Result<(Vec<String>, Vec<usize>), LabError> {
-    let file = format!("{name}.csv");
-    let bytes = crate::data::bundled_file(&file).ok_or_else(|| {
-        LabError::setup(format!(
-            "the bundled corpus {name} is missing from this build"
-        ))
-    })?;
-    let c = load_corpus_bytes(name, &file, bytes, &CsvOptions::default())?;
+    let c = bundled_corpus(name)?;
     let pos = c
         .classes
         .iter()
         .position(|k| k == "positive")
-        .ok_or_else(|| LabError::setup(format!("{file} has no class \"positive\"")))?;
+        .ok_or_else(|| LabError::setup(format!("{name}.csv has no class \"positive\"")))?;
     let y = c.y.iter().map(|&k| usize::from(k == pos)).collect();
     Ok((c.texts, y))
 }
 
 /// The words of every sentence of the bundled text corpus `name`.
 fn extra_sentences(name: &str) -> Result<Vec<Vec<String>>, LabError> {
-    let file = format!("{name}.csv");
-    let bytes = crate::data::bundled_file(&file).ok_or_else(|| {
-        LabError::setup(format!(
-            "the bundled corpus {name} is missing from this build"
-        ))
-    })?;
-    let c = load_corpus_bytes(name, &file, bytes, &CsvOptions::default())?;
+    let c = bundled_corpus(name)?;
     Ok(c.texts.iter().map(|t| tokenize(t)).collect())
+}
+
+/// The bundled text corpus `name`, loaded as every lab loads its data.
+fn bundled_corpus(name: &str) -> Result<crate::data::Corpus, LabError> {
+    match crate::data::load(name, &CsvOptions::default())? {
+        crate::data::Dataset::Text(c) => Ok(c),
+        crate::data::Dataset::Table(_) => Err(LabError::setup(format!(
+            "`{name}` is a table, not the text corpus this lab reads"
+        ))),
+    }
 }
 
 /// Mean and sample standard deviation (0 for fewer than two values).
